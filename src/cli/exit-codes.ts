@@ -1,0 +1,21 @@
+/** ExitCode lists every documented process exit code of racerig (mirrored in README.md). */
+export enum ExitCode {
+  /** The command did what it was asked and every check passed. */
+  Ok = 0,
+  /** An unexpected internal error (a bug): please report it. */
+  Internal = 1,
+  /** Invalid command-line flags or arguments; nothing was started. */
+  Usage = 2,
+  /** A profile failed to load or validate; every problem is listed with file:line:column. */
+  ProfileInvalid = 3,
+  /** The target could not be used: every request of the run failed at the transport level, or setup failed. */
+  TargetFailed = 4,
+  /** The run's own counts disagree with the embedded mock server's /metrics (integrity check). */
+  IntegrityMismatch = 5,
+  /** `compare --fail-on` found a regression. */
+  Regression = 10,
+  /** One or more thresholds failed. */
+  ThresholdsFailed = 99,
+  /** The run was interrupted (Ctrl-C / SIGINT or SIGTERM); partial results were written. */
+  Interrupted = 130,
+}

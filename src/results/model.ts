@@ -1,0 +1,112 @@
+/**
+ * The result file model (`racerig/result@1`): what one run measured. Field names are fixed;
+ * every duration is in integer microseconds unless its name says otherwise, rates are per second.
+ */
+
+/** RESULT_SCHEMA is the schema identifier written into every result file. */
+export const RESULT_SCHEMA = 'racerig/result@1';
+
+/** LatencySummary holds percentiles in microseconds and the full histogram (compressed base64 HdrHistogram). */
+export interface LatencySummary {
+  /** Number of samples in the histogram. */
+  count: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  min: number;
+  max: number;
+  mean: number;
+  stddev: number;
+  /** Standard compressed HdrHistogram V2 encoding, base64 (decodes in any HdrHistogram implementation). */
+  hdr: string;
+}
+
+/** OperationResult is what one operation (a request kind, e.g. `GET /api/v1/pods`) measured. */
+export interface OperationResult {
+  name: string;
+  /** Requests that completed or failed (not counting dropped ones). */
+  requests: number;
+  /** Transport errors plus responses with status >= 400. */
+  errors: number;
+  /** Planned requests that were never sent because the generator fell too far behind (open model). */
+  dropped: number;
+  /** requests / measured duration in seconds. */
+  achievedRate: number;
+  /** Responses by HTTP status code ("200": n, "101": n for upgrades). */
+  status: Record<string, number>;
+  /** Transport failures by kind: refused, reset, timeout, tls, dns, aborted, other. */
+  errorKinds: Record<string, number>;
+  /** Response body bytes received. */
+  bytesIn: number;
+  /** Request body bytes sent. */
+  bytesOut: number;
+  /** Latency from the intended start (open model) of every response; equals uncorrected in the closed model. */
+  latencyUs: LatencySummary;
+  /** Latency from the actual send time of every response. */
+  uncorrectedLatencyUs: LatencySummary;
+}
+
+/** TimeSeriesPoint is one second of the run, all operations together. */
+export interface TimeSeriesPoint {
+  /** Seconds since the start of the run (end of the interval). */
+  t: number;
+  requests: number;
+  errors: number;
+  dropped: number;
+  /** Corrected latency percentiles of the responses completed in this interval, microseconds (0 when none). */
+  p50: number;
+  p99: number;
+  /** Requests in flight at the end of the interval. */
+  inFlight: number;
+}
+
+/** RunTotals sums every operation. */
+export interface RunTotals {
+  requests: number;
+  errors: number;
+  dropped: number;
+  achievedRate: number;
+}
+
+/** TargetInfo describes what the run was pointed at. */
+export interface TargetInfo {
+  url: string;
+  /** "url" for `run <url>`, "mock" for the embedded mock server, "cluster" for a kubeconfig target. */
+  kind: string;
+  /** The server's reported version (e.g. `/version` gitVersion), when known. */
+  serverVersion?: string;
+}
+
+/** Finding is something observed about the system under test (race report, panic, restart). */
+export interface Finding {
+  kind: string;
+  signature: string;
+  message: string;
+  count: number;
+}
+
+/** RunResult is the whole result file. */
+export interface RunResult {
+  schema: typeof RESULT_SCHEMA;
+  /** Name of the run: the profile name, or the target host for `run <url>`. */
+  name: string;
+  /** True when the run was stopped early (Ctrl-C, SIGTERM, a failing target) and measured less than planned. */
+  partial: boolean;
+  labels: Record<string, string>;
+  /** ISO 8601 UTC. */
+  startedAt: string;
+  endedAt: string;
+  /** Measured duration in seconds (first request to last completion). */
+  durationSeconds: number;
+  target: TargetInfo;
+  /** The effective options of the run. */
+  config: Record<string, unknown>;
+  environment: { racerigVersion: string; node: string; platform: string; cpus: number };
+  profile?: { name: string; sha256: string };
+  totals: RunTotals;
+  operations: OperationResult[];
+  timeSeries: TimeSeriesPoint[];
+  thresholds?: { expression: string; passed: boolean; actual?: number }[];
+  findings?: Finding[];
+}
