@@ -1,0 +1,87 @@
+/**
+ * The SharedArrayBuffer layout of a run's live metrics: a global control block, then one block per
+ * operation (counters, status codes, error kinds, two latency histograms). The layout is fixed
+ * before workers start; every slot is a 32-bit unsigned integer updated with `Atomics`.
+ */
+import { COUNTS_LENGTH } from './hdr-layout.js';
+
+/** ERROR_KINDS are the transport failure kinds counted per operation, in slot order. */
+export const ERROR_KINDS = ['refused', 'reset', 'timeout', 'tls', 'dns', 'aborted', 'other'] as const;
+/** ErrorKind is one transport failure kind. */
+export type ErrorKind = (typeof ERROR_KINDS)[number];
+
+/** Global slots (u32 indices) of the control block. */
+export const G = {
+  /** Run state: 0 running, 1 stop gracefully (no new requests), 2 abort now. */
+  STATE: 0,
+  /** Next open-model arrival index (global ticket counter shared by all workers). */
+  TICKET: 1,
+  /** Closed-model requests claimed so far (for the --requests bound). */
+  CLAIMED: 2,
+  /** Requests currently in flight, all workers together. */
+  IN_FLIGHT: 3,
+  /** Workers that finished. */
+  WORKERS_DONE: 4,
+  /** Requests sent late (after their intended time) in the open model. */
+  LATE: 5,
+  /** Highest start lateness seen, microseconds (open model). */
+  MAX_LATE_US: 6,
+} as const;
+/** GLOBAL_SLOTS is the size of the control block in u32 slots. */
+export const GLOBAL_SLOTS = 16;
+/** Extra u32 slots at the end of the buffer for other shared state (e.g. rate limiters). */
+export const DEFAULT_EXTRA_SLOTS = 64;
+
+/** STATE values of G.STATE. */
+export const RunState = { Running: 0, Stopping: 1, Aborting: 2 } as const;
+
+/** Offsets (u32 slots) inside one operation block. */
+export const O = {
+  REQUESTS: 0,
+  ERRORS: 1,
+  DROPPED: 2,
+  BYTES_IN_LO: 3,
+  BYTES_IN_HI: 4,
+  BYTES_OUT_LO: 5,
+  BYTES_OUT_HI: 6,
+  /** 600 slots: responses by status code 0..599. */
+  STATUS: 16,
+  /** One slot per ERROR_KINDS entry. */
+  ERROR_KINDS: 16 + 600,
+  /** Corrected latency histogram (from intended start), COUNTS_LENGTH slots. */
+  LATENCY: 16 + 600 + 16,
+  /** Uncorrected latency histogram (from actual send), COUNTS_LENGTH slots. */
+  UNCORRECTED: 16 + 600 + 16 + COUNTS_LENGTH,
+} as const;
+/** STATUS_SLOTS is the number of status code slots (codes 0..599; others count as 0). */
+export const STATUS_SLOTS = 600;
+/** OP_BLOCK_SLOTS is the size of one operation block in u32 slots. */
+export const OP_BLOCK_SLOTS = O.UNCORRECTED + COUNTS_LENGTH;
+
+/** MetricsLayout maps operation names to their blocks in the shared buffer. */
+export interface MetricsLayout {
+  /** Operation names; an operation's index is its position here. */
+  operations: readonly string[];
+  /** Index of the first extra slot (after every operation block). */
+  extraBase: number;
+  extraSlots: number;
+  /** Total size in bytes. */
+  byteLength: number;
+}
+
+/** createLayout computes the layout for the given operation names (unique, in order). */
+export function createLayout(operations: readonly string[], extraSlots = DEFAULT_EXTRA_SLOTS): MetricsLayout {
+  if (new Set(operations).size !== operations.length) throw new Error('operation names must be unique');
+  const extraBase = GLOBAL_SLOTS + operations.length * OP_BLOCK_SLOTS;
+  return { operations: [...operations], extraBase, extraSlots, byteLength: (extraBase + extraSlots) * 4 };
+}
+
+/** opBase returns the first u32 slot of operation `op`'s block. */
+export function opBase(op: number): number {
+  return GLOBAL_SLOTS + op * OP_BLOCK_SLOTS;
+}
+
+/** allocateMetrics allocates the zeroed shared buffer of a layout. */
+export function allocateMetrics(layout: MetricsLayout): SharedArrayBuffer {
+  return new SharedArrayBuffer(layout.byteLength);
+}

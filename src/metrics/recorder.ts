@@ -1,0 +1,85 @@
+/**
+ * MetricsRecorder is the worker-side writer of the shared metrics: every call is a handful of
+ * `Atomics.add` on the shared buffer, safe from any number of threads at once, and never posts a message.
+ */
+import { clampUs, indexOf } from './hdr-layout.js';
+import { ERROR_KINDS, G, O, STATUS_SLOTS, opBase, type ErrorKind, type MetricsLayout } from './layout.js';
+
+const TWO_32 = 2 ** 32;
+const ERROR_KIND_INDEX: Record<string, number> = Object.fromEntries(ERROR_KINDS.map((k, i) => [k, i]));
+
+/** addU64 adds `n` (a non-negative integer) to a 64-bit counter stored as two u32 slots (lo, hi). */
+function addU64(view: Uint32Array, lo: number, n: number): void {
+  if (n <= 0) return;
+  const low = n % TWO_32;
+  const high = Math.floor(n / TWO_32);
+  const old = Atomics.add(view, lo, low);
+  const carry = old + low >= TWO_32 ? 1 : 0;
+  if (carry + high > 0) Atomics.add(view, lo + 1, carry + high);
+}
+
+/** MetricsRecorder records request outcomes into a shared metrics buffer. */
+export class MetricsRecorder {
+  readonly view: Uint32Array;
+  readonly layout: MetricsLayout;
+
+  constructor(layout: MetricsLayout, buffer: SharedArrayBuffer) {
+    this.layout = layout;
+    this.view = new Uint32Array(buffer);
+  }
+
+  /** opIndex returns the index of an operation name, or -1 when the layout has no such operation. */
+  opIndex(name: string): number {
+    return this.layout.operations.indexOf(name);
+  }
+
+  /**
+   * response records a completed response (any status, 101 for upgrades).
+   * Latencies in microseconds: `correctedUs` from the intended start, `uncorrectedUs` from the send.
+   */
+  response(op: number, status: number, correctedUs: number, uncorrectedUs: number, bytesIn: number, bytesOut: number): void {
+    const v = this.view;
+    const b = opBase(op);
+    Atomics.add(v, b + O.REQUESTS, 1);
+    if (status >= 400) Atomics.add(v, b + O.ERRORS, 1);
+    Atomics.add(v, b + O.STATUS + (status >= 0 && status < STATUS_SLOTS ? status : 0), 1);
+    Atomics.add(v, b + O.LATENCY + indexOf(clampUs(correctedUs)), 1);
+    Atomics.add(v, b + O.UNCORRECTED + indexOf(clampUs(uncorrectedUs)), 1);
+    addU64(v, b + O.BYTES_IN_LO, bytesIn);
+    addU64(v, b + O.BYTES_OUT_LO, bytesOut);
+  }
+
+  /** failure records a request that got no response (a transport error of the given kind). */
+  failure(op: number, kind: ErrorKind, bytesOut: number): void {
+    const v = this.view;
+    const b = opBase(op);
+    Atomics.add(v, b + O.REQUESTS, 1);
+    Atomics.add(v, b + O.ERRORS, 1);
+    Atomics.add(v, b + O.ERROR_KINDS + (ERROR_KIND_INDEX[kind] ?? ERROR_KIND_INDEX.other!), 1);
+    addU64(v, b + O.BYTES_OUT_LO, bytesOut);
+  }
+
+  /** dropped counts `n` planned requests of an operation that were never sent (generator too far behind). */
+  dropped(op: number, n = 1): void {
+    Atomics.add(this.view, opBase(op) + O.DROPPED, n);
+  }
+
+  /** inFlight adjusts the global in-flight gauge by +1 or -1. */
+  inFlight(delta: 1 | -1): void {
+    if (delta > 0) Atomics.add(this.view, G.IN_FLIGHT, 1);
+    else Atomics.sub(this.view, G.IN_FLIGHT, 1);
+  }
+
+  /** late records that a request started `lateUs` microseconds after its intended time (open model). */
+  late(lateUs: number): void {
+    const v = this.view;
+    Atomics.add(v, G.LATE, 1);
+    const us = Math.min(Math.round(lateUs), 0xffffffff);
+    let cur = Atomics.load(v, G.MAX_LATE_US);
+    while (us > cur) {
+      const prev = Atomics.compareExchange(v, G.MAX_LATE_US, cur, us);
+      if (prev === cur) break;
+      cur = prev;
+    }
+  }
+}

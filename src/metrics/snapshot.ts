@@ -1,0 +1,141 @@
+/**
+ * Snapshots of the shared metrics, read on the main thread: a copy of the whole buffer at one moment,
+ * per-operation views of it, and the difference between two snapshots (one interval).
+ */
+import { COUNTS_LENGTH } from './hdr-layout.js';
+import { ERROR_KINDS, G, O, STATUS_SLOTS, opBase, type MetricsLayout } from './layout.js';
+import { countsToHistogram, percentileOfCounts } from './histogram.js';
+import type * as hdr from 'hdr-histogram-js';
+
+/** OperationCounters are one operation's counters at a snapshot. */
+export interface OperationCounters {
+  requests: number;
+  errors: number;
+  dropped: number;
+  bytesIn: number;
+  bytesOut: number;
+  status: Record<string, number>;
+  errorKinds: Record<string, number>;
+  /** Number of responses recorded in the latency histograms. */
+  responses: number;
+}
+
+/** Snapshot is a copy of the shared buffer taken at `atMs` (ms since the run's epoch). */
+export class Snapshot {
+  readonly layout: MetricsLayout;
+  readonly data: Uint32Array;
+  readonly atMs: number;
+
+  constructor(layout: MetricsLayout, data: Uint32Array, atMs: number) {
+    this.layout = layout;
+    this.data = data;
+    this.atMs = atMs;
+  }
+
+  /** take copies the live buffer now. */
+  static take(layout: MetricsLayout, buffer: SharedArrayBuffer, atMs: number): Snapshot {
+    return new Snapshot(layout, new Uint32Array(buffer).slice(), atMs);
+  }
+
+  /** global reads a control-block slot (see G). */
+  global(slot: number): number {
+    return this.data[slot]!;
+  }
+
+  /** inFlight is the number of requests in flight at the snapshot. */
+  get inFlight(): number {
+    return this.data[G.IN_FLIGHT]! | 0;
+  }
+
+  /** counters returns operation `op`'s counters. */
+  counters(op: number): OperationCounters {
+    const d = this.data;
+    const b = opBase(op);
+    const status: Record<string, number> = {};
+    let responses = 0;
+    for (let s = 0; s < STATUS_SLOTS; s++) {
+      const n = d[b + O.STATUS + s]!;
+      if (n !== 0) {
+        status[String(s)] = n;
+        responses += n;
+      }
+    }
+    const errorKinds: Record<string, number> = {};
+    ERROR_KINDS.forEach((k, i) => {
+      const n = d[b + O.ERROR_KINDS + i]!;
+      if (n !== 0) errorKinds[k] = n;
+    });
+    return {
+      requests: d[b + O.REQUESTS]!,
+      errors: d[b + O.ERRORS]!,
+      dropped: d[b + O.DROPPED]!,
+      bytesIn: d[b + O.BYTES_IN_LO]! + d[b + O.BYTES_IN_HI]! * 2 ** 32,
+      bytesOut: d[b + O.BYTES_OUT_LO]! + d[b + O.BYTES_OUT_HI]! * 2 ** 32,
+      status,
+      errorKinds,
+      responses,
+    };
+  }
+
+  /** latency returns operation `op`'s corrected latency histogram (µs) as an `hdr-histogram-js` histogram. */
+  latency(op: number): hdr.Histogram {
+    return countsToHistogram(this.data, opBase(op) + O.LATENCY);
+  }
+
+  /** uncorrected returns operation `op`'s uncorrected latency histogram (µs). */
+  uncorrected(op: number): hdr.Histogram {
+    return countsToHistogram(this.data, opBase(op) + O.UNCORRECTED);
+  }
+
+  /** minus returns the interval between `earlier` and this snapshot (every slot subtracted, wrapping as u32). */
+  minus(earlier: Snapshot): Snapshot {
+    const a = this.data;
+    const b = earlier.data;
+    const out = new Uint32Array(a.length);
+    for (let i = 0; i < a.length; i++) out[i] = (a[i]! - b[i]!) >>> 0;
+    // 64-bit counters subtract with borrow.
+    for (let op = 0; op < this.layout.operations.length; op++) {
+      for (const lo of [opBase(op) + O.BYTES_IN_LO, opBase(op) + O.BYTES_OUT_LO]) {
+        const diff = a[lo]! + a[lo + 1]! * 2 ** 32 - (b[lo]! + b[lo + 1]! * 2 ** 32);
+        out[lo] = diff % 2 ** 32;
+        out[lo + 1] = Math.floor(diff / 2 ** 32);
+      }
+    }
+    // Gauges are not differences: keep this snapshot's values.
+    out[G.IN_FLIGHT] = a[G.IN_FLIGHT]!;
+    out[G.STATE] = a[G.STATE]!;
+    return new Snapshot(this.layout, out, this.atMs);
+  }
+
+  /** percentiles returns corrected latency percentiles (µs) over all operations together, e.g. [50, 99]. */
+  percentilesAll(percentiles: readonly number[]): number[] {
+    const n = this.layout.operations.length;
+    let counts: Uint32Array;
+    if (n === 1) {
+      counts = this.data.subarray(opBase(0) + O.LATENCY, opBase(0) + O.LATENCY + COUNTS_LENGTH);
+    } else {
+      counts = new Uint32Array(COUNTS_LENGTH);
+      for (let op = 0; op < n; op++) {
+        const base = opBase(op) + O.LATENCY;
+        for (let i = 0; i < COUNTS_LENGTH; i++) counts[i]! += this.data[base + i]!;
+      }
+    }
+    let total = 0;
+    for (let i = 0; i < COUNTS_LENGTH; i++) total += counts[i]!;
+    return percentiles.map((p) => percentileOfCounts(counts, 0, total, p));
+  }
+
+  /** totals sums requests, errors and dropped over all operations. */
+  totals(): { requests: number; errors: number; dropped: number } {
+    let requests = 0;
+    let errors = 0;
+    let dropped = 0;
+    for (let op = 0; op < this.layout.operations.length; op++) {
+      const b = opBase(op);
+      requests += this.data[b + O.REQUESTS]!;
+      errors += this.data[b + O.ERRORS]!;
+      dropped += this.data[b + O.DROPPED]!;
+    }
+    return { requests, errors, dropped };
+  }
+}
