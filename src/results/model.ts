@@ -86,6 +86,14 @@ export interface Finding {
   count: number;
 }
 
+/** LifecycleResult is the latency of one kind of object lifecycle the run observed (e.g. pod created → Running). */
+export interface LifecycleResult {
+  /** Name of the lifecycle, e.g. `pod startup` or `pod deletion`. */
+  name: string;
+  /** Time from the first to the last event of the lifecycle, per object. */
+  latencyUs: LatencySummary;
+}
+
 /** RunResult is the whole result file. */
 export interface RunResult {
   schema: typeof RESULT_SCHEMA;
@@ -109,4 +117,6 @@ export interface RunResult {
   timeSeries: TimeSeriesPoint[];
   thresholds?: { expression: string; passed: boolean; actual?: number }[];
   findings?: Finding[];
+  /** Object lifecycle latencies, when the profile measures them; compared like operation latencies. */
+  lifecycles?: LifecycleResult[];
 }

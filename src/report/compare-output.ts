@@ -1,0 +1,143 @@
+/**
+ * Rendering a comparison (`racerig compare`) as text, markdown, CSV or JSON. Text and markdown read
+ * like benchstat: median ± half-width of its confidence interval, the change, `~` when not significant.
+ */
+import type { Comparison, ComparisonRow, SideStats, SideSummary } from '../results/compare.js';
+import { formatP, type GateFailure } from '../results/fail-on.js';
+import { formatValue } from './units.js';
+import { renderCsv, renderMarkdownTable, renderTextTable } from './table.js';
+
+/** CompareFormat is an output notation of `racerig compare`. */
+export type CompareFormat = 'text' | 'markdown' | 'json' | 'csv';
+
+/** COMPARE_FORMATS lists the accepted `--format` values. */
+export const COMPARE_FORMATS: readonly CompareFormat[] = ['text', 'markdown', 'json', 'csv'];
+
+/** Gate is the outcome of the `--fail-on` rules, rendered with the comparison. */
+export interface Gate {
+  rules: string[];
+  failures: GateFailure[];
+}
+
+function spread(s: SideStats, unit: ComparisonRow['unit']): string {
+  if (s.lo === undefined || s.hi === undefined) return '';
+  const half = Math.max(s.median - s.lo, s.hi - s.median);
+  if (unit === '%') return ` ±${half.toFixed(2)}pp`;
+  if (s.median === 0) return half === 0 ? ' ±0%' : ' ±∞';
+  return ` ±${Math.round((100 * half) / Math.abs(s.median))}%`;
+}
+
+/** formatDelta prints a row's change: signed with its unit, `~` when tested and not significant. */
+export function formatDelta(row: ComparisonRow): string {
+  if (row.significant === false) return '~';
+  if (row.delta === null) return row.candidate.median === 0 ? '0%' : 'new';
+  const sign = row.delta > 0 ? '+' : '';
+  return `${sign}${row.delta.toFixed(2)}${row.deltaUnit}`;
+}
+
+function pColumn(cmp: Comparison, row: ComparisonRow): string {
+  const n = `n=${row.baseline.values.length}+${row.candidate.values.length}`;
+  return cmp.mode === 'histograms' || row.p === undefined ? n : `p=${formatP(row.p)} ${n}`;
+}
+
+function tableRows(cmp: Comparison): string[][] {
+  const rows: string[][] = [['subject', 'metric', 'baseline', 'candidate', 'delta', 'p-value']];
+  let last = '';
+  for (const r of cmp.rows) {
+    rows.push([
+      r.subject === last ? '' : r.subject,
+      r.metric,
+      formatValue(r.baseline.median, r.unit) + spread(r.baseline, r.unit),
+      formatValue(r.candidate.median, r.unit) + spread(r.candidate, r.unit),
+      formatDelta(r),
+      pColumn(cmp, r),
+    ]);
+    last = r.subject;
+  }
+  return rows;
+}
+
+function describeSide(s: SideSummary): string {
+  const labels = Object.entries(s.labels).map(([k, v]) => `${k}=${v}`).join(',');
+  const from = s.kind === 'selector' ? `selector ${s.spec}` : `${s.kind} ${s.spec}`;
+  return `${labels || '(no shared labels)'}: ${s.runs} run${s.runs === 1 ? '' : 's'} from ${from}; ${s.profile}`;
+}
+
+function findingsLines(cmp: Comparison): string[] {
+  const f = cmp.findings;
+  if (!f.observed) return [];
+  const kinds = [...new Set([...Object.keys(f.baseline), ...Object.keys(f.candidate)])].sort();
+  const lines: string[] = [];
+  if (kinds.length === 0) lines.push('no findings on either side');
+  else {
+    lines.push(
+      renderTextTable([
+        ['kind', 'baseline', 'candidate'],
+        ...kinds.map((k) => [k, String(f.baseline[k] ?? 0), String(f.candidate[k] ?? 0)]),
+      ]),
+    );
+  }
+  for (const n of f.newInCandidate) lines.push(`new in candidate: ${n.kind} ${n.count}× in ${n.runs} run(s): ${n.signature}`);
+  for (const g of f.goneInCandidate) lines.push(`gone in candidate: ${g}`);
+  return lines;
+}
+
+function gateLines(gate: Gate | undefined): string[] {
+  if (!gate || gate.rules.length === 0) return [];
+  if (gate.failures.length === 0) return [`gate passed: ${gate.rules.join('; ')}`];
+  return [`gate FAILED (${gate.failures.length}):`, ...gate.failures.map((f) => `  ${f.rule}: ${f.message}`)];
+}
+
+/** renderComparison renders a comparison and its gate in the given notation; every notation ends with a newline. */
+export function renderComparison(cmp: Comparison, format: CompareFormat, gate?: Gate): string {
+  switch (format) {
+    case 'json':
+      return JSON.stringify({ ...cmp, gate: gate ? { ...gate, passed: gate.failures.length === 0 } : undefined }, null, 2) + '\n';
+    case 'csv':
+      return renderCsv([
+        ['subject', 'metric', 'unit', 'baseline_median', 'baseline_lo', 'baseline_hi', 'baseline_n', 'baseline_merged',
+          'candidate_median', 'candidate_lo', 'candidate_hi', 'candidate_n', 'candidate_merged', 'delta', 'delta_unit', 'p', 'significant'],
+        ...cmp.rows.map((r) => [
+          r.subject, r.metric, r.unit,
+          r.baseline.median, r.baseline.lo, r.baseline.hi, r.baseline.values.length, r.baseline.merged,
+          r.candidate.median, r.candidate.lo, r.candidate.hi, r.candidate.values.length, r.candidate.merged,
+          r.delta, r.deltaUnit, r.p, r.significant,
+        ]),
+      ]);
+    case 'markdown': {
+      const out = [
+        '## racerig compare',
+        '',
+        `- **baseline**: ${describeSide(cmp.baseline)}`,
+        `- **candidate**: ${describeSide(cmp.candidate)}`,
+        `- alpha ${cmp.alpha}, ${cmp.confidence * 100}% confidence intervals of the median; \`~\`: no significant difference`,
+        '',
+        renderMarkdownTable(tableRows(cmp)),
+      ];
+      const findings = findingsLines(cmp);
+      if (findings.length > 0) out.push('', '### Findings', '', '```', ...findings, '```');
+      if (cmp.warnings.length > 0) out.push('', '### Warnings', '', ...cmp.warnings.map((w) => `- ${w}`));
+      const g = gateLines(gate);
+      if (g.length > 0) out.push('', '### Gate', '', '```', ...g, '```');
+      return out.join('\n') + '\n';
+    }
+    case 'text': {
+      const out = [
+        `baseline:  ${describeSide(cmp.baseline)}`,
+        `candidate: ${describeSide(cmp.candidate)}`,
+        '',
+        renderTextTable(tableRows(cmp)),
+      ];
+      if (cmp.mode === 'runs') {
+        const ci = cmp.rows.some((r) => r.baseline.lo !== undefined) ? `; ±: ${cmp.confidence * 100}% confidence interval of the median` : '';
+        out.push('', `~: no significant difference at alpha ${cmp.alpha} (Mann-Whitney U)${ci}`);
+      }
+      const findings = findingsLines(cmp);
+      if (findings.length > 0) out.push('', 'findings (race reports, panics, restarts):', ...findings.map((l) => l.replace(/^/gm, '  ')));
+      if (cmp.warnings.length > 0) out.push('', ...cmp.warnings.map((w) => `warning: ${w}`));
+      const g = gateLines(gate);
+      if (g.length > 0) out.push('', ...g);
+      return out.join('\n') + '\n';
+    }
+  }
+}
