@@ -1,0 +1,147 @@
+/**
+ * Runs one load-generator process to completion and measures what it cost: CPU seconds (user +
+ * system) and peak resident memory, from GNU `/usr/bin/time` when installed (exact, taken at exit),
+ * else from sampling /proc/<pid>/stat and /proc/<pid>/status. Resident memory is also sampled over
+ * time for the long-run memory scenario. Every run is bounded by a timeout that kills the process group.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findExecutable } from './executables.js';
+
+/** RssSample is the resident set size of the measured process at `seconds` after it started. */
+export interface RssSample {
+  seconds: number;
+  rssMb: number;
+}
+
+/** MeasuredRun is the outcome and cost of one process run. */
+export interface MeasuredRun {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  timedOut: boolean;
+  stdout: string;
+  stderr: string;
+  wallSeconds: number;
+  /** User + system CPU seconds of the process (and children it waited for). */
+  cpuSeconds: number;
+  /** Peak resident set size in MiB. */
+  peakRssMb: number;
+  /** Resident set size over time (every `sampleEveryMs`). */
+  rssSamples: RssSample[];
+  /** "time" when /usr/bin/time measured the totals, "proc" when /proc sampling did. */
+  measuredBy: 'time' | 'proc';
+}
+
+/** MeasureOptions configures `runMeasured`. */
+export interface MeasureOptions {
+  command: string;
+  args: string[];
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Kill the process (group) after this many ms. */
+  timeoutMs: number;
+  /** Sampling interval of /proc in ms (default 250). */
+  sampleEveryMs?: number;
+}
+
+const TIME_BIN = findExecutable('time') === '/usr/bin/time' ? '/usr/bin/time' : undefined;
+const CLOCK_TICKS = 100; // Linux USER_HZ on every mainstream architecture.
+
+interface ProcSample {
+  cpuSeconds: number;
+  rssMb: number;
+  hwmMb: number;
+}
+
+function readProc(pid: number): ProcSample | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may contain spaces) start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14, 15 overall)
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
+    return { cpuSeconds: ticks / CLOCK_TICKS, rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024 };
+  } catch {
+    return undefined; // exited
+  }
+}
+
+function childPid(pid: number): number | undefined {
+  try {
+    const first = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/)[0];
+    return first ? Number(first) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** runMeasured runs `command args` to completion (or timeout) and measures its CPU and memory. */
+export async function runMeasured(options: MeasureOptions): Promise<MeasuredRun> {
+  const dir = mkdtempSync(join(tmpdir(), 'racerig-bench-time-'));
+  const timeFile = join(dir, 'time.txt');
+  const [cmd, args] = TIME_BIN
+    ? [TIME_BIN, ['-f', '%e %U %S %M', '-o', timeFile, options.command, ...options.args]]
+    : [options.command, options.args];
+  const started = performance.now();
+  const child = spawn(cmd, args, {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true, // its own process group, so a timeout kills everything it started
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+  child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+
+  const rssSamples: RssSample[] = [];
+  let last: ProcSample | undefined;
+  let peakMb = 0;
+  const sample = (): void => {
+    const pid = TIME_BIN ? (child.pid !== undefined ? childPid(child.pid) : undefined) : child.pid;
+    if (pid === undefined) return;
+    const s = readProc(pid);
+    if (!s) return;
+    last = s;
+    peakMb = Math.max(peakMb, s.hwmMb, s.rssMb);
+    rssSamples.push({ seconds: (performance.now() - started) / 1000, rssMb: s.rssMb });
+  };
+  const sampler = setInterval(sample, options.sampleEveryMs ?? 250);
+  let timedOut = false;
+  const killer = setTimeout(() => {
+    timedOut = true;
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }, options.timeoutMs);
+
+  const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code, sig) => resolve([code, sig]));
+  });
+  clearInterval(sampler);
+  clearTimeout(killer);
+  const wallSeconds = (performance.now() - started) / 1000;
+
+  let cpuSeconds = last?.cpuSeconds ?? 0;
+  let measuredBy: MeasuredRun['measuredBy'] = 'proc';
+  try {
+    const lines = readFileSync(timeFile, 'utf8').trim().split('\n');
+    const [, user, sys, maxKb] = (lines[lines.length - 1] ?? '').split(' ').map(Number);
+    if (user !== undefined && sys !== undefined && maxKb !== undefined && [user, sys, maxKb].every(Number.isFinite)) {
+      cpuSeconds = user + sys;
+      peakMb = maxKb / 1024;
+      measuredBy = 'time';
+    }
+  } catch {
+    // no /usr/bin/time output: keep the /proc samples
+  }
+  rmSync(dir, { recursive: true, force: true });
+  // GNU time reports the command's status as its own; a signal shows as 128+n.
+  return { exitCode, signal, timedOut, stdout, stderr, wallSeconds, cpuSeconds, peakRssMb: peakMb, rssSamples, measuredBy };
+}

@@ -1,0 +1,47 @@
+/** Renders bench/results.md: machine, date, targets met or missed, every scenario's table and commands. */
+import type { ScenarioReport } from '../scenarios/scenario.js';
+import { codeBlock, table } from './markdown.js';
+
+/** ResultsInput is everything one suite run produced. */
+export interface ResultsInput {
+  quick: boolean;
+  /** ISO 8601 UTC start time. */
+  date: string;
+  seconds: number;
+  argv: string[];
+  facts: [string, string][];
+  target: string;
+  reports: ScenarioReport[];
+  failures: string[];
+  notes: string[];
+}
+
+/** renderResults returns the Markdown text of the results file. */
+export function renderResults(input: ResultsInput): string {
+  const suite = input.quick ? 'quick' : 'full';
+  const invocation = input.argv.length ? `node dist-bench/bench/main.js ${input.argv.join(' ')}` : 'node dist-bench/bench/main.js';
+  const parts: string[] = [
+    `# racerig benchmark results (${suite} suite)`,
+    `Measured ${input.date.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')} by \`${invocation}\` (\`npm run ${input.quick ? 'bench:quick' : 'bench'}\`), ${input.seconds.toFixed(0)} s in all. Every load went to 127.0.0.1. Throughput target: ${input.target}.`,
+    '## Machine',
+    table(['', ''], input.facts),
+    'A load average well above 0 at the start means other work shared the CPUs and the numbers are noisy; compare runs made on a quiet machine.',
+  ];
+  const checks = input.reports.flatMap((r) => r.checks);
+  if (checks.length) {
+    parts.push(
+      "## Issue 5's targets",
+      table(
+        ['target', 'measured', 'met'],
+        checks.map((c) => [c.target, c.measured, c.met === null ? 'n/a' : c.met ? 'yes' : '**no**']),
+      ),
+    );
+  }
+  for (const r of input.reports) {
+    parts.push(`## ${r.title}`, ...r.body);
+    if (r.commands.length) parts.push('Commands (one run of each):', codeBlock(r.commands));
+  }
+  if (input.failures.length) parts.push('## Failed runs', input.failures.map((f) => `- ${f}`).join('\n'));
+  if (input.notes.length) parts.push('## Notes', input.notes.map((n) => `- ${n}`).join('\n'));
+  return parts.join('\n\n') + '\n';
+}

@@ -1,0 +1,97 @@
+/**
+ * Runs the real racerig CLI (`node bin/racerig run <url> … -q -o <file>`) and reads its result file.
+ * The build it runs is RACERIG_DIST (a folder relative to the repository, default "dist"), exactly
+ * as bin/racerig resolves it.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { LatencySummary, RunResult } from '../../src/results/model.js';
+import { REPO_ROOT } from '../measure/paths.js';
+import { runMeasured } from '../measure/run-measured.js';
+import { checkExit, commandLine, measuredResult, timeoutFor, type LoadSpec, type ParsedRun, type Tool, type ToolResult } from './tool.js';
+
+/** racerigDist is the absolute build folder bin/racerig will load. */
+export function racerigDist(): string {
+  return resolve(REPO_ROOT, process.env.RACERIG_DIST || 'dist');
+}
+
+function newestMtime(dir: string, suffix: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(p, suffix));
+    else if (entry.name.endsWith(suffix) && !entry.name.endsWith('.test.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/** racerigBuildProblem says why the racerig build cannot be benchmarked (missing, or older than src/), or undefined. */
+export function racerigBuildProblem(): { fatal: boolean; message: string } | undefined {
+  const main = join(racerigDist(), 'src/cli/main.js');
+  if (!existsSync(main)) return { fatal: true, message: `no racerig build at ${main}; run \`npm run build\` first` };
+  const srcNewest = newestMtime(join(REPO_ROOT, 'src'), '.ts');
+  if (srcNewest > statSync(main).mtimeMs + 1000) {
+    return { fatal: false, message: `src/ has changed since ${main} was built; the numbers are for the older build (run \`npm run build\`)` };
+  }
+  return undefined;
+}
+
+/** StartLateness is the optional start-lateness summary a result file may carry (microseconds). */
+interface StartLateness {
+  p50?: number;
+  p99?: number;
+}
+
+/** startLatenessP99Us finds the p99 start lateness in a result file, wherever the engine records it. */
+export function startLatenessP99Us(result: RunResult): number | undefined {
+  const r = result as RunResult & { startLatenessUs?: StartLateness; totals: { startLatenessUs?: StartLateness } };
+  const op = result.operations[0] as (RunResult['operations'][number] & { startLatenessUs?: StartLateness }) | undefined;
+  return r.totals.startLatenessUs?.p99 ?? r.startLatenessUs?.p99 ?? op?.startLatenessUs?.p99;
+}
+
+const ms = (us: number): number => us / 1000;
+const summaryMs = (l: LatencySummary) => ({ p50Ms: ms(l.p50), p90Ms: ms(l.p90), p99Ms: ms(l.p99), p999Ms: ms(l.p999), maxMs: ms(l.max) });
+
+/** parseRacerigResult turns a result file into the common shape; latencies are the corrected ones. */
+export function parseRacerigResult(result: RunResult): ParsedRun {
+  const op = result.operations[0];
+  if (!op) throw new Error('racerig result has no operations');
+  const lateness = startLatenessP99Us(result);
+  return {
+    requestsPerSec: result.totals.achievedRate,
+    requests: result.totals.requests,
+    errors: result.totals.errors,
+    ...summaryMs(op.latencyUs),
+    extra: {
+      uncorrected: summaryMs(op.uncorrectedLatencyUs),
+      dropped: result.totals.dropped,
+      ...(lateness !== undefined ? { startLatenessP99Ms: ms(lateness) } : {}),
+    },
+  };
+}
+
+/** racerig runs the CLI under test; spec.workers defaults to 2 (the machine's cores in the reference runs). */
+export const racerig: Tool = {
+  name: 'racerig',
+  available: () => existsSync(join(racerigDist(), 'src/cli/main.js')),
+  label: (spec) => `racerig -w ${spec.workers ?? 2}`,
+  supports: () => true,
+  async run(spec: LoadSpec): Promise<ToolResult> {
+    const dir = mkdtempSync(join(tmpdir(), 'racerig-bench-run-'));
+    const out = join(dir, 'result.json');
+    const flags = ['-c', String(spec.connections), '-w', String(spec.workers ?? 2), '-d', `${spec.durationSec}s`, '-q'];
+    if (spec.rate !== undefined) flags.push('-r', String(spec.rate));
+    const args = ['bin/racerig', 'run', spec.url, ...flags, '-o', out];
+    try {
+      const run = await runMeasured({ command: process.execPath, args, cwd: REPO_ROOT, timeoutMs: timeoutFor(spec.durationSec) });
+      checkExit('racerig', run);
+      const result = JSON.parse(readFileSync(out, 'utf8')) as RunResult;
+      const dist = process.env.RACERIG_DIST ? [`RACERIG_DIST=${process.env.RACERIG_DIST}`] : [];
+      const shown = [...dist, commandLine('node', [...args.slice(0, -1), 'result.json'])].join(' ');
+      return measuredResult(racerig.label(spec), spec, run, parseRacerigResult(result), shown);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};
