@@ -1,0 +1,551 @@
+/**
+ * The mock API's verbs (get, list, create, update, patch, delete, deletecollection) over the Store,
+ * with Kubernetes semantics: conflicts, namespaces, finalizers, graceful pod deletion, garbage
+ * collection of dependents, and CRD registration. No HTTP here; errors are thrown StatusErrors.
+ */
+import { parse as parseYaml } from 'yaml';
+import { ResourceRegistry, makeResourceInfo, type ResourceInfo } from './resources.js';
+import { Store, objectKey, type KubeObject, type StoredObject } from './store.js';
+import { StatusError, alreadyExists, badRequest, conflict, invalid, notFound, unsupportedMediaType } from './status.js';
+import { asObject, checkTypeAndNamespace, initMetadata, nowRfc3339, specProblems, validateNew } from './objects.js';
+import { applyDefaults, mockNode } from './defaults.js';
+import { fieldMatcher, labelMatcher, exactNameFromFieldSelector } from './selectors.js';
+import { jsonPatch, mergePatch, strategicMerge } from './patch.js';
+
+/** ApiOptions tunes storage and the simulated kubelet's deletion. */
+export interface ApiOptions {
+  /** Events kept for watches resuming from a resourceVersion (default 10000). */
+  watchHistory?: number;
+  /** How long the simulated kubelet takes to stop a gracefully deleted pod, in ms (capped by the grace period; default 50). */
+  podTerminationMs?: number;
+}
+
+/** ListOptions are the list query parameters the mock honours. */
+export interface ListOptions {
+  labelSelector?: string | null;
+  fieldSelector?: string | null;
+  limit?: number;
+  continueToken?: string | null;
+}
+
+/** ListResult is one page of a list, at one resourceVersion. */
+export interface ListResult {
+  items: StoredObject[];
+  rv: number;
+  continueToken?: string;
+  remainingItemCount?: number;
+}
+
+/** DeleteOptions are the options of a DELETE (query and body merged). */
+export interface DeleteOptions {
+  gracePeriodSeconds?: number;
+  propagationPolicy?: 'Orphan' | 'Background' | 'Foreground';
+  preconditions?: { uid?: string; resourceVersion?: string };
+}
+
+/** PATCH_TYPES are the PATCH content types the mock accepts. */
+export const PATCH_TYPES = [
+  'application/merge-patch+json',
+  'application/json-patch+json',
+  'application/strategic-merge-patch+json',
+  'application/apply-patch+yaml',
+] as const;
+
+/** PatchType is one of PATCH_TYPES. */
+export type PatchType = (typeof PATCH_TYPES)[number];
+
+const DEFAULT_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+const CRD_ID = 'apiextensions.k8s.io/customresourcedefinitions';
+const NS_ID = '/namespaces';
+
+interface ContinueState {
+  rv: number;
+  key: string;
+}
+
+function encodeContinue(s: ContinueState): string {
+  return Buffer.from(JSON.stringify(s)).toString('base64url');
+}
+
+function decodeContinue(token: string): ContinueState {
+  try {
+    const s = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as ContinueState;
+    if (typeof s.rv === 'number' && typeof s.key === 'string') return s;
+  } catch {
+    // fall through
+  }
+  throw badRequest('invalid continue token');
+}
+
+function clone(s: StoredObject): KubeObject {
+  return JSON.parse(s.json) as KubeObject;
+}
+
+/** MockApi implements every resource verb; it is single-threaded and all methods are synchronous. */
+export class MockApi {
+  readonly registry = new ResourceRegistry();
+  readonly store: Store;
+  private readonly podTerminationMs: number;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private closed = false;
+
+  constructor(options: ApiOptions = {}) {
+    this.store = new Store(options.watchHistory ?? 10000);
+    this.podTerminationMs = options.podTerminationMs ?? 50;
+    const nsInfo = this.registry.get('', 'v1', 'namespaces')!;
+    for (const ns of DEFAULT_NAMESPACES) this.create(nsInfo, '', { metadata: { name: ns } });
+    this.create(this.registry.get('', 'v1', 'nodes')!, '', mockNode());
+    for (const ns of DEFAULT_NAMESPACES) {
+      this.create(this.registry.get('', 'v1', 'serviceaccounts')!, ns, { metadata: { name: 'default' } });
+    }
+  }
+
+  /** later runs `fn` after `ms` unless the API was closed; timers are cleared by `close`. */
+  later(ms: number, fn: () => void): void {
+    if (this.closed) return;
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      if (!this.closed) fn();
+    }, ms);
+    t.unref?.();
+    this.timers.add(t);
+  }
+
+  /** close stops every pending timer (lifecycle, deletions). */
+  close(): void {
+    this.closed = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  /** resolve returns the type at group/version/resource or throws 404. */
+  resolve(group: string, version: string, resource: string): ResourceInfo {
+    const info = this.registry.get(group, version, resource);
+    if (!info) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
+    return info;
+  }
+
+  private requireNamespace(info: ResourceInfo, namespace: string, creating: boolean): void {
+    if (!info.namespaced) return;
+    const ns = this.store.get(NS_ID, namespace);
+    if (!ns) throw notFound('namespaces', '', namespace);
+    if (creating && ns.obj.metadata.deletionTimestamp) {
+      throw new StatusError(403, 'Forbidden', `${info.resource} "${''}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`, {
+        kind: info.resource,
+        causes: [{ reason: 'NamespaceTerminating', message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace' }],
+      });
+    }
+  }
+
+  /** get returns one object or throws 404. */
+  get(info: ResourceInfo, namespace: string, name: string): StoredObject {
+    const s = this.store.get(info.id, objectKey(info.namespaced ? namespace : '', name));
+    if (!s) throw notFound(info.resource, info.group, name);
+    return s;
+  }
+
+  /** list returns one page of matching objects (all namespaces when `namespace` is empty). */
+  list(info: ResourceInfo, namespace: string, opts: ListOptions = {}): ListResult {
+    const lm = labelMatcher(opts.labelSelector);
+    const fm = fieldMatcher(opts.fieldSelector, info.id);
+    let rv = this.store.rv;
+    let after: string | undefined;
+    if (opts.continueToken) {
+      const c = decodeContinue(opts.continueToken);
+      rv = c.rv;
+      after = c.key;
+    }
+    const ns = info.namespaced ? namespace : '';
+    const exact = exactNameFromFieldSelector(opts.fieldSelector);
+    let candidates: StoredObject[];
+    if (exact !== undefined && ns) {
+      const one = this.store.get(info.id, objectKey(ns, exact));
+      candidates = one && (after === undefined || one.key > after) ? [one] : [];
+    } else {
+      candidates = this.store.list(info.id, ns, after);
+    }
+    const filtered = !opts.labelSelector && !opts.fieldSelector;
+    const limit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
+    const items: StoredObject[] = [];
+    let i = 0;
+    for (; i < candidates.length && items.length < limit; i++) {
+      const s = candidates[i]!;
+      if (filtered || (lm(s.obj) && fm(s.obj))) items.push(s);
+    }
+    const result: ListResult = { items, rv };
+    if (i < candidates.length && items.length > 0) {
+      result.continueToken = encodeContinue({ rv, key: items[items.length - 1]!.key });
+      if (filtered) result.remainingItemCount = candidates.length - i;
+    }
+    return result;
+  }
+
+  /** create stores a new object (422/409/404 on invalid, existing, or missing namespace). */
+  create(info: ResourceInfo, namespace: string, body: unknown, dryRun = false): StoredObject {
+    const obj = asObject(body, info);
+    checkTypeAndNamespace(info, obj, namespace);
+    const ns = info.namespaced ? namespace || obj.metadata.namespace || '' : '';
+    if (info.namespaced && !ns) throw badRequest('the namespace of the object must be set for a namespaced resource');
+    initMetadata(info, obj, ns);
+    validateNew(info, obj);
+    this.requireNamespace(info, ns, true);
+    const key = objectKey(ns, obj.metadata.name!);
+    if (this.store.get(info.id, key)) throw alreadyExists(info.resource, info.group, obj.metadata.name!);
+    applyDefaults(info, obj);
+    if (info.id === CRD_ID) this.checkCrd(obj);
+    if (dryRun) return { key, resourceId: info.id, rv: this.store.rv, obj, json: JSON.stringify(obj) };
+    const stored = this.store.put(info.id, key, obj, 'ADDED');
+    if (info.id === CRD_ID) this.registerCrd(obj);
+    return stored;
+  }
+
+  /** update replaces an object (PUT), or only its status when `subresource` is `status`. */
+  update(info: ResourceInfo, namespace: string, name: string, body: unknown, subresource = '', dryRun = false): StoredObject {
+    const obj = asObject(body, info);
+    checkTypeAndNamespace(info, obj, namespace);
+    if (obj.metadata.name && obj.metadata.name !== name) {
+      throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
+    }
+    const existing = this.get(info, namespace, name);
+    return this.write(info, existing, obj, subresource, dryRun);
+  }
+
+  /** write turns `next` (a full new object) into the stored successor of `existing`, enforcing update rules. */
+  private write(info: ResourceInfo, existing: StoredObject, next: KubeObject, subresource: string, dryRun: boolean): StoredObject {
+    const old = existing.obj;
+    const rv = next.metadata.resourceVersion;
+    if (rv !== undefined && rv !== '' && rv !== old.metadata.resourceVersion) {
+      throw conflict(info.resource, info.group, old.metadata.name!);
+    }
+    let out: KubeObject;
+    if (subresource === 'status') {
+      out = clone(existing);
+      if (next.status === undefined) delete out.status;
+      else out.status = next.status;
+    } else if (subresource) {
+      throw new StatusError(404, 'NotFound', `the server could not find the requested resource (${info.resource}/${subresource})`);
+    } else {
+      out = next;
+      const m = out.metadata;
+      const om = old.metadata;
+      m.name = om.name;
+      if (om.namespace) m.namespace = om.namespace;
+      m.uid = om.uid;
+      m.creationTimestamp = om.creationTimestamp;
+      if (om.deletionTimestamp) {
+        m.deletionTimestamp = om.deletionTimestamp;
+        m.deletionGracePeriodSeconds = om.deletionGracePeriodSeconds;
+      } else {
+        delete m.deletionTimestamp;
+        delete m.deletionGracePeriodSeconds;
+      }
+      if (!m.generateName) delete m.generateName;
+      if (om.generateName && m.generateName === undefined) m.generateName = om.generateName;
+      out.apiVersion = info.apiVersion;
+      out.kind = info.kind;
+      if (info.subresources.includes('status')) {
+        if (old.status === undefined) delete out.status;
+        else out.status = old.status;
+      }
+      if (om.generation !== undefined || out.spec !== undefined) {
+        const changed = JSON.stringify(out.spec) !== JSON.stringify(old.spec);
+        m.generation = (om.generation ?? 0) + (changed ? 1 : 0);
+        if (m.generation === 0) m.generation = 1;
+      }
+      const causes = specProblems(info, out);
+      if (causes.length) throw invalid(info.kind, info.group, om.name!, causes);
+      if (info.id === CRD_ID) this.checkCrd(out);
+    }
+    out.metadata.resourceVersion = old.metadata.resourceVersion;
+    if (JSON.stringify(out) === existing.json) return existing;
+    if (dryRun) return { ...existing, obj: out, json: JSON.stringify(out) };
+    if (out.metadata.deletionTimestamp && !(out.metadata.finalizers && out.metadata.finalizers.length)) {
+      return this.finish(info, existing.key) ?? existing;
+    }
+    const stored = this.store.put(info.id, existing.key, out, 'MODIFIED');
+    if (info.id === CRD_ID) this.registerCrd(out);
+    if (out.metadata.deletionTimestamp) this.later(0, () => this.runFinalizers(info, existing.key));
+    return stored;
+  }
+
+  /** patch applies a PATCH body of `contentType`; apply-patch creates the object when missing. */
+  patch(
+    info: ResourceInfo,
+    namespace: string,
+    name: string,
+    contentType: string,
+    raw: string,
+    opts: { subresource?: string; fieldManager?: string | null; dryRun?: boolean } = {},
+  ): { stored: StoredObject; created: boolean } {
+    const type = contentType.split(';')[0]!.trim().toLowerCase();
+    if (!(PATCH_TYPES as readonly string[]).includes(type)) throw unsupportedMediaType(contentType);
+    if (type === 'application/strategic-merge-patch+json' && !info.builtin) {
+      throw new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`);
+    }
+    let body: unknown;
+    try {
+      body = type === 'application/apply-patch+yaml' ? parseYaml(raw) : JSON.parse(raw);
+    } catch (err) {
+      throw badRequest(`error decoding patch: ${(err as Error).message}`);
+    }
+    const sub = opts.subresource ?? '';
+    if (type === 'application/apply-patch+yaml') {
+      if (!opts.fieldManager) {
+        throw invalid('PatchOptions', 'meta.k8s.io', '', [{ reason: 'FieldValueRequired', message: 'Required value: is required for apply patch', field: 'fieldManager' }]);
+      }
+      const applied = asObject(body, info);
+      checkTypeAndNamespace(info, applied, namespace);
+      if (applied.metadata.name && applied.metadata.name !== name) {
+        throw badRequest(`the name of the object (${applied.metadata.name}) does not match the name on the URL (${name})`);
+      }
+      const existing = this.store.get(info.id, objectKey(info.namespaced ? namespace : '', name));
+      const entry = { manager: opts.fieldManager, operation: 'Apply', apiVersion: info.apiVersion, time: nowRfc3339(), fieldsType: 'FieldsV1', fieldsV1: {} };
+      if (!existing) {
+        applied.metadata.name = name;
+        applied.metadata.managedFields = [entry];
+        return { stored: this.create(info, namespace, applied, opts.dryRun), created: true };
+      }
+      const merged = (info.builtin ? strategicMerge(clone(existing), applied) : mergePatch(clone(existing), applied)) as KubeObject;
+      const others = (existing.obj.metadata.managedFields ?? []).filter((f) => (f as { manager?: string }).manager !== opts.fieldManager);
+      merged.metadata.managedFields = [...others, entry];
+      if (applied.metadata.resourceVersion === undefined) merged.metadata.resourceVersion = existing.obj.metadata.resourceVersion;
+      return { stored: this.write(info, existing, merged, sub, !!opts.dryRun), created: false };
+    }
+    const existing = this.get(info, namespace, name);
+    let patched: unknown;
+    if (type === 'application/json-patch+json') patched = jsonPatch(clone(existing), body);
+    else if (type === 'application/merge-patch+json') patched = mergePatch(clone(existing), body);
+    else patched = strategicMerge(clone(existing), body);
+    const next = asObject(patched, info);
+    const patchRv = (body as { metadata?: { resourceVersion?: unknown } } | null)?.metadata?.resourceVersion;
+    if (type !== 'application/json-patch+json' && patchRv === undefined) next.metadata.resourceVersion = existing.obj.metadata.resourceVersion;
+    return { stored: this.write(info, existing, next, sub, !!opts.dryRun), created: false };
+  }
+
+  /** delete removes an object, or marks it with deletionTimestamp while finalizers or a pod's grace period hold it. */
+  delete(info: ResourceInfo, namespace: string, name: string, opts: DeleteOptions = {}): StoredObject {
+    const existing = this.get(info, namespace, name);
+    const pre = opts.preconditions;
+    if (pre?.uid && pre.uid !== existing.obj.metadata.uid) {
+      throw new StatusError(409, 'Conflict', `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${existing.obj.metadata.uid}`, { name, kind: info.resource });
+    }
+    if (pre?.resourceVersion && pre.resourceVersion !== existing.obj.metadata.resourceVersion) {
+      throw new StatusError(409, 'Conflict', `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${existing.obj.metadata.resourceVersion}`, { name, kind: info.resource });
+    }
+    const obj = clone(existing);
+    const m = obj.metadata;
+    const finalizers = m.finalizers ? [...m.finalizers] : [];
+    const policy = opts.propagationPolicy;
+    if (policy !== undefined && policy !== 'Orphan' && policy !== 'Background' && policy !== 'Foreground') {
+      throw invalid('DeleteOptions', 'meta.k8s.io', '', [{ reason: 'FieldValueNotSupported', message: `Unsupported value: "${String(policy)}": supported values: "Foreground", "Background", "Orphan"`, field: 'propagationPolicy' }]);
+    }
+    if (policy === 'Orphan' && !finalizers.includes('orphan')) finalizers.push('orphan');
+    if (policy === 'Foreground' && !finalizers.includes('foregroundDeletion')) finalizers.push('foregroundDeletion');
+    let graceSeconds = 0;
+    if (info.id === '/pods') {
+      const spec = obj.spec as { nodeName?: string; terminationGracePeriodSeconds?: number } | undefined;
+      const phase = (obj.status as { phase?: string } | undefined)?.phase;
+      graceSeconds = opts.gracePeriodSeconds ?? spec?.terminationGracePeriodSeconds ?? 30;
+      if (!spec?.nodeName || phase === 'Succeeded' || phase === 'Failed') graceSeconds = 0;
+      if (m.deletionTimestamp && m.deletionGracePeriodSeconds !== undefined) graceSeconds = Math.min(graceSeconds, m.deletionGracePeriodSeconds);
+    }
+    if (info.id === NS_ID) {
+      if (!m.deletionTimestamp) {
+        m.deletionTimestamp = nowRfc3339();
+        m.deletionGracePeriodSeconds = 0;
+        obj.status = { phase: 'Terminating' };
+        const stored = this.store.put(info.id, existing.key, obj, 'MODIFIED');
+        this.later(0, () => this.terminateNamespace(name));
+        return stored;
+      }
+      return existing;
+    }
+    if (finalizers.length === 0 && graceSeconds === 0) {
+      return this.finish(info, existing.key) ?? existing;
+    }
+    if (!m.deletionTimestamp || graceSeconds < (m.deletionGracePeriodSeconds ?? Infinity)) {
+      m.deletionTimestamp = nowRfc3339(Date.now() + graceSeconds * 1000);
+      m.deletionGracePeriodSeconds = graceSeconds;
+    }
+    m.finalizers = finalizers.length ? finalizers : undefined;
+    if (!m.finalizers) delete m.finalizers;
+    const stored = this.store.put(info.id, existing.key, obj, 'MODIFIED');
+    if (graceSeconds > 0) {
+      const uid = m.uid;
+      this.later(Math.min(graceSeconds * 1000, this.podTerminationMs), () => this.kubeletStopped(info, existing.key, uid!));
+    }
+    if (finalizers.length) this.later(0, () => this.runFinalizers(info, existing.key));
+    return stored;
+  }
+
+  /** deleteCollection deletes every object matching the list options, returning the deleted (or terminating) objects. */
+  deleteCollection(info: ResourceInfo, namespace: string, list: ListOptions, opts: DeleteOptions = {}): StoredObject[] {
+    const out: StoredObject[] = [];
+    for (const s of this.list(info, namespace, { labelSelector: list.labelSelector, fieldSelector: list.fieldSelector }).items) {
+      try {
+        out.push(this.delete(info, s.obj.metadata.namespace ?? '', s.obj.metadata.name!, opts));
+      } catch (err) {
+        if (!(err instanceof StatusError && err.code === 404)) throw err;
+      }
+    }
+    return out;
+  }
+
+  /** kubeletStopped finishes a pod's graceful deletion once the simulated container has stopped. */
+  private kubeletStopped(info: ResourceInfo, key: string, uid: string): void {
+    const cur = this.store.get(info.id, key);
+    if (!cur || cur.obj.metadata.uid !== uid) return;
+    const obj = clone(cur);
+    obj.metadata.deletionGracePeriodSeconds = 0;
+    if (obj.metadata.finalizers && obj.metadata.finalizers.length) {
+      this.store.put(info.id, key, obj, 'MODIFIED');
+      return;
+    }
+    this.finish(info, key);
+  }
+
+  /** finish removes the object for good and garbage-collects its dependents in the background. */
+  private finish(info: ResourceInfo, key: string): StoredObject | undefined {
+    const gone = this.store.remove(info.id, key);
+    if (!gone) return undefined;
+    if (info.id === CRD_ID) this.unregisterCrd(gone.obj);
+    const uid = gone.obj.metadata.uid!;
+    if (this.store.dependents(uid).length) this.later(0, () => this.collectDependents(uid));
+    return gone;
+  }
+
+  private infoById(resourceId: string): ResourceInfo | undefined {
+    return this.registry.all().find((r) => r.id === resourceId);
+  }
+
+  private collectDependents(ownerUid: string): void {
+    for (const d of this.store.dependents(ownerUid)) {
+      const info = this.infoById(d.resourceId);
+      const cur = info && this.store.get(d.resourceId, d.key);
+      if (!info || !cur) continue;
+      const remaining = (cur.obj.metadata.ownerReferences ?? []).filter((r) => r.uid !== ownerUid && this.ownerExists(r.uid));
+      try {
+        if (remaining.length === 0) this.delete(info, cur.obj.metadata.namespace ?? '', cur.obj.metadata.name!, { propagationPolicy: 'Background' });
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  private ownerExists(uid: string): boolean {
+    return this.store.byUid(uid) !== undefined;
+  }
+
+  /** runFinalizers plays the garbage collector's part for the `orphan` and `foregroundDeletion` finalizers. */
+  private runFinalizers(info: ResourceInfo, key: string): void {
+    const cur = this.store.get(info.id, key);
+    if (!cur || !cur.obj.metadata.deletionTimestamp) return;
+    const fins = cur.obj.metadata.finalizers ?? [];
+    const uid = cur.obj.metadata.uid!;
+    if (fins.includes('orphan')) {
+      for (const d of this.store.dependents(uid)) {
+        const o = clone(d);
+        o.metadata.ownerReferences = (o.metadata.ownerReferences ?? []).filter((r) => r.uid !== uid);
+        if (!o.metadata.ownerReferences.length) delete o.metadata.ownerReferences;
+        this.store.put(d.resourceId, d.key, o, 'MODIFIED');
+      }
+      this.dropFinalizer(info, key, 'orphan');
+      return;
+    }
+    if (fins.includes('foregroundDeletion')) {
+      const deps = this.store.dependents(uid);
+      if (deps.length === 0) {
+        this.dropFinalizer(info, key, 'foregroundDeletion');
+        return;
+      }
+      this.collectDependents(uid);
+      this.later(10, () => this.runFinalizers(info, key));
+    }
+  }
+
+  private dropFinalizer(info: ResourceInfo, key: string, finalizer: string): void {
+    const cur = this.store.get(info.id, key);
+    if (!cur) return;
+    const o = clone(cur);
+    o.metadata.finalizers = (o.metadata.finalizers ?? []).filter((f) => f !== finalizer);
+    if (o.metadata.finalizers.length === 0) {
+      delete o.metadata.finalizers;
+      if ((o.metadata.deletionGracePeriodSeconds ?? 0) === 0) {
+        this.finish(info, key);
+        return;
+      }
+    }
+    this.store.put(info.id, key, o, 'MODIFIED');
+  }
+
+  private terminateNamespace(ns: string): void {
+    for (const info of this.registry.all()) {
+      if (!info.namespaced || info.version !== this.preferredVersion(info)) continue;
+      for (const s of this.store.list(info.id, ns)) {
+        try {
+          this.delete(info, ns, s.obj.metadata.name!, { gracePeriodSeconds: 0, propagationPolicy: 'Background' });
+        } catch {
+          // already gone
+        }
+      }
+    }
+    const left = this.registry.all().some((i) => i.namespaced && this.store.list(i.id, ns).some((s) => !s.obj.metadata.deletionTimestamp || !s.obj.metadata.finalizers?.length));
+    if (left) {
+      this.later(20, () => this.terminateNamespace(ns));
+      return;
+    }
+    this.finish(this.registry.get('', 'v1', 'namespaces')!, ns);
+  }
+
+  private preferredVersion(info: ResourceInfo): string {
+    return this.registry.all().find((r) => r.id === info.id)!.version;
+  }
+
+  private checkCrd(obj: KubeObject): void {
+    const spec = obj.spec as { group?: string; names?: { plural?: string; kind?: string }; scope?: string; versions?: Array<{ name?: string; served?: boolean }> } | undefined;
+    const causes = [];
+    if (!spec?.group) causes.push({ reason: 'FieldValueRequired', message: 'Required value', field: 'spec.group' });
+    if (!spec?.names?.plural) causes.push({ reason: 'FieldValueRequired', message: 'Required value', field: 'spec.names.plural' });
+    if (!spec?.names?.kind) causes.push({ reason: 'FieldValueRequired', message: 'Required value', field: 'spec.names.kind' });
+    if (!Array.isArray(spec?.versions) || spec.versions.length === 0) causes.push({ reason: 'FieldValueRequired', message: 'Required value', field: 'spec.versions' });
+    if (spec?.group && spec.names?.plural && obj.metadata.name !== `${spec.names.plural}.${spec.group}`) {
+      causes.push({ reason: 'FieldValueInvalid', message: `Invalid value: "${obj.metadata.name}": must be spec.names.plural+"."+spec.group`, field: 'metadata.name' });
+    }
+    if (causes.length) throw invalid('CustomResourceDefinition', 'apiextensions.k8s.io', obj.metadata.name ?? '', causes);
+  }
+
+  private registerCrd(obj: KubeObject): void {
+    const spec = obj.spec as {
+      group: string;
+      scope?: string;
+      names: { plural: string; singular?: string; kind: string; listKind?: string; shortNames?: string[] };
+      versions: Array<{ name: string; served?: boolean; subresources?: { status?: unknown; scale?: unknown } }>;
+    };
+    for (const v of spec.versions) {
+      if (v.served === false) continue;
+      const subresources: string[] = [];
+      if (v.subresources?.status !== undefined) subresources.push('status');
+      if (v.subresources?.scale !== undefined) subresources.push('scale');
+      this.registry.add(
+        makeResourceInfo({
+          group: spec.group,
+          version: v.name,
+          resource: spec.names.plural,
+          singular: spec.names.singular,
+          kind: spec.names.kind,
+          listKind: spec.names.listKind,
+          namespaced: spec.scope !== 'Cluster',
+          shortNames: spec.names.shortNames ?? [],
+          subresources,
+          builtin: false,
+        }),
+      );
+    }
+  }
+
+  private unregisterCrd(obj: KubeObject): void {
+    const spec = obj.spec as { group: string; names: { plural: string }; versions: Array<{ name: string }> };
+    for (const v of spec.versions) this.registry.remove(spec.group, v.name, spec.names.plural);
+    this.store.dropType(`${spec.group}/${spec.names.plural}`);
+  }
+}

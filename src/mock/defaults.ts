@@ -1,0 +1,63 @@
+/**
+ * Server-side defaults for new objects of the types that have them (pods, namespaces, workflows, CRDs).
+ */
+import type { KubeObject } from './store.js';
+import type { ResourceInfo } from './resources.js';
+
+/** MOCK_NODE_NAME is the node the simulated scheduler binds every pod to. */
+export const MOCK_NODE_NAME = 'racerig-node';
+
+/** applyDefaults fills defaulted fields of a new object of type `info` in place. */
+export function applyDefaults(info: ResourceInfo, obj: KubeObject): void {
+  switch (info.id) {
+    case '/pods': {
+      const spec = (obj.spec ??= {}) as Record<string, unknown>;
+      spec.restartPolicy ??= 'Always';
+      spec.terminationGracePeriodSeconds ??= 30;
+      spec.dnsPolicy ??= 'ClusterFirst';
+      spec.schedulerName ??= 'default-scheduler';
+      spec.serviceAccountName ??= 'default';
+      obj.status = { phase: 'Pending', qosClass: 'BestEffort' };
+      break;
+    }
+    case '/namespaces':
+      obj.spec = { finalizers: ['kubernetes'] };
+      obj.status = { phase: 'Active' };
+      obj.metadata.labels = { ...(obj.metadata.labels ?? {}), 'kubernetes.io/metadata.name': obj.metadata.name! };
+      break;
+    case 'argoproj.io/workflows':
+      obj.status = { phase: 'Pending' };
+      obj.metadata.labels = { ...(obj.metadata.labels ?? {}), 'workflows.argoproj.io/phase': 'Pending' };
+      break;
+    case '/secrets':
+      obj.type ??= 'Opaque';
+      break;
+    case 'apiextensions.k8s.io/customresourcedefinitions': {
+      const spec = obj.spec as { names?: Record<string, unknown> } | undefined;
+      obj.status = {
+        acceptedNames: spec?.names ?? {},
+        conditions: [
+          { type: 'NamesAccepted', status: 'True', reason: 'NoConflicts', message: 'no conflicts found' },
+          { type: 'Established', status: 'True', reason: 'InitialNamesAccepted', message: 'the initial names have been accepted' },
+        ],
+        storedVersions: [],
+      };
+      break;
+    }
+    default:
+  }
+}
+
+/** mockNode returns the node object the mock starts with. */
+export function mockNode(): KubeObject {
+  return {
+    metadata: { name: MOCK_NODE_NAME, labels: { 'kubernetes.io/hostname': MOCK_NODE_NAME, 'type': 'racerig-mock' } },
+    spec: {},
+    status: {
+      conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'racerig mock kubelet is ready' }],
+      capacity: { cpu: '1000', memory: '4Ti', pods: '1000000' },
+      allocatable: { cpu: '1000', memory: '4Ti', pods: '1000000' },
+      nodeInfo: { kubeletVersion: 'v1.32.0-racerig', operatingSystem: 'linux', architecture: 'amd64' },
+    },
+  };
+}

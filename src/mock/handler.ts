@@ -1,0 +1,301 @@
+/**
+ * The mock's HTTP request handler: routes non-resource paths (discovery, health, metrics, admin) and
+ * resource requests to the API, records metrics, and turns every failure into a metav1.Status.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { MockApi, DeleteOptions } from './api.js';
+import type { Discovery } from './discovery.js';
+import type { OpenApi } from './openapi.js';
+import type { MockMetrics, RequestLabels } from './metrics.js';
+import type { ResourceInfo } from './resources.js';
+import type { StoredObject } from './store.js';
+import { StatusError, badRequest, methodNotAllowed, SUCCESS_STATUS } from './status.js';
+import { parseJsonBody, readBody, readBodyBytes, sendJson, sendStatus, sendText } from './http-util.js';
+import { isTrue, parseQuery, parseResourcePath, splitUrl, type Query, type RequestInfo } from './request-info.js';
+import { decodeProtobufObject, isProtobuf } from './protobuf.js';
+import { renderTable, wantsTable } from './table.js';
+import { serveWatch, type WatchHub, type WatchOptions } from './watch.js';
+
+/** RequestGate runs before a request is served (auth, faults); it calls `next` or answers the request itself. */
+export type RequestGate = (req: IncomingMessage, res: ServerResponse, labels: RequestLabels, longRunning: boolean, next: () => void) => void;
+
+/** SubresourceHandler serves a GET subresource such as pods/log. */
+export type SubresourceHandler = (info: ResourceInfo, stored: StoredObject, query: Query, req: IncomingMessage, res: ServerResponse) => void;
+
+/** HandlerDeps is what the request handler uses. */
+export interface HandlerDeps {
+  api: MockApi;
+  discovery: Discovery;
+  openapi: OpenApi;
+  metrics: MockMetrics;
+  hub: WatchHub;
+  watch: Omit<WatchOptions, 'table'>;
+  /** Largest accepted request body, in bytes (413 beyond). */
+  maxBodyBytes: number;
+  /** Gates run in order before every resource request. */
+  gates: RequestGate[];
+  /** GET subresource handlers by name (log). */
+  subresources: Record<string, SubresourceHandler>;
+  /** Admin endpoint under /racerig/ (returns false when the path is not one of its own). */
+  admin?: (req: IncomingMessage, res: ServerResponse, path: string) => boolean;
+}
+
+const VERB_LABEL: Record<string, string> = {
+  get: 'GET',
+  list: 'LIST',
+  watch: 'WATCH',
+  create: 'POST',
+  update: 'PUT',
+  patch: 'PATCH',
+  delete: 'DELETE',
+  deletecollection: 'DELETECOLLECTION',
+};
+
+const NOT_FOUND_JSON = JSON.stringify(new StatusError(404, 'NotFound', 'the server could not find the requested resource', {}).toStatus());
+
+/** labelsFor returns the metric labels of a resource request. */
+export function labelsFor(ri: RequestInfo, contentType?: string): RequestLabels {
+  let verb = VERB_LABEL[ri.verb] ?? ri.verb.toUpperCase();
+  if (ri.subresource === 'exec' || ri.subresource === 'attach' || ri.subresource === 'portforward') verb = 'CONNECT';
+  if (verb === 'PATCH' && contentType?.startsWith('application/apply-patch')) verb = 'APPLY';
+  const scope = ri.name ? 'resource' : ri.namespace ? 'namespace' : 'cluster';
+  return { verb, group: ri.group, version: ri.version, resource: ri.resource, subresource: ri.subresource, scope };
+}
+
+const NON_RESOURCE: RequestLabels = { verb: 'GET', group: '', version: '', resource: '', subresource: '', scope: '' };
+
+/** isLongRunning tells whether a request is exempt from max-inflight (watch, exec, follow logs). */
+export function isLongRunning(ri: RequestInfo, query: Query): boolean {
+  return ri.verb === 'watch' || ri.subresource === 'exec' || ri.subresource === 'attach' || (ri.subresource === 'log' && isTrue(query.get('follow')));
+}
+
+function listJson(info: ResourceInfo, items: StoredObject[], rv: number, cont?: string, remaining?: number): string {
+  let meta = `"resourceVersion":"${rv}"`;
+  if (cont) meta += `,"continue":"${cont}"`;
+  if (remaining !== undefined) meta += `,"remainingItemCount":${remaining}`;
+  let body = `{"kind":"${info.listKind}","apiVersion":"${info.apiVersion}","metadata":{${meta}},"items":[`;
+  for (let i = 0; i < items.length; i++) body += (i ? ',' : '') + items[i]!.json;
+  return body + ']}';
+}
+
+function sendObject(res: ServerResponse, code: number, s: StoredObject): void {
+  sendJson(res, code, (s.buf ??= Buffer.from(s.json)));
+}
+
+function intParam(q: Query, name: string): number | undefined {
+  const v = q.get(name);
+  if (v === null || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw badRequest(`invalid ${name}: ${v}`);
+  return n;
+}
+
+function deleteOptions(q: Query, body: string): DeleteOptions {
+  const opts: DeleteOptions = {};
+  if (body.trim()) {
+    const b = parseJsonBody(body) as Record<string, unknown> | null;
+    if (b && typeof b === 'object') {
+      if (typeof b.gracePeriodSeconds === 'number') opts.gracePeriodSeconds = b.gracePeriodSeconds;
+      if (typeof b.propagationPolicy === 'string') opts.propagationPolicy = b.propagationPolicy as DeleteOptions['propagationPolicy'];
+      if (b.orphanDependents === true) opts.propagationPolicy = 'Orphan';
+      if (b.preconditions && typeof b.preconditions === 'object') opts.preconditions = b.preconditions as DeleteOptions['preconditions'];
+    }
+  }
+  const g = intParam(q, 'gracePeriodSeconds');
+  if (g !== undefined) opts.gracePeriodSeconds = g;
+  const p = q.get('propagationPolicy');
+  if (p) opts.propagationPolicy = p as DeleteOptions['propagationPolicy'];
+  return opts;
+}
+
+/** createHandler returns the node:http request listener of the mock. */
+export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  const { api, discovery, metrics } = deps;
+  const readObject = async (req: IncomingMessage): Promise<unknown> => {
+    const raw = await readBodyBytes(req, deps.maxBodyBytes);
+    const ct = req.headers['content-type'];
+    if (ct !== undefined && ct.includes('protobuf')) {
+      if (!isProtobuf(raw)) throw badRequest('protobuf body without the k8s envelope');
+      return decodeProtobufObject(raw);
+    }
+    return parseJsonBody(raw.toString('utf8'));
+  };
+
+  const observe = (labels: RequestLabels, start: number, res: ServerResponse) => {
+    metrics.observe(labels, res.statusCode, (performance.now() - start) / 1000);
+  };
+
+  const fail = (res: ServerResponse, err: unknown) => {
+    if (err instanceof StatusError) sendStatus(res, err);
+    else sendStatus(res, new StatusError(500, 'InternalError', `Internal error occurred: ${(err as Error)?.message ?? String(err)}`));
+  };
+
+  const serveNonResource = (req: IncomingMessage, res: ServerResponse, path: string): void => {
+    const start = performance.now();
+    res.once('finish', () => observe(NON_RESOURCE, start, res));
+    if (path === '/healthz' || path === '/readyz' || path === '/livez' || path.startsWith('/healthz/') || path.startsWith('/readyz/') || path.startsWith('/livez/')) {
+      sendText(res, 200, 'ok');
+      return;
+    }
+    if (path === '/metrics') {
+      sendText(res, 200, metrics.render(), { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
+      return;
+    }
+    const get = req.method === 'GET' || req.method === 'HEAD';
+    const doc = !get ? undefined : path.startsWith('/openapi/v3') ? deps.openapi.document(path) : discovery.document(path);
+    if (doc !== undefined) {
+      sendJson(res, 200, doc);
+      return;
+    }
+    sendJson(res, 404, NOT_FOUND_JSON);
+  };
+
+  const serveResource = async (req: IncomingMessage, res: ServerResponse, ri: RequestInfo, query: Query): Promise<void> => {
+    const info = api.resolve(ri.group, ri.version, ri.resource);
+    if (info.namespaced === false && ri.namespace && ri.resource !== 'namespaces') {
+      throw new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
+    }
+    const sub = ri.subresource;
+    if (sub && !info.subresources.includes(sub)) {
+      throw new StatusError(404, 'NotFound', `the server could not find the requested resource (${ri.verb} ${ri.resource}/${sub})`);
+    }
+    const ns = info.namespaced ? ri.namespace : '';
+    const dryRun = query.get('dryRun') === 'All';
+    switch (ri.verb) {
+      case 'get': {
+        const s = api.get(info, ns, ri.name);
+        if (sub && sub !== 'status' && sub !== 'scale') {
+          const h = deps.subresources[sub];
+          if (!h) throw badRequest(`Upgrade request required`);
+          h(info, s, query, req, res);
+          return;
+        }
+        if (wantsTable(req.headers.accept)) sendJson(res, 200, renderTable(info, [s], s.rv, query.get('includeObject')));
+        else sendObject(res, 200, s);
+        return;
+      }
+      case 'list': {
+        const r = api.list(info, ns, {
+          labelSelector: query.get('labelSelector'),
+          fieldSelector: query.get('fieldSelector'),
+          limit: intParam(query, 'limit'),
+          continueToken: query.get('continue'),
+        });
+        if (wantsTable(req.headers.accept)) sendJson(res, 200, renderTable(info, r.items, r.rv, query.get('includeObject'), r.continueToken));
+        else sendJson(res, 200, listJson(info, r.items, r.rv, r.continueToken, r.remainingItemCount));
+        return;
+      }
+      case 'watch': {
+        const table = wantsTable(req.headers.accept);
+        const labels = labelsFor(ri);
+        metrics.longRunningDelta(labels, 1);
+        serveWatch(api, deps.hub, info, ns, query, req, res, table ? { ...deps.watch, table: (i, s) => renderTable(i, [s], s.rv, query.get('includeObject')) } : deps.watch, () =>
+          metrics.longRunningDelta(labels, -1),
+        );
+        return;
+      }
+      case 'create': {
+        const body = await readObject(req);
+        if (sub === 'eviction') {
+          api.delete(info, ns, ri.name, {});
+          sendJson(res, 201, JSON.stringify(SUCCESS_STATUS));
+          return;
+        }
+        if (sub) throw methodNotAllowed('create');
+        if (ri.name) throw methodNotAllowed('POST on a named resource');
+        const s = api.create(info, ns, body, dryRun);
+        sendObject(res, 201, s);
+        return;
+      }
+      case 'update': {
+        const s = api.update(info, ns, ri.name, await readObject(req), sub, dryRun);
+        sendObject(res, 200, s);
+        return;
+      }
+      case 'patch': {
+        const raw = await readBody(req, deps.maxBodyBytes);
+        const ct = req.headers['content-type'] ?? '';
+        const r = api.patch(info, ns, ri.name, ct, raw, { subresource: sub, fieldManager: query.get('fieldManager'), dryRun });
+        sendObject(res, r.created ? 201 : 200, r.stored);
+        return;
+      }
+      case 'delete': {
+        const raw = await readBody(req, deps.maxBodyBytes);
+        const s = api.delete(info, ns, ri.name, deleteOptions(query, raw));
+        sendObject(res, 200, s);
+        return;
+      }
+      case 'deletecollection': {
+        const raw = await readBody(req, deps.maxBodyBytes);
+        const items = api.deleteCollection(info, ns, { labelSelector: query.get('labelSelector'), fieldSelector: query.get('fieldSelector') }, deleteOptions(query, raw));
+        sendJson(res, 200, listJson(info, items, api.store.rv));
+        return;
+      }
+      default:
+        throw methodNotAllowed(ri.verb);
+    }
+  };
+
+  return (req, res) => {
+    const url = req.url ?? '/';
+    const { path, query: rawQuery } = splitUrl(url);
+    if (path.startsWith('/racerig/') && deps.admin && deps.admin(req, res, path)) return;
+    if (!path.startsWith('/api/') && !path.startsWith('/apis/')) {
+      serveNonResource(req, res, path);
+      return;
+    }
+    let query: Query;
+    let ri: RequestInfo | undefined;
+    try {
+      query = parseQuery(rawQuery);
+      ri = parseResourcePath(req.method ?? 'GET', path, isTrue(query.get('watch')));
+    } catch {
+      sendStatus(res, badRequest('malformed request path or query'));
+      return;
+    }
+    if (!ri) {
+      serveNonResource(req, res, path);
+      return;
+    }
+    const start = performance.now();
+    const labels = labelsFor(ri, req.headers['content-type']);
+    const longRunning = isLongRunning(ri, query);
+    const readOnly = ri.verb === 'get' || ri.verb === 'list' || ri.verb === 'watch';
+    if (!longRunning) {
+      if (readOnly) metrics.inflightReadOnly++;
+      else metrics.inflightMutating++;
+    }
+    let finished = false;
+    const done = () => {
+      if (finished) return;
+      finished = true;
+      if (!longRunning) {
+        if (readOnly) metrics.inflightReadOnly--;
+        else metrics.inflightMutating--;
+      }
+      observe(labels, start, res);
+    };
+    res.once('finish', done);
+    res.once('close', done);
+    const serve = () => {
+      try {
+        const p = serveResource(req, res, ri!, query);
+        p.catch((err: unknown) => fail(res, err));
+      } catch (err) {
+        fail(res, err);
+      }
+    };
+    const gates = deps.gates;
+    if (gates.length === 0) {
+      serve();
+      return;
+    }
+    let i = 0;
+    const next = () => {
+      const g = gates[i++];
+      if (g) g(req, res, labels, longRunning, next);
+      else serve();
+    };
+    next();
+  };
+}

@@ -1,0 +1,85 @@
+/**
+ * Small HTTP helpers for the mock: JSON and Status responses, and bounded body reading (413 beyond the limit).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { StatusError } from './status.js';
+
+const JSON_TYPE = 'application/json';
+
+/** sendJson writes a complete JSON response from an already serialized body. */
+export function sendJson(res: ServerResponse, code: number, body: string | Buffer, headers?: Record<string, string>): void {
+  const len = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+  if (headers) {
+    res.writeHead(code, { ...headers, 'Content-Type': JSON_TYPE, 'Content-Length': len });
+  } else {
+    res.writeHead(code, { 'Content-Type': JSON_TYPE, 'Content-Length': len });
+  }
+  res.end(body);
+}
+
+/** sendStatus writes a StatusError as its metav1.Status body with the error's HTTP code and headers. */
+export function sendStatus(res: ServerResponse, err: StatusError): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  sendJson(res, err.code, JSON.stringify(err.toStatus()), err.headers);
+}
+
+/** sendText writes a complete plain-text response. */
+export function sendText(res: ServerResponse, code: number, text: string, headers?: Record<string, string>): void {
+  res.writeHead(code, { ...(headers ?? {}), 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** readBody collects the request body as UTF-8 text, rejecting with 413 beyond `limit` bytes. */
+export async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return (await readBodyBytes(req, limit)).toString('utf8');
+}
+
+/** readBodyBytes collects the request body, rejecting with 413 beyond `limit` bytes. */
+export function readBodyBytes(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > limit) {
+      req.resume();
+      reject(tooLarge(limit));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    req.on('data', (c: Buffer) => {
+      if (failed) return;
+      size += c.length;
+      if (size > limit) {
+        failed = true;
+        reject(tooLarge(limit));
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      if (!failed) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    });
+    req.on('error', (e) => {
+      if (!failed) {
+        failed = true;
+        reject(e);
+      }
+    });
+  });
+}
+
+function tooLarge(limit: number): StatusError {
+  return new StatusError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limit}`);
+}
+
+/** parseJsonBody parses a request body as JSON, throwing 400 BadRequest with the parser's message. */
+export function parseJsonBody(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch (err) {
+    throw new StatusError(400, 'BadRequest', `the object provided is unrecognized (must be JSON): ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * Parses an API path and method into the request's group, version, resource, namespace, name,
+ * subresource and verb, without regular expressions or URL objects (this runs on every request).
+ */
+
+/** RequestInfo is what a resource request addresses; `verb` uses Kubernetes's lower-case verbs. */
+export interface RequestInfo {
+  group: string;
+  version: string;
+  resource: string;
+  namespace: string;
+  name: string;
+  subresource: string;
+  verb: string;
+}
+
+/** splitUrl separates the path from the raw query string (without '?'). */
+export function splitUrl(url: string): { path: string; query: string } {
+  const q = url.indexOf('?');
+  return q < 0 ? { path: url, query: '' } : { path: url.slice(0, q), query: url.slice(q + 1) };
+}
+
+/** parseResourcePath returns the request info of a /api or /apis resource path, or undefined for other paths. */
+export function parseResourcePath(method: string, path: string, isWatch: boolean): RequestInfo | undefined {
+  const parts = path.split('/');
+  // parts[0] is '' (leading slash); drop a trailing empty segment
+  if (parts[parts.length - 1] === '') parts.pop();
+  let i: number;
+  let group: string;
+  let version: string;
+  if (parts[1] === 'api') {
+    if (parts.length < 4) return undefined;
+    group = '';
+    version = parts[2]!;
+    i = 3;
+  } else if (parts[1] === 'apis') {
+    if (parts.length < 5) return undefined;
+    group = parts[2]!;
+    version = parts[3]!;
+    i = 4;
+  } else {
+    return undefined;
+  }
+  let watchPath = false;
+  if (parts[i] === 'watch') {
+    watchPath = true;
+    i++;
+  }
+  let namespace = '';
+  const rest = parts.length - i;
+  if (rest >= 3 && parts[i] === 'namespaces' && parts[i + 2] !== 'status' && parts[i + 2] !== 'finalize') {
+    namespace = parts[i + 1]!;
+    i += 2;
+  }
+  const resource = parts[i] ?? '';
+  const name = parts[i + 1] ?? '';
+  const subresource = parts[i + 2] ?? '';
+  if (!resource || parts.length > i + 3) return undefined;
+  if (resource === 'namespaces' && name && !namespace) namespace = '';
+  let verb: string;
+  switch (method) {
+    case 'GET':
+    case 'HEAD':
+      verb = watchPath || isWatch ? 'watch' : name ? 'get' : 'list';
+      break;
+    case 'POST':
+      verb = 'create';
+      break;
+    case 'PUT':
+      verb = 'update';
+      break;
+    case 'PATCH':
+      verb = 'patch';
+      break;
+    case 'DELETE':
+      verb = name ? 'delete' : 'deletecollection';
+      break;
+    default:
+      verb = method.toLowerCase();
+  }
+  return { group, version, resource, namespace, name: decodeURIComponent(name), subresource, verb };
+}
+
+/** Query is the parsed query string; only the first value of each key except `command`. */
+export type Query = URLSearchParams;
+
+/** EMPTY_QUERY is shared by requests without a query string. */
+export const EMPTY_QUERY: Query = new URLSearchParams();
+
+/** parseQuery parses a raw query string, returning a shared empty instance when there is none. */
+export function parseQuery(raw: string): Query {
+  return raw ? new URLSearchParams(raw) : EMPTY_QUERY;
+}
+
+/** isTrue interprets a boolean query parameter as the API server does (`true`, `1`). */
+export function isTrue(v: string | null): boolean {
+  return v === 'true' || v === '1';
+}

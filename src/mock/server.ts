@@ -1,0 +1,96 @@
+/**
+ * startMockServer: the embedded mock Kubernetes API server on node:http, in-process.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { MockApi, type ApiOptions } from './api.js';
+import { Discovery } from './discovery.js';
+import { OpenApi } from './openapi.js';
+import { MockMetrics } from './metrics.js';
+import { WatchHub } from './watch.js';
+import { createHandler } from './handler.js';
+import { buildKubeconfig } from './kubeconfig.js';
+
+/** MockServerOptions configures startMockServer; every field is optional. */
+export interface MockServerOptions extends ApiOptions {
+  /** Address to listen on (default 127.0.0.1). */
+  host?: string;
+  /** Port (default 0: any free port). */
+  port?: number;
+  /** Where to write the kubeconfig; none is written when unset. */
+  kubeconfigPath?: string;
+  /** Interval of BOOKMARK events on watches that allow them, in ms (default 5000). */
+  bookmarkIntervalMs?: number;
+  /** Largest accepted request body in bytes (default 3 MiB, like kube-apiserver); larger bodies get 413. */
+  maxBodyBytes?: number;
+}
+
+/** MockServer is a running mock; `api` is present when it runs in this thread. */
+export interface MockServer {
+  /** Base URL, e.g. http://127.0.0.1:41234. */
+  url: string;
+  /** Kubeconfig YAML for the server. */
+  kubeconfig: string;
+  /** Where the kubeconfig was written, when asked. */
+  kubeconfigPath?: string;
+  /** The in-process API (storage, registry), for tests and the embedded run. */
+  api?: MockApi;
+  /** close stops accepting, ends watches and open connections, and resolves when the server is closed. */
+  close(): Promise<void>;
+}
+
+/** startMockServer starts the mock on host:port (127.0.0.1:0 by default) and resolves once it listens. */
+export async function startMockServer(options: MockServerOptions = {}): Promise<MockServer> {
+  const api = new MockApi(options);
+  const metrics = new MockMetrics();
+  const hub = new WatchHub();
+  const handler = createHandler({
+    api,
+    discovery: new Discovery(api.registry),
+    openapi: new OpenApi(api.registry),
+    metrics,
+    hub,
+    watch: {
+      bookmarkIntervalMs: options.bookmarkIntervalMs ?? 5000,
+      delayMs: () => 0,
+      onEvents: (info, n) => metrics.watchEventsSent(info.group, info.version, info.resource, n),
+    },
+    maxBodyBytes: options.maxBodyBytes ?? 3 * 1024 * 1024,
+    gates: [],
+    subresources: {},
+  });
+  const server: Server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, handler);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  const url = `http://${host}:${addr.port}`;
+  const kubeconfig = buildKubeconfig(url);
+  if (options.kubeconfigPath) {
+    await mkdir(dirname(options.kubeconfigPath), { recursive: true });
+    await writeFile(options.kubeconfigPath, kubeconfig, { mode: 0o600 });
+  }
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    kubeconfig,
+    kubeconfigPath: options.kubeconfigPath,
+    api,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        api.close();
+        hub.closeAll();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}

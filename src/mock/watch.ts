@@ -1,0 +1,196 @@
+/**
+ * Watch streams: chunked JSON event lines with resourceVersion semantics (current state as ADDED, or
+ * replay from history), selector transitions, bookmarks, timeoutSeconds, slow delivery, and the
+ * in-stream 410 Expired when the requested version is older than the retained history.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { MockApi } from './api.js';
+import type { ResourceInfo } from './resources.js';
+import type { StoreEvent, StoredObject } from './store.js';
+import { fieldMatcher, labelMatcher, type Matcher } from './selectors.js';
+import { badRequest, expired } from './status.js';
+import { isTrue, type Query } from './request-info.js';
+
+/** WatchOptions are the server-wide settings a watch stream reads. */
+export interface WatchOptions {
+  /** Interval between BOOKMARK events when the client allows them, in ms. */
+  bookmarkIntervalMs: number;
+  /** Delivery delay applied to every event, in ms (a fault; read per event so it can change at run time). */
+  delayMs: () => number;
+  /** Called with the number of events written, for apiserver_watch_events_total. */
+  onEvents: (info: ResourceInfo, count: number) => void;
+  /** Renders one object as a meta.k8s.io Table (for kubectl's `get -w`), when the client asked for tables. */
+  table?: (info: ResourceInfo, s: StoredObject) => string;
+}
+
+/** WatchHub tracks open watch streams so that an admin call can end them all. */
+export class WatchHub {
+  private readonly open = new Set<() => void>();
+
+  /** size is the number of open watch streams. */
+  get size(): number {
+    return this.open.size;
+  }
+
+  /** add registers a stream's closer and returns its removal function. */
+  add(close: () => void): () => void {
+    this.open.add(close);
+    return () => this.open.delete(close);
+  }
+
+  /** closeAll ends every open watch stream cleanly. */
+  closeAll(): void {
+    for (const c of [...this.open]) c();
+  }
+}
+
+function eventLine(type: string, json: string): string {
+  return `{"type":"${type}","object":${json}}\n`;
+}
+
+/** serveWatch answers a watch request; throws StatusError (before any header is sent) on bad parameters. */
+export function serveWatch(
+  api: MockApi,
+  hub: WatchHub,
+  info: ResourceInfo,
+  namespace: string,
+  query: Query,
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: WatchOptions,
+  onEnd: () => void,
+): void {
+  const lm = labelMatcher(query.get('labelSelector'));
+  const fm = fieldMatcher(query.get('fieldSelector'), info.id);
+  const hasSelector = !!(query.get('labelSelector') || query.get('fieldSelector'));
+  const match: Matcher = hasSelector ? (o) => lm(o) && fm(o) : () => true;
+  const ns = info.namespaced ? namespace : '';
+  const rvParam = query.get('resourceVersion');
+  const sendInitial = isTrue(query.get('sendInitialEvents'));
+  const bookmarks = isTrue(query.get('allowWatchBookmarks'));
+  const timeoutParam = query.get('timeoutSeconds');
+  const timeoutS = timeoutParam === null ? 1800 : Number(timeoutParam);
+  if (!Number.isFinite(timeoutS) || timeoutS < 0) throw badRequest(`invalid timeoutSeconds: ${timeoutParam}`);
+  let fromRv: number | undefined;
+  if (rvParam && rvParam !== '0' && !sendInitial) {
+    fromRv = Number(rvParam);
+    if (!Number.isInteger(fromRv) || fromRv < 0) throw badRequest(`invalid resource version: ${rvParam}`);
+  }
+  const table = options.table;
+  const render = (type: string, ev: StoreEvent | undefined, s: StoredObject): string => {
+    if (table) return eventLine(type, table(info, s));
+    if (ev && ev.type === type) return (ev.line ??= eventLine(type, s.json));
+    return eventLine(type, s.json);
+  };
+
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+  res.flushHeaders();
+
+  let ended = false;
+  let pending = '';
+  let pendingCount = 0;
+  let flushScheduled = false;
+  const flush = () => {
+    flushScheduled = false;
+    if (ended || !pending) return;
+    const chunk = pending;
+    const n = pendingCount;
+    pending = '';
+    pendingCount = 0;
+    res.write(chunk);
+    options.onEvents(info, n);
+  };
+  const emitNow = (line: string) => {
+    pending += line;
+    pendingCount++;
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flush);
+    }
+  };
+  const emit = (line: string) => {
+    const d = options.delayMs();
+    if (d > 0) setTimeout(() => emitNow(line), d);
+    else emitNow(line);
+  };
+  const bookmarkLine = (initialEnd: boolean) => {
+    const meta = initialEnd
+      ? { resourceVersion: String(api.store.rv), annotations: { 'k8s.io/initial-events-end': 'true' } }
+      : { resourceVersion: String(api.store.rv) };
+    return eventLine('BOOKMARK', JSON.stringify({ kind: info.kind, apiVersion: info.apiVersion, metadata: meta }));
+  };
+
+  let unsubscribe = () => {};
+  let unregister = () => {};
+  const timers: NodeJS.Timeout[] = [];
+  const end = () => {
+    if (ended) return;
+    flush();
+    ended = true;
+    unsubscribe();
+    unregister();
+    for (const t of timers) clearTimeout(t);
+    res.end();
+    onEnd();
+  };
+  req.on('close', end);
+  res.on('close', end);
+  unregister = hub.add(() => {
+    const d = options.delayMs();
+    if (d > 0) setTimeout(end, d + 1);
+    else end();
+  });
+
+  if (fromRv !== undefined) {
+    const replay = api.store.eventsSince(info.id, fromRv);
+    if (!replay) {
+      const err = expired(`too old resource version: ${fromRv} (${api.store.compactedRv})`);
+      emit(eventLine('ERROR', JSON.stringify(err.toStatus())));
+      setImmediate(end);
+      return;
+    }
+    for (const ev of replay) deliver(ev);
+  } else {
+    const items = api.list(info, ns, { labelSelector: query.get('labelSelector'), fieldSelector: query.get('fieldSelector') }).items;
+    for (const s of items) emit(render('ADDED', undefined, s));
+    if (sendInitial && bookmarks) emit(bookmarkLine(true));
+  }
+  unsubscribe = api.store.subscribe(info.id, deliver);
+  if (timeoutS > 0) {
+    const t = setTimeout(end, timeoutS * 1000);
+    t.unref?.();
+    timers.push(t);
+  }
+  if (bookmarks && options.bookmarkIntervalMs > 0) {
+    const tick = () => {
+      if (ended) return;
+      emit(bookmarkLine(false));
+      const t = setTimeout(tick, options.bookmarkIntervalMs);
+      t.unref?.();
+      timers.push(t);
+      if (timers.length > 16) timers.splice(1, timers.length - 4);
+    };
+    const t = setTimeout(tick, options.bookmarkIntervalMs);
+    t.unref?.();
+    timers.push(t);
+  }
+
+  function deliver(ev: StoreEvent): void {
+    if (ended) return;
+    const s = ev.stored;
+    if (ns && s.obj.metadata.namespace !== ns) return;
+    if (!hasSelector) {
+      emit(render(ev.type, ev, s));
+      return;
+    }
+    const now = match(s.obj);
+    if (ev.type === 'MODIFIED') {
+      const before = ev.prev ? match(ev.prev.obj) : false;
+      if (now && before) emit(render('MODIFIED', ev, s));
+      else if (now) emit(render('ADDED', undefined, s));
+      else if (before) emit(render('DELETED', undefined, s));
+      return;
+    }
+    if (now) emit(render(ev.type, ev, s));
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * kubectl against the mock: the everyday commands a person runs must work unchanged.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { startMockServer, type MockServer } from '../../src/mock/server.js';
+import { kubectl, startKubectl, tempDir, waitFor, writeTemp } from './helpers.js';
+
+let server: MockServer;
+let tmp: ReturnType<typeof tempDir>;
+let kc: string;
+
+before(async () => {
+  tmp = tempDir();
+  kc = join(tmp.dir, 'kubeconfig');
+  server = await startMockServer({ kubeconfigPath: kc });
+});
+
+after(async () => {
+  await server.close();
+  tmp.remove();
+});
+
+const POD = `apiVersion: v1
+kind: Pod
+metadata:
+  name: web-1
+  namespace: team-a
+  labels: {app: web, tier: frontend}
+spec:
+  restartPolicy: Always
+  containers:
+  - name: main
+    image: busybox
+`;
+
+test('kubectl: create namespace, apply a pod, get with -l and --field-selector', async () => {
+  const ns = await kubectl(kc, ['create', 'namespace', 'team-a']);
+  assert.equal(ns.code, 0, ns.stderr);
+  assert.match(ns.stdout, /namespace\/team-a created/);
+  const applied = await kubectl(kc, ['apply', '-f', '-'], { stdin: POD });
+  assert.equal(applied.code, 0, applied.stderr);
+  assert.match(applied.stdout, /pod\/web-1 created/);
+  const again = await kubectl(kc, ['apply', '-f', '-'], { stdin: POD });
+  assert.match(again.stdout, /pod\/web-1 unchanged/);
+  const other = await kubectl(kc, ['apply', '-f', '-'], { stdin: POD.replace('web-1', 'db-1').replace('app: web', 'app: db') });
+  assert.equal(other.code, 0, other.stderr);
+
+  const byLabel = await kubectl(kc, ['get', 'pods', '-n', 'team-a', '-l', 'app=web', '-o', 'name']);
+  assert.equal(byLabel.stdout.trim(), 'pod/web-1');
+  const setBased = await kubectl(kc, ['get', 'pods', '-n', 'team-a', '-l', 'app in (web,db),tier', '-o', 'name']);
+  assert.deepEqual(setBased.stdout.trim().split('\n').sort(), ['pod/db-1', 'pod/web-1']);
+  const notIn = await kubectl(kc, ['get', 'pods', '-A', '-l', 'app notin (web)', '-o', 'name']);
+  assert.equal(notIn.stdout.trim(), 'pod/db-1');
+  const byField = await kubectl(kc, ['get', 'pods', '-A', '--field-selector', 'metadata.name=db-1', '-o', 'name']);
+  assert.equal(byField.stdout.trim(), 'pod/db-1');
+  const table = await kubectl(kc, ['get', 'pods', '-n', 'team-a']);
+  assert.match(table.stdout, /^NAME\s+READY\s+STATUS/m);
+  assert.match(table.stdout, /web-1/);
+  const bad = await kubectl(kc, ['get', 'pods', '-A', '--field-selector', 'spec.bogus=1']);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /field label not supported: spec.bogus/);
+});
+
+test('kubectl: label, merge and strategic patch, update conflict', async () => {
+  const ns = await kubectl(kc, ['apply', '-f', '-'], { stdin: 'apiVersion: v1\nkind: Namespace\nmetadata: {name: team-b}\n' });
+  assert.equal(ns.code, 0, ns.stderr);
+  const created = await kubectl(kc, ['apply', '-f', '-'], { stdin: POD.replace('team-a', 'team-b') });
+  assert.equal(created.code, 0, created.stderr);
+  const labelled = await kubectl(kc, ['label', 'pod', 'web-1', '-n', 'team-b', 'stage=canary']);
+  assert.equal(labelled.code, 0, labelled.stderr);
+  const merge = await kubectl(kc, ['patch', 'pod', 'web-1', '-n', 'team-b', '--type', 'merge', '-p', '{"metadata":{"annotations":{"note":"hi"}}}']);
+  assert.equal(merge.code, 0, merge.stderr);
+  const strategic = await kubectl(kc, ['patch', 'pod', 'web-1', '-n', 'team-b', '-p', '{"spec":{"containers":[{"name":"sidecar","image":"envoy"}]}}']);
+  assert.equal(strategic.code, 0, strategic.stderr);
+  const got = JSON.parse((await kubectl(kc, ['get', 'pod', 'web-1', '-n', 'team-b', '-o', 'json'])).stdout);
+  assert.equal(got.metadata.labels.stage, 'canary');
+  assert.equal(got.metadata.annotations.note, 'hi');
+  assert.deepEqual(got.spec.containers.map((c: { name: string }) => c.name), ['main', 'sidecar'], 'strategic merge keeps containers merged by name');
+
+  // A stale resourceVersion is refused with 409 Conflict.
+  const stale = { ...got, metadata: { ...got.metadata, labels: { ...got.metadata.labels, v: '1' } } };
+  assert.equal((await kubectl(kc, ['label', 'pod', 'web-1', '-n', 'team-b', 'bump=1'])).code, 0);
+  const file = writeTemp(tmp.dir, 'stale.json', JSON.stringify(stale));
+  const replaced = await kubectl(kc, ['replace', '-f', file]);
+  assert.notEqual(replaced.code, 0);
+  assert.match(replaced.stderr, /Operation cannot be fulfilled on pods "web-1": the object has been modified/);
+  const existing = await kubectl(kc, ['create', '-f', file]);
+  assert.match(existing.stderr, /AlreadyExists|already exists/);
+});
+
+test('kubectl: get -w sees ADDED, MODIFIED and DELETED; delete --wait returns once the pod is gone', async () => {
+  assert.equal((await kubectl(kc, ['apply', '-f', '-'], { stdin: 'apiVersion: v1\nkind: Namespace\nmetadata: {name: team-w}\n' })).code, 0);
+  assert.equal((await kubectl(kc, ['apply', '-f', '-'], { stdin: POD.replace('team-a', 'team-w') })).code, 0);
+  const watch = startKubectl(kc, ['get', 'pods', '-n', 'team-w', '-w', '--output-watch-events', '-o', 'custom-columns=EVENT:.type,NAME:.metadata.name', '--no-headers'], 15000);
+  try {
+    const table = startKubectl(kc, ['get', 'pods', '-n', 'team-w', '-w', '--output-watch-events'], 15000);
+    try {
+      await waitFor('watch ADDED', () => /ADDED/.test(watch.output()) && /ADDED/.test(table.output()), 8000);
+      assert.equal((await kubectl(kc, ['label', 'pod', 'web-1', '-n', 'team-w', 'seen=yes'])).code, 0);
+      await waitFor('watch MODIFIED', () => /MODIFIED/.test(watch.output()), 8000);
+      const del = await kubectl(kc, ['delete', 'pod', 'web-1', '-n', 'team-w', '--wait', '--timeout=10s']);
+      assert.equal(del.code, 0, del.stderr);
+      assert.match(del.stdout, /pod "web-1" deleted/);
+      await waitFor('watch DELETED', () => /DELETED/.test(watch.output()) && /DELETED\s+web-1/.test(table.output()), 8000);
+      const gone = await kubectl(kc, ['get', 'pod', 'web-1', '-n', 'team-w']);
+      assert.notEqual(gone.code, 0);
+      assert.match(gone.stderr, /NotFound|not found/);
+    } finally {
+      table.stop();
+    }
+  } finally {
+    watch.stop();
+  }
+});
+
+test('kubectl: apply a Workflow custom resource and get workflows', async () => {
+  const wf = `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata:
+  name: hello
+  namespace: default
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    container: {image: busybox, command: [echo, hi]}
+`;
+  const applied = await kubectl(kc, ['apply', '-f', '-'], { stdin: wf });
+  assert.equal(applied.code, 0, applied.stderr);
+  assert.match(applied.stdout, /workflow.argoproj.io\/hello created/);
+  const list = await kubectl(kc, ['get', 'workflows']);
+  assert.equal(list.code, 0, list.stderr);
+  assert.match(list.stdout, /hello/);
+  const short = await kubectl(kc, ['get', 'wf', 'hello', '-o', 'jsonpath={.spec.entrypoint}']);
+  assert.equal(short.stdout, 'main');
+});
