@@ -1,0 +1,246 @@
+/**
+ * The HTML report (`racerig report --html`): one self-contained file that opens offline. Charts are
+ * inline SVG drawn here; the page loads nothing (its Content-Security-Policy forbids any fetch).
+ * Several results overlay their curves, one color per result.
+ */
+import { basename } from 'node:path';
+import type { LoadedResult } from '../results/read-result.js';
+import type { OperationResult, RunResult } from '../results/model.js';
+import { decodeHistogram } from '../metrics/histogram.js';
+import { percentileSpectrum } from '../results/percentile-spectrum.js';
+import { VERSION } from '../version.js';
+import { escapeHtml } from './html-escape.js';
+import { renderLineChart, type LineSeries, type Tick } from './html-line-chart.js';
+import { renderStackedBars, type BarRow } from './html-bar-chart.js';
+import { PAGE_SCRIPT } from './html-script.js';
+import { formatCount, formatMicros, formatPercent, formatRate } from './units.js';
+
+/** PALETTE holds one color per result (repeats after eight results). */
+export const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#17becf', '#8c564b', '#e377c2'];
+
+/** HtmlReportOptions adjust the page. */
+export interface HtmlReportOptions {
+  /** When the report was generated (default now). */
+  generatedAt?: Date;
+}
+
+const CSS = `
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;max-width:1600px;padding:16px 24px;color:#1b1f24;background:#fff}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #d0d7de;padding-bottom:4px}h3{font-size:15px;margin:16px 0 6px}
+.meta{color:#57606a;margin:0}
+table{border-collapse:collapse;margin:6px 0 12px;font-variant-numeric:tabular-nums}
+th,td{border:1px solid #d0d7de;padding:3px 8px;text-align:right;vertical-align:top}th{background:#f6f8fa}
+td.l,th.l{text-align:left}
+.grid-charts{display:flex;flex-wrap:wrap;gap:12px}
+figure.chart-box{margin:0;border:1px solid #d0d7de;border-radius:6px;padding:6px;background:#fff;width:760px;max-width:100%}
+svg.chart{max-width:100%;height:auto;display:block}
+svg.chart .title{font-weight:600;font-size:13px}
+svg.chart .tick{font-size:11px;fill:#57606a}
+svg.chart .label{font-size:12px;fill:#24292f}
+svg.chart .grid{stroke:#eaeef2;stroke-width:1}
+svg.chart .axis{stroke:#8c959f;stroke-width:1}
+svg.chart path{fill:none;stroke-width:1.8}
+svg.chart circle{opacity:0}svg.chart circle:hover{opacity:1}
+.legend{font-size:12px;color:#24292f;padding:2px 6px}.legend .key{margin-right:14px;white-space:nowrap}.legend svg{vertical-align:middle;margin-right:4px}
+.hidden{display:none}
+.pass{color:#1a7f37;font-weight:600}.fail{color:#cf222e;font-weight:600}
+.swatch{display:inline-block;width:12px;height:12px;border-radius:2px;vertical-align:middle;margin-right:4px}
+pre{background:#f6f8fa;padding:8px;overflow:auto;max-height:320px;margin:4px 0}
+`;
+
+const STATUS_COLORS: Record<string, string[]> = {
+  '1': ['#54aeff', '#218bff'],
+  '2': ['#2da44e', '#4ac26b', '#116329'],
+  '3': ['#bf8700', '#d4a72c'],
+  '4': ['#fb8f44', '#e16f24', '#bc4c00'],
+  '5': ['#fa4549', '#cf222e', '#a40e26'],
+};
+const ERROR_KIND_COLOR = ['#8250df', '#a475f9', '#6639ba', '#57606a', '#424a53', '#c297ff', '#8c959f'];
+
+/** resultName is how the report names a result: `#n` with its labels, or its file name when it has none. */
+export function resultName(r: LoadedResult, index: number): string {
+  const labels = Object.entries(r.result.labels).map(([k, v]) => `${k}=${v}`).join(',');
+  return `#${index + 1} ${labels || basename(r.file)}`;
+}
+
+function percentileTicks(maxX: number): Tick[] {
+  const ticks: Tick[] = [{ value: 0, label: '0%' }];
+  const labels = ['90%', '99%', '99.9%', '99.99%', '99.999%', '99.9999%'];
+  for (let i = 1; i <= Math.ceil(maxX) && i <= 6; i++) ticks.push({ value: i, label: labels[i - 1]! });
+  return ticks;
+}
+
+function table(head: string[], rows: string[][], leftColumns = 1): string {
+  const cell = (tag: string, c: string, i: number) => `<${tag}${i < leftColumns ? ' class="l"' : ''}>${c}</${tag}>`;
+  return `<table><thead><tr>${head.map((h, i) => cell('th', h, i)).join('')}</tr></thead><tbody>` +
+    rows.map((r) => `<tr>${r.map((c, i) => cell('td', c, i)).join('')}</tr>`).join('') + '</tbody></table>';
+}
+
+function overTime(results: readonly LoadedResult[]): string {
+  const names = results.map(resultName);
+  const color = (i: number) => PALETTE[i % PALETTE.length]!;
+  const rate: LineSeries[] = results.map((r, i) => ({
+    name: `${names[i]} requests/s`, color: color(i), result: i, points: r.result.timeSeries.map((p) => [p.t, p.requests]),
+  }));
+  const errors: LineSeries[] = results.flatMap((r, i) => [
+    { name: `${names[i]} errors/s`, color: color(i), result: i, points: r.result.timeSeries.map((p): [number, number] => [p.t, p.errors]) },
+    { name: `${names[i]} dropped/s`, color: color(i), dashed: true, result: i, points: r.result.timeSeries.map((p): [number, number] => [p.t, p.dropped]) },
+  ]);
+  const latency: LineSeries[] = results.flatMap((r, i) => [
+    { name: `${names[i]} p50`, color: color(i), result: i, points: r.result.timeSeries.filter((p) => p.requests > 0).map((p): [number, number] => [p.t, p.p50]) },
+    { name: `${names[i]} p99`, color: color(i), dashed: true, result: i, points: r.result.timeSeries.filter((p) => p.requests > 0).map((p): [number, number] => [p.t, p.p99]) },
+  ]);
+  const inFlight: LineSeries[] = results.map((r, i) => ({
+    name: `${names[i]} in flight`, color: color(i), result: i, points: r.result.timeSeries.map((p) => [p.t, p.inFlight]),
+  }));
+  const sec = (x: number) => `${Math.round(x * 100) / 100}s`;
+  return '<div class="grid-charts">' + [
+    renderLineChart({ id: 'chart-throughput', title: 'Throughput (completed requests per second)', xLabel: 'time since start (s)', yLabel: 'requests/s', series: rate, formatX: sec }),
+    renderLineChart({ id: 'chart-errors', title: 'Errors and dropped requests per second', xLabel: 'time since start (s)', yLabel: 'per second', series: errors, formatX: sec }),
+    renderLineChart({ id: 'chart-latency-time', title: 'Latency over time (p50 solid, p99 dashed; corrected)', xLabel: 'time since start (s)', yLabel: 'latency', series: latency, formatX: sec, formatY: formatMicros }),
+    renderLineChart({ id: 'chart-inflight', title: 'Requests in flight', xLabel: 'time since start (s)', yLabel: 'requests', series: inFlight, formatX: sec }),
+  ].join('') + '</div>';
+}
+
+function spectra(results: readonly LoadedResult[]): string {
+  const names = results.map(resultName);
+  const ops: string[] = [];
+  for (const r of results) for (const op of r.result.operations) if (!ops.includes(op.name)) ops.push(op.name);
+  const charts = ops.map((opName, k) => {
+    const series: LineSeries[] = [];
+    results.forEach((r, i) => {
+      const op = r.result.operations.find((o) => o.name === opName);
+      if (!op) return;
+      const color = PALETTE[i % PALETTE.length]!;
+      const corrected = percentileSpectrum(decodeHistogram(op.latencyUs.hdr));
+      const uncorrected = percentileSpectrum(decodeHistogram(op.uncorrectedLatencyUs.hdr));
+      series.push({ name: `${names[i]} corrected`, color, result: i, points: corrected.map((p) => [p.x, p.valueUs]) });
+      series.push({ name: `${names[i]} uncorrected`, color, dashed: true, result: i, points: uncorrected.map((p) => [p.x, p.valueUs]) });
+    });
+    const maxX = Math.max(1, ...series.flatMap((s) => s.points.map((p) => p[0])));
+    const toPercent = (x: number) => `${(100 * (1 - Math.pow(10, -x))).toFixed(x < 2 ? 1 : Math.ceil(x))}%`;
+    return renderLineChart({
+      id: `chart-spectrum-${k}`,
+      title: `${opName}: latency by percentile`,
+      xLabel: 'percentile (log scale of 1/(1-p))',
+      yLabel: 'latency',
+      series,
+      xTicks: percentileTicks(maxX),
+      formatX: toPercent,
+      formatY: formatMicros,
+    });
+  });
+  return `<div class="grid-charts">${charts.join('')}</div>`;
+}
+
+function latencyTable(results: readonly LoadedResult[]): string {
+  const names = results.map(resultName);
+  const rows: string[][] = [];
+  results.forEach((r, i) => {
+    for (const op of r.result.operations) {
+      for (const [kind, l] of [['corrected', op.latencyUs], ['uncorrected', op.uncorrectedLatencyUs]] as const) {
+        rows.push([escapeHtml(names[i]!), escapeHtml(op.name), kind, formatCount(l.count), ...[l.p50, l.p90, l.p99, l.p999, l.max, l.mean].map(formatMicros),
+          formatCount(op.requests), formatRate(op.achievedRate), formatCount(op.errors), formatPercent(op.requests > 0 ? (100 * op.errors) / op.requests : 0), formatCount(op.dropped)]);
+      }
+    }
+  });
+  return table(['result', 'operation', 'latency', 'samples', 'p50', 'p90', 'p99', 'p99.9', 'max', 'mean', 'requests', 'rate', 'errors', 'error rate', 'dropped'], rows, 3);
+}
+
+function statusSegments(op: OperationResult) {
+  const used = new Map<string, number>();
+  const seg = Object.entries(op.status).sort(([a], [b]) => a.localeCompare(b)).map(([code, n]) => {
+    const shades = STATUS_COLORS[code[0]!] ?? ['#6e7781'];
+    const k = used.get(code[0]!) ?? 0;
+    used.set(code[0]!, k + 1);
+    return { key: `HTTP ${code}`, value: n, color: shades[k % shades.length]! };
+  });
+  const kinds = Object.entries(op.errorKinds).sort(([a], [b]) => a.localeCompare(b))
+    .map(([kind, n], k) => ({ key: `transport ${kind}`, value: n, color: ERROR_KIND_COLOR[k % ERROR_KIND_COLOR.length]! }));
+  return [...seg, ...kinds];
+}
+
+function statusBreakdown(results: readonly LoadedResult[]): string {
+  const names = results.map(resultName);
+  const rows: BarRow[] = results.flatMap((r, i) => r.result.operations.map((op) => ({ label: `${names[i]} ${op.name}`, result: i, segments: statusSegments(op) })));
+  const tableRows = rows.map((row) => [escapeHtml(row.label), row.segments.map((s) => `${escapeHtml(s.key)}: ${formatCount(s.value)}`).join(', ') || '–']);
+  return renderStackedBars('chart-status', 'Responses by HTTP status and transport errors by kind', rows) +
+    table(['result and operation', 'breakdown'], tableRows, 2);
+}
+
+function thresholds(results: readonly LoadedResult[]): string {
+  const rows = results.flatMap((r, i) => (r.result.thresholds ?? []).map((t) => [
+    escapeHtml(resultName(r, i)), `<code>${escapeHtml(t.expression)}</code>`, t.passed ? '<span class="pass">passed</span>' : '<span class="fail">failed</span>',
+    t.actual === undefined ? '' : escapeHtml(String(t.actual)),
+  ]));
+  return rows.length === 0 ? '<p>No thresholds were set.</p>' : table(['result', 'threshold', 'outcome', 'actual'], rows, 3);
+}
+
+function findings(results: readonly LoadedResult[]): string {
+  const rows = results.flatMap((r, i) => (r.result.findings ?? []).map((f) => [
+    escapeHtml(resultName(r, i)), escapeHtml(f.kind), formatCount(f.count), `<code>${escapeHtml(f.signature)}</code>`, `<pre>${escapeHtml(f.message)}</pre>`,
+  ]));
+  const observed = results.some((r) => Array.isArray(r.result.findings));
+  if (rows.length === 0) return `<p>${observed ? 'No race reports, panics or restarts were found.' : 'No observers ran: the results carry no findings.'}</p>`;
+  return table(['result', 'kind', 'count', 'signature', 'message'], rows, 5);
+}
+
+function configuration(results: readonly LoadedResult[]): string {
+  return results.map((r, i) => {
+    const x: RunResult = r.result;
+    const kv: [string, string][] = [
+      ['file', r.file],
+      ['name', x.name],
+      ['labels', Object.entries(x.labels).map(([k, v]) => `${k}=${v}`).join(', ') || '–'],
+      ['started / ended', `${x.startedAt} / ${x.endedAt}`],
+      ['duration', `${x.durationSeconds}s${x.partial ? ' (partial: stopped early)' : ''}`],
+      ['target', `${x.target?.url ?? ''} (${x.target?.kind ?? ''})${x.target?.serverVersion ? `, server ${x.target.serverVersion}` : ''}`],
+      ['profile', x.profile ? `${x.profile.name} (sha256 ${x.profile.sha256})` : '–'],
+      ['environment', x.environment ? `racerig ${x.environment.racerigVersion}, Node.js ${x.environment.node}, ${x.environment.platform}, ${x.environment.cpus} CPUs` : '–'],
+    ];
+    return `<h3><span class="swatch" style="background:${PALETTE[i % PALETTE.length]}"></span>${escapeHtml(resultName(r, i))}</h3>` +
+      table(['field', 'value'], kv.map(([k, v]) => [escapeHtml(k), escapeHtml(v)]), 2) +
+      `<pre>${escapeHtml(JSON.stringify(x.config, null, 2))}</pre>`;
+  }).join('');
+}
+
+function runsTable(results: readonly LoadedResult[]): string {
+  const rows = results.map((r, i) => {
+    const t = r.result.totals;
+    return [
+      `<label><input type="checkbox" checked data-toggle="${i}"> <span class="swatch" style="background:${PALETTE[i % PALETTE.length]}"></span>${escapeHtml(resultName(r, i))}</label>`,
+      escapeHtml(r.result.name), escapeHtml(r.result.startedAt), `${r.result.durationSeconds}s`, formatCount(t.requests), formatRate(t.achievedRate),
+      `${formatCount(t.errors)} (${formatPercent(t.requests > 0 ? (100 * t.errors) / t.requests : 0)})`, formatCount(t.dropped), r.result.partial ? 'yes' : 'no',
+    ];
+  });
+  return table(['result (show/hide)', 'run', 'started', 'duration', 'requests', 'rate', 'errors', 'dropped', 'partial'], rows, 3);
+}
+
+/** renderHtmlReport returns the whole self-contained HTML page for one or more results. */
+export function renderHtmlReport(results: readonly LoadedResult[], options: HtmlReportOptions = {}): string {
+  const title = results.length === 1 ? `racerig report: ${results[0]!.result.name}` : `racerig report: ${results.length} results`;
+  const generated = (options.generatedAt ?? new Date()).toISOString();
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
+<title>${escapeHtml(title)}</title>
+<style>${CSS}</style>
+</head>
+<body>
+<header><h1>${escapeHtml(title)}</h1><p class="meta">generated ${escapeHtml(generated)} by racerig ${escapeHtml(VERSION)}; latencies are measured from the intended start (corrected) unless marked uncorrected</p></header>
+<section id="runs"><h2>Runs</h2>${runsTable(results)}</section>
+<section id="over-time"><h2>Over time</h2>${overTime(results)}</section>
+<section id="spectrum"><h2>Latency by percentile</h2><p class="meta">HdrHistogram percentile spectrum of each operation: solid lines are corrected latency (from the intended start), dashed lines uncorrected (from the actual send).</p>${spectra(results)}</section>
+<section id="latency"><h2>Latency and errors by operation</h2>${latencyTable(results)}</section>
+<section id="status"><h2>Status and error breakdown</h2>${statusBreakdown(results)}</section>
+<section id="thresholds"><h2>Thresholds</h2>${thresholds(results)}</section>
+<section id="findings"><h2>Findings about the system under test</h2>${findings(results)}</section>
+<section id="config"><h2>Labels and configuration</h2>${configuration(results)}</section>
+<script>${PAGE_SCRIPT}</script>
+</body>
+</html>
+`;
+}

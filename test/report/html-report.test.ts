@@ -1,0 +1,88 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { renderHtmlReport } from '../../src/report/html-report.js';
+import type { LoadedResult } from '../../src/results/read-result.js';
+import { makeRun, OPERATIONS } from '../results/make-run.js';
+import { findChromium, openHeadless } from './headless-chromium.js';
+
+// The build folder this test runs from (dist/, dist-compare/ ...): screenshots go to <build>/test-artifacts/.
+const buildDir = fileURLToPath(new URL('../../', import.meta.url));
+
+async function writeReport(): Promise<{ dir: string; html: string; page: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'racerig-html-'));
+  const results: LoadedResult[] = [
+    { file: join(dir, 'base.json'), result: makeRun({ seed: 1, labels: { build: '3.5.0' } }) },
+    {
+      file: join(dir, 'cand.json'),
+      result: makeRun({
+        seed: 2, labels: { build: '3.6.0-rc1' }, extraUs: 1500, errorRate: 0.02,
+        findings: [{ kind: 'race', signature: 'DATA RACE: metrics.(*Transport).RoundTrip', message: 'WARNING: DATA RACE\nWrite at 0x00c000 by goroutine 7', count: 2 }],
+      }),
+    },
+  ];
+  const page = join(dir, 'report.html');
+  const html = renderHtmlReport(results);
+  await writeFile(page, html);
+  return { dir, html, page };
+}
+
+test('the HTML report is one self-contained file with every section', async () => {
+  const { dir, html } = await writeReport();
+  try {
+    assert.doesNotMatch(html, /<(link|img|iframe)\b/i);
+    assert.doesNotMatch(html, /<script[^>]+src=/i);
+    assert.doesNotMatch(html, /(src|href)\s*=\s*["']?(https?:)?\/\//i);
+    assert.match(html, /Content-Security-Policy" content="default-src 'none'/);
+    for (const id of ['runs', 'over-time', 'spectrum', 'latency', 'status', 'thresholds', 'findings', 'config']) {
+      assert.match(html, new RegExp(`<section id="${id}">`));
+    }
+    // One spectrum per operation, overlaying both results, corrected and uncorrected.
+    for (const op of OPERATIONS) assert.ok(html.includes(`${op}: latency by percentile`));
+    assert.equal((html.match(/data-series="#2 build=3\.6\.0-rc1 uncorrected"/g) ?? []).length, OPERATIONS.length);
+    assert.match(html, /DATA RACE: metrics\.\(\*Transport\)\.RoundTrip/);
+    assert.match(html, /<code>p99 &lt; 50ms<\/code>/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('the HTML report renders in headless Chromium without errors', async (t) => {
+  const chromium = findChromium();
+  if (!chromium) {
+    t.skip('chromium is not installed (.ci/run installs it; or set RACERIG_CHROMIUM)');
+    return;
+  }
+  const { dir, page: file } = await writeReport();
+  const page = await openHeadless(chromium, pathToFileURL(file).href);
+  try {
+    const state = await page.evaluate<{ charts: string; drawn: string; paths: number; title: string }>(
+      `({ charts: document.body.dataset.charts, drawn: document.body.dataset.chartsDrawn,
+          paths: document.querySelectorAll('svg.chart path[data-series]').length, title: document.title })`,
+    );
+    // 4 over time + 3 spectra + 1 status bar chart, every one with visible marks.
+    assert.equal(state.charts, '8');
+    assert.equal(state.drawn, '8');
+    assert.ok(state.paths >= 4 * 2 + OPERATIONS.length * 4, `paths: ${state.paths}`);
+    assert.equal(state.title, 'racerig report: 2 results');
+    const png = await page.screenshot();
+    assert.deepEqual([...png.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
+    await mkdir(join(buildDir, 'test-artifacts'), { recursive: true });
+    const shot = join(buildDir, 'test-artifacts', 'html-report.png');
+    await writeFile(shot, png);
+    t.diagnostic(`screenshot: ${shot}`);
+    // The legend checkbox hides a result's curves.
+    const hidden = await page.evaluate<number>(
+      `(() => { const box = document.querySelector('input[data-toggle="1"]'); box.click();
+        return document.querySelectorAll('svg .series.hidden[data-result="1"]').length; })()`,
+    );
+    assert.ok(hidden >= 4 + OPERATIONS.length, `hidden series: ${hidden}`);
+    assert.deepEqual(page.problems, []);
+  } finally {
+    await page.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
