@@ -12,6 +12,8 @@ import { MockMetrics } from './metrics.js';
 import { WatchHub } from './watch.js';
 import { createHandler } from './handler.js';
 import { buildKubeconfig } from './kubeconfig.js';
+import { startLifecycle, type LifecycleOptions } from './lifecycle.js';
+import { createLogHandler, loadLogLines, type LogOptions } from './logs.js';
 
 /** MockServerOptions configures startMockServer; every field is optional. */
 export interface MockServerOptions extends ApiOptions {
@@ -25,6 +27,10 @@ export interface MockServerOptions extends ApiOptions {
   bookmarkIntervalMs?: number;
   /** Largest accepted request body in bytes (default 3 MiB, like kube-apiserver); larger bodies get 413. */
   maxBodyBytes?: number;
+  /** Simulated pod and workflow lifecycle timings. */
+  lifecycle?: LifecycleOptions;
+  /** What pods/log returns. */
+  logs?: LogOptions;
 }
 
 /** MockServer is a running mock; `api` is present when it runs in this thread. */
@@ -44,6 +50,8 @@ export interface MockServer {
 /** startMockServer starts the mock on host:port (127.0.0.1:0 by default) and resolves once it listens. */
 export async function startMockServer(options: MockServerOptions = {}): Promise<MockServer> {
   const api = new MockApi(options);
+  const stopLifecycle = startLifecycle(api, options.lifecycle);
+  const logLines = loadLogLines(options.logs);
   const metrics = new MockMetrics();
   const hub = new WatchHub();
   const handler = createHandler({
@@ -59,7 +67,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     },
     maxBodyBytes: options.maxBodyBytes ?? 3 * 1024 * 1024,
     gates: [],
-    subresources: {},
+    subresources: { log: createLogHandler(api, logLines) },
   });
   const server: Server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, handler);
   await new Promise<void>((resolve, reject) => {
@@ -85,6 +93,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     api,
     close() {
       closing ??= new Promise<void>((resolve) => {
+        stopLifecycle();
         api.close();
         hub.closeAll();
         server.close(() => resolve());

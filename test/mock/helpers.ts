@@ -83,7 +83,8 @@ export interface HttpResult {
 export function http(baseUrl: string, method: string, path: string, body?: string | Buffer, headers: Record<string, string> = {}): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
     const u = new URL(path, baseUrl);
-    const req = request(u, { method, headers: { 'Content-Type': 'application/json', ...headers }, timeout: 10000 }, (res) => {
+    const length: Record<string, string> = body === undefined ? {} : { 'Content-Length': String(Buffer.byteLength(body)) };
+    const req = request(u, { method, headers: { 'Content-Type': 'application/json', ...length, ...headers }, timeout: 10000 }, (res) => {
       let data = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (data += c));

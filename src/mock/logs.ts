@@ -1,0 +1,86 @@
+/**
+ * pods/log: the lines a simulated container "wrote" (configurable, from a file, or per pod by
+ * annotation), with container, tailLines, previous, timestamps, limitBytes and follow.
+ */
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { MockApi } from './api.js';
+import type { ResourceInfo } from './resources.js';
+import type { KubeObject, StoredObject } from './store.js';
+import type { Query } from './request-info.js';
+import { isTrue } from './request-info.js';
+import { badRequest } from './status.js';
+import { ANNOTATIONS } from './lifecycle.js';
+
+/** LogOptions sets what every simulated container logs: `lines`, or the lines of `file` (read once at start). */
+export interface LogOptions {
+  lines?: string[];
+  file?: string;
+}
+
+/** loadLogLines resolves the configured log lines (the file wins over `lines`); undefined means the default lines. */
+export function loadLogLines(options: LogOptions = {}): string[] | undefined {
+  if (options.file) return readFileSync(options.file, 'utf8').replace(/\n$/, '').split('\n');
+  return options.lines;
+}
+
+function defaultLines(pod: KubeObject, container: string): string[] {
+  const ref = `${pod.metadata.namespace}/${pod.metadata.name}`;
+  return [`racerig mock: container ${container} of pod ${ref} started`, `racerig mock: container ${container} is running`];
+}
+
+function phaseOf(pod: KubeObject): string {
+  return String((pod.status as { phase?: string } | undefined)?.phase ?? 'Pending');
+}
+
+/** createLogHandler returns the pods/log subresource handler. */
+export function createLogHandler(api: MockApi, lines: string[] | undefined) {
+  return (info: ResourceInfo, stored: StoredObject, query: Query, req: IncomingMessage, res: ServerResponse): void => {
+    const pod = stored.obj;
+    const name = pod.metadata.name!;
+    const containers = ((pod.spec as { containers?: Array<{ name: string }> } | undefined)?.containers ?? []).map((c) => c.name);
+    let container = query.get('container') ?? '';
+    if (!container) {
+      if (containers.length !== 1) throw badRequest(`a container name must be specified for pod ${name}, choose one of: [${containers.join(' ')}]`);
+      container = containers[0]!;
+    }
+    if (!containers.includes(container)) throw badRequest(`container ${container} is not valid for pod ${name}`);
+    if (isTrue(query.get('previous'))) throw badRequest(`previous terminated container "${container}" in pod "${name}" not found`);
+    if (phaseOf(pod) === 'Pending') throw badRequest(`container "${container}" in pod "${name}" is waiting to start: ContainerCreating`);
+    const annotated = pod.metadata.annotations?.[ANNOTATIONS.logLines];
+    let out = annotated !== undefined ? annotated.replace(/\n$/, '').split('\n') : lines ?? defaultLines(pod, container);
+    const tail = query.get('tailLines');
+    if (tail !== null) {
+      const n = Number(tail);
+      if (!Number.isInteger(n) || n < 0) throw badRequest(`invalid tailLines: ${tail}`);
+      out = n === 0 ? [] : out.slice(-n);
+    }
+    const stamp = isTrue(query.get('timestamps'));
+    const started = (pod.status as { startTime?: string } | undefined)?.startTime ?? new Date().toISOString();
+    let text = out.map((l) => (stamp ? `${started.replace('Z', '.000000000Z')} ${l}\n` : `${l}\n`)).join('');
+    const limit = query.get('limitBytes');
+    if (limit !== null && Number(limit) >= 0) text = Buffer.from(text).subarray(0, Number(limit)).toString('utf8');
+    if (!isTrue(query.get('follow'))) {
+      res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(text) });
+      res.end(text);
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
+    if (text) res.write(text);
+    const finished = (o: KubeObject | undefined) => !o || phaseOf(o) === 'Succeeded' || phaseOf(o) === 'Failed';
+    if (finished(pod)) {
+      res.end();
+      return;
+    }
+    const off = api.store.subscribe(info.id, (ev) => {
+      if (ev.stored.key !== stored.key) return;
+      if (ev.type === 'DELETED' || finished(ev.stored.obj)) stop();
+    });
+    const stop = () => {
+      off();
+      res.end();
+    };
+    req.on('close', off);
+    res.on('close', off);
+  };
+}
