@@ -1,0 +1,61 @@
+/**
+ * /metrics: Prometheus text whose counts equal the requests this test made.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startMockServer, type MockServer } from '../../src/mock/server.js';
+import { http, json, openWatch, waitFor } from './helpers.js';
+
+let server: MockServer;
+let url: string;
+
+before(async () => {
+  server = await startMockServer({ lifecycle: { disabled: true } });
+  url = server.url;
+});
+
+after(() => server.close());
+
+/** sample returns the value of the one series with exactly these labels (in any order), or 0. */
+function sample(text: string, name: string, labels: Record<string, string>): number {
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name + '{')) continue;
+    const inner = line.slice(name.length + 1, line.lastIndexOf('}'));
+    const got = Object.fromEntries([...inner.matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
+    const keys = Object.keys(labels);
+    if (keys.every((k) => got[k] === labels[k]) && Object.keys(got).length === keys.length) return Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return 0;
+}
+
+test('/metrics counts equal the requests made, by verb, resource, scope and code', async () => {
+  const base = { group: '', version: 'v1', resource: 'configmaps', subresource: '' };
+  for (let i = 0; i < 7; i++) assert.equal((await json(url, 'POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: `m${i}` } })).status, 201);
+  for (let i = 0; i < 5; i++) assert.equal((await json(url, 'GET', `/api/v1/namespaces/default/configmaps/m${i}`)).status, 200);
+  for (let i = 0; i < 2; i++) assert.equal((await json(url, 'GET', '/api/v1/namespaces/default/configmaps/missing')).status, 404);
+  for (let i = 0; i < 3; i++) assert.equal((await json(url, 'GET', '/api/v1/namespaces/default/configmaps')).status, 200);
+  assert.equal((await json(url, 'GET', '/api/v1/configmaps')).status, 200);
+  assert.equal((await http(url, 'PATCH', '/api/v1/namespaces/default/configmaps/m0', '{"data":{"a":"b"}}', { 'Content-Type': 'application/merge-patch+json' })).status, 200);
+  assert.equal((await json(url, 'DELETE', '/api/v1/namespaces/default/configmaps/m1')).status, 200);
+  const w = await openWatch(url, '/api/v1/namespaces/default/configmaps?watch=1&timeoutSeconds=5');
+  await waitFor('the 6 stored configmaps as initial events', () => w.events.length === 6);
+
+  const text = (await http(url, 'GET', '/metrics')).body;
+  const count = (verb: string, scope: string, code: string) => sample(text, 'apiserver_request_total', { verb, ...base, scope, code });
+  assert.equal(count('POST', 'namespace', '201'), 7);
+  assert.equal(count('GET', 'resource', '200'), 5);
+  assert.equal(count('GET', 'resource', '404'), 2);
+  assert.equal(count('LIST', 'namespace', '200'), 3);
+  assert.equal(count('LIST', 'cluster', '200'), 1);
+  assert.equal(count('PATCH', 'resource', '200'), 1);
+  assert.equal(count('DELETE', 'resource', '200'), 1);
+  assert.equal(sample(text, 'apiserver_request_duration_seconds_count', { verb: 'POST', ...base, scope: 'namespace' }), 7);
+  assert.equal(sample(text, 'apiserver_request_duration_seconds_bucket', { verb: 'POST', ...base, scope: 'namespace', le: '+Inf' }), 7);
+  assert.equal(sample(text, 'apiserver_longrunning_requests', { verb: 'WATCH', ...base, scope: 'namespace' }), 1);
+  assert.equal(sample(text, 'apiserver_watch_events_total', { group: '', version: 'v1', resource: 'configmaps' }), 6);
+  assert.match(text, /^apiserver_current_inflight_requests\{request_kind="readOnly"\} \d+$/m);
+  assert.match(text, /^# TYPE apiserver_request_duration_seconds histogram$/m);
+  w.close();
+  await waitFor('watch closed', async () => sample((await http(url, 'GET', '/metrics')).body, 'apiserver_longrunning_requests', { verb: 'WATCH', ...base, scope: 'namespace' }) === 0);
+  assert.equal(server.api!.store.count('/configmaps'), 6);
+});
