@@ -96,34 +96,34 @@ function tieGroups(x: readonly number[], y: readonly number[]): TieGroup[] {
 function exactDistribution(n1: number, sizes: readonly number[]): Float64Array {
   const n = sizes.reduce((s, t) => s + t, 0);
   const n2 = n - n1;
-  const maxU2 = 2 * n1 * n2;
-  let cur: Float64Array[] = [];
-  for (let a = 0; a <= n1; a++) cur.push(new Float64Array(maxU2 + 1));
-  cur[0][0] = 1;
+  const width = 2 * n1 * n2 + 1;
+  // Row a (x values placed so far) of the table lives at [a * width, (a + 1) * width).
+  let cur = new Float64Array((n1 + 1) * width);
+  let next = new Float64Array((n1 + 1) * width);
+  cur[0] = 1;
   let placed = 0;
   for (const t of sizes) {
-    const next: Float64Array[] = [];
-    for (let a = 0; a <= n1; a++) next.push(new Float64Array(maxU2 + 1));
+    next.fill(0);
     const binom = binomialRow(t);
-    for (let a = 0; a <= Math.min(n1, placed); a++) {
+    for (let a = Math.max(0, placed - n2); a <= Math.min(n1, placed); a++) {
       const b = placed - a;
-      if (b > n2) continue;
-      const row = cur[a];
-      for (let k = 0; k <= t && a + k <= n1; k++) {
-        if (b + (t - k) > n2) continue;
+      // 2U so far is at most 2ab (every value of the first sample above every value of the second).
+      const reach = 2 * a * b;
+      const from = a * width;
+      for (let k = Math.max(0, t - (n2 - b)); k <= t && a + k <= n1; k++) {
         const add = k * (2 * b + t - k);
         const w = binom[k];
-        const target = next[a + k];
-        for (let u = 0; u + add <= maxU2; u++) {
-          const pv = row[u];
-          if (pv !== 0) target[u + add] += pv * w;
+        const to = (a + k) * width + add;
+        for (let u = 0; u <= reach; u++) {
+          const pv = cur[from + u];
+          if (pv !== 0) next[to + u] += pv * w;
         }
       }
     }
-    cur = next;
+    [cur, next] = [next, cur];
     placed += t;
   }
-  const dist = cur[n1];
+  const dist = cur.subarray(n1 * width, (n1 + 1) * width);
   let total = 0;
   for (const v of dist) total += v;
   for (let k = 0; k < dist.length; k++) dist[k] /= total;

@@ -55,6 +55,25 @@ test('Mann-Whitney U exact p-value with ties (enumerated null distribution)', ()
   assert.equal(constant.p, 1);
 });
 
+// Random small samples with many ties; U and p enumerated over every assignment in Python (itertools.combinations).
+test('Mann-Whitney U exact p-values match full enumeration on tied samples', () => {
+  const table: [number[], number[], number, number][] = [
+    [[4, 6, 6, 3], [3, 4, 6, 4, 1, 1, 6], 18.5, 0.503030303030303],
+    [[5, 4, 6, 1, 0], [3, 2, 1, 0], 14, 0.3968253968253968],
+    [[5, 5, 0, 4, 3], [3, 5, 5, 4, 5, 1, 4], 15.5, 0.797979797979798],
+    [[4], [0, 0, 0, 1, 1, 4, 0], 6.5, 0.5],
+    [[2, 3, 4, 6, 1, 4, 1], [5, 2, 3, 0], 16, 0.7878787878787878],
+    [[3, 5, 2, 3, 4, 6], [0], 6, 0.2857142857142857],
+    [[2, 6, 1, 4, 2, 0], [0, 4, 6], 7.5, 0.7857142857142857],
+    [[0], [6, 2, 3, 0], 0.5, 0.8],
+  ];
+  for (const [x, y, u, p] of table) {
+    const r = mannWhitneyU(x, y);
+    assert.equal(r.u, u, `U of ${x} vs ${y}`);
+    close(r.p, p, 1e-12);
+  }
+});
+
 test('Mann-Whitney U normal approximation with tie and continuity correction (scipy asymptotic)', () => {
   const x = [97, 105, 98, 97, 91, 98, 111, 104, 110, 102, 104, 102, 83, 109, 105, 105, 83, 83, 91, 95, 103, 100, 105, 94, 103,
     104, 93, 117, 106, 112, 94, 93, 97, 99, 106, 102, 96, 90, 95, 112, 92, 102, 104, 85, 100, 113, 80, 97, 99, 92, 105, 99,

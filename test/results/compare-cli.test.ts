@@ -28,6 +28,8 @@ before(async () => {
   await writeRuns(join(dir, 'one'), 'run', [{ seed: 100 }, { seed: 101, extraUs: 1000 }]);
   await writeRuns(join(dir, 'two', 'a'), 'run', [{ seed: 41 }, { seed: 42 }]);
   await writeRuns(join(dir, 'two', 'b'), 'run', [{ seed: 43 }, { seed: 44 }]);
+  await writeRuns(join(dir, 'life', 'a'), 'run', [61, 62, 63, 64].map((seed) => ({ seed, podStartupUs: 800_000 })));
+  await writeRuns(join(dir, 'life', 'b'), 'run', [65, 66, 67, 68].map((seed) => ({ seed, podStartupUs: 1_200_000 })));
   await writeRuns(join(dir, 'other'), 'run', [{ seed: 51, profileName: 'exec-storm', profileSha: 'b'.repeat(64) }]);
 });
 after(() => rm(dir, { recursive: true, force: true }));
@@ -148,4 +150,15 @@ test('compare --format markdown and csv', async () => {
   const p50 = lines.find((l) => l.startsWith('GET /api/v1/namespaces/{ns}/pods,p50,us,'))!.split(',');
   assert.equal(p50[6], '6');
   assert.equal(p50[16], 'true');
+});
+
+test('lifecycle latencies compare like operations and rules can name them', async () => {
+  const r = await run('compare', 'life/a', 'life/b', '--fail-on', 'p50[lifecycle: pod startup] > +25%', '--format', 'json');
+  assert.equal(r.code, ExitCode.Regression, r.err);
+  const cmp = JSON.parse(r.out) as Comparison & { gate: { failures: { subject: string }[] } };
+  const rows = cmp.rows.filter((row) => row.subject === 'lifecycle: pod startup');
+  assert.deepEqual(rows.map((row) => row.metric), ['p50', 'p90', 'p99', 'p99.9']);
+  assert.equal(rows[0]!.significant, true);
+  assert.ok(Math.abs(rows[0]!.delta! - 50) < 10, `delta ${rows[0]!.delta}`);
+  assert.deepEqual(cmp.gate.failures.map((f) => f.subject), ['lifecycle: pod startup']);
 });
