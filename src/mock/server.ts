@@ -13,6 +13,9 @@ import { WatchHub } from './watch.js';
 import { createHandler } from './handler.js';
 import { buildKubeconfig } from './kubeconfig.js';
 import { startLifecycle, type LifecycleOptions } from './lifecycle.js';
+import { createExecHandler } from './exec.js';
+import { labelsFor } from './handler.js';
+import { parseResourcePath, splitUrl } from './request-info.js';
 import { createLogHandler, loadLogLines, type LogOptions } from './logs.js';
 
 /** MockServerOptions configures startMockServer; every field is optional. */
@@ -70,6 +73,17 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     subresources: { log: createLogHandler(api, logLines) },
   });
   const server: Server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, handler);
+  const exec = createExecHandler(api);
+  server.on('upgrade', (req, socket, head) => {
+    const start = performance.now();
+    const ri = parseResourcePath('GET', splitUrl(req.url ?? '/').path, false);
+    const labels = ri ? labelsFor({ ...ri, verb: 'get' }) : { verb: 'CONNECT', group: '', version: '', resource: '', subresource: '', scope: '' };
+    metrics.longRunningDelta(labels, 1);
+    exec.handleUpgrade(req, socket, head, (code) => {
+      metrics.longRunningDelta(labels, -1);
+      metrics.observe(labels, code < 100 ? 101 : code, (performance.now() - start) / 1000);
+    });
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
@@ -96,6 +110,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
         stopLifecycle();
         api.close();
         hub.closeAll();
+        exec.close();
         server.close(() => resolve());
         server.closeAllConnections();
       });

@@ -1,0 +1,160 @@
+/**
+ * pods/exec over WebSocket with the v5.channel.k8s.io and v4.channel.k8s.io subprotocols: one byte of
+ * stream id per message (0 stdin, 1 stdout, 2 stderr, 3 error, 4 resize, 255 close), and the exit
+ * code as a Status on the error channel.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket, type RawData } from 'ws';
+import type { MockApi } from './api.js';
+import type { KubeObject } from './store.js';
+import { StatusError } from './status.js';
+import { parseQuery, parseResourcePath, splitUrl, isTrue } from './request-info.js';
+import { runBuiltin } from './exec-commands.js';
+import { nowRfc3339 } from './objects.js';
+
+/** EXEC_PROTOCOLS are the subprotocols the mock speaks, most preferred first. */
+export const EXEC_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
+
+const STDOUT = 1;
+const STDERR = 2;
+const ERROR = 3;
+const CLOSE = 255;
+
+function rejectUpgrade(socket: Duplex, err: StatusError): void {
+  const body = JSON.stringify(err.toStatus());
+  socket.end(
+    `HTTP/1.1 ${err.code} ${err.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+function exitStatus(code: number, argv: string[]): string {
+  if (code === 0) return JSON.stringify({ metadata: {}, status: 'Success' });
+  return JSON.stringify({
+    metadata: {},
+    status: 'Failure',
+    message: `command terminated with non-zero exit code: error executing command [${argv.join(' ')}], exit code ${code}`,
+    reason: 'NonZeroExitCode',
+    details: { causes: [{ reason: 'ExitCode', message: String(code) }] },
+  });
+}
+
+/** ExecHandler is the server's 'upgrade' listener for pods/exec; `onDone` reports each session's end (for metrics). */
+export interface ExecHandler {
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, onDone?: (code: number) => void): void;
+  close(): void;
+}
+
+/** createExecHandler returns the WebSocket exec endpoint over `api`'s pods. */
+export function createExecHandler(api: MockApi): ExecHandler {
+  const wss = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    handleProtocols: (protocols) => EXEC_PROTOCOLS.find((p) => protocols.has(p)) ?? false,
+  });
+
+  const killMain = (key: string, uid: string, sig: number) => {
+    const cur = api.store.get('/pods', key);
+    if (!cur || cur.obj.metadata.uid !== uid) return;
+    const o = JSON.parse(cur.json) as KubeObject;
+    const status = (o.status ??= {}) as Record<string, unknown>;
+    const restart = (o.spec as { restartPolicy?: string } | undefined)?.restartPolicy ?? 'Always';
+    const exitCode = 128 + sig;
+    const statuses = (status.containerStatuses as Array<Record<string, unknown>> | undefined) ?? [];
+    if (restart === 'Never') {
+      status.phase = 'Failed';
+      status.containerStatuses = statuses.map((c) => ({ ...c, ready: false, started: false, state: { terminated: { exitCode, reason: 'Error', finishedAt: nowRfc3339() } } }));
+    } else {
+      status.containerStatuses = statuses.map((c) => ({ ...c, restartCount: Number(c.restartCount ?? 0) + 1, lastState: { terminated: { exitCode, reason: 'Error', finishedAt: nowRfc3339() } } }));
+    }
+    api.store.put('/pods', key, o, 'MODIFIED');
+  };
+
+  return {
+    handleUpgrade(req, socket, head, onDone) {
+      const { path, query: raw } = splitUrl(req.url ?? '/');
+      const query = parseQuery(raw);
+      const ri = parseResourcePath('GET', path, false);
+      try {
+        if (!ri || ri.resource !== 'pods' || ri.subresource !== 'exec' || ri.group !== '') {
+          throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+        }
+        const info = api.resolve('', ri.version, 'pods');
+        const pod = api.get(info, ri.namespace, ri.name);
+        const containers = ((pod.obj.spec as { containers?: Array<{ name: string }> } | undefined)?.containers ?? []).map((c) => c.name);
+        const container = query.get('container') || containers[0] || '';
+        if (!containers.includes(container)) throw new StatusError(400, 'BadRequest', `container ${container} is not valid for pod ${ri.name}`);
+        const phase = (pod.obj.status as { phase?: string } | undefined)?.phase;
+        if (phase !== 'Running') throw new StatusError(400, 'BadRequest', `unable to upgrade connection: container not found ("${container}")`);
+        const argv = query.getAll('command');
+        if (argv.length === 0) throw new StatusError(400, 'BadRequest', 'you must specify at least 1 command');
+        const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((s) => s.trim());
+        if (!EXEC_PROTOCOLS.some((p) => offered.includes(p))) {
+          throw new StatusError(400, 'BadRequest', `unable to upgrade connection: no supported subprotocol in [${offered.join(', ')}]; supported: ${EXEC_PROTOCOLS.join(', ')}`);
+        }
+        const key = pod.key;
+        const uid = pod.obj.metadata.uid!;
+        wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+          void session(ws, argv, isTrue(query.get('stdin')), ri.name, (sig) => killMain(key, uid, sig)).then((code) => onDone?.(code));
+        });
+      } catch (err) {
+        const e = err instanceof StatusError ? err : new StatusError(500, 'InternalError', String(err));
+        rejectUpgrade(socket, e);
+        onDone?.(e.code);
+      }
+    },
+    close() {
+      for (const c of wss.clients) c.terminate();
+      wss.close();
+    },
+  };
+}
+
+async function session(ws: WebSocket, argv: string[], stdinWanted: boolean, podName: string, killMain: (sig: number) => void): Promise<number> {
+  const abort = new AbortController();
+  const queue: Buffer[] = [];
+  let stdinOpen = stdinWanted;
+  let waiter: ((b: Buffer | undefined) => void) | undefined;
+  const wake = (b: Buffer | undefined) => {
+    const w = waiter;
+    waiter = undefined;
+    w?.(b);
+  };
+  ws.on('message', (data: RawData) => {
+    const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    if (buf.length === 0) return;
+    const stream = buf[0];
+    if (stream === 0 && stdinOpen) {
+      const chunk = buf.subarray(1);
+      if (waiter) wake(chunk);
+      else queue.push(chunk);
+    } else if (stream === CLOSE && buf[1] === 0) {
+      stdinOpen = false;
+      wake(undefined);
+    }
+  });
+  ws.on('close', () => {
+    stdinOpen = false;
+    abort.abort();
+    wake(undefined);
+  });
+  ws.on('error', () => abort.abort());
+  const send = (stream: number, text: string) => {
+    if (ws.readyState === ws.OPEN) ws.send(Buffer.concat([Buffer.from([stream]), Buffer.from(text)]));
+  };
+  const code = await runBuiltin(argv, {
+    stdout: (t) => send(STDOUT, t),
+    stderr: (t) => send(STDERR, t),
+    readStdin: () => {
+      if (queue.length) return Promise.resolve(queue.shift());
+      if (!stdinOpen) return Promise.resolve(undefined);
+      return new Promise((r) => (waiter = r));
+    },
+    signal: abort.signal,
+    podName,
+    killMain,
+  });
+  send(ERROR, exitStatus(code, argv));
+  if (ws.readyState === ws.OPEN) ws.close(1000);
+  return code;
+}

@@ -1,0 +1,101 @@
+/**
+ * pods/exec over WebSocket: kubectl exec and @kubernetes/client-node's Exec, exit codes, stdin, kill.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { PassThrough, Writable } from 'node:stream';
+import { KubeConfig, Exec, type V1Status } from '@kubernetes/client-node';
+import { startMockServer, type MockServer } from '../../src/mock/server.js';
+import { http, json, kubectl, podManifest, tempDir, waitFor } from './helpers.js';
+
+let server: MockServer;
+let url: string;
+let tmp: ReturnType<typeof tempDir>;
+let kc: string;
+
+before(async () => {
+  tmp = tempDir();
+  kc = join(tmp.dir, 'kubeconfig');
+  server = await startMockServer({ kubeconfigPath: kc, lifecycle: { podStartDelayMs: 0, jitter: 0 } });
+  url = server.url;
+  for (const [name, policy] of [['shell', 'Always'], ['victim', 'Never']]) {
+    await json(url, 'POST', '/api/v1/namespaces/default/pods', podManifest(name!, 'default', {}, { restartPolicy: policy }));
+    await waitFor(`${name} Running`, async () => (await json(url, 'GET', `/api/v1/namespaces/default/pods/${name}`)).body.status.phase === 'Running');
+  }
+});
+
+after(async () => {
+  await server.close();
+  tmp.remove();
+});
+
+test('kubectl exec: echo prints hi, exit codes come back, stdin reaches cat, unknown commands fail clearly', async () => {
+  const hi = await kubectl(kc, ['exec', 'shell', '--', 'echo', 'hi']);
+  assert.equal(hi.code, 0, hi.stderr);
+  assert.equal(hi.stdout, 'hi\n');
+  const failed = await kubectl(kc, ['exec', 'shell', '--', 'sh', '-c', 'exit 3']);
+  assert.equal(failed.code, 3);
+  assert.match(failed.stderr, /command terminated with exit code 3/);
+  const cat = await kubectl(kc, ['exec', '-i', 'shell', '--', 'cat'], { stdin: 'piped\n' });
+  assert.equal(cat.stdout, 'piped\n');
+  const unknown = await kubectl(kc, ['exec', 'shell', '--', 'ls', '/']);
+  assert.equal(unknown.code, 127);
+  assert.match(unknown.stderr, /ls: command not found in the mock container/);
+});
+
+function collect(): { stream: Writable; text: () => string } {
+  let out = '';
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      out += chunk.toString();
+      cb();
+    },
+  });
+  return { stream, text: () => out };
+}
+
+async function clientExec(command: string[], stdin?: string): Promise<{ status: V1Status; stdout: string; stderr: string }> {
+  const config = new KubeConfig();
+  config.loadFromFile(kc);
+  const out = collect();
+  const err = collect();
+  let status: V1Status | undefined;
+  let input: PassThrough | null = null;
+  if (stdin !== undefined) {
+    input = new PassThrough();
+    input.end(stdin);
+  }
+  await new Exec(config).exec('default', 'shell', 'main', command, out.stream, err.stream, input, false, (s) => (status = s));
+  const final = await waitFor('exec status', () => status, 5000);
+  return { status: final, stdout: out.text(), stderr: err.text() };
+}
+
+test('@kubernetes/client-node Exec: stdout, the error-channel Status and its exit code', async () => {
+  const ok = await clientExec(['echo', 'from', 'client-node']);
+  assert.equal(ok.status.status, 'Success');
+  assert.equal(ok.stdout, 'from client-node\n');
+  const bad = await clientExec(['exit', '42']);
+  assert.equal(bad.status.status, 'Failure');
+  assert.equal(bad.status.reason, 'NonZeroExitCode');
+  assert.equal(bad.status.details?.causes?.[0]?.message, '42');
+  const cat = await clientExec(['cat'], 'via stdin');
+  assert.equal(cat.stdout, 'via stdin');
+});
+
+test('exec kill of pid 1 terminates the container; exec into a missing pod or a non-running pod is refused', async () => {
+  const kill = await kubectl(kc, ['exec', 'victim', '--', 'kill', '-s', 'TERM', '1']);
+  assert.equal(kill.code, 0, kill.stderr);
+  const pod = await waitFor('Failed', async () => {
+    const p = (await json(url, 'GET', '/api/v1/namespaces/default/pods/victim')).body;
+    return p.status.phase === 'Failed' ? p : undefined;
+  });
+  assert.equal(pod.status.containerStatuses[0].state.terminated.exitCode, 143);
+  const done = await kubectl(kc, ['exec', 'victim', '--', 'echo', 'x']);
+  assert.notEqual(done.code, 0);
+  const missing = await kubectl(kc, ['exec', 'ghost', '--', 'echo', 'x']);
+  assert.notEqual(missing.code, 0);
+  assert.match(missing.stderr, /not found/);
+  const plain = await http(url, 'GET', '/api/v1/namespaces/default/pods/shell/exec?command=echo');
+  assert.equal(plain.status, 400, 'exec without an upgrade is a 400');
+});
