@@ -114,6 +114,8 @@ function delta(def: MetricDef, base: number, cand: number): number | null {
 
 const PERCENTILE_OF: Partial<Record<MetricId, number>> = { p50: 50, p90: 90, p99: 99, 'p99.9': 99.9 };
 
+const CONFIG_IGNORED = new Set(['url', 'headers', 'out', 'output', 'label', 'labels', 'hgrm', 'quiet']);
+
 function environmentWarnings(base: readonly LoadedResult[], cand: readonly LoadedResult[]): string[] {
   const out: string[] = [];
   const describe = (runs: readonly LoadedResult[], pick: (r: LoadedResult) => string | number | undefined) =>
@@ -124,10 +126,15 @@ function environmentWarnings(base: readonly LoadedResult[], cand: readonly Loade
     ['racerig', (r) => r.result.environment?.racerigVersion],
     ['target kind', (r) => r.result.target?.kind],
   ];
+  // Options that change the load (rate, connections, duration ...); the URL and headers may differ between runs of one workload.
+  const keys = new Set([...base, ...cand].flatMap((r) => Object.keys(r.result.config ?? {})));
+  for (const key of [...keys].filter((k) => !CONFIG_IGNORED.has(k)).sort()) {
+    checks.push([`config ${key}`, (r) => JSON.stringify(r.result.config?.[key] ?? null)]);
+  }
   for (const [what, pick] of checks) {
     const b = describe(base, pick);
     const c = describe(cand, pick);
-    if (b !== c) out.push(`the sides ran on different ${what}: baseline ${b}, candidate ${c}`);
+    if (b !== c) out.push(`the sides ran with different ${what}: baseline ${b}, candidate ${c}`);
   }
   return out;
 }

@@ -23,6 +23,12 @@ export interface RunSpec {
   errorRate?: number;
   findings?: Finding[];
   profileSha?: string;
+  /** A `racerig run <url>` run: no profile, named after the target host. */
+  noProfile?: boolean;
+  /** Target URL (default http://127.0.0.1:40123). */
+  url?: string;
+  /** Effective options stored in the result (default concurrency 8, rate 600/s, 10 s). */
+  config?: Record<string, unknown>;
   profileName?: string;
   startedAt?: string;
   partial?: boolean;
@@ -121,16 +127,16 @@ export function makeRun(spec: RunSpec): RunResult {
   const startedAt = spec.startedAt ?? new Date(Date.UTC(2026, 10, 26, 6, 0, spec.seed % 60)).toISOString();
   return {
     schema: RESULT_SCHEMA,
-    name: spec.profileName ?? 'pod-churn',
+    name: spec.noProfile ? new URL(spec.url ?? 'http://127.0.0.1:40123').host : spec.profileName ?? 'pod-churn',
     partial: spec.partial ?? false,
     labels: spec.labels ?? {},
     startedAt,
     endedAt: new Date(Date.parse(startedAt) + durationSeconds * 1000).toISOString(),
     durationSeconds,
-    target: { url: 'http://127.0.0.1:40123', kind: 'mock', serverVersion: 'v1.31.0-racerig-mock' },
-    config: { concurrency: 8, rate: 600, duration: '10s' },
+    target: { url: spec.url ?? 'http://127.0.0.1:40123', kind: 'mock', serverVersion: 'v1.31.0-racerig-mock' },
+    config: spec.config ?? { concurrency: 8, rate: 600, duration: '10s', url: spec.url ?? 'http://127.0.0.1:40123' },
     environment: { racerigVersion: '0.1.0', node: 'v20.18.1', platform: 'linux-x64', cpus: 8 },
-    profile: { name: spec.profileName ?? 'pod-churn', sha256: spec.profileSha ?? 'a'.repeat(64) },
+    ...(spec.noProfile ? {} : { profile: { name: spec.profileName ?? 'pod-churn', sha256: spec.profileSha ?? 'a'.repeat(64) } }),
     totals,
     operations,
     timeSeries,
