@@ -47,6 +47,9 @@ export function niceTicks(min: number, max: number, count = 5): number[] {
   return ticks;
 }
 
+/** MAX_DOTS is the most hover points (with a value title) drawn per series. */
+export const MAX_DOTS = 300;
+
 const num = (v: number) => (Math.round(v * 100) / 100).toString();
 
 /** renderLineChart returns a figure: an `<svg class="chart">` with axes, grid, one `path[data-series]` per series and point titles, and its legend. */
@@ -88,7 +91,10 @@ export function renderLineChart(spec: LineChartSpec): string {
   for (const s of spec.series) {
     if (s.points.length === 0) continue;
     const d = s.points.map((p, i) => `${i === 0 ? 'M' : 'L'}${num(sx(p[0]))} ${num(sy(p[1]))}`).join('');
+    // Hover targets: at most about MAX_DOTS per series, so long runs keep the file small.
+    const every = Math.max(1, Math.ceil(s.points.length / MAX_DOTS));
     const dots = s.points
+      .filter((_, i) => i % every === 0 || i === s.points.length - 1)
       .map((p) => `<circle cx="${num(sx(p[0]))}" cy="${num(sy(p[1]))}" r="3"><title>${escapeHtml(`${s.name}: ${fx(p[0])} → ${fy(p[1])}`)}</title></circle>`)
       .join('');
     parts.push(

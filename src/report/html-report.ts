@@ -118,7 +118,6 @@ function spectra(results: readonly LoadedResult[]): string {
       series.push({ name: `${names[i]} uncorrected`, color, dashed: true, result: i, points: uncorrected.map((p) => [p.x, p.valueUs]) });
     });
     const maxX = Math.max(1, ...series.flatMap((s) => s.points.map((p) => p[0])));
-    const toPercent = (x: number) => `${(100 * (1 - Math.pow(10, -x))).toFixed(x < 2 ? 1 : Math.ceil(x))}%`;
     return renderLineChart({
       id: `chart-spectrum-${k}`,
       title: `${opName}: latency by percentile`,
@@ -130,7 +129,27 @@ function spectra(results: readonly LoadedResult[]): string {
       formatY: formatMicros,
     });
   });
+  const lifecycles: string[] = [];
+  for (const r of results) for (const lc of r.result.lifecycles ?? []) if (!lifecycles.includes(lc.name)) lifecycles.push(lc.name);
+  lifecycles.forEach((name, k) => {
+    const series: LineSeries[] = [];
+    results.forEach((r, i) => {
+      const lc = r.result.lifecycles?.find((l) => l.name === name);
+      if (!lc) return;
+      const points = percentileSpectrum(decodeHistogram(lc.latencyUs.hdr)).map((p): [number, number] => [p.x, p.valueUs]);
+      series.push({ name: names[i]!, color: PALETTE[i % PALETTE.length]!, result: i, points });
+    });
+    const maxX = Math.max(1, ...series.flatMap((s) => s.points.map((p) => p[0])));
+    charts.push(renderLineChart({
+      id: `chart-lifecycle-${k}`, title: `lifecycle ${name}: latency by percentile`, xLabel: 'percentile (log scale of 1/(1-p))',
+      yLabel: 'latency', series, xTicks: percentileTicks(maxX), formatX: toPercent, formatY: formatMicros,
+    }));
+  });
   return `<div class="grid-charts">${charts.join('')}</div>`;
+}
+
+function toPercent(x: number): string {
+  return `${(100 * (1 - Math.pow(10, -x))).toFixed(x < 2 ? 1 : Math.ceil(x))}%`;
 }
 
 function latencyTable(results: readonly LoadedResult[]): string {

@@ -15,11 +15,11 @@ const buildDir = fileURLToPath(new URL('../../', import.meta.url));
 async function writeReport(): Promise<{ dir: string; html: string; page: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'racerig-html-'));
   const results: LoadedResult[] = [
-    { file: join(dir, 'base.json'), result: makeRun({ seed: 1, labels: { build: '3.5.0' } }) },
+    { file: join(dir, 'base.json'), result: makeRun({ seed: 1, labels: { build: '3.5.0' }, podStartupUs: 800_000 }) },
     {
       file: join(dir, 'cand.json'),
       result: makeRun({
-        seed: 2, labels: { build: '3.6.0-rc1' }, extraUs: 1500, errorRate: 0.02,
+        seed: 2, labels: { build: '3.6.0-rc1' }, extraUs: 1500, errorRate: 0.02, podStartupUs: 1_100_000,
         findings: [{ kind: 'race', signature: 'DATA RACE: metrics.(*Transport).RoundTrip', message: 'WARNING: DATA RACE\nWrite at 0x00c000 by goroutine 7', count: 2 }],
       }),
     },
@@ -45,6 +45,7 @@ test('the HTML report is one self-contained file with every section', async () =
     assert.equal((html.match(/data-series="#2 build=3\.6\.0-rc1 uncorrected"/g) ?? []).length, OPERATIONS.length);
     assert.match(html, /DATA RACE: metrics\.\(\*Transport\)\.RoundTrip/);
     assert.match(html, /<code>p99 &lt; 50ms<\/code>/);
+    assert.ok(html.includes('lifecycle pod startup: latency by percentile'));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -63,9 +64,9 @@ test('the HTML report renders in headless Chromium without errors', async (t) =>
       `({ charts: document.body.dataset.charts, drawn: document.body.dataset.chartsDrawn,
           paths: document.querySelectorAll('svg.chart path[data-series]').length, title: document.title })`,
     );
-    // 4 over time + 3 spectra + 1 status bar chart, every one with visible marks.
-    assert.equal(state.charts, '8');
-    assert.equal(state.drawn, '8');
+    // 4 over time + 3 operation spectra + 1 lifecycle spectrum + 1 status bar chart, every one with visible marks.
+    assert.equal(state.charts, '9');
+    assert.equal(state.drawn, '9');
     assert.ok(state.paths >= 4 * 2 + OPERATIONS.length * 4, `paths: ${state.paths}`);
     assert.equal(state.title, 'racerig report: 2 results');
     const png = await page.screenshot();
