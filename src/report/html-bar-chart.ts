@@ -17,7 +17,7 @@ export interface BarRow {
 
 /** renderStackedBars returns a figure with one 100%-wide stacked bar per row (shares of the row's total) and a legend of keys. */
 export function renderStackedBars(id: string, title: string, rows: readonly BarRow[], width = 760): string {
-  const labelWidth = 300;
+  const labelWidth = 360;
   const barHeight = 18;
   const gap = 8;
   const top = 30;
@@ -27,7 +27,8 @@ export function renderStackedBars(id: string, title: string, rows: readonly BarR
   rows.forEach((row, i) => {
     const y = top + i * (barHeight + gap);
     const total = row.segments.reduce((s, g) => s + g.value, 0);
-    parts.push(`<text class="tick" x="${labelWidth - 8}" y="${y + 13}" text-anchor="end">${escapeHtml(row.label)}</text>`);
+    const shown = [...row.label].length > 56 ? `…${[...row.label].slice(-55).join('')}` : row.label;
+    parts.push(`<text class="tick" x="${labelWidth - 8}" y="${y + 13}" text-anchor="end">${escapeHtml(shown)}<title>${escapeHtml(row.label)}</title></text>`);
     let x = labelWidth;
     const rects = row.segments
       .filter((g) => g.value > 0)

@@ -32,8 +32,8 @@ table{border-collapse:collapse;margin:6px 0 12px;font-variant-numeric:tabular-nu
 th,td{border:1px solid #d0d7de;padding:3px 8px;text-align:right;vertical-align:top}th{background:#f6f8fa}
 td.l,th.l{text-align:left}
 .grid-charts{display:flex;flex-wrap:wrap;gap:12px}
-figure.chart-box{margin:0;border:1px solid #d0d7de;border-radius:6px;padding:6px;background:#fff;width:760px;max-width:100%}
-svg.chart{max-width:100%;height:auto;display:block}
+figure.chart-box{margin:0;border:1px solid #d0d7de;border-radius:6px;padding:6px;background:#fff;flex:1 1 600px;max-width:800px;box-sizing:border-box}
+svg.chart{width:100%;height:auto;display:block}
 svg.chart .title{font-weight:600;font-size:13px}
 svg.chart .tick{font-size:11px;fill:#57606a}
 svg.chart .label{font-size:12px;fill:#24292f}
