@@ -6,7 +6,8 @@
 import { mannWhitneyU, minimumTwoSidedP, runsNeededForSignificance } from './mann-whitney.js';
 import { medianConfidenceInterval, samplesNeededForInterval } from './median-ci.js';
 import { mergeHistograms } from './merge-histograms.js';
-import { METRICS, runHistograms, runMetrics, type MetricDef, type MetricId } from './run-metrics.js';
+import type * as hdr from 'hdr-histogram-js';
+import { METRICS, runHistograms, runMetrics, type MetricDef, type MetricId, type SubjectMetrics } from './run-metrics.js';
 import { checkComparable, profileKey } from './comparable.js';
 import { compareFindings, type FindingsComparison } from './findings-diff.js';
 import type { LoadedResult } from './read-result.js';
@@ -139,6 +140,47 @@ function environmentWarnings(base: readonly LoadedResult[], cand: readonly Loade
   return out;
 }
 
+function sampleWarnings(base: readonly LoadedResult[], cand: readonly LoadedResult[], alpha: number, confidence: number, needed: Comparison['runsNeeded']): string[] {
+  const warnings: string[] = [];
+  if (base.length === 1 && cand.length === 1) {
+    warnings.push(
+      `one run per side: the runs' HdrHistograms are compared directly; significance needs repeated runs ` +
+        `(at least ${needed.significance} per side at alpha ${alpha}: racerig run --repeat ${needed.significance})`,
+    );
+  } else {
+    if (minimumTwoSidedP(base.length, cand.length) >= alpha) {
+      warnings.push(
+        `too few runs for significance at alpha ${alpha}: baseline has ${base.length}, candidate has ${cand.length}; ` +
+          `need at least ${needed.significance} per side (racerig run --repeat ${needed.significance})`,
+      );
+    }
+    if (Math.min(base.length, cand.length) < needed.interval) {
+      warnings.push(`confidence intervals (${confidence * 100}%) need at least ${needed.interval} runs per side; shown where available`);
+    }
+  }
+  for (const [side, runs] of [['baseline', base], ['candidate', cand]] as const) {
+    const partial = runs.filter((r) => r.result.partial);
+    if (partial.length > 0) {
+      warnings.push(`${side} includes ${partial.length} partial run(s) that stopped early: ${partial.map((r) => r.file).join(', ')}`);
+    }
+  }
+  const shared = base.filter((b) => cand.some((c) => c.file === b.file));
+  if (shared.length > 0) warnings.push(`${shared.length} run(s) are on both sides: ${shared.map((r) => r.file).join(', ')}`);
+  return warnings;
+}
+
+function sideStats(def: MetricDef, values: number[], merged: hdr.Histogram, confidence: number): SideStats {
+  const ci = medianConfidenceInterval(values, confidence);
+  const s: SideStats = { values, median: ci.median };
+  if (ci.lo !== undefined && ci.hi !== undefined) {
+    s.lo = ci.lo;
+    s.hi = ci.hi;
+  }
+  const pct = PERCENTILE_OF[def.id];
+  if (pct !== undefined && merged.totalCount > 0) s.merged = merged.getValueAtPercentile(pct);
+  return s;
+}
+
 /** compareSets compares two sets of runs; throws NotComparableError when they ran different profiles (unless ignoreProfile). */
 export function compareSets(baselineSet: ResultSet, candidateSet: ResultSet, options: CompareOptions = {}): Comparison {
   const alpha = options.alpha ?? 0.05;
@@ -156,29 +198,7 @@ export function compareSets(baselineSet: ResultSet, candidateSet: ResultSet, opt
 
   const mode = base.length === 1 && cand.length === 1 ? 'histograms' : 'runs';
   const runsNeeded = { significance: runsNeededForSignificance(alpha), interval: samplesNeededForInterval(confidence) };
-  if (mode === 'histograms') {
-    warnings.push(
-      `one run per side: the runs' HdrHistograms are compared directly; significance needs repeated runs ` +
-        `(at least ${runsNeeded.significance} per side at alpha ${alpha}: racerig run --repeat ${runsNeeded.significance})`,
-    );
-  } else if (minimumTwoSidedP(base.length, cand.length) >= alpha) {
-    warnings.push(
-      `too few runs for significance at alpha ${alpha}: baseline has ${base.length}, candidate has ${cand.length}; ` +
-        `need at least ${runsNeeded.significance} per side (racerig run --repeat ${runsNeeded.significance})`,
-    );
-  }
-  if (mode === 'runs' && Math.min(base.length, cand.length) < runsNeeded.interval) {
-    warnings.push(`confidence intervals (${confidence * 100}%) need at least ${runsNeeded.interval} runs per side; shown where available`);
-  }
-  for (const [side, runs] of [['baseline', base], ['candidate', cand]] as const) {
-    const partial = runs.filter((r) => r.result.partial);
-    if (partial.length > 0) {
-      warnings.push(`${side} includes ${partial.length} partial run(s) that stopped early: ${partial.map((r) => r.file).join(', ')}`);
-    }
-  }
-  const shared = base.filter((b) => cand.some((c) => c.file === b.file));
-  if (shared.length > 0) warnings.push(`${shared.length} run(s) are on both sides: ${shared.map((r) => r.file).join(', ')}`);
-  warnings.push(...environmentWarnings(base, cand));
+  warnings.push(...sampleWarnings(base, cand, alpha, confidence, runsNeeded), ...environmentWarnings(base, cand));
 
   const baseMetrics = base.map((r) => runMetrics(r.result));
   const candMetrics = cand.map((r) => runMetrics(r.result));
@@ -186,6 +206,8 @@ export function compareSets(baselineSet: ResultSet, candidateSet: ResultSet, opt
   const candHist = cand.map((r) => runHistograms(r.result));
   const subjects: string[] = [];
   for (const m of [...baseMetrics, ...candMetrics]) for (const s of m.keys()) if (!subjects.includes(s)) subjects.push(s);
+  const valuesOf = (metrics: SubjectMetrics[], subject: string, id: MetricId) =>
+    metrics.flatMap((m) => (m.get(subject)?.has(id) ? [m.get(subject)!.get(id)!] : []));
 
   const rows: ComparisonRow[] = [];
   for (const subject of subjects) {
@@ -198,23 +220,12 @@ export function compareSets(baselineSet: ResultSet, candidateSet: ResultSet, opt
     const mergedBase = mergeHistograms(baseHist.flatMap((h) => h.get(subject) ?? []));
     const mergedCand = mergeHistograms(candHist.flatMap((h) => h.get(subject) ?? []));
     for (const def of METRICS) {
-      const bv = baseMetrics.flatMap((m) => (m.get(subject)?.has(def.id) ? [m.get(subject)!.get(def.id)!] : []));
-      const cv = candMetrics.flatMap((m) => (m.get(subject)?.has(def.id) ? [m.get(subject)!.get(def.id)!] : []));
+      const bv = valuesOf(baseMetrics, subject, def.id);
+      const cv = valuesOf(candMetrics, subject, def.id);
       if (bv.length === 0 || cv.length === 0) continue;
-      const side = (values: number[], merged: ReturnType<typeof mergeHistograms>): SideStats => {
-        const ci = medianConfidenceInterval(values, confidence);
-        const s: SideStats = { values, median: ci.median };
-        if (ci.lo !== undefined && ci.hi !== undefined) {
-          s.lo = ci.lo;
-          s.hi = ci.hi;
-        }
-        const pct = PERCENTILE_OF[def.id];
-        if (pct !== undefined && merged.totalCount > 0) s.merged = merged.getValueAtPercentile(pct);
-        return s;
-      };
-      const b = side(bv, mergedBase);
-      const c = side(cv, mergedCand);
-      // With one run a side the medians are the runs' own values, i.e. the percentiles of their histograms.
+      // With one run a side the medians are the runs' own values: the percentiles of their histograms.
+      const b = sideStats(def, bv, mergedBase, confidence);
+      const c = sideStats(def, cv, mergedCand, confidence);
       const d = delta(def, b.median, c.median);
       const row: ComparisonRow = {
         subject,
