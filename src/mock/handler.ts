@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MockApi, DeleteOptions } from './api.js';
 import type { Discovery } from './discovery.js';
 import type { OpenApi } from './openapi.js';
-import type { MockMetrics, RequestLabels } from './metrics.js';
+import type { MockMetrics, RequestLabels, RequestSeries } from './metrics.js';
 import type { ResourceInfo } from './resources.js';
 import type { StoredObject } from './store.js';
 import { StatusError, badRequest, methodNotAllowed, SUCCESS_STATUS } from './status.js';
@@ -51,6 +51,18 @@ const VERB_LABEL: Record<string, string> = {
   deletecollection: 'DELETECOLLECTION',
 };
 
+/** ParsedRequest is the per-URL work cached for repeated GETs. */
+interface ParsedRequest {
+  ri: RequestInfo;
+  query: Query;
+  labels: RequestLabels;
+  series: RequestSeries;
+  longRunning: boolean;
+  readOnly: boolean;
+}
+
+const PARSED_CACHE_LIMIT = 4096;
+
 const NOT_FOUND_JSON = JSON.stringify(new StatusError(404, 'NotFound', 'the server could not find the requested resource', {}).toStatus());
 
 /** labelsFor returns the metric labels of a resource request. */
@@ -79,7 +91,8 @@ function listJson(info: ResourceInfo, items: StoredObject[], rv: number, cont?: 
 }
 
 function sendObject(res: ServerResponse, code: number, s: StoredObject): void {
-  sendJson(res, code, (s.buf ??= Buffer.from(s.json)));
+  res.writeHead(code, ['Content-Type', 'application/json', 'Content-Length', String((s.bytes ??= Buffer.byteLength(s.json)))]);
+  res.end(s.json);
 }
 
 function intParam(q: Query, name: string): number | undefined {
@@ -150,7 +163,7 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
     sendJson(res, 404, NOT_FOUND_JSON);
   };
 
-  const serveResource = async (req: IncomingMessage, res: ServerResponse, ri: RequestInfo, query: Query): Promise<void> => {
+  const serveResource = (req: IncomingMessage, res: ServerResponse, ri: RequestInfo, query: Query): Promise<void> | void => {
     const info = api.resolve(ri.group, ri.version, ri.resource);
     if (info.namespaced === false && ri.namespace && ri.resource !== 'namespaces') {
       throw new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
@@ -194,6 +207,13 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
         );
         return;
       }
+      default:
+        return serveWrite(req, res, ri, query, info, ns, sub, dryRun);
+    }
+  };
+
+  const serveWrite = async (req: IncomingMessage, res: ServerResponse, ri: RequestInfo, query: Query, info: ResourceInfo, ns: string, sub: string, dryRun: boolean): Promise<void> => {
+    switch (ri.verb) {
       case 'create': {
         const body = await readObject(req);
         if (sub === 'eviction') {
@@ -236,6 +256,7 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
     }
   };
 
+  const parsedCache = new Map<string, ParsedRequest>();
   return (req, res) => {
     const url = req.url ?? '/';
     const { path, query: rawQuery } = splitUrl(url);
@@ -244,23 +265,33 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
       serveNonResource(req, res, path);
       return;
     }
-    let query: Query;
-    let ri: RequestInfo | undefined;
-    try {
-      query = parseQuery(rawQuery);
-      ri = parseResourcePath(req.method ?? 'GET', path, isTrue(query.get('watch')));
-    } catch {
-      sendStatus(res, badRequest('malformed request path or query'));
-      return;
+    const method = req.method ?? 'GET';
+    const cacheKey = method + url;
+    let parsed = parsedCache.get(cacheKey);
+    if (parsed === undefined) {
+      try {
+        const query = parseQuery(rawQuery);
+        const ri = parseResourcePath(method, path, isTrue(query.get('watch')));
+        if (ri) {
+          const labels = labelsFor(ri, req.headers['content-type']);
+          parsed = { ri, query, labels, series: metrics.seriesFor(labels), longRunning: isLongRunning(ri, query), readOnly: ri.verb === 'get' || ri.verb === 'list' || ri.verb === 'watch' };
+          // Only GETs repeat often enough to cache; PATCH labels depend on the content type.
+          if (method === 'GET' && !parsed.longRunning) {
+            if (parsedCache.size >= PARSED_CACHE_LIMIT) parsedCache.clear();
+            parsedCache.set(cacheKey, parsed);
+          }
+        }
+      } catch {
+        sendStatus(res, badRequest('malformed request path or query'));
+        return;
+      }
+      if (!parsed) {
+        serveNonResource(req, res, path);
+        return;
+      }
     }
-    if (!ri) {
-      serveNonResource(req, res, path);
-      return;
-    }
+    const { ri, query, labels, series, longRunning, readOnly } = parsed;
     const start = performance.now();
-    const labels = labelsFor(ri, req.headers['content-type']);
-    const longRunning = isLongRunning(ri, query);
-    const readOnly = ri.verb === 'get' || ri.verb === 'list' || ri.verb === 'watch';
     if (!longRunning) {
       if (readOnly) metrics.inflightReadOnly++;
       else metrics.inflightMutating++;
@@ -273,17 +304,18 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
         if (readOnly) metrics.inflightReadOnly--;
         else metrics.inflightMutating--;
       }
-      observe(labels, start, res);
+      series.observe(res.statusCode, (performance.now() - start) / 1000);
     };
-    res.once('finish', done);
-    res.once('close', done);
     const serve = () => {
       try {
-        const p = serveResource(req, res, ri!, query);
-        p.catch((err: unknown) => fail(res, err));
+        const p = serveResource(req, res, ri, query);
+        if (p) p.catch((err: unknown) => fail(res, err));
       } catch (err) {
         fail(res, err);
       }
+      // Synchronous answers are counted at once; others when the response closes.
+      if (res.writableEnded) done();
+      else res.once('close', done);
     };
     const gates = deps.gates;
     if (gates.length === 0) {

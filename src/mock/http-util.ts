@@ -12,7 +12,7 @@ export function sendJson(res: ServerResponse, code: number, body: string | Buffe
   if (headers) {
     res.writeHead(code, { ...headers, 'Content-Type': JSON_TYPE, 'Content-Length': len });
   } else {
-    res.writeHead(code, { 'Content-Type': JSON_TYPE, 'Content-Length': len });
+    res.writeHead(code, ['Content-Type', JSON_TYPE, 'Content-Length', String(len)]);
   }
   res.end(body);
 }

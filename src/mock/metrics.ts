@@ -16,11 +16,27 @@ export interface RequestLabels {
   scope: string;
 }
 
-interface Histogram {
-  labels: string;
-  counts: number[];
-  sum: number;
-  count: number;
+/** RequestSeries holds the counters of one label set: requests by code and the duration histogram. */
+export class RequestSeries {
+  readonly codes = new Map<number, number>();
+  readonly counts = new Array<number>(DURATION_BUCKETS.length).fill(0);
+  sum = 0;
+  count = 0;
+
+  constructor(readonly labels: string) {}
+
+  /** observe counts one finished request with its HTTP code and duration in seconds. */
+  observe(code: number, seconds: number): void {
+    this.codes.set(code, (this.codes.get(code) ?? 0) + 1);
+    for (let i = 0; i < DURATION_BUCKETS.length; i++) {
+      if (seconds <= DURATION_BUCKETS[i]!) {
+        this.counts[i]!++;
+        break;
+      }
+    }
+    this.sum += seconds;
+    this.count++;
+  }
 }
 
 function esc(v: string): string {
@@ -31,54 +47,34 @@ function labelText(l: RequestLabels): string {
   return `verb="${l.verb}",group="${esc(l.group)}",version="${esc(l.version)}",resource="${esc(l.resource)}",subresource="${esc(l.subresource)}",scope="${l.scope}"`;
 }
 
-function keyOf(l: RequestLabels): string {
-  return `${l.verb}|${l.group}|${l.version}|${l.resource}|${l.subresource}|${l.scope}`;
-}
-
 /** MockMetrics accumulates counters in memory and renders them in Prometheus text format (single-threaded). */
 export class MockMetrics {
-  private readonly requests = new Map<string, number>();
-  private readonly durations = new Map<string, Histogram>();
-  private readonly labelCache = new Map<string, string>();
+  private readonly series = new Map<string, RequestSeries>();
   private readonly watchEvents = new Map<string, number>();
   private readonly longRunning = new Map<string, number>();
   /** Current non-long-running requests being served, by kind. */
   inflightReadOnly = 0;
   inflightMutating = 0;
 
-  private labels(l: RequestLabels): [string, string] {
-    const key = keyOf(l);
-    let text = this.labelCache.get(key);
-    if (text === undefined) {
-      text = labelText(l);
-      this.labelCache.set(key, text);
+  /** seriesFor returns the (cached) series of a label set. */
+  seriesFor(l: RequestLabels): RequestSeries {
+    const key = `${l.verb}|${l.group}|${l.version}|${l.resource}|${l.subresource}|${l.scope}`;
+    let s = this.series.get(key);
+    if (!s) {
+      s = new RequestSeries(labelText(l));
+      this.series.set(key, s);
     }
-    return [key, text];
+    return s;
   }
 
   /** observe counts one finished request with its HTTP code and duration in seconds. */
   observe(l: RequestLabels, code: number, seconds: number): void {
-    const [key, text] = this.labels(l);
-    const ckey = `${text},code="${code}"`;
-    this.requests.set(ckey, (this.requests.get(ckey) ?? 0) + 1);
-    let h = this.durations.get(key);
-    if (!h) {
-      h = { labels: text, counts: new Array<number>(DURATION_BUCKETS.length).fill(0), sum: 0, count: 0 };
-      this.durations.set(key, h);
-    }
-    for (let i = 0; i < DURATION_BUCKETS.length; i++) {
-      if (seconds <= DURATION_BUCKETS[i]!) {
-        h.counts[i]!++;
-        break;
-      }
-    }
-    h.sum += seconds;
-    h.count++;
+    this.seriesFor(l).observe(code, seconds);
   }
 
   /** longRunningDelta adds `delta` to the long-running gauge of a request's labels. */
   longRunningDelta(l: RequestLabels, delta: number): void {
-    const [, text] = this.labels(l);
+    const text = this.seriesFor(l).labels;
     this.longRunning.set(text, (this.longRunning.get(text) ?? 0) + delta);
   }
 
@@ -92,7 +88,12 @@ export class MockMetrics {
   requestCount(filter: Partial<RequestLabels> & { code?: number } = {}): number {
     const want = Object.entries(filter).map(([k, v]) => `${k}="${v}"`);
     let n = 0;
-    for (const [labels, c] of this.requests) if (want.every((w) => labels.includes(w))) n += c;
+    for (const s of this.series.values()) {
+      for (const [code, c] of s.codes) {
+        const labels = `${s.labels},code="${code}"`;
+        if (want.every((w) => labels.includes(w))) n += c;
+      }
+    }
     return n;
   }
 
@@ -101,10 +102,11 @@ export class MockMetrics {
     const out: string[] = [];
     out.push('# HELP apiserver_request_total Counter of apiserver requests broken out for each verb, group, version, resource, scope, and HTTP response code.');
     out.push('# TYPE apiserver_request_total counter');
-    for (const [labels, c] of this.requests) out.push(`apiserver_request_total{${labels}} ${c}`);
+    for (const s of this.series.values()) for (const [code, c] of s.codes) out.push(`apiserver_request_total{${s.labels},code="${code}"} ${c}`);
     out.push('# HELP apiserver_request_duration_seconds Response latency distribution in seconds for each verb, group, version, resource, subresource, and scope.');
     out.push('# TYPE apiserver_request_duration_seconds histogram');
-    for (const h of this.durations.values()) {
+    for (const h of this.series.values()) {
+      if (h.count === 0) continue;
       let cum = 0;
       for (let i = 0; i < DURATION_BUCKETS.length; i++) {
         cum += h.counts[i]!;

@@ -38,8 +38,8 @@ export interface StoredObject {
   readonly obj: KubeObject;
   /** The object serialized once at write time. */
   readonly json: string;
-  /** `json` as bytes, filled on first read. */
-  buf?: Buffer;
+  /** Byte length of `json` in UTF-8, filled on first read. */
+  bytes?: number;
 }
 
 /** EventType is a watch event type carried by stored changes. */
