@@ -6,13 +6,26 @@ import type { CommandRegistrar } from './main.js';
 import { ExitCode } from './exit-codes.js';
 import { UsageError } from '../errors.js';
 import { startMockServer, type MockServerOptions } from '../mock/server.js';
+import { parseErrorRule, parseLatencyRule, type FaultConfig } from '../mock/faults.js';
 
-interface MockFlags {
+/** MockFlags are the parsed flags of `racerig mock`. */
+export interface MockFlags {
   host: string;
   port: string;
   kubeconfigOut: string;
+  tls?: boolean;
   watchHistory?: string;
   bookmarkInterval?: string;
+  latency: string[];
+  error: string[];
+  reset?: string;
+  stall?: string;
+  maxInflight?: string;
+  maxMutatingInflight?: string;
+  watchDelay?: string;
+  podStartDelay?: string;
+  podRunDuration?: string;
+  logFile?: string;
 }
 
 function intFlag(name: string, value: string | undefined, min = 0): number | undefined {
@@ -22,6 +35,49 @@ function intFlag(name: string, value: string | undefined, min = 0): number | und
   return n;
 }
 
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** faultsFromFlags builds the fault configuration, reporting every bad flag at once. */
+export function faultsFromFlags(flags: MockFlags): FaultConfig {
+  const problems: string[] = [];
+  const faults: FaultConfig = {};
+  const attempt = <T>(f: () => T): T | undefined => {
+    try {
+      return f();
+    } catch (e) {
+      problems.push((e as Error).message);
+      return undefined;
+    }
+  };
+  const latency = flags.latency.map((r) => attempt(() => parseLatencyRule(r))).filter((r) => r !== undefined);
+  const errors = flags.error.map((r) => attempt(() => parseErrorRule(r))).filter((r) => r !== undefined);
+  if (latency.length) faults.latency = latency;
+  if (errors.length) faults.errors = errors;
+  if (flags.reset !== undefined) {
+    const f = Number(flags.reset);
+    if (!(f >= 0 && f <= 1)) problems.push(`--reset must be a fraction in [0, 1], got "${flags.reset}"`);
+    else faults.resetFraction = f;
+  }
+  if (flags.stall !== undefined) {
+    const [every, dur] = flags.stall.split(':').map(Number);
+    if (!(every! > 0 && dur! >= 0 && dur! <= every!)) problems.push(`--stall must be EVERY_MS:FOR_MS with FOR ≤ EVERY, got "${flags.stall}"`);
+    else faults.stall = { everyMs: every!, forMs: dur! };
+  }
+  const ints: Array<[keyof FaultConfig, string, string | undefined]> = [
+    ['maxInflight', 'max-inflight', flags.maxInflight],
+    ['maxMutatingInflight', 'max-mutating-inflight', flags.maxMutatingInflight],
+    ['watchDelayMs', 'watch-delay', flags.watchDelay],
+  ];
+  for (const [key, name, v] of ints) {
+    const n = attempt(() => intFlag(name, v));
+    if (n !== undefined) (faults as Record<string, unknown>)[key] = n;
+  }
+  if (problems.length) throw new UsageError(problems.join('\n'), 'see racerig mock --help for the rule syntax');
+  return faults;
+}
+
 /** mockOptionsFromFlags turns the command's flags into startMockServer options (throws UsageError on bad values). */
 export function mockOptionsFromFlags(flags: MockFlags, cwd: string): MockServerOptions {
   const port = intFlag('port', flags.port);
@@ -29,9 +85,13 @@ export function mockOptionsFromFlags(flags: MockFlags, cwd: string): MockServerO
   return {
     host: flags.host,
     port,
+    tls: !!flags.tls,
     kubeconfigPath: resolve(cwd, flags.kubeconfigOut),
     watchHistory: intFlag('watch-history', flags.watchHistory, 1),
     bookmarkIntervalMs: intFlag('bookmark-interval', flags.bookmarkInterval),
+    faults: faultsFromFlags(flags),
+    lifecycle: { podStartDelayMs: intFlag('pod-start-delay', flags.podStartDelay), podRunDurationMs: intFlag('pod-run-duration', flags.podRunDuration) },
+    logs: flags.logFile ? { file: resolve(cwd, flags.logFile) } : undefined,
   };
 }
 
@@ -42,9 +102,20 @@ export const registerMockCommand: CommandRegistrar = (program, ctx, setExit) => 
     .description('run the embedded mock Kubernetes API server until Ctrl-C')
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0: any free port)', '0')
+    .option('--tls', 'serve HTTPS with a CA generated at start; clients authenticate with a client certificate or bearer token')
     .option('--kubeconfig-out <file>', 'where to write the kubeconfig for the server', 'results/mock.kubeconfig')
     .option('--watch-history <events>', 'watch events kept for resuming watches; older resourceVersions get 410 Expired')
     .option('--bookmark-interval <ms>', 'interval of BOOKMARK events on watches that allow them')
+    .option('--latency <rule>', 'add latency: [verb[/resource]=]fixed:MS|uniform:MIN:MAX|normal:MEAN:SD|lognormal:MEDIAN:SIGMA (repeatable)', collect, [])
+    .option('--error <rule>', 'inject errors: [verb[/resource]=]500|503|429:FRACTION[:RETRY_AFTER_S] (repeatable)', collect, [])
+    .option('--reset <fraction>', 'reset this fraction of connections instead of answering')
+    .option('--stall <every:for>', 'hold all requests for FOR ms every EVERY ms')
+    .option('--max-inflight <n>', 'read-only requests in flight before 429 (like kube-apiserver --max-requests-inflight)')
+    .option('--max-mutating-inflight <n>', 'mutating requests in flight before 429')
+    .option('--watch-delay <ms>', 'delay every watch event by this many ms')
+    .option('--pod-start-delay <ms>', 'simulated time from pod creation to Running')
+    .option('--pod-run-duration <ms>', 'simulated run time of pods with restartPolicy Never/OnFailure')
+    .option('--log-file <file>', 'lines every simulated container logs (e.g. a Go race report)')
     .action(async (flags: MockFlags) => {
       const options = mockOptionsFromFlags(flags, ctx.cwd);
       const server = await startMockServer(options);

@@ -52,7 +52,7 @@ export class Discovery {
         singularName: r.singular,
         namespaced: r.namespaced,
         kind: r.kind,
-        verbs: [...VERBS],
+        verbs: r.id === '/namespaces' ? VERBS.filter((v) => v !== 'deletecollection') : [...VERBS],
         shortNames: r.shortNames.length ? r.shortNames : undefined,
         categories: r.group === 'argoproj.io' ? ['all', 'argo'] : undefined,
       });

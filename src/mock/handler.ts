@@ -16,8 +16,15 @@ import { decodeProtobufObject, isProtobuf } from './protobuf.js';
 import { renderTable, wantsTable } from './table.js';
 import { serveWatch, type WatchHub, type WatchOptions } from './watch.js';
 
+/** GateContext is what a gate knows about the request. */
+export interface GateContext {
+  ri: RequestInfo;
+  labels: RequestLabels;
+  longRunning: boolean;
+}
+
 /** RequestGate runs before a request is served (auth, faults); it calls `next` or answers the request itself. */
-export type RequestGate = (req: IncomingMessage, res: ServerResponse, labels: RequestLabels, longRunning: boolean, next: () => void) => void;
+export type RequestGate = (req: IncomingMessage, res: ServerResponse, ctx: GateContext, next: () => void) => void;
 
 /** SubresourceHandler serves a GET subresource such as pods/log. */
 export type SubresourceHandler = (info: ResourceInfo, stored: StoredObject, query: Query, req: IncomingMessage, res: ServerResponse) => void;
@@ -34,6 +41,8 @@ export interface HandlerDeps {
   maxBodyBytes: number;
   /** Gates run in order before every resource request. */
   gates: RequestGate[];
+  /** Whether the gates have anything to do right now (skipped entirely when false, keeping the fast path lean). */
+  gatesActive?: () => boolean;
   /** GET subresource handlers by name (log). */
   subresources: Record<string, SubresourceHandler>;
   /** Admin endpoint under /racerig/ (returns false when the path is not one of its own). */
@@ -62,6 +71,7 @@ interface ParsedRequest {
 }
 
 const PARSED_CACHE_LIMIT = 4096;
+const NO_GATES: RequestGate[] = [];
 
 const NOT_FOUND_JSON = JSON.stringify(new StatusError(404, 'NotFound', 'the server could not find the requested resource', {}).toStatus());
 
@@ -246,6 +256,7 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
         return;
       }
       case 'deletecollection': {
+        if (info.id === '/namespaces') throw methodNotAllowed('deletecollection');
         const raw = await readBody(req, deps.maxBodyBytes);
         const items = api.deleteCollection(info, ns, { labelSelector: query.get('labelSelector'), fieldSelector: query.get('fieldSelector') }, deleteOptions(query, raw));
         sendJson(res, 200, listJson(info, items, api.store.rv));
@@ -265,6 +276,7 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
       serveNonResource(req, res, path);
       return;
     }
+    const gates = deps.gatesActive && !deps.gatesActive() ? NO_GATES : deps.gates;
     const method = req.method ?? 'GET';
     const cacheKey = method + url;
     let parsed = parsedCache.get(cacheKey);
@@ -304,7 +316,8 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
         if (readOnly) metrics.inflightReadOnly--;
         else metrics.inflightMutating--;
       }
-      series.observe(res.statusCode, (performance.now() - start) / 1000);
+      // A reset connection was never answered: nothing to count.
+      if (res.headersSent) series.observe(res.statusCode, (performance.now() - start) / 1000);
     };
     const serve = () => {
       try {
@@ -315,17 +328,18 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
       }
       // Synchronous answers are counted at once; others when the response closes.
       if (res.writableEnded) done();
-      else res.once('close', done);
+      else if (gates.length === 0) res.once('close', done);
     };
-    const gates = deps.gates;
     if (gates.length === 0) {
       serve();
       return;
     }
+    res.once('close', done);
     let i = 0;
+    const gateCtx: GateContext = { ri, labels, longRunning };
     const next = () => {
       const g = gates[i++];
-      if (g) g(req, res, labels, longRunning, next);
+      if (g) g(req, res, gateCtx, next);
       else serve();
     };
     next();

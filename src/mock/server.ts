@@ -14,6 +14,8 @@ import { createHandler } from './handler.js';
 import { buildKubeconfig } from './kubeconfig.js';
 import { startLifecycle, type LifecycleOptions } from './lifecycle.js';
 import { createExecHandler } from './exec.js';
+import { Faults, type FaultConfig } from './faults.js';
+import { createAdmin } from './admin.js';
 import { labelsFor } from './handler.js';
 import { parseResourcePath, splitUrl } from './request-info.js';
 import { createLogHandler, loadLogLines, type LogOptions } from './logs.js';
@@ -34,6 +36,10 @@ export interface MockServerOptions extends ApiOptions {
   lifecycle?: LifecycleOptions;
   /** What pods/log returns. */
   logs?: LogOptions;
+  /** Serve HTTPS with a CA generated at start and require client-certificate or bearer-token authentication. */
+  tls?: boolean;
+  /** Faults to inject from the start (changeable later through PUT /racerig/faults). */
+  faults?: FaultConfig;
 }
 
 /** MockServer is a running mock; `api` is present when it runs in this thread. */
@@ -57,6 +63,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
   const logLines = loadLogLines(options.logs);
   const metrics = new MockMetrics();
   const hub = new WatchHub();
+  const faults = new Faults(options.faults);
   const handler = createHandler({
     api,
     discovery: new Discovery(api.registry),
@@ -65,11 +72,13 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     hub,
     watch: {
       bookmarkIntervalMs: options.bookmarkIntervalMs ?? 5000,
-      delayMs: () => 0,
+      delayMs: () => faults.watchDelayMs(),
       onEvents: (info, n) => metrics.watchEventsSent(info.group, info.version, info.resource, n),
     },
     maxBodyBytes: options.maxBodyBytes ?? 3 * 1024 * 1024,
-    gates: [],
+    gates: [faults.gate],
+    gatesActive: () => faults.active,
+    admin: createAdmin(api, faults, hub),
     subresources: { log: createLogHandler(api, logLines) },
   });
   const server: Server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, handler);

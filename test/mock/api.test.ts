@@ -10,7 +10,7 @@ let server: MockServer;
 let url: string;
 
 before(async () => {
-  server = await startMockServer({ watchHistory: 50, bookmarkIntervalMs: 100 });
+  server = await startMockServer({ watchHistory: 50, bookmarkIntervalMs: 100, lifecycle: { disabled: true } });
   url = server.url;
   await json(url, 'POST', '/api/v1/namespaces', { metadata: { name: 'api' } });
 });

@@ -17,7 +17,7 @@ let kc: string;
 before(async () => {
   tmp = tempDir();
   kc = join(tmp.dir, 'kubeconfig');
-  server = await startMockServer({ kubeconfigPath: kc, lifecycle: { podStartDelayMs: 0, jitter: 0 } });
+  server = await startMockServer({ kubeconfigPath: kc, lifecycle: { podStartDelayMs: 0, podRunDurationMs: 60000, jitter: 0 } });
   url = server.url;
   for (const [name, policy] of [['shell', 'Always'], ['victim', 'Never']]) {
     await json(url, 'POST', '/api/v1/namespaces/default/pods', podManifest(name!, 'default', {}, { restartPolicy: policy }));
