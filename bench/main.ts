@@ -3,7 +3,7 @@
  * Starts its own loopback targets, runs racerig and the installed peers scenario by scenario, and
  * writes the tables, the machine, the date and the exact commands to bench/results.md.
  *
- * Options: --quick, --only <id,id> (peak, co, rate, cpu, mock, memory), --memory-minutes <n>,
+ * Options: --quick, --only <id,id> (peak, co, rate, cpu, mock, memory), --memory-minutes <n>, --co-rate <n>,
  * --target nginx|node, --out <file.md>, --json <file.json> (raw results).
  */
 import { writeFileSync } from 'node:fs';
@@ -22,6 +22,7 @@ import type { Tool } from './tools/tool.js';
 import { coordinatedOmission } from './scenarios/coordinated-omission.js';
 import { cpuCost } from './scenarios/cpu-cost.js';
 import { memoryOverTime } from './scenarios/memory.js';
+import { mockApi } from './scenarios/mock-api.js';
 import { peakThroughput } from './scenarios/peak-throughput.js';
 import { rateAccuracy } from './scenarios/rate-accuracy.js';
 import type { BenchContext, Scenario, ScenarioReport } from './scenarios/scenario.js';
@@ -33,6 +34,7 @@ const SCENARIOS: [string, Scenario][] = [
   ['co', coordinatedOmission],
   ['rate', rateAccuracy],
   ['cpu', cpuCost],
+  ['mock', mockApi],
 ];
 /** Seconds the full suite may take; the memory run gets what the other scenarios leave. */
 const FULL_BUDGET_SEC = 570;
@@ -51,12 +53,17 @@ async function main(): Promise<number> {
       quick: { type: 'boolean', default: false },
       only: { type: 'string' },
       'memory-minutes': { type: 'string' },
+      'co-rate': { type: 'string' },
       target: { type: 'string' },
       out: { type: 'string' },
       json: { type: 'string' },
     },
   });
   const quick = values.quick ?? false;
+  for (const key of ['co-rate', 'memory-minutes'] as const) {
+    const v = values[key];
+    if (v !== undefined && !(Number(v) > 0)) throw new Error(`--${key} needs a positive number, got ${JSON.stringify(v)}`);
+  }
   const only = values.only?.split(',').map((s) => s.trim());
   const wanted = (id: string): boolean => (only ? only.includes(id) : id !== 'memory' || !quick);
   const out = values.out ?? join(REPO_ROOT, 'bench', quick ? 'results-quick.md' : 'results.md');
@@ -77,7 +84,7 @@ async function main(): Promise<number> {
   const target = await startTarget(values.target);
   assertLoopback(target.url);
   log(`target: ${target.name} at ${target.url}; tools: ${tools.map((t) => t.name).join(', ')}`);
-  const ctx: BenchContext = { quick, target, tools, log, failures: [] };
+  const ctx: BenchContext = { quick, coRate: Number(values['co-rate'] ?? 1000), target, tools, log, failures: [] };
   const reports: ScenarioReport[] = [];
   const raw: Record<string, unknown> = {};
   let stopping = false;

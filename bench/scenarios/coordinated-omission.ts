@@ -10,8 +10,11 @@ import { ms, num, table } from '../report/markdown.js';
 
 const STALL_MS = 1000;
 const PERIOD_MS = 5000;
-/** The first stall starts 2 s after the first request, so a run of whole periods ends 2 s after a stall, with nothing held. */
-const OFFSET_MS = 2000;
+/**
+ * The first stall starts 2.5 s after the first request: tools get time to warm up before it, and a run of
+ * whole periods ends 1.5 s after its last stall, with nothing held.
+ */
+const OFFSET_MS = 2500;
 const QUANTILES: [string, number][] = [
   ['p50', 0.5],
   ['p90', 0.9],
@@ -26,7 +29,7 @@ export function withinTruth(measuredMs: number, truthMs: number): boolean {
 
 /** coordinatedOmission compares every tool's percentiles with the analytic truth of the stall duty cycle. */
 export const coordinatedOmission: Scenario = async (ctx) => {
-  const rate = 5000;
+  const rate = ctx.coRate;
   // Enough connections to keep every request of a whole stall in flight, so a generator can send each one on time.
   const connections = Math.ceil((rate * STALL_MS) / 1000 * 1.1);
   const durationSec = ctx.quick ? 5 : 10;

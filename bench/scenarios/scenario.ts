@@ -10,6 +10,8 @@ import { ms, num, ratio, table } from '../report/markdown.js';
 /** BenchContext is what a scenario may use; runs are sequential, never concurrent. */
 export interface BenchContext {
   quick: boolean;
+  /** Arrival rate of the coordinated-omission scenario, requests/s (connections follow from it). */
+  coRate: number;
   /** The throughput target (nginx, else the Node server), shared by the scenarios that need one. */
   target: Target;
   /** Tools that are installed, racerig first. */

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { runMeasured } from '../measure/run-measured.js';
 import { REPO_ROOT } from '../measure/paths.js';
-import { checkExit, commandLine, measuredResult, timeoutFor, type LoadSpec, type ParsedRun, type Tool, type ToolResult } from './tool.js';
+import { checkExit, isPlainGet, commandLine, measuredResult, timeoutFor, type LoadSpec, type ParsedRun, type Tool, type ToolResult } from './tool.js';
 
 const require = createRequire(join(REPO_ROOT, 'package.json'));
 
@@ -54,7 +54,7 @@ export const autocannon: Tool = {
   name: 'autocannon',
   available: () => autocannonDir() !== undefined,
   label: (spec) => (spec.workers && spec.workers > 1 ? `autocannon -w ${spec.workers}` : 'autocannon'),
-  supports: () => true,
+  supports: isPlainGet,
   async run(spec: LoadSpec): Promise<ToolResult> {
     const dir = autocannonDir();
     if (!dir) throw new Error('autocannon is not installed (npm install)');

@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { findExecutable } from '../measure/executables.js';
 import { runMeasured } from '../measure/run-measured.js';
-import { checkExit, commandLine, measuredResult, timeoutFor, type LoadSpec, type ParsedRun, type Tool, type ToolResult } from './tool.js';
+import { checkExit, isPlainGet, commandLine, measuredResult, timeoutFor, type LoadSpec, type ParsedRun, type Tool, type ToolResult } from './tool.js';
 
 /** heyVersion returns the Debian package version of hey, or undefined. */
 export function heyVersion(): string | undefined {
@@ -46,7 +46,7 @@ export const hey: Tool = {
   name: 'hey',
   available: () => findExecutable('hey') !== undefined,
   label: () => 'hey',
-  supports: () => true,
+  supports: isPlainGet,
   async run(spec: LoadSpec): Promise<ToolResult> {
     const bin = findExecutable('hey');
     if (!bin) throw new Error('hey is not installed (apt-get install hey)');

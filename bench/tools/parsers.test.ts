@@ -73,4 +73,6 @@ test('parseRacerigResult takes corrected latencies, keeps the uncorrected ones a
   assert.equal(r.extra?.uncorrected?.p99Ms, 3);
   assert.equal(r.extra?.dropped, 2);
   assert.equal(r.extra?.startLatenessP99Ms, undefined);
+  const withSchedule = { ...result, schedule: { lateUs: { p50: 10, p99: 800, max: 2000 }, startedLate: 0 } } as unknown as RunResult;
+  assert.equal(parseRacerigResult(withSchedule).extra?.startLatenessP99Ms, 0.8);
 });

@@ -37,17 +37,14 @@ export function racerigBuildProblem(): { fatal: boolean; message: string } | und
   return undefined;
 }
 
-/** StartLateness is the optional start-lateness summary a result file may carry (microseconds). */
-interface StartLateness {
-  p50?: number;
-  p99?: number;
+/** ScheduleSummary is the open-model schedule summary of a result file (`schedule.lateUs`, microseconds). */
+interface ScheduleSummary {
+  schedule?: { lateUs?: { p50?: number; p99?: number; max?: number }; startedLate?: number };
 }
 
-/** startLatenessP99Us finds the p99 start lateness in a result file, wherever the engine records it. */
+/** startLatenessP99Us returns the p99 of how late requests started relative to their intended time, when recorded. */
 export function startLatenessP99Us(result: RunResult): number | undefined {
-  const r = result as RunResult & { startLatenessUs?: StartLateness; totals: { startLatenessUs?: StartLateness } };
-  const op = result.operations[0] as (RunResult['operations'][number] & { startLatenessUs?: StartLateness }) | undefined;
-  return r.totals.startLatenessUs?.p99 ?? r.startLatenessUs?.p99 ?? op?.startLatenessUs?.p99;
+  return (result as RunResult & ScheduleSummary).schedule?.lateUs?.p99;
 }
 
 const ms = (us: number): number => us / 1000;
@@ -66,6 +63,7 @@ export function parseRacerigResult(result: RunResult): ParsedRun {
     extra: {
       uncorrected: summaryMs(op.uncorrectedLatencyUs),
       dropped: result.totals.dropped,
+      status: op.status,
       ...(lateness !== undefined ? { startLatenessP99Ms: ms(lateness) } : {}),
     },
   };
@@ -82,6 +80,9 @@ export const racerig: Tool = {
     const out = join(dir, 'result.json');
     const flags = ['-c', String(spec.connections), '-w', String(spec.workers ?? 2), '-d', `${spec.durationSec}s`, '-q'];
     if (spec.rate !== undefined) flags.push('-r', String(spec.rate));
+    if (spec.method) flags.push('-m', spec.method);
+    for (const [k, v] of Object.entries(spec.headers ?? {})) flags.push('-H', `${k}: ${v}`);
+    if (spec.body !== undefined) flags.push('--body', spec.body);
     const args = ['bin/racerig', 'run', spec.url, ...flags, '-o', out];
     try {
       const run = await runMeasured({ command: process.execPath, args, cwd: REPO_ROOT, timeoutMs: timeoutFor(spec.durationSec) });

@@ -27,6 +27,8 @@ export interface ToolResult {
   extra?: {
     uncorrected?: { p50Ms: number; p90Ms: number; p99Ms: number; p999Ms: number; maxMs: number };
     dropped?: number;
+    /** Responses by HTTP status code. */
+    status?: Record<string, number>;
     /** p99 of how late requests started relative to their intended time, ms (when the result file has it). */
     startLatenessP99Ms?: number;
   };
@@ -57,6 +59,10 @@ export interface LoadSpec {
   workers?: number;
   /** Open-model arrival rate in requests per second; closed model when absent. */
   rate?: number;
+  /** HTTP method (default GET), request body and headers (racerig only). */
+  method?: string;
+  body?: string;
+  headers?: Record<string, string>;
   /** Return the resident-memory samples taken during the run (the memory scenario needs them). */
   keepRssSamples?: boolean;
 }
@@ -70,6 +76,11 @@ export interface Tool {
   /** Whether this tool can run the spec (e.g. wrk 4 has no rate limit). */
   supports(spec: LoadSpec): boolean;
   run(spec: LoadSpec): Promise<ToolResult>;
+}
+
+/** isPlainGet tells whether a spec is a bodiless GET without headers (all the peers' runners implement). */
+export function isPlainGet(spec: LoadSpec): boolean {
+  return (spec.method ?? 'GET') === 'GET' && spec.body === undefined && spec.headers === undefined;
 }
 
 /** quote renders one command-line word for the report (POSIX shell quoting). */

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findExecutable } from '../measure/executables.js';
 import { runMeasured } from '../measure/run-measured.js';
-import { checkExit, commandLine, measuredResult, timeoutFor, type LoadSpec, type ParsedRun, type Tool, type ToolResult } from './tool.js';
+import { checkExit, isPlainGet, commandLine, measuredResult, timeoutFor, type LoadSpec, type ParsedRun, type Tool, type ToolResult } from './tool.js';
 
 const MARKER = 'RACERIG_BENCH_WRK ';
 
@@ -49,7 +49,7 @@ export const wrk: Tool = {
   name: 'wrk',
   available: () => findExecutable('wrk') !== undefined,
   label: (spec) => `wrk -t ${spec.workers ?? 2}`,
-  supports: (spec) => spec.rate === undefined,
+  supports: (spec) => spec.rate === undefined && isPlainGet(spec),
   async run(spec: LoadSpec): Promise<ToolResult> {
     const bin = findExecutable('wrk');
     if (!bin) throw new Error('wrk is not installed (apt-get install wrk)');

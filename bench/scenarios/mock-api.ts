@@ -1,0 +1,156 @@
+/**
+ * The mock API server: requests/s per verb under racerig's closed-model load (get, list, update,
+ * patch, create on ConfigMaps), and watch delivery lag (create sent → ADDED event received).
+ */
+import { request, type IncomingMessage } from 'node:http';
+import { startMockProcess } from '../targets/mock.js';
+import { runOnce, type Scenario } from './scenario.js';
+import { ms, num, table } from '../report/markdown.js';
+import type { LoadSpec } from '../tools/tool.js';
+
+interface Reply {
+  status: number;
+  body: string;
+}
+
+/** call sends one JSON request to the mock and resolves with its status and body. */
+function call(url: string, method: string, body?: unknown, contentType = 'application/json'): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const req = request(url, { method, headers: payload ? { 'content-type': contentType } : {}, timeout: 10_000 }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (s: string) => (text += s));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`${method} ${url} timed out`)));
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+async function mustCall(url: string, method: string, body?: unknown): Promise<void> {
+  const r = await call(url, method, body);
+  if (r.status >= 300) throw new Error(`${method} ${url}: ${r.status} ${r.body.slice(0, 300)}`);
+}
+
+const configMap = (name: string | undefined, extra: Record<string, unknown> = {}) => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: name ? { name } : { generateName: 'bench-' },
+  data: { key: 'value' },
+  ...extra,
+});
+
+function quantile(sorted: number[], q: number): number | null {
+  return sorted.length ? (sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number) : null;
+}
+
+/** watchLag creates `count` ConfigMaps paced at `rate`/s while watching them; lag = ADDED event arrival − create sent, ms. */
+async function watchLag(base: string, count: number, rate: number): Promise<{ lags: number[]; missing: number }> {
+  const ns = `${base}api/v1/namespaces/bench-watch/configmaps`;
+  const sent = new Map<string, number>();
+  const lags: number[] = [];
+  let allSeen: () => void = () => {};
+  const done = new Promise<void>((resolve) => (allSeen = resolve));
+  const watchReq = request(`${ns}?watch=1&allowWatchBookmarks=false`, { method: 'GET' });
+  const response = await new Promise<IncomingMessage>((resolve, reject) => {
+    watchReq.once('response', resolve);
+    watchReq.once('error', reject);
+    watchReq.end();
+  });
+  let buf = '';
+  response.setEncoding('utf8');
+  response.on('data', (chunk: string) => {
+    const now = performance.now();
+    buf += chunk;
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      if (!line.trim()) continue;
+      const event = JSON.parse(line) as { type: string; object?: { metadata?: { name?: string } } };
+      const start = event.type === 'ADDED' ? sent.get(event.object?.metadata?.name ?? '') : undefined;
+      if (start !== undefined) {
+        lags.push(now - start);
+        if (lags.length === count) allSeen();
+      }
+    }
+  });
+  response.on('error', () => allSeen());
+  const t0 = performance.now();
+  const creates: Promise<Reply>[] = [];
+  for (let i = 0; i < count; i++) {
+    const due = t0 + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const name = `watch-${i}`;
+    sent.set(name, performance.now());
+    creates.push(call(ns, 'POST', configMap(name)));
+  }
+  await Promise.all(creates);
+  await Promise.race([done, new Promise((r) => setTimeout(r, 10_000))]);
+  watchReq.destroy();
+  return { lags: lags.sort((a, b) => a - b), missing: count - lags.length };
+}
+
+/** mockApi measures the mock's throughput per verb and its watch delivery lag. */
+export const mockApi: Scenario = async (ctx) => {
+  const racerig = ctx.tools.find((t) => t.name === 'racerig');
+  const durationSec = ctx.quick ? 2 : 3;
+  const listSize = 100;
+  const mock = await startMockProcess();
+  const rows: string[][] = [];
+  const commands: string[] = [];
+  const notes: string[] = [];
+  try {
+    const base = mock.url;
+    for (const ns of ['bench', 'bench-create', 'bench-watch']) {
+      await mustCall(`${base}api/v1/namespaces`, 'POST', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+    }
+    const cms = `${base}api/v1/namespaces/bench/configmaps`;
+    await mustCall(cms, 'POST', configMap('bench-cm'));
+    for (let i = 1; i < listSize; i++) await mustCall(cms, 'POST', configMap(`list-${i}`));
+    const json = { 'content-type': 'application/json' };
+    const verbs: [string, string, Partial<LoadSpec>][] = [
+      ['get', `GET ${'/api/v1/namespaces/bench/configmaps/bench-cm'}`, { url: `${cms}/bench-cm` }],
+      ['list', `GET /api/v1/namespaces/bench/configmaps (${listSize} items)`, { url: cms }],
+      ['update', 'PUT …/configmaps/bench-cm (no resourceVersion)', { url: `${cms}/bench-cm`, method: 'PUT', headers: json, body: JSON.stringify(configMap('bench-cm')) }],
+      ['patch', 'PATCH …/configmaps/bench-cm (merge patch)', { url: `${cms}/bench-cm`, method: 'PATCH', headers: { 'content-type': 'application/merge-patch+json' }, body: '{"data":{"key":"patched"}}' }],
+      ['create', 'POST /api/v1/namespaces/bench-create/configmaps (generateName)', { url: `${base}api/v1/namespaces/bench-create/configmaps`, method: 'POST', headers: json, body: JSON.stringify(configMap(undefined)) }],
+    ];
+    if (racerig) {
+      ctx.log(`mock API: ${verbs.length} verbs × ${durationSec} s with racerig -w 1 -c 50`);
+      for (const [verb, what, spec] of verbs) {
+        const r = await runOnce(ctx, { tool: racerig, spec: { url: '', connections: 50, workers: 1, durationSec, ...spec } }, ` mock ${verb}`);
+        if (!r) continue;
+        commands.push(r.command.replace(base, 'http://127.0.0.1:<mock-port>/'));
+        const failed = Object.entries(r.extra?.status ?? {}).filter(([code]) => Number(code) >= 400);
+        const errors = num(r.errors) + (failed.length ? ` (${failed.map(([code, n]) => `${code}: ${n}`).join(', ')})` : '');
+        rows.push([verb, what, num(r.requestsPerSec), ms(r.p50Ms), ms(r.p99Ms), errors, num(r.cpuSeconds, 2)]);
+      }
+    } else {
+      notes.push('racerig is not built, so the per-verb throughput was not measured.');
+    }
+    const count = ctx.quick ? 400 : 1000;
+    const rate = 200;
+    ctx.log(`mock API: watch delivery lag, ${count} creates at ${rate}/s`);
+    const { lags, missing } = await watchLag(base, count, rate);
+    notes.push(
+      `Watch delivery lag (ADDED event received − create sent, one watch on the namespace, ${num(count)} creates at ${rate}/s from the bench process): p50 ${ms(quantile(lags, 0.5))} ms, p99 ${ms(quantile(lags, 0.99))} ms, max ${ms(lags[lags.length - 1])} ms${missing ? `; ${missing} events missing after 10 s` : ''}.`,
+    );
+  } finally {
+    await mock.close();
+  }
+  return {
+    id: 'mock',
+    title: 'Mock API server throughput per verb',
+    body: [
+      `\`racerig mock\` of the build under test in its own process; racerig \`-w 1 -c 50\`, closed model, ${durationSec} s per verb (one worker, so the mock keeps a core). Objects are ConfigMaps; the list returns ${listSize}. "CPU s" is racerig's, not the mock's.`,
+      table(['verb', 'request', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'CPU s'], rows),
+      ...notes,
+    ],
+    commands,
+    checks: [],
+  };
+};
