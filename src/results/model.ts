@@ -101,6 +101,8 @@ export interface RunResult {
   name: string;
   /** True when the run was stopped early (Ctrl-C, SIGTERM, a failing target) and measured less than planned. */
   partial: boolean;
+  /** Why a partial run stopped (e.g. "interrupted"). */
+  stoppedBy?: string;
   labels: Record<string, string>;
   /** ISO 8601 UTC. */
   startedAt: string;
@@ -113,6 +115,13 @@ export interface RunResult {
   environment: { racerigVersion: string; node: string; platform: string; cpus: number };
   profile?: { name: string; sha256: string };
   totals: RunTotals;
+  /** Open model only: how late requests started relative to their intended time. */
+  schedule?: {
+    /** Start lateness percentiles, microseconds. */
+    lateUs: { p50: number; p99: number; max: number };
+    /** Requests that started 1 ms or more late. */
+    startedLate: number;
+  };
   operations: OperationResult[];
   timeSeries: TimeSeriesPoint[];
   thresholds?: { expression: string; passed: boolean; actual?: number }[];

@@ -1,0 +1,201 @@
+/**
+ * Parsing and validation of `racerig run <url>` options into an engine configuration. Every
+ * problem is reported at once (a UsageError listing them), before any worker starts.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import os from 'node:os';
+import { UsageError } from '../errors.js';
+import { parseDurationMs } from '../engine/duration.js';
+import type { LoadModel } from '../engine/load-model.js';
+import { isLoopbackHost } from '../http/loopback.js';
+
+/** RawRunOptions are the commander option values of `run`. */
+export interface RawRunOptions {
+  rate?: string;
+  ramp?: string;
+  connections?: string;
+  workers?: string;
+  duration?: string;
+  requests?: string;
+  method?: string;
+  header?: string[];
+  body?: string;
+  pipelining?: string;
+  maxInFlight?: string;
+  maxLag?: string;
+  timeout?: string;
+  label?: string[];
+  name?: string;
+  out?: string;
+  hgrm?: string;
+  log?: string;
+  logSample?: string;
+  quiet?: boolean;
+  insecure?: boolean;
+  allowRemote?: boolean;
+}
+
+/** RunPlan is the validated plan of a `run <url>`. Durations in ms (Infinity: unbounded). */
+export interface RunPlan {
+  url: URL;
+  origin: string;
+  path: string;
+  method: string;
+  headers: Record<string, string | string[]>;
+  body?: Uint8Array;
+  model: LoadModel;
+  connections: number;
+  workers: number;
+  durationMs: number;
+  maxRequests: number;
+  pipelining: number;
+  maxInFlight: number;
+  maxLagMs: number;
+  timeoutMs: number;
+  labels: Record<string, string>;
+  name: string;
+  out?: string;
+  hgrm?: string;
+  log?: string;
+  logSample: number;
+  quiet: boolean;
+  insecure: boolean;
+}
+
+/** DEFAULTS of `run` (documented in the README). */
+export const RUN_DEFAULTS = { connections: 50, durationMs: 10_000, timeoutMs: 10_000, maxLagMs: 10_000, pipelining: 1 };
+
+/** parseRunOptions validates a target URL and options; throws a UsageError listing every problem. */
+export function parseRunOptions(target: string, o: RawRunOptions, cwd: string): RunPlan {
+  const problems: string[] = [];
+  const int = (flag: string, v: string | undefined, min: number): number | undefined => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) {
+      problems.push(`${flag} must be an integer ≥ ${min}, got "${v}"`);
+      return undefined;
+    }
+    return n;
+  };
+  const num = (flag: string, v: string | undefined, min: number, max = Infinity): number | undefined => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < min || n > max) {
+      problems.push(`${flag} must be a number in [${min}, ${max === Infinity ? '∞' : max}], got "${v}"`);
+      return undefined;
+    }
+    return n;
+  };
+  const dur = (flag: string, v: string | undefined): number | undefined => {
+    if (v === undefined) return undefined;
+    const ms = parseDurationMs(v);
+    if (!Number.isFinite(ms) || ms <= 0) {
+      problems.push(`${flag} must be a positive duration such as 500ms, 10s, 2m or 1h, got "${v}"`);
+      return undefined;
+    }
+    return ms;
+  };
+
+  let url: URL | undefined;
+  try {
+    url = new URL(target);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      problems.push(`target URL must use http or https, got "${url.protocol}" in "${target}"`);
+    } else if (!o.allowRemote && !isLoopbackHost(url.hostname)) {
+      problems.push(
+        `target host "${url.hostname}" is not a loopback address; racerig only sends load elsewhere with --allow-remote`,
+      );
+    }
+  } catch {
+    problems.push(`target "${target}" is not a valid URL (expected e.g. http://127.0.0.1:8080/path)`);
+  }
+
+  const rate = num('--rate', o.rate, Number.MIN_VALUE);
+  let ramp: [number, number] | undefined;
+  if (o.ramp !== undefined) {
+    const m = /^\s*(\d+(?:\.\d+)?)\s*:\s*(\d+(?:\.\d+)?)\s*$/.exec(o.ramp);
+    if (!m || (Number(m[1]) === 0 && Number(m[2]) === 0)) problems.push(`--ramp must be <from>:<to> requests/s, e.g. 100:5000, got "${o.ramp}"`);
+    else ramp = [Number(m[1]), Number(m[2])];
+  }
+  if (o.rate !== undefined && o.ramp !== undefined) problems.push('--rate and --ramp cannot be used together');
+  const connections = int('--connections', o.connections, 1) ?? RUN_DEFAULTS.connections;
+  const workers = int('--workers', o.workers, 1) ?? os.availableParallelism();
+  const durationGiven = dur('--duration', o.duration);
+  const maxRequests = int('--requests', o.requests, 1) ?? Infinity;
+  if (o.ramp !== undefined && o.duration === undefined) problems.push('--ramp needs --duration (the ramp spans the whole duration)');
+  const durationMs = durationGiven ?? (o.requests !== undefined ? Infinity : RUN_DEFAULTS.durationMs);
+  const pipelining = int('--pipelining', o.pipelining, 1) ?? RUN_DEFAULTS.pipelining;
+  const maxInFlight = int('--max-in-flight', o.maxInFlight, 1) ?? 0;
+  const maxLagMs = dur('--max-lag', o.maxLag) ?? RUN_DEFAULTS.maxLagMs;
+  const timeoutMs = dur('--timeout', o.timeout) ?? RUN_DEFAULTS.timeoutMs;
+  const logSample = num('--log-sample', o.logSample, 0, 1) ?? 1;
+  const method = (o.method ?? 'GET').toUpperCase();
+  if (!/^[A-Z]+$/.test(method)) problems.push(`--method must be an HTTP method such as GET or POST, got "${o.method}"`);
+
+  const headers: Record<string, string | string[]> = {};
+  for (const h of o.header ?? []) {
+    const i = h.indexOf(':');
+    const k = i > 0 ? h.slice(0, i).trim().toLowerCase() : '';
+    if (!k || !/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(k)) {
+      problems.push(`--header must be "Name: value", got "${h}"`);
+      continue;
+    }
+    const v = h.slice(i + 1).trim();
+    const prev = headers[k];
+    headers[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+  }
+  const labels: Record<string, string> = {};
+  for (const l of o.label ?? []) {
+    const i = l.indexOf('=');
+    if (i <= 0) problems.push(`--label must be key=value, got "${l}"`);
+    else labels[l.slice(0, i).trim()] = l.slice(i + 1).trim();
+  }
+  let body: Uint8Array | undefined;
+  if (o.body !== undefined) {
+    if (o.body.startsWith('@')) {
+      const file = resolve(cwd, o.body.slice(1));
+      try {
+        body = readFileSync(file);
+      } catch (err) {
+        problems.push(`--body ${o.body}: cannot read ${file}: ${(err as Error).message}`);
+      }
+    } else {
+      body = Buffer.from(o.body);
+    }
+  }
+
+  if (problems.length > 0 || !url) {
+    throw new UsageError(problems.length === 1 ? problems[0]! : `invalid options:\n  - ${problems.join('\n  - ')}`, 'see racerig run --help');
+  }
+
+  let model: LoadModel = { kind: 'closed' };
+  if (rate !== undefined) model = { kind: 'constant', rate, durationMs };
+  if (ramp) model = { kind: 'linear', from: ramp[0], to: ramp[1], durationMs };
+
+  return {
+    url,
+    origin: url.origin,
+    path: `${url.pathname}${url.search}`,
+    method,
+    headers,
+    ...(body ? { body } : {}),
+    model,
+    connections,
+    workers: Math.min(workers, connections),
+    durationMs,
+    maxRequests,
+    pipelining,
+    maxInFlight,
+    maxLagMs,
+    timeoutMs,
+    labels,
+    name: o.name ?? url.host,
+    ...(o.out ? { out: resolve(cwd, o.out) } : {}),
+    ...(o.hgrm ? { hgrm: resolve(cwd, o.hgrm) } : {}),
+    ...(o.log ? { log: resolve(cwd, o.log) } : {}),
+    logSample,
+    quiet: o.quiet === true,
+    insecure: o.insecure === true,
+  };
+}

@@ -1,0 +1,218 @@
+/**
+ * The main-thread side of a run: allocates the shared metrics, starts the piscina pool, releases
+ * all workers at one epoch, snapshots once per second, and stops gracefully (stop) or at once (abort).
+ * The main thread only schedules, reads snapshots and calls back: it stays responsive at any load.
+ */
+import { Piscina } from 'piscina';
+import * as hdr from 'hdr-histogram-js';
+import { allocateMetrics, createLayout, EPOCH_F64, G, RunState, type MetricsLayout } from '../metrics/layout.js';
+import { Snapshot } from '../metrics/snapshot.js';
+import { MetricsRecorder } from '../metrics/recorder.js';
+import { newHistogram, decodeHistogram } from '../metrics/histogram.js';
+import { wallMs } from './clock.js';
+import { createPacer } from './load-model.js';
+import type { RequestSpec, WorkerReport, WorkerTask } from './worker-task.js';
+import type { TimeSeriesPoint } from '../results/model.js';
+import { fromErrorData, RacerigError } from '../errors.js';
+
+/** EngineConfig is everything a run needs; connections and in-flight limits are totals across workers. */
+export interface EngineConfig extends Omit<WorkerTask, 'index' | 'workers' | 'layout' | 'buffer' | 'connections' | 'requests'> {
+  workers: number;
+  connections: number;
+  operations: string[];
+  requests: RequestSpec[];
+  /** Called once per second on the main thread with the cumulative snapshot and the last interval. */
+  onTick?: (tick: EngineTick) => void;
+}
+
+/** EngineTick is what the live view receives every second. */
+export interface EngineTick {
+  elapsedMs: number;
+  total: Snapshot;
+  interval: Snapshot;
+  intervalMs: number;
+  /** Target rate now, per second (NaN in the closed model). */
+  targetRate: number;
+  point: TimeSeriesPoint;
+}
+
+/** EngineOutcome is what a finished (or stopped) run measured. */
+export interface EngineOutcome {
+  layout: MetricsLayout;
+  startedWallMs: number;
+  endedWallMs: number;
+  /** From the start signal to the end of the last request (or the abort), ms. */
+  elapsedMs: number;
+  final: Snapshot;
+  timeSeries: TimeSeriesPoint[];
+  /** Merged start lateness of open-model requests, µs (empty in the closed model). */
+  lateness: hdr.Histogram;
+  /** Why the run ended early, if it did: 'interrupted' (stop/abort) or a worker failure. */
+  stoppedBy?: string;
+  aborted: boolean;
+  workerErrors: RacerigError[];
+}
+
+/** LoadEngine runs one load run; create it, then `start()`, and call `stop()` / `abort()` from signal handlers. */
+export class LoadEngine {
+  readonly layout: MetricsLayout;
+  private readonly buffer: SharedArrayBuffer;
+  private readonly view: Uint32Array;
+  private stoppedBy: string | undefined;
+  private abortNow: (() => void) | undefined;
+
+  constructor(private readonly config: EngineConfig) {
+    this.layout = createLayout(config.operations);
+    this.buffer = allocateMetrics(this.layout);
+    this.view = new Uint32Array(this.buffer);
+  }
+
+  /** stop asks workers to send nothing new and finish what is in flight (bounded by the request timeout). */
+  stop(reason = 'interrupted'): void {
+    this.stoppedBy ??= reason;
+    Atomics.compareExchange(this.view, G.STATE, RunState.Running, RunState.Stopping);
+  }
+
+  /** abort ends the run at once: connections are destroyed and `start()` resolves with what was measured. */
+  abort(reason = 'interrupted'): void {
+    this.stoppedBy ??= reason;
+    Atomics.store(this.view, G.STATE, RunState.Aborting);
+    this.abortNow?.();
+  }
+
+  /** start runs the load to its end and resolves with the outcome; it rejects only on internal failure. */
+  async start(): Promise<EngineOutcome> {
+    const c = this.config;
+    const workers = Math.max(1, Math.min(c.workers, c.connections));
+    const pool = new Piscina({
+      filename: new URL('./worker.js', import.meta.url).href,
+      minThreads: workers,
+      maxThreads: workers,
+      concurrentTasksPerWorker: 1,
+      idleTimeout: 60_000,
+    });
+    const tasks: Promise<WorkerReport>[] = [];
+    for (let w = 0; w < workers; w++) {
+      const task: WorkerTask = {
+        ...stripEngineOnly(c),
+        index: w,
+        workers,
+        layout: this.layout,
+        buffer: this.buffer,
+        connections: Math.floor(c.connections / workers) + (w < c.connections % workers ? 1 : 0),
+      };
+      tasks.push(pool.run(task));
+    }
+    const settled = Promise.allSettled(tasks);
+    // Wait until every worker has connected its clients and waits for the start signal.
+    while (Atomics.load(this.view, G.READY) < workers) {
+      const r = await Promise.race([settled.then(() => 'settled' as const), delay(2).then(() => 'tick' as const)]);
+      if (r === 'settled') break;
+      if (this.stoppedBy) break;
+    }
+    const epoch = wallMs();
+    new Float64Array(this.buffer)[EPOCH_F64] = epoch;
+    Atomics.store(new Int32Array(this.buffer), G.GO, 1);
+    Atomics.notify(new Int32Array(this.buffer), G.GO);
+
+    const pacer = createPacer(c.model, c.maxRequests);
+    const timeSeries: TimeSeriesPoint[] = [];
+    let prev = Snapshot.take(this.layout, this.buffer, 0);
+    let tickNo = 0;
+    const tick = () => {
+      const elapsedMs = wallMs() - epoch;
+      const total = Snapshot.take(this.layout, this.buffer, elapsedMs);
+      const interval = total.minus(prev);
+      const intervalMs = elapsedMs - prev.atMs;
+      prev = total;
+      const t = interval.totals();
+      const [p50, p99] = interval.percentilesAll([50, 99]);
+      const point: TimeSeriesPoint = {
+        t: Math.round(elapsedMs) / 1000,
+        requests: t.requests,
+        errors: t.errors,
+        dropped: t.dropped,
+        p50: p50!,
+        p99: p99!,
+        inFlight: total.inFlight,
+      };
+      timeSeries.push(point);
+      c.onTick?.({ elapsedMs, total, interval, intervalMs, targetRate: pacer.rateAt(elapsedMs), point });
+    };
+    let timer: NodeJS.Timeout | undefined;
+    const schedule = () => {
+      tickNo++;
+      timer = setTimeout(() => {
+        tick();
+        schedule();
+      }, Math.max(0, epoch + tickNo * 1000 - wallMs()));
+    };
+    schedule();
+
+    const aborted = new Promise<'aborted'>((resolve) => (this.abortNow = () => resolve('aborted')));
+    const how = await Promise.race([settled, aborted]);
+    clearTimeout(timer);
+    let endedWallMs = wallMs();
+    let elapsedMs = endedWallMs - epoch;
+    const workerErrors: RacerigError[] = [];
+    const lateness = newHistogram();
+    if (how !== 'aborted') {
+      // The measured span ends at the last completion, not when the pool finished closing sockets.
+      let lastEnd = 0;
+      for (const r of how) {
+        if (r.status === 'rejected') workerErrors.push(new RacerigError('RACERIG_WORKER', String((r.reason as Error)?.message ?? r.reason)));
+        else if (r.value.error) workerErrors.push(fromErrorData(r.value.error));
+        else {
+          if (r.value.lateness) lateness.add(decodeHistogram(r.value.lateness));
+          lastEnd = Math.max(lastEnd, r.value.lastEndMs);
+        }
+      }
+      if (lastEnd > 0 && workerErrors.length === 0) {
+        elapsedMs = lastEnd;
+        endedWallMs = epoch + lastEnd;
+      }
+    }
+    // Planned open-model arrivals that no worker claimed before the end are dropped work.
+    if (pacer.open) {
+      const unclaimed = pacer.plannedBy(elapsedMs) - Atomics.load(this.view, G.TICKET);
+      if (unclaimed > 0) addDropped(new MetricsRecorder(this.layout, this.buffer), c.requests, unclaimed);
+    }
+    // A final partial interval for the time series.
+    if (elapsedMs - prev.atMs >= 50) tick();
+    const final = Snapshot.take(this.layout, this.buffer, elapsedMs);
+    if (how === 'aborted') void pool.destroy().catch(() => {});
+    else await pool.destroy();
+    return {
+      layout: this.layout,
+      startedWallMs: epoch,
+      endedWallMs,
+      elapsedMs,
+      final,
+      timeSeries,
+      lateness,
+      stoppedBy: this.stoppedBy ?? (workerErrors.length ? 'worker failure' : undefined),
+      aborted: how === 'aborted',
+      workerErrors,
+    };
+  }
+}
+
+function addDropped(recorder: MetricsRecorder, requests: RequestSpec[], n: number): void {
+  // Unclaimed arrivals are spread over the request kinds in the order they would have been sent.
+  const per = new Map<number, number>();
+  for (let k = 0; k < requests.length; k++) {
+    const op = requests[k]!.operation;
+    const share = Math.floor(n / requests.length) + (k < n % requests.length ? 1 : 0);
+    per.set(op, (per.get(op) ?? 0) + share);
+  }
+  for (const [op, count] of per) if (count > 0) recorder.dropped(op, count);
+}
+
+function stripEngineOnly(c: EngineConfig): Omit<WorkerTask, 'index' | 'workers' | 'layout' | 'buffer' | 'connections'> {
+  const { onTick: _onTick, workers: _w, operations: _o, connections: _c, ...rest } = c;
+  return rest;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,58 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { constantPacer } from './constant-pacer.js';
+import { linearPacer } from './linear-pacer.js';
+import { closedPacer } from './closed-pacer.js';
+import { createPacer } from './load-model.js';
+import { pace } from './pacer.js';
+
+test('constant pacer spaces arrivals evenly and stops at the duration', () => {
+  const p = constantPacer(1000, 2000);
+  const table: [number, number][] = [[0, 0], [1, 1], [999, 999], [1999, 1999], [2000, Infinity]];
+  for (const [i, want] of table) assert.equal(p.arrivalMs(i), want, `arrival ${i}`);
+  assert.equal(p.plannedBy(0), 0);
+  assert.equal(p.plannedBy(1000), 1000);
+  assert.equal(p.plannedBy(999.5), 1000);
+  assert.equal(p.plannedBy(10_000), 2000);
+  const w = pace(p, 500.2, 501);
+  assert.equal(w.stop, false);
+  assert.ok(Math.abs(w.waitMs - 0.8) < 1e-9);
+  assert.deepEqual(pace(p, 0, 2000), { waitMs: 0, stop: true });
+});
+
+test('linear pacer plans the integral of the rate and arrival times invert the count', () => {
+  // 100/s to 300/s over 10 s plans (100+300)/2*10 = 2000 arrivals.
+  const p = linearPacer(100, 300, 10_000);
+  assert.equal(p.plannedBy(10_000), 2000);
+  let n = 0;
+  while (p.arrivalMs(n) !== Infinity) n++;
+  assert.equal(n, 2000);
+  // Count in the first second: 100*1 + 20*1/2 = 110 arrivals; in the last second: 2000 - count(9) = 2000-1710 = 290.
+  const inWindow = (a: number, b: number) => {
+    let c = 0;
+    for (let i = 0; i < n; i++) if (p.arrivalMs(i) >= a && p.arrivalMs(i) < b) c++;
+    return c;
+  };
+  assert.equal(inWindow(0, 1000), 110);
+  assert.equal(inWindow(9000, 10_000), 290);
+  for (let i = 1; i < n; i++) assert.ok(p.arrivalMs(i) >= p.arrivalMs(i - 1), 'non-decreasing');
+  assert.equal(p.rateAt(5000), 200);
+});
+
+test('ramp down and a ramp from zero are planned correctly', () => {
+  const down = linearPacer(300, 100, 10_000);
+  assert.equal(down.plannedBy(10_000), 2000);
+  assert.equal(down.arrivalMs(1999) < 10_000, true);
+  const fromZero = linearPacer(0, 200, 10_000);
+  assert.equal(fromZero.arrivalMs(0), 0);
+  assert.ok(Math.abs(fromZero.arrivalMs(250) - 5000) < 1e-6, 'count 250 reached at t=5s');
+});
+
+test('closed pacer makes every arrival due now; createPacer caps arrivals', () => {
+  const c = closedPacer();
+  assert.equal(c.open, false);
+  assert.equal(c.arrivalMs(12345), 0);
+  const capped = createPacer({ kind: 'constant', rate: 10, durationMs: Infinity }, 3);
+  assert.deepEqual([0, 1, 2, 3].map((i) => capped.arrivalMs(i)), [0, 100, 200, Infinity]);
+  assert.equal(capped.plannedBy(1e9), 3);
+});

@@ -1,0 +1,57 @@
+/** The plain-data task each worker thread receives, and the report it returns at the end. */
+import type { MetricsLayout } from '../metrics/layout.js';
+import type { LoadModel } from './load-model.js';
+import type { ErrorData } from '../errors.js';
+
+/** RequestSpec is one request a worker sends (pre-serialized; the same object is reused, frozen). */
+export interface RequestSpec {
+  /** Operation index in the metrics layout. */
+  operation: number;
+  method: string;
+  path: string;
+  headers: Record<string, string | string[]>;
+  /** Request body (UTF-8 text or raw bytes), if any. */
+  body?: string | Uint8Array;
+  /** Upgrade protocol (e.g. "websocket"): the request is an HTTP upgrade. */
+  upgrade?: string;
+}
+
+/** WorkerTask configures one worker thread of a run. Durations in ms; Infinity means unbounded. */
+export interface WorkerTask {
+  index: number;
+  workers: number;
+  layout: MetricsLayout;
+  buffer: SharedArrayBuffer;
+  /** Origin of the target, e.g. http://127.0.0.1:8080. */
+  origin: string;
+  /** Requests sent in turn (arrival i sends requests[i % length]). */
+  requests: RequestSpec[];
+  /** Connections this worker opens (its share of the total). */
+  connections: number;
+  pipelining: number;
+  /** Per-request timeout (headers and body), ms. */
+  timeoutMs: number;
+  /** Global cap on requests in flight across workers (0: none). */
+  maxInFlight: number;
+  model: LoadModel;
+  /** Global cap on requests sent (Infinity: none). */
+  maxRequests: number;
+  durationMs: number;
+  /** Open model: an arrival more than this late when a connection frees up is dropped, not sent. */
+  maxLagMs: number;
+  log?: { path: string; sample: number; operations: string[] };
+  /** TLS: verify the server certificate (default true). */
+  rejectUnauthorized?: boolean;
+}
+
+/** WorkerReport is what a worker returns when it ends. */
+export interface WorkerReport {
+  index: number;
+  /** Requests this worker dispatched. */
+  sent: number;
+  /** When this worker's last request ended, ms on the run clock (0 if none). */
+  lastEndMs: number;
+  /** Start lateness of open-model requests, µs: compressed base64 HdrHistogram ('' in the closed model). */
+  lateness: string;
+  error?: ErrorData;
+}

@@ -1,0 +1,18 @@
+/** The dispatch options racerig passes through its wrappers: undici's, plus the operation and intended start. */
+import type { Dispatcher } from 'undici';
+
+/** RigDispatchOptions are undici dispatch options plus racerig's per-request context; wrappers only read them. */
+export interface RigDispatchOptions extends Dispatcher.DispatchOptions {
+  /** Index of the operation in the run's metrics layout. */
+  operation?: number;
+  /** Intended start on the run clock, ms (open model); absent means "now" (closed model). */
+  intendedAt?: number;
+}
+
+/** bodyLength returns the request body size in bytes, when known without consuming it (0 otherwise). */
+export function bodyLength(body: Dispatcher.DispatchOptions['body']): number {
+  if (body == null) return 0;
+  if (typeof body === 'string') return Buffer.byteLength(body);
+  if (body instanceof Uint8Array) return body.byteLength;
+  return 0;
+}

@@ -1,0 +1,65 @@
+/**
+ * The live view of a run. On a terminal: one panel redrawn in place every second. Otherwise: one
+ * plain line every few seconds. Quiet: nothing. Called on the main thread only, never per request.
+ */
+import type { Writable } from '../cli/context.js';
+import type { EngineTick } from '../engine/engine.js';
+import { fmtInt, fmtRate, fmtUs } from './format.js';
+import { formatDuration } from '../engine/duration.js';
+
+/** LiveViewOptions configure the live view. */
+export interface LiveViewOptions {
+  out: Writable;
+  quiet: boolean;
+  title: string;
+  /** Planned duration, ms (Infinity when bounded by request count only). */
+  durationMs: number;
+  /** Seconds between plain lines when the output is not a terminal. */
+  plainEverySeconds?: number;
+}
+
+/** LiveView renders engine ticks. */
+export class LiveView {
+  private drawnLines = 0;
+  private ticks = 0;
+
+  constructor(private readonly o: LiveViewOptions) {}
+
+  /** update renders one tick. */
+  update(t: EngineTick): void {
+    if (this.o.quiet) return;
+    this.ticks++;
+    const totals = t.total.totals();
+    const iv = t.interval.totals();
+    const rate = t.intervalMs > 0 ? (iv.requests * 1000) / t.intervalMs : 0;
+    const target = Number.isFinite(t.targetRate) ? fmtRate(t.targetRate) : 'closed';
+    const elapsed = formatDuration(t.elapsedMs);
+    const total = Number.isFinite(this.o.durationMs) ? formatDuration(this.o.durationMs) : '∞';
+    if (this.o.out.isTTY) {
+      const width = Math.max(10, Math.min(30, (this.o.out.columns ?? 80) - 60));
+      const frac = Number.isFinite(this.o.durationMs) ? Math.min(1, t.elapsedMs / this.o.durationMs) : 0;
+      const filled = Math.round(frac * width);
+      const lines = [
+        `racerig ▸ ${this.o.title}  [${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${elapsed} / ${total}`,
+        `  rate     target ${target}  achieved ${fmtRate(rate)}  in flight ${fmtInt(t.total.inFlight)}  dropped ${fmtInt(totals.dropped)}`,
+        `  last 1s  p50 ${fmtUs(t.point.p50)}  p99 ${fmtUs(t.point.p99)}  errors ${fmtInt(iv.errors)}   total ${fmtInt(totals.requests)} requests, ${fmtInt(totals.errors)} errors`,
+      ];
+      let s = this.drawnLines > 0 ? `\x1b[${this.drawnLines}F` : '';
+      for (const l of lines) s += `\x1b[2K${l}\n`;
+      this.o.out.write(s);
+      this.drawnLines = lines.length;
+      return;
+    }
+    const every = this.o.plainEverySeconds ?? 5;
+    if (this.ticks % every !== 0) return;
+    this.o.out.write(
+      `[${elapsed}/${total}] rate ${fmtRate(rate)} (target ${target})  in-flight ${fmtInt(t.total.inFlight)}  ` +
+        `p50 ${fmtUs(t.point.p50)}  p99 ${fmtUs(t.point.p99)}  requests ${fmtInt(totals.requests)}  errors ${fmtInt(totals.errors)}  dropped ${fmtInt(totals.dropped)}\n`,
+    );
+  }
+
+  /** close leaves the panel on screen and moves below it. */
+  close(): void {
+    this.drawnLines = 0;
+  }
+}

@@ -1,0 +1,72 @@
+/** The terminal summary of a run, rendered from its result file (so `report` shows the same). */
+import type { RunResult, OperationResult } from '../results/model.js';
+import { fmtInt, fmtPct, fmtRate, fmtUs, table } from './format.js';
+
+/** SummaryOptions adjust the summary. */
+export interface SummaryOptions {
+  /** Omit the header line (when the caller prints its own). */
+  noHeader?: boolean;
+}
+
+/** renderSummary renders a run's result as plain text: totals, then one table row per operation. */
+export function renderSummary(result: RunResult, options: SummaryOptions = {}): string {
+  const out: string[] = [];
+  const t = result.totals;
+  const cfg = result.config as Record<string, unknown>;
+  if (!options.noHeader) {
+    const model = typeof cfg.model === 'string' ? cfg.model : '';
+    const labels = Object.entries(result.labels).map(([k, v]) => `${k}=${v}`).join(' ');
+    out.push(
+      `racerig ${result.name} → ${result.target.url}${model ? `  (${model})` : ''}${labels ? `  [${labels}]` : ''}` +
+        (result.partial ? `  PARTIAL: ${result.stoppedBy ?? 'stopped early'}` : ''),
+    );
+  }
+  out.push(
+    `duration ${result.durationSeconds.toFixed(2)}s  requests ${fmtInt(t.requests)}  rate ${fmtRate(t.achievedRate)}  ` +
+      `errors ${fmtInt(t.errors)} (${fmtPct(t.requests ? t.errors / t.requests : 0)})  dropped ${fmtInt(t.dropped)}`,
+  );
+  if (result.schedule) {
+    const s = result.schedule;
+    out.push(`schedule: start lateness p50 ${fmtUs(s.lateUs.p50)}  p99 ${fmtUs(s.lateUs.p99)}  max ${fmtUs(s.lateUs.max)}  (${fmtInt(s.startedLate)} started ≥1ms late)`);
+  }
+  out.push('');
+  const rows: string[][] = [['operation', 'requests', 'rate', 'p50', 'p90', 'p99', 'p99.9', 'max', 'errors', 'dropped']];
+  for (const op of result.operations) {
+    rows.push(latencyRow(op.name, op, op.latencyUs));
+    if (differs(op)) rows.push(latencyRow('  (uncorrected)', null, op.uncorrectedLatencyUs));
+  }
+  out.push(table(rows));
+  for (const op of result.operations) {
+    const status = Object.entries(op.status).map(([code, n]) => `${code}×${fmtInt(n)}`).join('  ');
+    const kinds = Object.entries(op.errorKinds).map(([k, n]) => `${k}×${fmtInt(n)}`).join('  ');
+    if (status || kinds) {
+      out.push(`${op.name}: ${status ? `status ${status}` : ''}${status && kinds ? '  ' : ''}${kinds ? `transport errors ${kinds}` : ''}`);
+    }
+  }
+  if (result.thresholds?.length) {
+    out.push('');
+    for (const th of result.thresholds) out.push(`${th.passed ? '✓' : '✗'} ${th.expression}${th.actual !== undefined ? `  (actual ${th.actual})` : ''}`);
+  }
+  return out.join('\n') + '\n';
+}
+
+function differs(op: OperationResult): boolean {
+  const a = op.latencyUs;
+  const b = op.uncorrectedLatencyUs;
+  return a.p50 !== b.p50 || a.p90 !== b.p90 || a.p99 !== b.p99 || a.p999 !== b.p999 || a.max !== b.max;
+}
+
+function latencyRow(name: string, op: OperationResult | null, l: OperationResult['latencyUs']): string[] {
+  return [
+    name,
+    op ? fmtInt(op.requests) : '',
+    op ? fmtRate(op.achievedRate) : '',
+    fmtUs(l.p50),
+    fmtUs(l.p90),
+    fmtUs(l.p99),
+    fmtUs(l.p999),
+    fmtUs(l.max),
+    op ? `${fmtInt(op.errors)}` : '',
+    op ? fmtInt(op.dropped) : '',
+  ];
+}

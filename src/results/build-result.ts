@@ -1,0 +1,76 @@
+/** Assembles the result file of a run from the engine's outcome. */
+import os from 'node:os';
+import { RESULT_SCHEMA, type RunResult, type OperationResult, type TargetInfo } from './model.js';
+import type { EngineOutcome } from '../engine/engine.js';
+import { summarize } from '../metrics/histogram.js';
+import { VERSION } from '../version.js';
+import { G } from '../metrics/layout.js';
+
+/** RunMeta is what the command knows about a run besides its measurements. */
+export interface RunMeta {
+  name: string;
+  labels: Record<string, string>;
+  target: TargetInfo;
+  config: Record<string, unknown>;
+  /** Whether arrival times were planned (open model): corrected latency differs from uncorrected. */
+  openModel: boolean;
+  profile?: { name: string; sha256: string };
+}
+
+/** buildResult turns an engine outcome into a `racerig/result@1` document. */
+export function buildResult(outcome: EngineOutcome, meta: RunMeta): RunResult {
+  const seconds = Math.max(outcome.elapsedMs / 1000, 1e-9);
+  const operations: OperationResult[] = outcome.layout.operations.map((name, op) => {
+    const c = outcome.final.counters(op);
+    return {
+      name,
+      requests: c.requests,
+      errors: c.errors,
+      dropped: c.dropped,
+      achievedRate: round(c.requests / seconds, 3),
+      status: c.status,
+      errorKinds: c.errorKinds,
+      bytesIn: c.bytesIn,
+      bytesOut: c.bytesOut,
+      latencyUs: summarize(outcome.final.latency(op)),
+      uncorrectedLatencyUs: summarize(outcome.final.uncorrected(op)),
+    };
+  });
+  const requests = operations.reduce((a, o) => a + o.requests, 0);
+  const lateness = outcome.lateness;
+  return {
+    schema: RESULT_SCHEMA,
+    name: meta.name,
+    partial: outcome.stoppedBy !== undefined,
+    ...(outcome.stoppedBy ? { stoppedBy: outcome.stoppedBy } : {}),
+    labels: meta.labels,
+    startedAt: new Date(outcome.startedWallMs).toISOString(),
+    endedAt: new Date(outcome.endedWallMs).toISOString(),
+    durationSeconds: round(seconds, 6),
+    target: meta.target,
+    config: meta.config,
+    environment: { racerigVersion: VERSION, node: process.version, platform: `${process.platform}-${process.arch}`, cpus: os.availableParallelism() },
+    ...(meta.profile ? { profile: meta.profile } : {}),
+    totals: {
+      requests,
+      errors: operations.reduce((a, o) => a + o.errors, 0),
+      dropped: operations.reduce((a, o) => a + o.dropped, 0),
+      achievedRate: round(requests / seconds, 3),
+    },
+    ...(meta.openModel && lateness.totalCount > 0
+      ? {
+          schedule: {
+            lateUs: { p50: lateness.getValueAtPercentile(50), p99: lateness.getValueAtPercentile(99), max: lateness.getValueAtPercentile(100) },
+            startedLate: outcome.final.global(G.LATE),
+          },
+        }
+      : {}),
+    operations,
+    timeSeries: outcome.timeSeries,
+  };
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
