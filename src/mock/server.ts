@@ -16,6 +16,7 @@ import { startLifecycle, type LifecycleOptions } from './lifecycle.js';
 import { createExecHandler } from './exec.js';
 import { Faults, type FaultConfig } from './faults.js';
 import { createAdmin } from './admin.js';
+import { startMockServerInThread } from './thread.js';
 import { labelsFor } from './handler.js';
 import { parseResourcePath, splitUrl } from './request-info.js';
 import { createLogHandler, loadLogLines, type LogOptions } from './logs.js';
@@ -36,6 +37,8 @@ export interface MockServerOptions extends ApiOptions {
   lifecycle?: LifecycleOptions;
   /** What pods/log returns. */
   logs?: LogOptions;
+  /** Run the server in its own worker thread (then `api` is not available; use HTTP and /racerig/ instead). */
+  thread?: boolean;
   /** Serve HTTPS with a CA generated at start and require client-certificate or bearer-token authentication. */
   tls?: boolean;
   /** Faults to inject from the start (changeable later through PUT /racerig/faults). */
@@ -58,6 +61,7 @@ export interface MockServer {
 
 /** startMockServer starts the mock on host:port (127.0.0.1:0 by default) and resolves once it listens. */
 export async function startMockServer(options: MockServerOptions = {}): Promise<MockServer> {
+  if (options.thread) return startMockServerInThread(options);
   const api = new MockApi(options);
   const stopLifecycle = startLifecycle(api, options.lifecycle);
   const logLines = loadLogLines(options.logs);
