@@ -4,11 +4,11 @@
  * writes the tables, the machine, the date and the exact commands to bench/results.md.
  *
  * Options: --quick, --only <id,id> (peak, co, rate, cpu, mock, memory), --memory-minutes <n>, --co-rate <n>,
- * --target nginx|node, --out <file.md>, --json <file.json> (raw results).
+ * --target nginx|node, --out <file.md>, --json <file.json> (raw results), --cpu-prof <dir> (profile racerig).
  */
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { REPO_ROOT } from './measure/paths.js';
 import { startNginx } from './targets/nginx.js';
@@ -16,7 +16,7 @@ import { startJsonServerProcess } from './targets/json-server.js';
 import { assertLoopback, type Target } from './targets/target.js';
 import { autocannon } from './tools/autocannon.js';
 import { hey } from './tools/hey.js';
-import { racerig, racerigBuildProblem } from './tools/racerig.js';
+import { RACERIG_NODE_ARGS, racerig, racerigBuildProblem } from './tools/racerig.js';
 import { wrk } from './tools/wrk.js';
 import type { Tool } from './tools/tool.js';
 import { coordinatedOmission } from './scenarios/coordinated-omission.js';
@@ -54,6 +54,7 @@ async function main(): Promise<number> {
       only: { type: 'string' },
       'memory-minutes': { type: 'string' },
       'co-rate': { type: 'string' },
+      'cpu-prof': { type: 'string' },
       target: { type: 'string' },
       out: { type: 'string' },
       json: { type: 'string' },
@@ -72,6 +73,11 @@ async function main(): Promise<number> {
   const log = (line: string): void => void process.stderr.write(`[${elapsed().toFixed(0).padStart(3)} s] ${line}\n`);
 
   const notes: string[] = [];
+  if (values['cpu-prof']) {
+    // Every racerig thread (main and workers) writes a .cpuprofile; profiling costs CPU, so say so in the results.
+    RACERIG_NODE_ARGS.push('--cpu-prof', `--cpu-prof-dir=${resolve(values['cpu-prof'])}`);
+    notes.push(`racerig ran under \`node --cpu-prof\` (profiles in ${values['cpu-prof']}); its CPU and throughput numbers include the profiler's cost.`);
+  }
   const build = racerigBuildProblem();
   if (build) {
     log(`${build.fatal ? 'racerig skipped' : 'warning'}: ${build.message}`);

@@ -36,6 +36,7 @@ export const coordinatedOmission: Scenario = async (ctx) => {
   const rows: string[][] = [];
   const commands: string[] = [];
   const checks: Check[] = [];
+  const raw: { result: ToolResult; serverSaw: number }[] = [];
   const truth = (q: number): number => stallTruthMs(q, STALL_MS, PERIOD_MS);
   rows.push(['ground truth', ...QUANTILES.map(([, q]) => ms(truth(q))), ms(STALL_MS), '–', '–', '–']);
   ctx.log(`coordinated omission: ${rate}/s for ${durationSec} s against a server stalling ${STALL_MS} ms every ${PERIOD_MS} ms`);
@@ -54,6 +55,7 @@ export const coordinatedOmission: Scenario = async (ctx) => {
       await server.close();
     }
     if (!result) continue;
+    raw.push({ result, serverSaw: server.requests() });
     commands.push(result.command.replace(server.url, 'http://127.0.0.1:<stall-port>/'));
     const model = tool.name === 'wrk' ? ' (closed model, 50 conns)' : '';
     const row = (label: string, l: { p50Ms: number | null; p90Ms: number | null; p99Ms: number | null; p999Ms: number | null; maxMs: number | null }) => [
@@ -94,5 +96,6 @@ export const coordinatedOmission: Scenario = async (ctx) => {
     ],
     commands,
     checks,
+    raw,
   };
 };

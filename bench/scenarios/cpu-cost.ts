@@ -2,7 +2,7 @@
  * CPU cost: CPU seconds (user + system, whole process, start-up included) per 100,000 requests at a
  * fixed 10,000 requests/s, alternated A B A B, for racerig with one and two workers and the pacing peers.
  */
-import { alternate, commandsOf, medianRatio, pick, type Rounds, type Scenario, type Variant } from './scenario.js';
+import { alternate, commandsOf, rawOf, medianRatio, pick, type Rounds, type Scenario, type Variant } from './scenario.js';
 import { median, pairRatios } from '../report/stats.js';
 import { num, ratio, table } from '../report/markdown.js';
 import type { ToolResult } from '../tools/tool.js';
@@ -55,6 +55,7 @@ export const cpuCost: Scenario = async (ctx) => {
       cpuTable(results, base),
     ],
     commands: commandsOf(results),
+    raw: rawOf(results),
     checks: [
       {
         target: 'CPU per 100k requests at 10,000/s ≤ autocannon (racerig -w 1)',

@@ -58,6 +58,7 @@ export function memoryOverTime(minutes: number): Scenario {
       ],
       commands,
       checks,
+      raw: r,
     };
   };
 }

@@ -103,6 +103,7 @@ export const mockApi: Scenario = async (ctx) => {
   const rows: string[][] = [];
   const commands: string[] = [];
   const notes: string[] = [];
+  const raw: Record<string, unknown> = {};
   try {
     const base = mock.url;
     for (const ns of ['bench', 'bench-create', 'bench-watch']) {
@@ -124,6 +125,7 @@ export const mockApi: Scenario = async (ctx) => {
       for (const [verb, what, spec] of verbs) {
         const r = await runOnce(ctx, { tool: racerig, spec: { url: '', connections: 50, workers: 1, durationSec, ...spec } }, ` mock ${verb}`);
         if (!r) continue;
+        raw[verb] = r;
         commands.push(r.command.replace(base, 'http://127.0.0.1:<mock-port>/'));
         const failed = Object.entries(r.extra?.status ?? {}).filter(([code]) => Number(code) >= 400);
         const errors = num(r.errors) + (failed.length ? ` (${failed.map(([code, n]) => `${code}: ${n}`).join(', ')})` : '');
@@ -136,6 +138,7 @@ export const mockApi: Scenario = async (ctx) => {
     const rate = 200;
     ctx.log(`mock API: watch delivery lag, ${count} creates at ${rate}/s`);
     const { lags, missing } = await watchLag(base, count, rate);
+    raw.watchLagMs = { count, rate, missing, p50: quantile(lags, 0.5), p99: quantile(lags, 0.99), max: lags[lags.length - 1] ?? null };
     notes.push(
       `Watch delivery lag (ADDED event received − create sent, one watch on the namespace, ${num(count)} creates at ${rate}/s from the bench process): p50 ${ms(quantile(lags, 0.5))} ms, p99 ${ms(quantile(lags, 0.99))} ms, max ${ms(lags[lags.length - 1])} ms${missing ? `; ${missing} events missing after 10 s` : ''}.`,
     );
@@ -152,5 +155,6 @@ export const mockApi: Scenario = async (ctx) => {
     ],
     commands,
     checks: [],
+    raw,
   };
 };

@@ -2,7 +2,7 @@
  * Peak throughput: every tool against the same target with the same connections (50) and two
  * threads where the tool has them, closed model, alternated A B A B; ratio racerig/peer per pair.
  */
-import { alternate, commandsOf, comparisonTable, medianRatio, variantsFor, type Scenario } from './scenario.js';
+import { alternate, commandsOf, rawOf, comparisonTable, medianRatio, variantsFor, type Scenario } from './scenario.js';
 import { ratio } from '../report/markdown.js';
 
 /** CONNECTIONS is the connection count every tool gets in the throughput comparison. */
@@ -30,6 +30,7 @@ export const peakThroughput: Scenario = async (ctx) => {
       comparisonTable(results, base, (r) => r.requestsPerSec, 'req/s'),
     ],
     commands: commandsOf(results),
+    raw: rawOf(results),
     checks: [
       { target: 'peak throughput ≥ 1.1× autocannon -w 2', measured: ratio(acRatio), met: Number.isFinite(acRatio) ? acRatio >= 1.1 : null },
       { target: 'peak throughput ≥ 0.8× wrk (aim)', measured: ratio(wrkRatio), met: Number.isFinite(wrkRatio) ? wrkRatio >= 0.8 : null },

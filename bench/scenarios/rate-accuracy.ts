@@ -14,6 +14,7 @@ export const rateAccuracy: Scenario = async (ctx) => {
   const rows: string[][] = [];
   const commands = new Map<string, string>();
   const checks: Check[] = [];
+  const raw: { rate: number; result: ToolResult }[] = [];
   let worstError = 0;
   let racerigRuns = 0;
   let lateness10k: number | undefined;
@@ -24,6 +25,7 @@ export const rateAccuracy: Scenario = async (ctx) => {
       if (!tool.supports(spec)) continue;
       const r: ToolResult | null = await runOnce(ctx, { tool, spec }, ` @ ${rate}/s`);
       if (!r) continue;
+      raw.push({ rate, result: r });
       if (!commands.has(r.tool)) commands.set(r.tool, r.command);
       const error = (r.requestsPerSec - rate) / rate;
       if (tool.name === 'racerig') {
@@ -62,5 +64,6 @@ export const rateAccuracy: Scenario = async (ctx) => {
     ],
     commands: [...commands.values()],
     checks,
+    raw,
   };
 };

@@ -38,6 +38,8 @@ export interface ScenarioReport {
   /** One exact command per tool variant, as run. */
   commands: string[];
   checks: Check[];
+  /** Every run's parsed result, for `--json` (memory samples left out). */
+  raw?: unknown;
 }
 
 /** Scenario runs one benchmark scenario. */
@@ -96,6 +98,13 @@ export function commandsOf(rounds: Rounds): string[] {
     const r = results.find((x) => x !== null);
     if (r) out.push(r.command);
   }
+  return out;
+}
+
+/** rawOf lists every run of every variant for `--json`, without the memory samples. */
+export function rawOf(rounds: Rounds): Record<string, (ToolResult | null)[]> {
+  const out: Record<string, (ToolResult | null)[]> = {};
+  for (const [label, results] of rounds) out[label] = results.map((r) => (r ? { ...r, rssSamples: undefined } : null));
   return out;
 }
 

@@ -11,6 +11,9 @@ import { REPO_ROOT } from '../measure/paths.js';
 import { runMeasured } from '../measure/run-measured.js';
 import { checkExit, commandLine, measuredResult, timeoutFor, type LoadSpec, type ParsedRun, type Tool, type ToolResult } from './tool.js';
 
+/** RACERIG_NODE_ARGS are extra node options for every racerig run (the suite's --cpu-prof adds profiling here). */
+export const RACERIG_NODE_ARGS: string[] = [];
+
 /** racerigDist is the absolute build folder bin/racerig will load. */
 export function racerigDist(): string {
   return resolve(REPO_ROOT, process.env.RACERIG_DIST || 'dist');
@@ -85,11 +88,16 @@ export const racerig: Tool = {
     if (spec.body !== undefined) flags.push('--body', spec.body);
     const args = ['bin/racerig', 'run', spec.url, ...flags, '-o', out];
     try {
-      const run = await runMeasured({ command: process.execPath, args, cwd: REPO_ROOT, timeoutMs: timeoutFor(spec.durationSec) });
+      const run = await runMeasured({
+        command: process.execPath,
+        args: [...RACERIG_NODE_ARGS, ...args],
+        cwd: REPO_ROOT,
+        timeoutMs: timeoutFor(spec.durationSec),
+      });
       checkExit('racerig', run);
       const result = JSON.parse(readFileSync(out, 'utf8')) as RunResult;
       const dist = process.env.RACERIG_DIST ? [`RACERIG_DIST=${process.env.RACERIG_DIST}`] : [];
-      const shown = [...dist, commandLine('node', [...args.slice(0, -1), 'result.json'])].join(' ');
+      const shown = [...dist, commandLine('node', [...RACERIG_NODE_ARGS, ...args.slice(0, -1), 'result.json'])].join(' ');
       return measuredResult(racerig.label(spec), spec, run, parseRacerigResult(result), shown);
     } finally {
       rmSync(dir, { recursive: true, force: true });
