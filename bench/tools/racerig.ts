@@ -83,6 +83,7 @@ export const racerig: Tool = {
     const out = join(dir, 'result.json');
     const flags = ['-c', String(spec.connections), '-w', String(spec.workers ?? 2), '-d', `${spec.durationSec}s`, '-q'];
     if (spec.rate !== undefined) flags.push('-r', String(spec.rate));
+    if (spec.ramp !== undefined) flags.push('--ramp', `${spec.ramp[0]}:${spec.ramp[1]}`);
     if (spec.method) flags.push('-m', spec.method);
     for (const [k, v] of Object.entries(spec.headers ?? {})) flags.push('-H', `${k}: ${v}`);
     if (spec.body !== undefined) flags.push('--body', spec.body);

@@ -59,6 +59,8 @@ export interface LoadSpec {
   workers?: number;
   /** Open-model arrival rate in requests per second; closed model when absent. */
   rate?: number;
+  /** Open-model arrival rate ramped linearly from [0] to [1] requests/s over the duration (racerig only). */
+  ramp?: [number, number];
   /** HTTP method (default GET), request body and headers (racerig only). */
   method?: string;
   body?: string;
@@ -78,9 +80,9 @@ export interface Tool {
   run(spec: LoadSpec): Promise<ToolResult>;
 }
 
-/** isPlainGet tells whether a spec is a bodiless GET without headers (all the peers' runners implement). */
+/** isPlainGet tells whether a spec is a bodiless GET without headers or ramp (all the peers' runners implement). */
 export function isPlainGet(spec: LoadSpec): boolean {
-  return (spec.method ?? 'GET') === 'GET' && spec.body === undefined && spec.headers === undefined;
+  return (spec.method ?? 'GET') === 'GET' && spec.body === undefined && spec.headers === undefined && spec.ramp === undefined;
 }
 
 /** quote renders one command-line word for the report (POSIX shell quoting). */
