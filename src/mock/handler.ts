@@ -12,6 +12,7 @@ import type { StoredObject } from './store.js';
 import { StatusError, badRequest, methodNotAllowed, SUCCESS_STATUS } from './status.js';
 import { parseJsonBody, readBody, readBodyBytes, sendJson, sendStatus, sendText } from './http-util.js';
 import { isTrue, parseQuery, parseResourcePath, splitUrl, type Query, type RequestInfo } from './request-info.js';
+import { UNAUTHORIZED } from './auth.js';
 import { decodeProtobufObject, isProtobuf } from './protobuf.js';
 import { renderTable, wantsTable } from './table.js';
 import { serveWatch, type WatchHub, type WatchOptions } from './watch.js';
@@ -45,6 +46,8 @@ export interface HandlerDeps {
   gatesActive?: () => boolean;
   /** GET subresource handlers by name (log). */
   subresources: Record<string, SubresourceHandler>;
+  /** With TLS: tells whether a request is authenticated (401 otherwise). */
+  authenticate?: (req: IncomingMessage, path: string) => boolean;
   /** Admin endpoint under /racerig/ (returns false when the path is not one of its own). */
   admin?: (req: IncomingMessage, res: ServerResponse, path: string) => boolean;
 }
@@ -271,6 +274,10 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
   return (req, res) => {
     const url = req.url ?? '/';
     const { path, query: rawQuery } = splitUrl(url);
+    if (deps.authenticate && !deps.authenticate(req, path)) {
+      sendStatus(res, UNAUTHORIZED);
+      return;
+    }
     if (path.startsWith('/racerig/') && deps.admin && deps.admin(req, res, path)) return;
     if (!path.startsWith('/api/') && !path.startsWith('/apis/')) {
       serveNonResource(req, res, path);

@@ -2,6 +2,8 @@
  * startMockServer: the embedded mock Kubernetes API server on node:http, in-process.
  */
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -20,6 +22,8 @@ import { startMockServerInThread } from './thread.js';
 import { labelsFor } from './handler.js';
 import { parseResourcePath, splitUrl } from './request-info.js';
 import { createLogHandler, loadLogLines, type LogOptions } from './logs.js';
+import { generateTlsMaterial, type TlsMaterial } from './tls.js';
+import { createAuthenticator, UNAUTHORIZED } from './auth.js';
 
 /** MockServerOptions configures startMockServer; every field is optional. */
 export interface MockServerOptions extends ApiOptions {
@@ -41,6 +45,8 @@ export interface MockServerOptions extends ApiOptions {
   thread?: boolean;
   /** Serve HTTPS with a CA generated at start and require client-certificate or bearer-token authentication. */
   tls?: boolean;
+  /** Bearer token accepted with `tls` (default: random). */
+  token?: string;
   /** Faults to inject from the start (changeable later through PUT /racerig/faults). */
   faults?: FaultConfig;
 }
@@ -55,6 +61,8 @@ export interface MockServer {
   kubeconfigPath?: string;
   /** The in-process API (storage, registry), for tests and the embedded run. */
   api?: MockApi;
+  /** With `tls`: the CA, the client certificate in the kubeconfig, and the accepted bearer token. */
+  auth?: { caPem: string; clientCertPem: string; clientKeyPem: string; token: string };
   /** close stops accepting, ends watches and open connections, and resolves when the server is closed. */
   close(): Promise<void>;
 }
@@ -68,6 +76,9 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
   const metrics = new MockMetrics();
   const hub = new WatchHub();
   const faults = new Faults(options.faults);
+  const tls: TlsMaterial | undefined = options.tls ? await generateTlsMaterial(options.host ? [options.host] : []) : undefined;
+  const token = options.token ?? randomBytes(16).toString('hex');
+  const authenticate = tls ? createAuthenticator(token) : undefined;
   const handler = createHandler({
     api,
     discovery: new Discovery(api.registry),
@@ -84,12 +95,22 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     gatesActive: () => faults.active,
     admin: createAdmin(api, faults, hub),
     subresources: { log: createLogHandler(api, logLines) },
+    authenticate,
   });
-  const server: Server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, handler);
+  const serverOptions = { keepAliveTimeout: 65_000, requestTimeout: 0 };
+  const server: Server = tls
+    ? createHttpsServer({ ...serverOptions, key: tls.serverKeyPem, cert: tls.serverCertPem, ca: tls.caPem, requestCert: true, rejectUnauthorized: false }, handler)
+    : createServer(serverOptions, handler);
   const exec = createExecHandler(api);
   server.on('upgrade', (req, socket, head) => {
     const start = performance.now();
-    const ri = parseResourcePath('GET', splitUrl(req.url ?? '/').path, false);
+    const path = splitUrl(req.url ?? '/').path;
+    if (authenticate && !authenticate(req, path)) {
+      const body = JSON.stringify(UNAUTHORIZED.toStatus());
+      socket.end(`HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      return;
+    }
+    const ri = parseResourcePath('GET', path, false);
     const labels = ri ? labelsFor({ ...ri, verb: 'get' }) : { verb: 'CONNECT', group: '', version: '', resource: '', subresource: '', scope: '' };
     metrics.longRunningDelta(labels, 1);
     exec.handleUpgrade(req, socket, head, (code) => {
@@ -106,8 +127,9 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
   });
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-  const url = `http://${host}:${addr.port}`;
-  const kubeconfig = buildKubeconfig(url);
+  const url = `${tls ? 'https' : 'http'}://${host}:${addr.port}`;
+  const auth = tls ? { caPem: tls.caPem, clientCertPem: tls.clientCertPem, clientKeyPem: tls.clientKeyPem, token } : undefined;
+  const kubeconfig = buildKubeconfig(url, auth ? { caPem: auth.caPem, clientCertPem: auth.clientCertPem, clientKeyPem: auth.clientKeyPem } : {});
   if (options.kubeconfigPath) {
     await mkdir(dirname(options.kubeconfigPath), { recursive: true });
     await writeFile(options.kubeconfigPath, kubeconfig, { mode: 0o600 });
@@ -118,6 +140,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     kubeconfig,
     kubeconfigPath: options.kubeconfigPath,
     api,
+    auth,
     close() {
       closing ??= new Promise<void>((resolve) => {
         stopLifecycle();

@@ -262,11 +262,12 @@ export class Store {
     return out;
   }
 
-  /** compact forgets all history, so any watch resuming from an older resourceVersion gets 410 Expired. */
+  /** compact forgets all history and advances the resourceVersion by one, so every watch resuming from a version seen so far gets 410 Expired. */
   compact(): void {
     this.ring.fill(undefined);
     this.ringStart = 0;
     this.ringCount = 0;
+    this.rv++;
     this.compactedRv = this.rv;
   }
 }

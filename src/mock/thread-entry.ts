@@ -9,7 +9,7 @@ import { toErrorData } from '../errors.js';
 const port = parentPort!;
 startMockServer({ ...(workerData as MockServerOptions), thread: false }).then(
   (server) => {
-    port.postMessage({ type: 'ready', url: server.url, kubeconfig: server.kubeconfig, kubeconfigPath: server.kubeconfigPath });
+    port.postMessage({ type: 'ready', url: server.url, kubeconfig: server.kubeconfig, kubeconfigPath: server.kubeconfigPath, auth: server.auth });
     port.on('message', (m: { type?: string }) => {
       if (m?.type === 'close') void server.close().then(() => port.postMessage({ type: 'closed' }));
     });

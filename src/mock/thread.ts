@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import type { MockServer, MockServerOptions } from './server.js';
 import { fromErrorData, type ErrorData } from '../errors.js';
 
-type Message = { type: 'ready'; url: string; kubeconfig: string; kubeconfigPath?: string } | { type: 'error'; error: ErrorData } | { type: 'closed' };
+type Message = { type: 'ready'; url: string; kubeconfig: string; kubeconfigPath?: string; auth?: MockServer['auth'] } | { type: 'error'; error: ErrorData } | { type: 'closed' };
 
 /** startMockServerInThread starts the mock in a new worker thread; options must be plain data (structured-cloneable). */
 export function startMockServerInThread(options: MockServerOptions): Promise<MockServer> {
@@ -28,6 +28,7 @@ export function startMockServerInThread(options: MockServerOptions): Promise<Moc
         url: m.url,
         kubeconfig: m.kubeconfig,
         kubeconfigPath: m.kubeconfigPath,
+        auth: m.auth,
         close() {
           closing ??= new Promise<void>((done) => {
             const timer = setTimeout(() => void worker.terminate().then(() => done()), 5000);
