@@ -4,8 +4,8 @@
  */
 import type { Comparison, ComparisonRow, SideStats, SideSummary } from '../results/compare.js';
 import { formatP, type GateFailure } from '../results/fail-on.js';
-import { formatValue } from './units.js';
-import { renderCsv, renderMarkdownTable, renderTextTable } from './table.js';
+import { fmtPct, fmtRate, fmtUs, table } from './format.js';
+import { renderCsv, renderMarkdownTable } from './table.js';
 
 /** CompareFormat is an output notation of `racerig compare`. */
 export type CompareFormat = 'text' | 'markdown' | 'json' | 'csv';
@@ -17,6 +17,11 @@ export const COMPARE_FORMATS: readonly CompareFormat[] = ['text', 'markdown', 'j
 export interface Gate {
   rules: string[];
   failures: GateFailure[];
+}
+
+/** formatValue prints a value in its metric's unit: µs as a duration, req/s as a rate, % as a percentage. */
+export function formatValue(value: number, unit: ComparisonRow['unit']): string {
+  return unit === 'us' ? fmtUs(value) : unit === 'req/s' ? fmtRate(value) : fmtPct(value / 100);
 }
 
 function spread(s: SideStats, unit: ComparisonRow['unit']): string {
@@ -71,7 +76,7 @@ function findingsLines(cmp: Comparison): string[] {
   if (kinds.length === 0) lines.push('no findings on either side');
   else {
     lines.push(
-      renderTextTable([
+      table([
         ['kind', 'baseline', 'candidate'],
         ...kinds.map((k) => [k, String(f.baseline[k] ?? 0), String(f.candidate[k] ?? 0)]),
       ]),
@@ -126,7 +131,7 @@ export function renderComparison(cmp: Comparison, format: CompareFormat, gate?: 
         `baseline:  ${describeSide(cmp.baseline)}`,
         `candidate: ${describeSide(cmp.candidate)}`,
         '',
-        renderTextTable(tableRows(cmp)),
+        table(tableRows(cmp), 2),
       ];
       if (cmp.mode === 'runs') {
         const ci = cmp.rows.some((r) => r.baseline.lo !== undefined) ? `; ±: ${cmp.confidence * 100}% confidence interval of the median` : '';

@@ -13,7 +13,7 @@ import { escapeHtml } from './html-escape.js';
 import { renderLineChart, type LineSeries, type Tick } from './html-line-chart.js';
 import { renderStackedBars, type BarRow } from './html-bar-chart.js';
 import { PAGE_SCRIPT } from './html-script.js';
-import { formatCount, formatMicros, formatPercent, formatRate } from './units.js';
+import { fmtInt, fmtPct, fmtRate, fmtUs } from './format.js';
 
 /** PALETTE holds one color per result (repeats after eight results). */
 export const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#17becf', '#8c564b', '#e377c2'];
@@ -97,7 +97,7 @@ function overTime(results: readonly LoadedResult[]): string {
   return '<div class="grid-charts">' + [
     renderLineChart({ id: 'chart-throughput', title: 'Throughput (completed requests per second)', xLabel: 'time since start (s)', yLabel: 'requests/s', series: rate, formatX: sec }),
     renderLineChart({ id: 'chart-errors', title: 'Errors and dropped requests per second', xLabel: 'time since start (s)', yLabel: 'per second', series: errors, formatX: sec }),
-    renderLineChart({ id: 'chart-latency-time', title: 'Latency over time (p50 solid, p99 dashed; corrected)', xLabel: 'time since start (s)', yLabel: 'latency', series: latency, formatX: sec, formatY: formatMicros }),
+    renderLineChart({ id: 'chart-latency-time', title: 'Latency over time (p50 solid, p99 dashed; corrected)', xLabel: 'time since start (s)', yLabel: 'latency', series: latency, formatX: sec, formatY: fmtUs }),
     renderLineChart({ id: 'chart-inflight', title: 'Requests in flight', xLabel: 'time since start (s)', yLabel: 'requests', series: inFlight, formatX: sec }),
   ].join('') + '</div>';
 }
@@ -126,7 +126,7 @@ function spectra(results: readonly LoadedResult[]): string {
       series,
       xTicks: percentileTicks(maxX),
       formatX: toPercent,
-      formatY: formatMicros,
+      formatY: fmtUs,
     });
   });
   const lifecycles: string[] = [];
@@ -142,7 +142,7 @@ function spectra(results: readonly LoadedResult[]): string {
     const maxX = Math.max(1, ...series.flatMap((s) => s.points.map((p) => p[0])));
     charts.push(renderLineChart({
       id: `chart-lifecycle-${k}`, title: `lifecycle ${name}: latency by percentile`, xLabel: 'percentile (log scale of 1/(1-p))',
-      yLabel: 'latency', series, xTicks: percentileTicks(maxX), formatX: toPercent, formatY: formatMicros,
+      yLabel: 'latency', series, xTicks: percentileTicks(maxX), formatX: toPercent, formatY: fmtUs,
     }));
   });
   return `<div class="grid-charts">${charts.join('')}</div>`;
@@ -158,8 +158,8 @@ function latencyTable(results: readonly LoadedResult[]): string {
   results.forEach((r, i) => {
     for (const op of r.result.operations) {
       for (const [kind, l] of [['corrected', op.latencyUs], ['uncorrected', op.uncorrectedLatencyUs]] as const) {
-        rows.push([escapeHtml(names[i]!), escapeHtml(op.name), kind, formatCount(l.count), ...[l.p50, l.p90, l.p99, l.p999, l.max, l.mean].map(formatMicros),
-          formatCount(op.requests), formatRate(op.achievedRate), formatCount(op.errors), formatPercent(op.requests > 0 ? (100 * op.errors) / op.requests : 0), formatCount(op.dropped)]);
+        rows.push([escapeHtml(names[i]!), escapeHtml(op.name), kind, fmtInt(l.count), ...[l.p50, l.p90, l.p99, l.p999, l.max, l.mean].map(fmtUs),
+          fmtInt(op.requests), fmtRate(op.achievedRate), fmtInt(op.errors), fmtPct(op.requests > 0 ? op.errors / op.requests : 0), fmtInt(op.dropped)]);
       }
     }
   });
@@ -182,7 +182,7 @@ function statusSegments(op: OperationResult) {
 function statusBreakdown(results: readonly LoadedResult[]): string {
   const names = results.map(resultName);
   const rows: BarRow[] = results.flatMap((r, i) => r.result.operations.map((op) => ({ label: `${names[i]} ${op.name}`, result: i, segments: statusSegments(op) })));
-  const tableRows = rows.map((row) => [escapeHtml(row.label), row.segments.map((s) => `${escapeHtml(s.key)}: ${formatCount(s.value)}`).join(', ') || '–']);
+  const tableRows = rows.map((row) => [escapeHtml(row.label), row.segments.map((s) => `${escapeHtml(s.key)}: ${fmtInt(s.value)}`).join(', ') || '–']);
   return renderStackedBars('chart-status', 'Responses by HTTP status and transport errors by kind', rows) +
     table(['result and operation', 'breakdown'], tableRows, 2);
 }
@@ -197,7 +197,7 @@ function thresholds(results: readonly LoadedResult[]): string {
 
 function findings(results: readonly LoadedResult[]): string {
   const rows = results.flatMap((r, i) => (r.result.findings ?? []).map((f) => [
-    escapeHtml(resultName(r, i)), escapeHtml(f.kind), formatCount(f.count), `<code>${escapeHtml(f.signature)}</code>`, `<pre>${escapeHtml(f.message)}</pre>`,
+    escapeHtml(resultName(r, i)), escapeHtml(f.kind), fmtInt(f.count), `<code>${escapeHtml(f.signature)}</code>`, `<pre>${escapeHtml(f.message)}</pre>`,
   ]));
   const observed = results.some((r) => Array.isArray(r.result.findings));
   if (rows.length === 0) return `<p>${observed ? 'No race reports, panics or restarts were found.' : 'No observers ran: the results carry no findings.'}</p>`;
@@ -228,8 +228,8 @@ function runsTable(results: readonly LoadedResult[]): string {
     const t = r.result.totals;
     return [
       `<label><input type="checkbox" checked data-toggle="${i}"> <span class="swatch" style="background:${PALETTE[i % PALETTE.length]}"></span>${escapeHtml(resultName(r, i))}</label>`,
-      escapeHtml(r.result.name), escapeHtml(r.result.startedAt), `${r.result.durationSeconds}s`, formatCount(t.requests), formatRate(t.achievedRate),
-      `${formatCount(t.errors)} (${formatPercent(t.requests > 0 ? (100 * t.errors) / t.requests : 0)})`, formatCount(t.dropped), r.result.partial ? 'yes' : 'no',
+      escapeHtml(r.result.name), escapeHtml(r.result.startedAt), `${r.result.durationSeconds}s`, fmtInt(t.requests), fmtRate(t.achievedRate),
+      `${fmtInt(t.errors)} (${fmtPct(t.requests > 0 ? t.errors / t.requests : 0)})`, fmtInt(t.dropped), r.result.partial ? 'yes' : 'no',
     ];
   });
   return table(['result (show/hide)', 'run', 'started', 'duration', 'requests', 'rate', 'errors', 'dropped', 'partial'], rows, 3);

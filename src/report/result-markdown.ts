@@ -1,7 +1,7 @@
 /** A run's result as GitHub markdown (`racerig report --format markdown`), for pull requests and issues. */
 import type { LoadedResult } from '../results/read-result.js';
 import { renderMarkdownTable } from './table.js';
-import { formatCount, formatMicros, formatPercent, formatRate } from './units.js';
+import { fmtInt, fmtPct, fmtRate, fmtUs } from './format.js';
 
 /** renderResultMarkdown renders one result: facts, a latency table per operation (corrected and uncorrected), statuses, thresholds, findings. */
 export function renderResultMarkdown(loaded: LoadedResult): string {
@@ -13,7 +13,7 @@ export function renderResultMarkdown(loaded: LoadedResult): string {
     '',
     `- **target**: ${r.target.url} (${r.target.kind}${r.target.serverVersion ? `, ${r.target.serverVersion}` : ''})`,
     `- **started**: ${r.startedAt}, **duration**: ${r.durationSeconds}s`,
-    `- **requests**: ${formatCount(t.requests)} at ${formatRate(t.achievedRate)}, **errors**: ${formatCount(t.errors)} (${formatPercent(t.requests ? (100 * t.errors) / t.requests : 0)}), **dropped**: ${formatCount(t.dropped)}`,
+    `- **requests**: ${fmtInt(t.requests)} at ${fmtRate(t.achievedRate)}, **errors**: ${fmtInt(t.errors)} (${fmtPct(t.requests ? t.errors / t.requests : 0)}), **dropped**: ${fmtInt(t.dropped)}`,
   ];
   if (labels) out.push(`- **labels**: ${labels}`);
   if (r.profile) out.push(`- **profile**: ${r.profile.name} (sha256 \`${r.profile.sha256.slice(0, 12)}\`)`);
@@ -22,15 +22,15 @@ export function renderResultMarkdown(loaded: LoadedResult): string {
   for (const op of r.operations) {
     const l = op.latencyUs;
     const u = op.uncorrectedLatencyUs;
-    rows.push([op.name, formatCount(op.requests), formatRate(op.achievedRate), ...[l.p50, l.p90, l.p99, l.p999, l.max].map(formatMicros), formatCount(op.errors), formatCount(op.dropped)]);
+    rows.push([op.name, fmtInt(op.requests), fmtRate(op.achievedRate), ...[l.p50, l.p90, l.p99, l.p999, l.max].map(fmtUs), fmtInt(op.errors), fmtInt(op.dropped)]);
     if (u.p50 !== l.p50 || u.p99 !== l.p99 || u.max !== l.max) {
-      rows.push(['↳ uncorrected', '', '', ...[u.p50, u.p90, u.p99, u.p999, u.max].map(formatMicros), '', '']);
+      rows.push(['↳ uncorrected', '', '', ...[u.p50, u.p90, u.p99, u.p999, u.max].map(fmtUs), '', '']);
     }
   }
   out.push(renderMarkdownTable(rows));
   const statuses = r.operations
     .map((op) => {
-      const parts = [...Object.entries(op.status).map(([c, n]) => `${c}×${formatCount(n)}`), ...Object.entries(op.errorKinds).map(([k, n]) => `${k}×${formatCount(n)}`)];
+      const parts = [...Object.entries(op.status).map(([c, n]) => `${c}×${fmtInt(n)}`), ...Object.entries(op.errorKinds).map(([k, n]) => `${k}×${fmtInt(n)}`)];
       return parts.length ? `- ${op.name}: ${parts.join(', ')}` : '';
     })
     .filter(Boolean);

@@ -1,13 +1,4 @@
-/** Plain tables in three notations: aligned text columns, GitHub markdown, and CSV (RFC 4180). */
-
-/** renderTextTable aligns columns with two spaces between them; the first row is the header. */
-export function renderTextTable(rows: readonly (readonly string[])[]): string {
-  const widths: number[] = [];
-  for (const r of rows) r.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, [...cell].length)));
-  return rows
-    .map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell + ' '.repeat(widths[i]! - [...cell].length))).join('  ').trimEnd())
-    .join('\n');
-}
+/** Tables for machines and documents: GitHub markdown and CSV (RFC 4180); aligned text tables are `table` in format.ts. */
 
 /** renderMarkdownTable renders a GitHub markdown table; the first row is the header; pipes in cells are escaped. */
 export function renderMarkdownTable(rows: readonly (readonly string[])[]): string {

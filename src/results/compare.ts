@@ -155,7 +155,7 @@ function sampleWarnings(base: readonly LoadedResult[], cand: readonly LoadedResu
       );
     }
     if (Math.min(base.length, cand.length) < needed.interval) {
-      warnings.push(`confidence intervals (${confidence * 100}%) need at least ${needed.interval} runs per side; shown where available`);
+      warnings.push(`confidence intervals (${confidence * 100}%) need at least ${needed.interval} runs per side (baseline has ${base.length}, candidate has ${cand.length})`);
     }
   }
   for (const [side, runs] of [['baseline', base], ['candidate', cand]] as const) {
