@@ -4,11 +4,10 @@
  * else from sampling /proc/<pid>/stat and /proc/<pid>/status. Resident memory is also sampled over
  * time for the long-run memory scenario. Every run is bounded by a timeout that kills the process group.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findExecutable } from './executables.js';
 
 /** RssSample is the resident set size of the measured process at `seconds` after it started. */
 export interface RssSample {
@@ -46,7 +45,11 @@ export interface MeasureOptions {
   sampleEveryMs?: number;
 }
 
-const TIME_BIN = findExecutable('time') === '/usr/bin/time' ? '/usr/bin/time' : undefined;
+/** GNU time when it is installed and understands -f/-o (busybox's does not). */
+const TIME_BIN = ((): string | undefined => {
+  const bin = '/usr/bin/time';
+  return spawnSync(bin, ['-f', '%e', '-o', '/dev/null', 'true']).status === 0 ? bin : undefined;
+})();
 const CLOCK_TICKS = 100; // Linux USER_HZ on every mainstream architecture.
 
 interface ProcSample {
