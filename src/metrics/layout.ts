@@ -22,11 +22,17 @@ export const G = {
   IN_FLIGHT: 3,
   /** Workers that finished. */
   WORKERS_DONE: 4,
-  /** Requests sent late (after their intended time) in the open model. */
+  /** Requests started 1 ms or more after their intended time (open model). */
   LATE: 5,
   /** Highest start lateness seen, microseconds (open model). */
   MAX_LATE_US: 6,
+  /** Workers that are connected-ready and waiting for the start signal. */
+  READY: 7,
+  /** Start signal: 0 wait, 1 go (the run epoch is in EPOCH_F64). */
+  GO: 8,
 } as const;
+/** Index (in Float64 units) of the run epoch: wall-clock ms (performance.timeOrigin based) at which the run started. */
+export const EPOCH_F64 = 5; // bytes 40..47, u32 slots 10 and 11
 /** GLOBAL_SLOTS is the size of the control block in u32 slots. */
 export const GLOBAL_SLOTS = 16;
 /** Extra u32 slots at the end of the buffer for other shared state (e.g. rate limiters). */
