@@ -90,6 +90,15 @@ export function renderLineChart(spec: LineChartSpec): string {
   parts.push(`<text class="label" transform="translate(14 ${(m.top + height - m.bottom) / 2}) rotate(-90)" text-anchor="middle">${escapeHtml(spec.yLabel)}</text>`);
   for (const s of spec.series) {
     if (s.points.length === 0) continue;
+    if (s.points.length === 1) {
+      // A single point has no line to draw: show it as a dot.
+      const [x, y] = s.points[0]!;
+      parts.push(
+        `<g class="series" data-result="${s.result}"><circle class="single" data-series="${escapeHtml(s.name)}" cx="${num(sx(x))}" cy="${num(sy(y))}" r="4" ` +
+          `fill="${s.color}"><title>${escapeHtml(`${s.name}: ${fx(x)} → ${fy(y)}`)}</title></circle></g>`,
+      );
+      continue;
+    }
     const d = s.points.map((p, i) => `${i === 0 ? 'M' : 'L'}${num(sx(p[0]))} ${num(sy(p[1]))}`).join('');
     // Hover targets: at most about MAX_DOTS per series, so long runs keep the file small.
     const every = Math.max(1, Math.ceil(s.points.length / MAX_DOTS));

@@ -40,12 +40,13 @@ svg.chart .label{font-size:12px;fill:#24292f}
 svg.chart .grid{stroke:#eaeef2;stroke-width:1}
 svg.chart .axis{stroke:#8c959f;stroke-width:1}
 svg.chart path{fill:none;stroke-width:1.8}
-svg.chart circle{opacity:0}svg.chart circle:hover{opacity:1}
+svg.chart circle{opacity:0}svg.chart circle:hover,svg.chart circle.single{opacity:1}
 .legend{font-size:12px;color:#24292f;padding:2px 6px}.legend .key{margin-right:14px;white-space:nowrap}.legend svg{vertical-align:middle;margin-right:4px}
 .hidden{display:none}
 .pass{color:#1a7f37;font-weight:600}.fail{color:#cf222e;font-weight:600}
 .swatch{display:inline-block;width:12px;height:12px;border-radius:2px;vertical-align:middle;margin-right:4px}
 pre{background:#f6f8fa;padding:8px;overflow:auto;max-height:320px;margin:4px 0}
+.wide{overflow-x:auto}.wide td{word-break:break-all;min-width:140px}
 `;
 
 const STATUS_COLORS: Record<string, string[]> = {
@@ -205,22 +206,30 @@ function findings(results: readonly LoadedResult[]): string {
 }
 
 function configuration(results: readonly LoadedResult[]): string {
-  return results.map((r, i) => {
-    const x: RunResult = r.result;
-    const kv: [string, string][] = [
-      ['file', r.file],
-      ['name', x.name],
-      ['labels', Object.entries(x.labels).map(([k, v]) => `${k}=${v}`).join(', ') || '–'],
-      ['started / ended', `${x.startedAt} / ${x.endedAt}`],
-      ['duration', `${x.durationSeconds}s${x.partial ? ' (partial: stopped early)' : ''}`],
-      ['target', `${x.target?.url ?? ''} (${x.target?.kind ?? ''})${x.target?.serverVersion ? `, server ${x.target.serverVersion}` : ''}`],
-      ['profile', x.profile ? `${x.profile.name} (sha256 ${x.profile.sha256})` : '–'],
-      ['environment', x.environment ? `racerig ${x.environment.racerigVersion}, Node.js ${x.environment.node}, ${x.environment.platform}, ${x.environment.cpus} CPUs` : '–'],
-    ];
-    return `<h3><span class="swatch" style="background:${PALETTE[i % PALETTE.length]}"></span>${escapeHtml(resultName(r, i))}</h3>` +
-      table(['field', 'value'], kv.map(([k, v]) => [escapeHtml(k), escapeHtml(v)]), 2) +
-      `<pre>${escapeHtml(JSON.stringify(x.config, null, 2))}</pre>`;
-  }).join('');
+  const field = (name: string, pick: (x: RunResult, file: string) => string): string[] => [
+    escapeHtml(name), ...results.map((r) => escapeHtml(pick(r.result, r.file))),
+  ];
+  const rows = [
+    field('file', (_, file) => file),
+    field('name', (x) => x.name),
+    field('labels', (x) => Object.entries(x.labels).map(([k, v]) => `${k}=${v}`).join(', ') || '–'),
+    field('started', (x) => x.startedAt),
+    field('ended', (x) => x.endedAt),
+    field('duration', (x) => `${x.durationSeconds}s${x.partial ? ` (partial${x.stoppedBy ? `: ${x.stoppedBy}` : ''})` : ''}`),
+    field('target', (x) => `${x.target?.url ?? ''} (${x.target?.kind ?? ''})${x.target?.serverVersion ? `, server ${x.target.serverVersion}` : ''}`),
+    field('profile', (x) => (x.profile ? `${x.profile.name} (sha256 ${x.profile.sha256})` : '–')),
+    field('environment', (x) => (x.environment ? `racerig ${x.environment.racerigVersion}, Node.js ${x.environment.node}, ${x.environment.platform}, ${x.environment.cpus} CPUs` : '–')),
+  ];
+  const keys: string[] = [];
+  for (const r of results) for (const k of Object.keys(r.result.config ?? {})) if (!keys.includes(k)) keys.push(k);
+  for (const k of keys) {
+    rows.push(field(`config ${k}`, (x) => {
+      const v = x.config?.[k];
+      return v === undefined ? '–' : typeof v === 'string' ? v : JSON.stringify(v);
+    }));
+  }
+  const head = ['field', ...results.map((r, i) => `<span class="swatch" style="background:${PALETTE[i % PALETTE.length]}"></span>${escapeHtml(resultName(r, i))}`)];
+  return `<div class="wide">${table(head, rows, head.length)}</div>`;
 }
 
 function runsTable(results: readonly LoadedResult[]): string {

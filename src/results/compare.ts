@@ -7,7 +7,7 @@ import { mannWhitneyU, minimumTwoSidedP, runsNeededForSignificance } from './man
 import { medianConfidenceInterval, samplesNeededForInterval } from './median-ci.js';
 import { mergeHistograms } from './merge-histograms.js';
 import type * as hdr from 'hdr-histogram-js';
-import { METRICS, runHistograms, runMetrics, type MetricDef, type MetricId, type SubjectMetrics } from './run-metrics.js';
+import { ALL_OPERATIONS, METRICS, runHistograms, runMetrics, type MetricDef, type MetricId, type SubjectMetrics } from './run-metrics.js';
 import { checkComparable, profileKey } from './comparable.js';
 import { compareFindings, type FindingsComparison } from './findings-diff.js';
 import type { LoadedResult } from './read-result.js';
@@ -206,6 +206,8 @@ export function compareSets(baselineSet: ResultSet, candidateSet: ResultSet, opt
   const candHist = cand.map((r) => runHistograms(r.result));
   const subjects: string[] = [];
   for (const m of [...baseMetrics, ...candMetrics]) for (const s of m.keys()) if (!subjects.includes(s)) subjects.push(s);
+  // With a single operation (and no lifecycles), `all` would repeat it row for row.
+  if (subjects.length === 2 && subjects[0] === ALL_OPERATIONS) subjects.shift();
   const valuesOf = (metrics: SubjectMetrics[], subject: string, id: MetricId) =>
     metrics.flatMap((m) => (m.get(subject)?.has(id) ? [m.get(subject)!.get(id)!] : []));
 

@@ -46,6 +46,7 @@ test('the HTML report is one self-contained file with every section', async () =
     assert.match(html, /DATA RACE: metrics\.\(\*Transport\)\.RoundTrip/);
     assert.match(html, /<code>p99 &lt; 50ms<\/code>/);
     assert.ok(html.includes('lifecycle pod startup: latency by percentile'));
+    assert.match(html, /<td class="l">config concurrency<\/td><td class="l">8<\/td><td class="l">8<\/td>/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

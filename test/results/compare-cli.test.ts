@@ -30,9 +30,10 @@ before(async () => {
   await writeRuns(join(dir, 'two', 'b'), 'run', [{ seed: 43 }, { seed: 44 }]);
   await writeRuns(join(dir, 'life', 'a'), 'run', [61, 62, 63, 64].map((seed) => ({ seed, podStartupUs: 800_000 })));
   await writeRuns(join(dir, 'life', 'b'), 'run', [65, 66, 67, 68].map((seed) => ({ seed, podStartupUs: 1_200_000 })));
-  await writeRuns(join(dir, 'url', 'a'), 'run', [{ seed: 71, noProfile: true, url: 'http://127.0.0.1:40001/api/v1/pods' }]);
+  const single = ['GET /api/v1/pods'];
+  await writeRuns(join(dir, 'url', 'a'), 'run', [{ seed: 71, noProfile: true, url: 'http://127.0.0.1:40001/api/v1/pods', operations: single }]);
   await writeRuns(join(dir, 'url', 'b'), 'run', [{
-    seed: 72, noProfile: true, url: 'http://127.0.0.1:40002/api/v1/pods',
+    seed: 72, noProfile: true, url: 'http://127.0.0.1:40002/api/v1/pods', operations: single,
     config: { concurrency: 16, rate: 600, duration: '10s', url: 'http://127.0.0.1:40002/api/v1/pods' },
   }]);
   await writeRuns(join(dir, 'url', 'c'), 'run', [{ seed: 73, noProfile: true, url: 'http://127.0.0.1:40003/api/v1/nodes' }]);
@@ -176,6 +177,9 @@ test('runs without a profile compare by URL path, and differing options are warn
   assert.match(r.out, /run of \/api\/v1\/pods \(no profile\)/);
   assert.match(r.out, /warning: the sides ran with different config concurrency: baseline 8, candidate 16/);
   assert.doesNotMatch(r.out, /different config url/);
+  // One operation: no `all` rows repeating it.
+  assert.doesNotMatch(r.out, /^all /m);
+  assert.match(r.out, /^GET \/api\/v1\/pods +throughput/m);
   const other = await run('compare', 'url/a', 'url/c');
   assert.equal(other.code, ExitCode.Usage);
   assert.match(other.err, /run of \/api\/v1\/nodes \(no profile\): candidate/);

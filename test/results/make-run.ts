@@ -34,6 +34,8 @@ export interface RunSpec {
   partial?: boolean;
   /** Median pod startup lifecycle latency, µs; no lifecycles when absent. */
   podStartupUs?: number;
+  /** Operations measured (default OPERATIONS). */
+  operations?: string[];
   /** Keep every sample so tests can rebuild histograms (µs), per operation. */
   samples?: Map<string, number[]>;
 }
@@ -69,7 +71,7 @@ export function makeRun(spec: RunSpec): RunResult {
     t: i + 1, requests: 0, errors: 0, dropped: 0, p50: 0, p99: 0, inFlight: 0,
   }));
   const perSecond = timeSeries.map(() => newHistogram());
-  OPERATIONS.forEach((name, opIndex) => {
+  (spec.operations ?? OPERATIONS).forEach((name, opIndex) => {
     const corrected = newHistogram();
     const uncorrected = newHistogram();
     const scale = (spec.medianUs ?? 2000) * (1 + opIndex * 0.5) * runNoise;
