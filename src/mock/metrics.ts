@@ -51,6 +51,7 @@ function labelText(l: RequestLabels): string {
 export class MockMetrics {
   private readonly series = new Map<string, RequestSeries>();
   private readonly watchEvents = new Map<string, number>();
+  private readonly watchLabels = new Map<string, string>();
   private readonly longRunning = new Map<string, number>();
   /** Current non-long-running requests being served, by kind. */
   inflightReadOnly = 0;
@@ -80,7 +81,12 @@ export class MockMetrics {
 
   /** watchEventsSent counts events written to watch streams of one resource. */
   watchEventsSent(group: string, version: string, resource: string, n: number): void {
-    const k = `group="${esc(group)}",version="${esc(version)}",resource="${esc(resource)}"`;
+    const id = `${group}/${version}/${resource}`;
+    let k = this.watchLabels.get(id);
+    if (k === undefined) {
+      k = `group="${esc(group)}",version="${esc(version)}",resource="${esc(resource)}"`;
+      this.watchLabels.set(id, k);
+    }
     this.watchEvents.set(k, (this.watchEvents.get(k) ?? 0) + n);
   }
 

@@ -52,6 +52,8 @@ export interface StoreEvent {
   /** The version before a MODIFIED change (watches with selectors turn it into ADDED or DELETED). */
   readonly prev?: StoredObject;
   line?: string;
+  /** `line` framed as one HTTP chunk, shared by every watch stream that sends it unchanged. */
+  frame?: Buffer;
 }
 
 /** StoreListener receives every change to one resource type, synchronously and in resourceVersion order. */

@@ -23,9 +23,30 @@ export interface WatchOptions {
   table?: (info: ResourceInfo, s: StoredObject) => string;
 }
 
-/** WatchHub tracks open watch streams so that an admin call can end them all. */
+/** MAX_BUFFERED_BYTES is how much unsent data a slow watcher may accumulate before its stream is ended (like kube-apiserver dropping slow watchers). */
+export const MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
+
+/** WatchHub tracks open watch streams so that an admin call can end them all, and batches their writes into one flush per event-loop turn. */
 export class WatchHub {
   private readonly open = new Set<() => void>();
+  private dirty = new Set<() => void>();
+  private scheduled = false;
+
+  /** schedule queues a stream's flush for the end of this event-loop turn. */
+  schedule(flush: () => void): void {
+    this.dirty.add(flush);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.flushAll);
+    }
+  }
+
+  private readonly flushAll = (): void => {
+    this.scheduled = false;
+    const batch = this.dirty;
+    this.dirty = new Set();
+    for (const f of batch) f();
+  };
 
   /** size is the number of open watch streams. */
   get size(): number {
@@ -47,6 +68,14 @@ export class WatchHub {
 function eventLine(type: string, json: string): string {
   return `{"type":"${type}","object":${json}}\n`;
 }
+
+/** frameOf encodes text as one HTTP/1.1 chunk. */
+function frameOf(text: string): Buffer {
+  const body = Buffer.from(text);
+  return Buffer.concat([Buffer.from(`${body.length.toString(16)}\r\n`), body, CRLF]);
+}
+
+const CRLF = Buffer.from('\r\n');
 
 /** serveWatch answers a watch request; throws StatusError (before any header is sent) on bad parameters. */
 export function serveWatch(
@@ -77,47 +106,52 @@ export function serveWatch(
     if (!Number.isInteger(fromRv) || fromRv < 0) throw badRequest(`invalid resource version: ${rvParam}`);
   }
   const table = options.table;
-  const render = (type: string, ev: StoreEvent | undefined, s: StoredObject): string => {
-    if (table) return eventLine(type, table(info, s));
-    if (ev && ev.type === type) return (ev.line ??= eventLine(type, s.json));
-    return eventLine(type, s.json);
+  const render = (type: string, ev: StoreEvent | undefined, s: StoredObject): Buffer => {
+    if (table) return frameOf(eventLine(type, table(info, s)));
+    if (ev && ev.type === type) return (ev.frame ??= frameOf((ev.line ??= eventLine(type, s.json))));
+    return frameOf(eventLine(type, s.json));
   };
 
   res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
   res.flushHeaders();
 
+  // Frames go straight to the socket (already chunk-encoded; res.end() writes the last chunk), so an
+  // event shared by many watchers is encoded once and costs each watcher one socket write.
   let ended = false;
-  let pending = '';
-  let pendingCount = 0;
-  let flushScheduled = false;
+  let pending: Buffer[] = [];
   const flush = () => {
-    flushScheduled = false;
-    if (ended || !pending) return;
-    const chunk = pending;
-    const n = pendingCount;
-    pending = '';
-    pendingCount = 0;
-    res.write(chunk);
-    options.onEvents(info, n);
-  };
-  const emitNow = (line: string) => {
-    pending += line;
-    pendingCount++;
-    if (!flushScheduled) {
-      flushScheduled = true;
-      setImmediate(flush);
+    if (ended || pending.length === 0) return;
+    const sock = res.socket;
+    if (!sock || sock.destroyed) {
+      end();
+      return;
     }
+    const frames = pending;
+    pending = [];
+    if (frames.length === 1) sock.write(frames[0]!);
+    else {
+      sock.cork();
+      for (const f of frames) sock.write(f);
+      sock.uncork();
+    }
+    options.onEvents(info, frames.length);
+    if (sock.writableLength > MAX_BUFFERED_BYTES) end();
   };
-  const emit = (line: string) => {
+  const emitNow = (frame: Buffer) => {
+    if (ended) return;
+    pending.push(frame);
+    hub.schedule(flush);
+  };
+  const emit = (frame: Buffer) => {
     const d = options.delayMs();
-    if (d > 0) setTimeout(() => emitNow(line), d);
-    else emitNow(line);
+    if (d > 0) setTimeout(() => emitNow(frame), d);
+    else emitNow(frame);
   };
   const bookmarkLine = (initialEnd: boolean) => {
     const meta = initialEnd
       ? { resourceVersion: String(api.store.rv), annotations: { 'k8s.io/initial-events-end': 'true' } }
       : { resourceVersion: String(api.store.rv) };
-    return eventLine('BOOKMARK', JSON.stringify({ kind: info.kind, apiVersion: info.apiVersion, metadata: meta }));
+    return frameOf(eventLine('BOOKMARK', JSON.stringify({ kind: info.kind, apiVersion: info.apiVersion, metadata: meta })));
   };
 
   let unsubscribe = () => {};
@@ -127,6 +161,7 @@ export function serveWatch(
     if (ended) return;
     flush();
     ended = true;
+    pending = [];
     unsubscribe();
     unregister();
     for (const t of timers) clearTimeout(t);
@@ -145,8 +180,10 @@ export function serveWatch(
     const replay = api.store.eventsSince(info.id, fromRv);
     if (!replay) {
       const err = expired(`too old resource version: ${fromRv} (${api.store.compactedRv})`);
-      emit(eventLine('ERROR', JSON.stringify(err.toStatus())));
-      setImmediate(end);
+      emit(frameOf(eventLine('ERROR', JSON.stringify(err.toStatus()))));
+      const d = options.delayMs();
+      if (d > 0) setTimeout(end, d + 1);
+      else setImmediate(end);
       return;
     }
     for (const ev of replay) deliver(ev);
