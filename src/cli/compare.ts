@@ -14,7 +14,7 @@ import { COMPARE_FORMATS, renderComparison, type CompareFormat } from '../report
 interface CompareFlags {
   alpha: string;
   confidence: string;
-  failOn: string[];
+  failOn?: string[];
   format: CompareFormat;
   resultsDir: string;
   ignoreProfile?: boolean;
@@ -38,8 +38,7 @@ export const registerCompareCommand: CommandRegistrar = (program, ctx, setExit) 
     .option(
       '--fail-on <rule>',
       'exit 10 when a rule breaks, e.g. "p99 > +10%", "throughput < -5%", "errors > +0.5pp", "new-findings" (repeatable)',
-      (v: string, prev: string[]) => [...prev, v],
-      [] as string[],
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
     )
     .addOption(new Option('--format <format>', 'output notation').choices(COMPARE_FORMATS).default('text'))
     .option('--results-dir <dir>', 'folder searched by label selectors', 'results')
@@ -47,7 +46,7 @@ export const registerCompareCommand: CommandRegistrar = (program, ctx, setExit) 
     .action(async (baselineSpec: string, candidateSpec: string, flags: CompareFlags) => {
       const alpha = probability('--alpha', flags.alpha);
       const confidence = probability('--confidence', flags.confidence);
-      const rules: FailRule[] = flags.failOn.map(parseFailRule);
+      const rules: FailRule[] = (flags.failOn ?? []).map(parseFailRule);
       const select = { cwd: ctx.cwd, resultsDir: flags.resultsDir };
       const baseline = await selectResults(baselineSpec, select);
       const candidate = await selectResults(candidateSpec, select);
