@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, readFile, stat } from 'node:fs/promises';
+import { mkdtemp, rm, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { captureContext } from '../../src/cli/context.js';
@@ -77,7 +77,10 @@ test('report renders the terminal summary, markdown, and several results by sele
   assert.match(md.out, /^## racerig: pod-churn$/m);
   assert.match(md.out, /^\| operation \| requests \| rate \| p50 \| p90 \| p99 \| p99\.9 \| max \| errors \| dropped \|$/m);
   assert.match(md.out, /- \*\*labels\*\*: `build=b`/);
+  // A folder: other JSON (not a racerig result) is skipped.
+  await writeFile(join(dir, 'results', 'notes.json'), JSON.stringify({ hello: 1 }));
   const both = await run('report', 'results');
+  assert.equal(both.code, ExitCode.Ok, both.err);
   assert.equal((both.out.match(/^file: /gm) ?? []).length, 2);
 });
 
