@@ -17,6 +17,9 @@ export const VERSION_INFO = {
   platform: 'linux/amd64',
 };
 
+/** ALL_CATEGORY lists the types `kubectl get all` shows (as kube-apiserver puts them in category "all"). */
+const ALL_CATEGORY = new Set(['/pods', '/services', 'apps/deployments', 'apps/daemonsets', 'batch/jobs']);
+
 /** Discovery caches the discovery documents of a registry and rebuilds them when it changes. */
 export class Discovery {
   private builtFor = -1;
@@ -54,7 +57,7 @@ export class Discovery {
         kind: r.kind,
         verbs: r.id === '/namespaces' ? VERBS.filter((v) => v !== 'deletecollection') : [...VERBS],
         shortNames: r.shortNames.length ? r.shortNames : undefined,
-        categories: r.group === 'argoproj.io' ? ['all', 'argo'] : undefined,
+        categories: ALL_CATEGORY.has(r.id) ? ['all'] : undefined,
       });
       for (const sub of r.subresources) {
         const verbs = sub === 'status' || sub === 'scale' ? ['get', 'patch', 'update'] : sub === 'eviction' ? ['create'] : sub === 'exec' ? ['create', 'get'] : ['get'];

@@ -3,32 +3,24 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { KubeConfig, Exec, type V1Status } from '@kubernetes/client-node';
-import { startMockServer, type MockServer } from '../../src/mock/server.js';
-import { http, json, kubectl, podManifest, tempDir, waitFor } from './helpers.js';
+import { http, json, kubectl, podManifest, waitFor, startFixture, type MockFixture } from './helpers.js';
 
-let server: MockServer;
+let fx: MockFixture;
 let url: string;
-let tmp: ReturnType<typeof tempDir>;
 let kc: string;
 
 before(async () => {
-  tmp = tempDir();
-  kc = join(tmp.dir, 'kubeconfig');
-  server = await startMockServer({ kubeconfigPath: kc, lifecycle: { podStartDelayMs: 0, podRunDurationMs: 60000, jitter: 0 } });
-  url = server.url;
+  fx = await startFixture({ lifecycle: { podStartDelayMs: 0, podRunDurationMs: 60000, jitter: 0 } });
+  ({ url, kc } = fx);
   for (const [name, policy] of [['shell', 'Always'], ['victim', 'Never']]) {
     await json(url, 'POST', '/api/v1/namespaces/default/pods', podManifest(name!, 'default', {}, { restartPolicy: policy }));
     await waitFor(`${name} Running`, async () => (await json(url, 'GET', `/api/v1/namespaces/default/pods/${name}`)).body.status.phase === 'Running');
   }
 });
 
-after(async () => {
-  await server.close();
-  tmp.remove();
-});
+after(() => fx.close());
 
 test('kubectl exec: echo prints hi, exit codes come back, stdin reaches cat, unknown commands fail clearly', async () => {
   const hi = await kubectl(kc, ['exec', 'shell', '--', 'echo', 'hi']);

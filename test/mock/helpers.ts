@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
+import { startMockServer, type MockServer, type MockServerOptions } from '../../src/mock/server.js';
 
 /** tempDir creates a temporary folder and returns it with its remover. */
 export function tempDir(prefix = 'racerig-mock-'): { dir: string; remove: () => void } {
@@ -146,5 +147,33 @@ export function podManifest(name: string, namespace = 'default', labels: Record<
     kind: 'Pod',
     metadata: { name, namespace, labels },
     spec: { containers: [{ name: 'main', image: 'busybox' }], ...extra },
+  };
+}
+
+/** MockFixture is a started mock with a kubeconfig file in its own temporary folder. */
+export interface MockFixture {
+  server: MockServer;
+  url: string;
+  /** Path of the kubeconfig file. */
+  kc: string;
+  /** The temporary folder (removed by close). */
+  dir: string;
+  close(): Promise<void>;
+}
+
+/** startFixture starts a mock on 127.0.0.1:0 writing its kubeconfig into a fresh temporary folder; `options` may depend on that folder. */
+export async function startFixture(options: MockServerOptions | ((dir: string) => MockServerOptions) = {}): Promise<MockFixture> {
+  const tmp = tempDir();
+  const kc = join(tmp.dir, 'kubeconfig');
+  const server = await startMockServer({ ...(typeof options === 'function' ? options(tmp.dir) : options), kubeconfigPath: kc });
+  return {
+    server,
+    url: server.url,
+    kc,
+    dir: tmp.dir,
+    close: async () => {
+      await server.close();
+      tmp.remove();
+    },
   };
 }

@@ -3,24 +3,17 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { startMockServer, type MockServer } from '../../src/mock/server.js';
-import { kubectl, startKubectl, tempDir, waitFor, writeTemp } from './helpers.js';
+import { kubectl, startKubectl, waitFor, writeTemp, startFixture, type MockFixture } from './helpers.js';
 
-let server: MockServer;
-let tmp: ReturnType<typeof tempDir>;
+let fx: MockFixture;
 let kc: string;
 
 before(async () => {
-  tmp = tempDir();
-  kc = join(tmp.dir, 'kubeconfig');
-  server = await startMockServer({ kubeconfigPath: kc });
+  fx = await startFixture();
+  ({ kc } = fx);
 });
 
-after(async () => {
-  await server.close();
-  tmp.remove();
-});
+after(() => fx.close());
 
 const POD = `apiVersion: v1
 kind: Pod
@@ -82,7 +75,7 @@ test('kubectl: label, merge and strategic patch, update conflict', async () => {
   // A stale resourceVersion is refused with 409 Conflict.
   const stale = { ...got, metadata: { ...got.metadata, labels: { ...got.metadata.labels, v: '1' } } };
   assert.equal((await kubectl(kc, ['label', 'pod', 'web-1', '-n', 'team-b', 'bump=1'])).code, 0);
-  const file = writeTemp(tmp.dir, 'stale.json', JSON.stringify(stale));
+  const file = writeTemp(fx.dir, 'stale.json', JSON.stringify(stale));
   const replaced = await kubectl(kc, ['replace', '-f', file]);
   assert.notEqual(replaced.code, 0);
   assert.match(replaced.stderr, /Operation cannot be fulfilled on pods "web-1": the object has been modified/);

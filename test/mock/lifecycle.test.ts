@@ -4,31 +4,21 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { startMockServer, type MockServer } from '../../src/mock/server.js';
-import { http, json, kubectl, podManifest, tempDir, waitFor, writeTemp } from './helpers.js';
+import { http, json, kubectl, podManifest, waitFor, writeTemp, startFixture, type MockFixture } from './helpers.js';
 
-let server: MockServer;
+let fx: MockFixture;
 let url: string;
-let tmp: ReturnType<typeof tempDir>;
 let kc: string;
 
 before(async () => {
-  tmp = tempDir();
-  kc = join(tmp.dir, 'kubeconfig');
-  const logFile = writeTemp(tmp.dir, 'race.log', 'WARNING: DATA RACE\nWrite at 0x00c0001 by goroutine 7:\n');
-  server = await startMockServer({
-    kubeconfigPath: kc,
+  fx = await startFixture((dir) => ({
     lifecycle: { podStartDelayMs: 30, podRunDurationMs: 150, workflowStartDelayMs: 30, workflowRunDurationMs: 150, jitter: 0.2 },
-    logs: { file: logFile },
-  });
-  url = server.url;
+    logs: { file: writeTemp(dir, 'race.log', 'WARNING: DATA RACE\nWrite at 0x00c0001 by goroutine 7:\n') },
+  }));
+  ({ url, kc } = fx);
 });
 
-after(async () => {
-  await server.close();
-  tmp.remove();
-});
+after(() => fx.close());
 
 const phase = async (path: string) => (await json(url, 'GET', path)).body.status?.phase;
 

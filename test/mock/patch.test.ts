@@ -3,27 +3,19 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { startMockServer, type MockServer } from '../../src/mock/server.js';
-import { http, json, kubectl, tempDir } from './helpers.js';
+import { http, json, kubectl, startFixture, type MockFixture } from './helpers.js';
 
-let server: MockServer;
+let fx: MockFixture;
 let url: string;
-let tmp: ReturnType<typeof tempDir>;
 let kc: string;
 
 before(async () => {
-  tmp = tempDir();
-  kc = join(tmp.dir, 'kubeconfig');
-  server = await startMockServer({ kubeconfigPath: kc, lifecycle: { disabled: true } });
-  url = server.url;
+  fx = await startFixture({ lifecycle: { disabled: true } });
+  ({ url, kc } = fx);
   await json(url, 'POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'cfg', labels: { a: '1' } }, data: { k: 'v' } });
 });
 
-after(async () => {
-  await server.close();
-  tmp.remove();
-});
+after(() => fx.close());
 
 const patch = (path: string, type: string, body: string) => http(url, 'PATCH', path, body, { 'Content-Type': type });
 

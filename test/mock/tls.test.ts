@@ -4,33 +4,26 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { request } from 'node:https';
 import { KubeConfig, CoreV1Api } from '@kubernetes/client-node';
-import { startMockServer, type MockServer } from '../../src/mock/server.js';
 import { buildKubeconfig } from '../../src/mock/kubeconfig.js';
-import { kubectl, tempDir, writeTemp } from './helpers.js';
+import { kubectl, writeTemp, startFixture, type MockFixture } from './helpers.js';
 
-let server: MockServer;
-let tmp: ReturnType<typeof tempDir>;
+let fx: MockFixture;
 let kc: string;
 
 before(async () => {
-  tmp = tempDir();
-  kc = join(tmp.dir, 'kubeconfig');
-  server = await startMockServer({ tls: true, kubeconfigPath: kc, lifecycle: { disabled: true }, token: 'secret-token-123' });
+  fx = await startFixture({ tls: true, lifecycle: { disabled: true }, token: 'secret-token-123' });
+  ({ kc } = fx);
 });
 
-after(async () => {
-  await server.close();
-  tmp.remove();
-});
+after(() => fx.close());
 
 function get(path: string, options: { token?: string; cert?: boolean } = {}): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = options.token ? { Authorization: `Bearer ${options.token}` } : {};
-    const a = server.auth!;
-    const req = request(new URL(path, server.url), { ca: a.caPem, headers, ...(options.cert ? { cert: a.clientCertPem, key: a.clientKeyPem } : {}), timeout: 10000 }, (res) => {
+    const a = fx.server.auth!;
+    const req = request(new URL(path, fx.server.url), { ca: a.caPem, headers, ...(options.cert ? { cert: a.clientCertPem, key: a.clientKeyPem } : {}), timeout: 10000 }, (res) => {
       let body = '';
       res.on('data', (c: Buffer) => (body += c.toString()));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
@@ -41,7 +34,7 @@ function get(path: string, options: { token?: string; cert?: boolean } = {}): Pr
 }
 
 test('TLS: unauthenticated requests get a 401 Status; certificate and token work; health is anonymous', async () => {
-  assert.match(server.url, /^https:\/\/127\.0\.0\.1:\d+$/);
+  assert.match(fx.server.url, /^https:\/\/127\.0\.0\.1:\d+$/);
   const anon = await get('/api/v1/namespaces');
   assert.equal(anon.status, 401);
   assert.deepEqual(JSON.parse(anon.body), { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 });
@@ -55,10 +48,10 @@ test('TLS: kubectl with the client-certificate kubeconfig and with a token kubec
   const byCert = await kubectl(kc, ['get', 'namespaces', '-o', 'name']);
   assert.equal(byCert.code, 0, byCert.stderr);
   assert.match(byCert.stdout, /namespace\/default/);
-  const tokenKc = writeTemp(tmp.dir, 'token.kubeconfig', buildKubeconfig(server.url, { caPem: server.auth!.caPem, token: server.auth!.token }));
+  const tokenKc = writeTemp(fx.dir, 'token.kubeconfig', buildKubeconfig(fx.server.url, { caPem: fx.server.auth!.caPem, token: fx.server.auth!.token }));
   const byToken = await kubectl(tokenKc, ['create', 'configmap', 'tok', '--from-literal=a=b']);
   assert.equal(byToken.code, 0, byToken.stderr);
-  const wrong = writeTemp(tmp.dir, 'wrong.kubeconfig', buildKubeconfig(server.url, { caPem: server.auth!.caPem, token: 'not-the-token' }));
+  const wrong = writeTemp(fx.dir, 'wrong.kubeconfig', buildKubeconfig(fx.server.url, { caPem: fx.server.auth!.caPem, token: 'not-the-token' }));
   const denied = await kubectl(wrong, ['get', 'pods'], { stdin: '' });
   assert.notEqual(denied.code, 0);
   assert.match(denied.stderr, /Unauthorized|must be logged in/);
