@@ -5,6 +5,8 @@ import type { CommandRegistrar } from './main.js';
 import type { CliContext } from './context.js';
 import { parseRunOptions, RUN_DEFAULTS, type RawRunOptions, type RunPlan } from './run-options.js';
 import { executeRun } from './execute-run.js';
+import { UsageError } from '../errors.js';
+import { ExitCode } from './exit-codes.js';
 
 const collect = (value: string, prev: string[] = []) => [...prev, value];
 
@@ -30,6 +32,7 @@ export function addRunFlags(cmd: Command): Command {
     .option('--hgrm <file>', 'also write the HdrHistogram percentile distribution (ms) of the corrected latency')
     .option('--log <file>', 'request log: one NDJSON line per request')
     .option('--log-sample <fraction>', 'fraction of requests written to --log (default 1)')
+    .option('--repeat <n>', 'run n times into separate result files (<out>-1.json …), so compare has samples')
     .option('-q, --quiet', 'print nothing but errors (the result file is still written)')
     .option('-k, --insecure', 'https: do not verify the server certificate')
     .addOption(new Option('--allow-remote', 'allow a target that is not a loopback address'));
@@ -39,11 +42,37 @@ export function addRunFlags(cmd: Command): Command {
 export const registerRunCommand: CommandRegistrar = (program, ctx, setExit) => {
   addRunFlags(program.command('run <url>'))
     .description('send HTTP load to a URL (open model with --rate/--ramp, closed otherwise)')
-    .action(async (target: string, raw: RawRunOptions) => {
+    .action(async (target: string, raw: RawRunOptions & { repeat?: string }) => {
       const plan = parseRunOptions(target, raw, ctx.cwd);
-      setExit(await runPlan(plan, ctx));
+      const repeat = parseRepeat(raw.repeat);
+      setExit(await repeatRuns(plan, repeat, ctx, (p) => runPlan(p, ctx)));
     });
 };
+
+/** parseRepeat validates --repeat (default 1). */
+export function parseRepeat(value: string | undefined): number {
+  if (value === undefined) return 1;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new UsageError(`--repeat must be an integer from 1 to 1000, got "${value}"`);
+  return n;
+}
+
+/**
+ * repeatRuns runs a plan `repeat` times into separate result files (`<out>-<i>.json`, or the default
+ * timestamped names), stopping early when a run is interrupted; returns the worst exit code.
+ */
+export async function repeatRuns(plan: RunPlan, repeat: number, ctx: CliContext, runOnce: (p: RunPlan) => Promise<number>): Promise<number> {
+  if (repeat === 1) return runOnce(plan);
+  let worst = 0;
+  for (let i = 1; i <= repeat; i++) {
+    const out = plan.out ? plan.out.replace(/(\.json)?$/, `-${i}.json`) : undefined;
+    if (!plan.quiet) ctx.stdout.write(`\n── run ${i} of ${repeat} ──\n`);
+    const code = await runOnce({ ...plan, ...(out ? { out } : {}), labels: { ...plan.labels, repeat: String(i) } });
+    if (code === ExitCode.Interrupted) return code;
+    worst = Math.max(worst, code);
+  }
+  return worst;
+}
 
 /** runPlan executes a validated plan and returns the exit code. */
 export async function runPlan(plan: RunPlan, ctx: CliContext): Promise<number> {
