@@ -1,0 +1,46 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { LiveView } from './live.js';
+import { Snapshot } from '../metrics/snapshot.js';
+import { MetricsRecorder } from '../metrics/recorder.js';
+import { allocateMetrics, createLayout } from '../metrics/layout.js';
+import type { EngineTick } from '../engine/engine.js';
+
+function tick(elapsedMs: number): EngineTick {
+  const layout = createLayout(['get']);
+  const buf = allocateMetrics(layout);
+  const rec = new MetricsRecorder(layout, buf);
+  for (let i = 0; i < 900; i++) rec.response(0, 200, 1500, 1000, 10, 0);
+  for (let i = 0; i < 100; i++) rec.response(0, 500, 20_000, 20_000, 10, 0);
+  rec.dropped(0, 7);
+  const total = Snapshot.take(layout, buf, elapsedMs);
+  const empty = new Snapshot(layout, new Uint32Array(total.data.length), 0);
+  return { elapsedMs, total, interval: total.minus(empty), intervalMs: 1000, targetRate: 1000, point: { t: 1, requests: 1000, errors: 100, dropped: 7, p50: 1500, p99: 20_000, inFlight: 3 } };
+}
+
+test('on a terminal the panel is redrawn in place with rate, in-flight, dropped, p50/p99 and errors', () => {
+  let out = '';
+  const view = new LiveView({ out: { write: (s: string) => (out += s), isTTY: true, columns: 100 }, quiet: false, title: 'http://127.0.0.1:1/', durationMs: 10_000 });
+  view.update(tick(1000));
+  const first = out;
+  assert.match(first, /racerig ▸ http:\/\/127\.0\.0\.1:1\/ .*1\.00s \/ 10\.00s/);
+  assert.match(first, /target 1,000\.0\/s {2}achieved 1,000\.0\/s {2}in flight 0 {2}dropped 7/);
+  assert.match(first, /p50 1\.50ms {2}p99 20\.0ms {2}errors 100/);
+  assert.doesNotMatch(first, /\x1b\[\d+F/, 'the first frame does not move the cursor up');
+  view.update(tick(2000));
+  assert.match(out.slice(first.length), /^\x1b\[3F/, 'later frames overwrite the three panel lines');
+});
+
+test('off a terminal one plain line every few seconds; quiet prints nothing', () => {
+  let out = '';
+  const plain = new LiveView({ out: { write: (s: string) => (out += s), isTTY: false }, quiet: false, title: 't', durationMs: 10_000, plainEverySeconds: 2 });
+  for (let s = 1; s <= 4; s++) plain.update(tick(s * 1000));
+  const lines = out.trim().split('\n');
+  assert.equal(lines.length, 2);
+  assert.doesNotMatch(out, /\x1b/);
+  assert.match(lines[0]!, /^\[2\.00s\/10\.00s\] rate 1,000\.0\/s \(target 1,000\.0\/s\)/);
+  let quietOut = '';
+  const quiet = new LiveView({ out: { write: (s: string) => (quietOut += s), isTTY: true }, quiet: true, title: 't', durationMs: 1000 });
+  quiet.update(tick(1000));
+  assert.equal(quietOut, '');
+});
