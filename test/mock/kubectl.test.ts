@@ -129,3 +129,30 @@ spec:
   const short = await kubectl(kc, ['get', 'wf', 'hello', '-o', 'jsonpath={.spec.entrypoint}']);
   assert.equal(short.stdout, 'main');
 });
+
+test('kubectl create generators (typed protobuf bodies): deployment, job, service, secret, configmap, serviceaccount', async () => {
+  const cmds = [
+    ['create', 'deployment', 'gen-web', '--image=nginx', '--replicas=2', '--port=8080'],
+    ['create', 'job', 'gen-job', '--image=busybox', '--', 'echo', 'hi'],
+    ['create', 'service', 'clusterip', 'gen-svc', '--tcp=80:8080'],
+    ['create', 'secret', 'generic', 'gen-secret', '--from-literal=a=b'],
+    ['create', 'configmap', 'gen-cm', '--from-literal=x=y'],
+    ['create', 'serviceaccount', 'gen-sa'],
+  ];
+  for (const c of cmds) {
+    const r = await kubectl(kc, c);
+    assert.equal(r.code, 0, `${c.join(' ')}: ${r.stderr}`);
+  }
+  const deploy = JSON.parse((await kubectl(kc, ['get', 'deployment', 'gen-web', '-o', 'json'])).stdout);
+  assert.equal(deploy.spec.replicas, 2);
+  assert.deepEqual(deploy.spec.selector.matchLabels, { app: 'gen-web' });
+  assert.deepEqual(deploy.spec.template.spec.containers[0], { name: 'nginx', image: 'nginx', ports: [{ containerPort: 8080 }] });
+  const job = JSON.parse((await kubectl(kc, ['get', 'job', 'gen-job', '-o', 'json'])).stdout);
+  assert.deepEqual(job.spec.template.spec.containers[0].command, ['echo', 'hi']);
+  assert.equal(job.spec.template.spec.restartPolicy, 'Never');
+  const svc = JSON.parse((await kubectl(kc, ['get', 'service', 'gen-svc', '-o', 'json'])).stdout);
+  assert.deepEqual(svc.spec.ports[0], { name: '80-8080', protocol: 'TCP', port: 80, targetPort: 8080 });
+  const secret = JSON.parse((await kubectl(kc, ['get', 'secret', 'gen-secret', '-o', 'json'])).stdout);
+  assert.equal(Buffer.from(secret.data.a, 'base64').toString(), 'b');
+  assert.equal((await kubectl(kc, ['get', 'configmap', 'gen-cm', '-o', 'jsonpath={.data.x}'])).stdout, 'y');
+});
