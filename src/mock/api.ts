@@ -54,6 +54,9 @@ export const PATCH_TYPES = [
 /** PatchType is one of PATCH_TYPES. */
 export type PatchType = (typeof PATCH_TYPES)[number];
 
+/** STOP_DELAY_ANNOTATION sets how long a pod's simulated container takes to stop after a graceful delete, in ms (capped by the grace period). */
+export const STOP_DELAY_ANNOTATION = 'racerig.dev/stop-delay-ms';
+
 const DEFAULT_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 const CRD_ID = 'apiextensions.k8s.io/customresourcedefinitions';
 const NS_ID = '/namespaces';
@@ -372,7 +375,9 @@ export class MockApi {
     const stored = this.store.put(info.id, existing.key, obj, 'MODIFIED');
     if (graceSeconds > 0) {
       const uid = m.uid;
-      this.later(Math.min(graceSeconds * 1000, this.podTerminationMs), () => this.kubeletStopped(info, existing.key, uid!));
+      const stopMs = Number(m.annotations?.[STOP_DELAY_ANNOTATION] ?? this.podTerminationMs);
+      const delay = Math.min(graceSeconds * 1000, Number.isFinite(stopMs) && stopMs >= 0 ? stopMs : this.podTerminationMs);
+      this.later(delay, () => this.kubeletStopped(info, existing.key, uid!));
     }
     if (finalizers.length) this.later(0, () => this.runFinalizers(info, existing.key));
     return stored;

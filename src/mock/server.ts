@@ -63,6 +63,12 @@ export interface MockServer {
   api?: MockApi;
   /** With `tls`: the CA, the client certificate in the kubeconfig, and the accepted bearer token. */
   auth?: { caPem: string; clientCertPem: string; clientKeyPem: string; token: string };
+  /** setFaults replaces the fault configuration at run time (rejects listing every problem when invalid). */
+  setFaults(config: FaultConfig): Promise<void>;
+  /** compact forgets the watch history and ends every watch, so resuming clients get 410 Expired and relist. */
+  compact(): Promise<void>;
+  /** metrics returns the server's Prometheus text (what GET /metrics returns), without authentication. */
+  metrics(): Promise<string>;
   /** close stops accepting, ends watches and open connections, and resolves when the server is closed. */
   close(): Promise<void>;
 }
@@ -141,6 +147,12 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     kubeconfigPath: options.kubeconfigPath,
     api,
     auth,
+    setFaults: async (config) => faults.set(config),
+    compact: async () => {
+      api.store.compact();
+      hub.closeAll();
+    },
+    metrics: async () => metrics.render(),
     close() {
       closing ??= new Promise<void>((resolve) => {
         stopLifecycle();

@@ -34,6 +34,15 @@ test('a running pod is deleted gracefully: deletionTimestamp first, gone after t
   } finally {
     w.close();
   }
+  // A container that ignores SIGTERM holds the pod for the whole grace period.
+  const stubborn = podManifest('stubborn', 'del');
+  (stubborn.metadata as Record<string, unknown>).annotations = { 'racerig.dev/stop-delay-ms': '600000' };
+  await json(url, 'POST', '/api/v1/namespaces/del/pods', stubborn);
+  await waitFor('Running', async () => (await json(url, 'GET', '/api/v1/namespaces/del/pods/stubborn')).body.status.phase === 'Running');
+  const t0 = Date.now();
+  await json(url, 'DELETE', '/api/v1/namespaces/del/pods/stubborn?gracePeriodSeconds=1');
+  await waitFor('gone after the grace period', async () => !(await exists('/api/v1/namespaces/del/pods/stubborn')), 3000);
+  assert.ok(Date.now() - t0 >= 900, `pod went away after ${Date.now() - t0} ms of a 1 s grace period`);
   await json(url, 'POST', '/api/v1/namespaces/del/pods', podManifest('now', 'del'));
   await waitFor('Running', async () => (await json(url, 'GET', '/api/v1/namespaces/del/pods/now')).body.status.phase === 'Running');
   await json(url, 'DELETE', '/api/v1/namespaces/del/pods/now?gracePeriodSeconds=0');

@@ -21,6 +21,13 @@ test('the mock runs in a worker thread: same API, kubeconfig, faults through /ra
       // busy on purpose
     }
     assert.equal((await pending).status, 200);
+    // Control calls cross the thread boundary.
+    await server.setFaults({ errors: [{ verb: 'get', code: 500, fraction: 1 }] });
+    assert.equal((await http(server.url, 'GET', '/api/v1/namespaces/default/configmaps/threaded')).status, 500);
+    await assert.rejects(server.setFaults({ resetFraction: 7 }), /resetFraction/);
+    await server.setFaults({});
+    assert.match(await server.metrics(), /apiserver_request_total\{verb="DELETE",group="",version="v1",resource="configmaps",subresource="",scope="resource",code="503"\} 1/);
+    await server.compact();
   } finally {
     await server.close();
   }
