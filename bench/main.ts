@@ -4,7 +4,8 @@
  * writes the tables, the machine, the date and the exact commands to bench/results.md.
  *
  * Options: --quick, --only <id,id> (peak, co, rate, cpu, mock, memory), --memory-minutes <n>, --co-rate <n>,
- * --target nginx|node, --out <file.md>, --json <file.json> (raw results), --cpu-prof <dir> (profile racerig).
+ * --target nginx|node, --out <file.md>, --json <file.json> (raw results), --cpu-prof <dir> (profile racerig),
+ * --note <text> (repeatable; printed under Notes, e.g. which commit the build was made from).
  */
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -55,6 +56,7 @@ async function main(): Promise<number> {
       'memory-minutes': { type: 'string' },
       'co-rate': { type: 'string' },
       'cpu-prof': { type: 'string' },
+      note: { type: 'string', multiple: true },
       target: { type: 'string' },
       out: { type: 'string' },
       json: { type: 'string' },
@@ -72,7 +74,7 @@ async function main(): Promise<number> {
   const elapsed = (): number => (Date.now() - started) / 1000;
   const log = (line: string): void => void process.stderr.write(`[${elapsed().toFixed(0).padStart(3)} s] ${line}\n`);
 
-  const notes: string[] = [];
+  const notes: string[] = [...(values.note ?? [])];
   if (values['cpu-prof']) {
     // Every racerig thread (main and workers) writes a .cpuprofile; profiling costs CPU, so say so in the results.
     RACERIG_NODE_ARGS.push('--cpu-prof', `--cpu-prof-dir=${resolve(values['cpu-prof'])}`);
@@ -114,7 +116,9 @@ async function main(): Promise<number> {
     for (const [id, scenario] of scenarios) {
       if (stopping) break;
       const t0 = elapsed();
+      const load = loadavg().map((x) => x.toFixed(2)).join(' / ');
       const report = await scenario(ctx);
+      report.body.push(`Load average (1/5/15 min) when this scenario started: ${load}; ${(elapsed() - t0).toFixed(0)} s.`);
       reports.push(report);
       raw[id] = report;
       log(`${id} done in ${(elapsed() - t0).toFixed(0)} s`);

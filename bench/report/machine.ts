@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, release, totalmem } from 'node:os';
+import { resolve, sep } from 'node:path';
 import { REPO_ROOT } from '../measure/paths.js';
 import { autocannonVersion } from '../tools/autocannon.js';
 import { heyVersion } from '../tools/hey.js';
@@ -24,13 +25,17 @@ function osName(): string {
 /** machineFacts returns label → value rows describing the machine, the versions and the racerig build. */
 export function machineFacts(): [string, string][] {
   const cpu = cpus()[0];
-  const dirty = git(['status', '--porcelain', '--', 'src', 'bin']) ? ' (src/ or bin/ has uncommitted changes)' : '';
+  const dist = process.env.RACERIG_DIST || 'dist';
+  // A build outside the repository (e.g. of a clean `git archive`) is described by its path and --note, not by this checkout.
+  const outside = !resolve(REPO_ROOT, dist).startsWith(REPO_ROOT + sep);
+  const dirty = !outside && git(['status', '--porcelain', '--', 'src', 'bin']) ? ' (src/ or bin/ has uncommitted changes)' : '';
+  const build = outside ? `build at ${dist} (see Notes for its commit)` : `${git(['rev-parse', '--short', 'HEAD']) || 'unknown commit'}${dirty}, build ${dist}/`;
   return [
     ['CPU', `${cpu?.model ?? 'unknown'}, ${availableParallelism()} cores available`],
     ['Memory', `${(totalmem() / 2 ** 30).toFixed(1)} GiB`],
     ['OS', `${osName()}, Linux ${release()}`],
     ['Node.js', process.version],
-    ['racerig', `${git(['rev-parse', '--short', 'HEAD']) || 'unknown commit'}${dirty}, build ${process.env.RACERIG_DIST || 'dist'}/`],
+    ['racerig', build],
     ['nginx', nginxVersion() ?? 'not installed'],
     ['autocannon', autocannonVersion() ?? 'not installed'],
     ['wrk', wrkVersion() ?? 'not installed'],
