@@ -1,0 +1,89 @@
+/**
+ * The auth wrapper: adds the credentials' headers (Authorization, impersonation) to each request in a
+ * new options object, never writing the one it was given; headers the request already carries win.
+ * A 401 answer makes refreshable credentials (exec plugins) refresh in the background.
+ * Created per dispatcher; per-request state lives only in its handler; works for upgrades too.
+ */
+import type { Dispatcher } from 'undici';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Credentials } from '../../kube/credentials.js';
+import type { RigDispatchOptions } from '../request-options.js';
+
+/** AuthInterceptorOptions configure the auth wrapper. */
+export interface AuthInterceptorOptions {
+  credentials: Credentials;
+}
+
+type Headers = Dispatcher.DispatchOptions['headers'];
+
+/** withHeaders returns `headers` plus every entry of `extra` it does not already have (case-insensitive), as a new value. */
+export function withHeaders(headers: Headers, extra: Readonly<Record<string, string>>): Headers {
+  if (headers == null) return extra as Record<string, string>;
+  if (Array.isArray(headers)) {
+    const out = headers.slice() as string[];
+    for (const k in extra) {
+      let has = false;
+      for (let i = 0; i < out.length; i += 2) if (String(out[i]).toLowerCase() === k) has = true;
+      if (!has) out.push(k, extra[k]!);
+    }
+    return out;
+  }
+  if (typeof (headers as Iterable<unknown>)[Symbol.iterator] === 'function') {
+    const out: Record<string, string | string[]> = {};
+    for (const [k, v] of headers as Iterable<[string, string | string[] | undefined]>) if (v !== undefined) out[k.toLowerCase()] = v;
+    return withHeaders(out, extra);
+  }
+  const h = headers as Record<string, string | string[] | undefined>;
+  const out: Record<string, string | string[] | undefined> = {};
+  const present = new Set<string>();
+  for (const k in h) {
+    out[k] = h[k];
+    present.add(k.toLowerCase());
+  }
+  for (const k in extra) if (!present.has(k)) out[k] = extra[k];
+  return out as Headers;
+}
+
+class AuthHandler implements Dispatcher.DispatchHandler {
+  constructor(
+    private readonly inner: Dispatcher.DispatchHandler,
+    private readonly credentials: Credentials,
+  ) {}
+  onRequestStart(controller: Dispatcher.DispatchController, context: unknown): void {
+    this.inner.onRequestStart?.(controller, context);
+  }
+  onRequestUpgrade(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders, socket: Duplex): void {
+    this.inner.onRequestUpgrade?.(controller, statusCode, headers, socket);
+  }
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders, statusMessage?: string): void {
+    if (statusCode === 401) this.credentials.invalidate();
+    this.inner.onResponseStart?.(controller, statusCode, headers, statusMessage);
+  }
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.inner.onResponseData?.(controller, chunk);
+  }
+  onResponseEnd(controller: Dispatcher.DispatchController, trailers: IncomingHttpHeaders): void {
+    this.inner.onResponseEnd?.(controller, trailers);
+  }
+  onResponseError(controller: Dispatcher.DispatchController, err: Error): void {
+    this.inner.onResponseError?.(controller, err);
+  }
+}
+
+/** authInterceptor returns an undici interceptor that adds the credentials' headers to every request (options copied, never written). */
+export function authInterceptor(options: AuthInterceptorOptions): Dispatcher.DispatcherComposeInterceptor {
+  const credentials = options.credentials;
+  return (dispatch) =>
+    function authDispatch(opts: RigDispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+      if (credentials.refreshable) credentials.maybeRefresh();
+      const extra = credentials.headers;
+      let any = false;
+      for (const _ in extra) {
+        any = true;
+        break;
+      }
+      const next = any ? { ...opts, headers: withHeaders(opts.headers, extra) } : opts;
+      return dispatch(next, credentials.refreshable ? new AuthHandler(handler, credentials) : handler);
+    };
+}

@@ -1,0 +1,42 @@
+/**
+ * undici dispatchers for a KubeTarget: its TLS connect options on a Client or Pool, composed with
+ * racerig's wrappers in the order DESIGN.md names (auth ▸ rate-limit ▸ metrics ▸ logging).
+ */
+import { Client, Pool, type Dispatcher } from 'undici';
+import type { KubeTarget } from './target.js';
+import type { DispatchFn } from './send.js';
+
+/** undiciConnect returns undici `connect` options for a target (a new object; the target is not changed). */
+export function undiciConnect(target: Pick<KubeTarget, 'connect' | 'origin'>): Record<string, unknown> | undefined {
+  if (!target.origin.startsWith('https:')) return undefined;
+  const c = target.connect;
+  const out: Record<string, unknown> = { rejectUnauthorized: c.rejectUnauthorized };
+  if (c.ca) out.ca = c.ca;
+  if (c.cert) out.cert = c.cert;
+  if (c.key) out.key = c.key;
+  if (c.servername) out.servername = c.servername;
+  return out;
+}
+
+/** TargetDispatcherOptions size the connection pool and set timeouts (ms). */
+export interface TargetDispatcherOptions {
+  /** Connections (default 1: a single Client). */
+  connections?: number;
+  pipelining?: number;
+  /** Headers and body timeout, ms (default 30000; 0 disables, needed for long watches). */
+  timeoutMs?: number;
+}
+
+/** createTargetDispatcher returns a Client (one connection) or Pool for the target's origin with its TLS options. */
+export function createTargetDispatcher(target: Pick<KubeTarget, 'connect' | 'origin'>, o: TargetDispatcherOptions = {}): Client | Pool {
+  const timeout = o.timeoutMs ?? 30_000;
+  const common = { connect: undiciConnect(target), headersTimeout: timeout, bodyTimeout: timeout, pipelining: o.pipelining ?? 1 };
+  return (o.connections ?? 1) <= 1 ? new Client(target.origin, common) : new Pool(target.origin, { ...common, connections: o.connections! });
+}
+
+/** composeDispatch composes interceptors onto a dispatcher, outermost first (auth, rate-limit, metrics, logging), and returns its bound dispatch. */
+export function composeDispatch(dispatcher: Dispatcher, interceptorsOutermostFirst: Dispatcher.DispatcherComposeInterceptor[]): DispatchFn {
+  // undici's compose applies its arguments in order, so the last one ends up outermost.
+  const composed = dispatcher.compose(...[...interceptorsOutermostFirst].reverse());
+  return composed.dispatch.bind(composed) as DispatchFn;
+}
