@@ -16,7 +16,7 @@ interface RateCase {
 
 /** rateAccuracy runs each rate once per tool, racerig first, then a ramp (racerig only). */
 export const rateAccuracy: Scenario = async (ctx) => {
-  const rates = ctx.quick ? [100, 5000, 20000] : [100, 1000, 5000, 10000, 20000];
+  const rates = ctx.quick ? [100, 20000] : [100, 1000, 5000, 10000, 20000];
   const durationSec = ctx.quick ? 2 : 3;
   const connections = 50;
   const rows: string[][] = [];
