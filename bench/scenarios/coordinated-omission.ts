@@ -63,15 +63,15 @@ export const coordinatedOmission: Scenario = async (ctx) => {
   ];
   const truth = (q: number): number => stallTruthMs(q, STALL_MS, PERIOD_MS);
   const body: string[] = [
-    `A stall server (\`bench/targets/stall-server.ts\`) holds every response for ${STALL_MS} ms out of every ${PERIOD_MS} ms; its schedule starts at the first request and the first stall comes ${OFFSET_MS} ms after it, so each ${durationSec} s run covers whole periods and ends with nothing held. For arrivals at a constant rate the truth is P(latency > x) = (${STALL_MS} − x) / ${PERIOD_MS} ms. autocannon gets \`-R <rate>\`, hey \`-q\` = rate / connections per worker; wrk 4 has no rate limit and runs closed-model for contrast. A fresh stall server per run; "server saw" is the number of requests it received. The truth ignores the service time outside stalls (about 0.1–1 ms on loopback).`,
+    `A stall server (\`bench/targets/stall-server.ts\`) holds every response for ${STALL_MS} ms out of every ${PERIOD_MS} ms; its schedule starts at the first request and the first stall comes ${OFFSET_MS} ms after it, so each ${durationSec} s run covers whole periods and ends with nothing held. For arrivals at a constant rate the truth is P(latency > x) = (${STALL_MS} − x) / ${PERIOD_MS} ms. autocannon gets \`-R <rate>\`, hey \`-q\` = rate / connections per worker; wrk 4 has no rate limit and runs closed-model for contrast. A fresh stall server per run; "server saw" is the number of requests it received and "server late" how long after a window's end its held responses were all written at worst (timer lateness plus write time: the server's own deviation from the truth, large when the machine is busy). The truth ignores the service time outside stalls (about 0.1–1 ms on loopback).`,
   ];
   const commands: string[] = [];
   const checks: Check[] = [];
-  const raw: { case: string; result: ToolResult; serverSaw: number }[] = [];
+  const raw: { case: string; result: ToolResult; serverSaw: number; serverReleaseLateMs: number }[] = [];
 
   for (const c of cases) {
     ctx.log(`coordinated omission, ${c.name}: ${c.rate}/s with ${c.connections} connections for ${durationSec} s`);
-    const rows: string[][] = [['ground truth', ...QUANTILES.map(([, q]) => ms(truth(q))), ms(STALL_MS), '–', '–', '–']];
+    const rows: string[][] = [['ground truth', ...QUANTILES.map(([, q]) => ms(truth(q))), ms(STALL_MS), '–', '–', '0', '–']];
     for (const tool of ctx.tools) {
       if (tool.name === 'wrk' && !c.withWrk) continue;
       const spec: LoadSpec =
@@ -87,7 +87,8 @@ export const coordinatedOmission: Scenario = async (ctx) => {
       }
       if (!result) continue;
       const serverSaw = server.requests();
-      raw.push({ case: c.name, result, serverSaw });
+      const serverLate = server.maxReleaseLateMs();
+      raw.push({ case: c.name, result, serverSaw, serverReleaseLateMs: serverLate });
       commands.push(result.command.replace(server.url, 'http://127.0.0.1:<stall-port>/'));
       const row = (label: string, l: Percentiles): string[] => [
         label,
@@ -98,6 +99,7 @@ export const coordinatedOmission: Scenario = async (ctx) => {
         ms(l.maxMs),
         num(result.requests),
         num(serverSaw),
+        ms(serverLate),
         num(result.requestsPerSec),
       ];
       if (tool.name !== 'racerig') {
@@ -116,7 +118,7 @@ export const coordinatedOmission: Scenario = async (ctx) => {
     }
     body.push(
       `**${c.name[0]?.toUpperCase()}${c.name.slice(1)}**: ${num(c.rate)} requests/s with ${num(c.connections)} connections, ${c.explain}`,
-      table(['tool', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'requests (tool)', 'server saw', 'req/s'], rows),
+      table(['tool', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'requests (tool)', 'server saw', 'server late ms', 'req/s'], rows),
     );
   }
 

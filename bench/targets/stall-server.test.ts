@@ -25,6 +25,8 @@ test('a request inside a stall window is held until the window ends; outside it 
     assert.ok(second < 100, `second request (outside the window) waited ${second} ms`);
     assert.equal(server.requests(), 2);
     assert.equal(server.stalled(), 1);
+    const late = server.maxReleaseLateMs();
+    assert.ok(late >= 0 && late < first, `release late by ${late} ms`);
   } finally {
     await server.close();
   }

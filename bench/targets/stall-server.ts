@@ -42,6 +42,11 @@ export interface StallServer {
   requests(): number;
   /** Number of requests that arrived inside a stall window so far. */
   stalled(): number;
+  /**
+   * The latest a stall window's held responses were all written, in ms after the window's end
+   * (timer lateness plus write time): how far the server itself strayed from the schedule.
+   */
+  maxReleaseLateMs(): number;
   /** Milliseconds (performance.now() clock of this process) of the schedule's anchor, or undefined before it is set. */
   anchorMs(): number | undefined;
   /** Stops accepting connections, answers held requests, closes every connection. */
@@ -67,12 +72,15 @@ export async function startStallServer(options: StallServerOptions): Promise<Sta
   // Responses held in the current stall window, released together by one timer.
   let held: ServerResponse[] = [];
   let releaseTimer: NodeJS.Timeout | undefined;
+  let windowEnd = 0;
+  let maxReleaseLate = 0;
 
   const release = (): void => {
     releaseTimer = undefined;
     const batch = held;
     held = [];
     for (const res of batch) respond(res);
+    if (batch.length) maxReleaseLate = Math.max(maxReleaseLate, performance.now() - windowEnd);
   };
   const respond = (res: ServerResponse): void => {
     if (res.destroyed || res.writableEnded) return;
@@ -95,6 +103,7 @@ export async function startStallServer(options: StallServerOptions): Promise<Sta
     held.push(res);
     if (releaseTimer === undefined) {
       // Release at the end of this window; a timer fires at or after its delay, never before.
+      windowEnd = now + stallMs - phase;
       releaseTimer = setTimeout(release, Math.max(0, stallMs - phase));
     }
   };
@@ -115,11 +124,15 @@ export async function startStallServer(options: StallServerOptions): Promise<Sta
     url,
     requests: () => received,
     stalled: () => stalledCount,
+    maxReleaseLateMs: () => maxReleaseLate,
     anchorMs: () => anchor,
     close: () =>
       new Promise<void>((resolve) => {
         if (releaseTimer !== undefined) clearTimeout(releaseTimer);
-        release();
+        releaseTimer = undefined;
+        const batch = held;
+        held = [];
+        for (const res of batch) respond(res);
         server.close(() => resolve());
         server.closeAllConnections();
       }),
