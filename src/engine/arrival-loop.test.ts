@@ -1,0 +1,119 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ArrivalLoop, type WorkSource } from './arrival-loop.js';
+import { MetricsRecorder } from '../metrics/recorder.js';
+import { allocateMetrics, createLayout, G, RunState } from '../metrics/layout.js';
+import { createRunClock, wallMs } from './clock.js';
+import { constantPacer } from './constant-pacer.js';
+import { closedPacer } from './closed-pacer.js';
+
+/** A work source whose units end on the next turn of the event loop, with `slots` units at once. */
+class FakeSource implements WorkSource {
+  readonly started: { unit: number; intendedAt: number | undefined; now: number }[] = [];
+  readonly droppedUnits: number[] = [];
+  inFlight = 0;
+  loop!: ArrivalLoop;
+  constructor(private readonly slots: number) {}
+  capacity(): number {
+    return this.slots - this.inFlight;
+  }
+  start(c: number, unit: number, intendedAt: number | undefined, now: number): void {
+    this.inFlight++;
+    this.started.push({ unit, intendedAt, now });
+    setImmediate(() => {
+      this.inFlight--;
+      this.loop.done(c);
+    });
+  }
+  dropped(_c: number, unit: number): void {
+    this.droppedUnits.push(unit);
+  }
+}
+
+function setup() {
+  const layout = createLayout(['x']);
+  const recorder = new MetricsRecorder(layout, allocateMetrics(layout));
+  const clock = createRunClock(wallMs());
+  return { recorder, clock };
+}
+
+test('two loops sharing one ticket counter start every planned arrival exactly once, on time', async () => {
+  const { recorder, clock } = setup();
+  const pacer = constantPacer(2000, 500); // 1,000 arrivals over 0.5 s
+  const sources = [new FakeSource(8), new FakeSource(8)];
+  const loops = sources.map((s) => {
+    const loop = new ArrivalLoop(recorder, clock, [{ pacer, maxUnits: Infinity, durationMs: 500, maxLagMs: 10_000, ticketSlot: G.TICKET }], s);
+    s.loop = loop;
+    return loop;
+  });
+  await Promise.all(loops.map((l) => l.run()));
+  const units = sources.flatMap((s) => s.started.map((x) => x.unit)).sort((a, b) => a - b);
+  assert.deepEqual(units, Array.from({ length: 1000 }, (_, i) => i));
+  for (const s of sources) {
+    for (const x of s.started) {
+      assert.equal(x.intendedAt, pacer.arrivalMs(x.unit));
+      assert.ok(x.now >= x.intendedAt!, 'never early');
+    }
+  }
+  assert.equal(loops[0]!.started + loops[1]!.started, 1000);
+  assert.equal(Atomics.load(recorder.view, G.TICKET), 1000);
+});
+
+test('arrivals later than maxLag are dropped, not sent, when capacity was missing', async () => {
+  const { recorder, clock } = setup();
+  // One slot, and each unit holds it 30 ms: at 200/s most arrivals wait longer than the 20 ms bound.
+  const source: WorkSource & { loop?: ArrivalLoop; busy: boolean; started: number[]; dropped_: number[] } = {
+    busy: false,
+    started: [],
+    dropped_: [],
+    capacity() {
+      return this.busy ? 0 : 1;
+    },
+    start(c, unit) {
+      this.busy = true;
+      this.started.push(unit);
+      setTimeout(() => {
+        this.busy = false;
+        this.loop!.done(c);
+      }, 30);
+    },
+    dropped(_c, unit) {
+      this.dropped_.push(unit);
+    },
+  };
+  const loop = new ArrivalLoop(recorder, clock, [{ pacer: constantPacer(200, 300), maxUnits: Infinity, durationMs: 300, maxLagMs: 20, ticketSlot: G.TICKET }], source);
+  source.loop = loop;
+  await loop.run();
+  assert.equal(source.started.length + source.dropped_.length, 60, 'every planned arrival is either sent or dropped');
+  assert.ok(source.dropped_.length > 20, `dropped ${source.dropped_.length}`);
+  assert.ok(source.started.length >= 5, `started ${source.started.length}`);
+});
+
+test('closed model starts units while there is capacity, up to maxUnits across loops', async () => {
+  const { recorder, clock } = setup();
+  const sources = [new FakeSource(3), new FakeSource(5)];
+  const loops = sources.map((s) => {
+    const loop = new ArrivalLoop(recorder, clock, [{ pacer: closedPacer(), maxUnits: 777, durationMs: 60_000, maxLagMs: 0, ticketSlot: G.CLAIMED }], s);
+    s.loop = loop;
+    return loop;
+  });
+  await Promise.all(loops.map((l) => l.run()));
+  const units = sources.flatMap((s) => s.started.map((x) => x.unit)).sort((a, b) => a - b);
+  assert.deepEqual(units, Array.from({ length: 777 }, (_, i) => i));
+  assert.ok(sources.every((s) => s.started.every((x) => x.intendedAt === undefined)));
+});
+
+test('a stop request ends the loop after in-flight units end; abort calls onAbort', async () => {
+  const { recorder, clock } = setup();
+  const source = new FakeSource(4);
+  let aborted = 0;
+  const loop = new ArrivalLoop(recorder, clock, [{ pacer: closedPacer(), maxUnits: Infinity, durationMs: 60_000, maxLagMs: 0, ticketSlot: G.CLAIMED }], source, () => aborted++);
+  source.loop = loop;
+  const done = loop.run();
+  setTimeout(() => Atomics.store(recorder.view, G.STATE, RunState.Aborting), 50);
+  await done;
+  assert.equal(aborted, 1);
+  assert.equal(loop.wasAborted, true);
+  assert.ok(source.started.length > 10);
+  assert.equal(source.inFlight, 0);
+});

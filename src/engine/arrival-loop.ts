@@ -1,0 +1,246 @@
+/**
+ * ArrivalLoop paces units of work (single requests, or whole scenario iterations) for one or more
+ * components inside one worker thread. Each component has its own load model. Open-model arrivals
+ * are claimed from a ticket counter in the shared buffer, so a component's rate is global across
+ * workers; an arrival that cannot start on time starts late (its intended time is passed on, so
+ * latency is still counted from it) or, past `maxLagMs`, is dropped and counted. The closed model
+ * starts a unit whenever the work source has capacity. Never posts a message per unit.
+ */
+import * as hdr from 'hdr-histogram-js';
+import { G, RunState } from '../metrics/layout.js';
+import { newHistogram } from '../metrics/histogram.js';
+import type { RunClock } from './clock.js';
+import type { Pacer } from './pacer.js';
+import type { MetricsRecorder } from '../metrics/recorder.js';
+
+/** How often an idle or blocked loop re-checks the shared state, ms. */
+const WATCHDOG_MS = 20;
+const HIGHEST_LATE_US = 3_600_000_000;
+
+/** LoopComponent is one component's schedule inside a worker. */
+export interface LoopComponent {
+  pacer: Pacer;
+  /** Closed model: stop after this many units across all workers (Infinity: no bound). */
+  maxUnits: number;
+  /** Closed model: stop starting units after this much run time, ms. */
+  durationMs: number;
+  /** Open model: an arrival later than this when capacity frees up is dropped, ms. */
+  maxLagMs: number;
+  /** u32 slot in the shared view counting claimed units (open: next ticket; closed: units started). */
+  ticketSlot: number;
+}
+
+/** WorkSource starts units; it calls `loop.done(component)` exactly once per started unit, when it ends. */
+export interface WorkSource {
+  /** capacity tells how many more units of `component` this worker can start now. */
+  capacity(component: number): number;
+  /** admit reserves room under any global cap; false blocks starting for now (the loop retries shortly). */
+  admit?(): boolean;
+  /** release gives back an admission that was not used. */
+  release?(): void;
+  /** start begins unit `unit` of `component`; `intendedAt` is its planned start on the run clock (open model). */
+  start(component: number, unit: number, intendedAt: number | undefined, now: number): void;
+  /** dropped counts `unit` of `component` as planned but never started. */
+  dropped(component: number, unit: number): void;
+}
+
+/** ArrivalLoop drives a worker's components until each is finished and nothing is in flight. */
+export class ArrivalLoop {
+  private readonly inFlight: number[];
+  private readonly finished: boolean[];
+  private allFinished = false;
+  private aborted = false;
+  private pumping = false;
+  private pumpAgain = false;
+  private pumpQueued = false;
+  private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
+  private resolveDone!: () => void;
+  private readonly donePromise = new Promise<void>((r) => (this.resolveDone = r));
+  /** Start lateness of open-model units, µs. */
+  readonly lateness: hdr.Histogram = newHistogram();
+  /** Units started by this worker. */
+  started = 0;
+  /** Run-clock ms at which the last unit ended. */
+  lastEndMs = 0;
+
+  private readonly view: Uint32Array;
+
+  constructor(
+    private readonly recorder: MetricsRecorder,
+    private readonly clock: RunClock,
+    private readonly components: readonly LoopComponent[],
+    private readonly source: WorkSource,
+    /** Called once when the loop aborts (second Ctrl-C): destroy connections so units end now. */
+    private readonly onAbort: () => void = () => {},
+  ) {
+    this.view = recorder.view;
+    this.inFlight = components.map(() => 0);
+    this.finished = components.map(() => false);
+  }
+
+  /** run paces until every component is finished and every started unit has ended. */
+  run(): Promise<void> {
+    this.watchdog = setInterval(() => this.pump(), WATCHDOG_MS);
+    this.pump();
+    return this.donePromise.finally(() => clearInterval(this.watchdog));
+  }
+
+  /** wasAborted tells whether the run was aborted (connections should be destroyed, not closed). */
+  get wasAborted(): boolean {
+    return this.aborted;
+  }
+
+  /** done is called by the work source when a unit of `component` ends (from any callback). */
+  done(component: number): void {
+    this.inFlight[component]!--;
+    this.lastEndMs = this.clock();
+    // Never start work from inside a network library's callbacks: pump once the stack has unwound.
+    if (!this.pumpQueued) {
+      this.pumpQueued = true;
+      queueMicrotask(this.queuedPump);
+    }
+  }
+
+  private readonly queuedPump = (): void => {
+    this.pumpQueued = false;
+    this.pump();
+  };
+
+  private pump(): void {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      do {
+        this.pumpAgain = false;
+        this.pumpOnce();
+      } while (this.pumpAgain);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private pumpOnce(): void {
+    const state = Atomics.load(this.view, G.STATE);
+    if (state === RunState.Aborting) {
+      if (!this.aborted) {
+        this.aborted = true;
+        this.finished.fill(true);
+        this.onAbort();
+      }
+    } else if (state !== RunState.Running) {
+      this.finished.fill(true);
+    }
+    const now = this.clock();
+    let wakeAt = Infinity;
+    let blocked = false;
+    for (let c = 0; c < this.components.length; c++) {
+      if (this.finished[c]) continue;
+      const r = this.components[c]!.pacer.open ? this.pumpOpen(c, now) : this.pumpClosed(c, now);
+      if (r === BLOCKED) blocked = true;
+      else if (r > 0 && r < wakeAt) wakeAt = r;
+    }
+    if (this.finished.every(Boolean)) {
+      this.allFinished = true;
+      if (this.inFlight.every((n) => n === 0)) return this.finish();
+      return; // in-flight units pump again as they end
+    }
+    if (blocked) this.wake(now + 1, now);
+    else if (wakeAt !== Infinity) this.wake(wakeAt, now);
+  }
+
+  /** pumpOpen starts due arrivals of an open-model component; returns the next due time, BLOCKED, or 0. */
+  private pumpOpen(c: number, now: number): number {
+    const comp = this.components[c]!;
+    const src = this.source;
+    while (src.capacity(c) > 0) {
+      const i = Atomics.load(this.view, comp.ticketSlot);
+      const at = comp.pacer.arrivalMs(i);
+      if (at === Infinity) {
+        this.finished[c] = true;
+        return 0;
+      }
+      if (at > now) return at;
+      if (src.admit && !src.admit()) return BLOCKED;
+      if (Atomics.compareExchange(this.view, comp.ticketSlot, i, i + 1) !== i) {
+        src.release?.();
+        continue; // another worker took it
+      }
+      const lateMs = now - at;
+      if (lateMs > comp.maxLagMs) {
+        src.release?.();
+        src.dropped(c, i);
+        continue;
+      }
+      const lateUs = Math.round(lateMs * 1000);
+      this.lateness.recordValue(lateUs <= 0 ? 0 : Math.min(lateUs, HIGHEST_LATE_US));
+      if (lateUs >= 1000) this.recorder.late(lateUs);
+      this.inFlight[c]!++;
+      this.started++;
+      src.start(c, i, at, now);
+    }
+    return 0; // no capacity: an ending unit pumps again
+  }
+
+  /** pumpClosed starts units of a closed-model component while there is capacity. */
+  private pumpClosed(c: number, now: number): number {
+    const comp = this.components[c]!;
+    const src = this.source;
+    if (now >= comp.durationMs) {
+      this.finished[c] = true;
+      return 0;
+    }
+    while (src.capacity(c) > 0) {
+      if (src.admit && !src.admit()) return BLOCKED;
+      const unit = Atomics.add(this.view, comp.ticketSlot, 1);
+      if (unit >= comp.maxUnits) {
+        src.release?.();
+        this.finished[c] = true;
+        return 0;
+      }
+      this.inFlight[c]!++;
+      this.started++;
+      src.start(c, unit, undefined, now);
+    }
+    return 0;
+  }
+
+  private wake(at: number, now: number): void {
+    if (this.timer || this.immediate) return;
+    const delay = at - now;
+    if (delay >= 2) {
+      this.timer = setTimeout(this.onTimer, Math.floor(delay) - 1);
+    } else {
+      this.immediate = setImmediate(this.onImmediate);
+    }
+  }
+
+  private readonly onTimer = (): void => {
+    this.timer = undefined;
+    this.pump();
+  };
+
+  private readonly onImmediate = (): void => {
+    this.immediate = undefined;
+    this.pump();
+  };
+
+  private finish(): void {
+    if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
+    this.timer = undefined;
+    this.immediate = undefined;
+    this.resolveDone();
+  }
+
+  /** finishedAll tells whether no component will start more units. */
+  get finishedAll(): boolean {
+    return this.allFinished;
+  }
+}
+
+const BLOCKED = -1;
