@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import type { LatencySummary, RunResult } from '../../src/results/model.js';
 import { REPO_ROOT } from '../measure/paths.js';
 import { runMeasured } from '../measure/run-measured.js';
@@ -33,6 +33,8 @@ function newestMtime(dir: string, suffix: string): number {
 export function racerigBuildProblem(): { fatal: boolean; message: string } | undefined {
   const main = join(racerigDist(), 'src/cli/main.js');
   if (!existsSync(main)) return { fatal: true, message: `no racerig build at ${main}; run \`npm run build\` first` };
+  // A build outside this checkout (e.g. of a clean `git archive`) was made from other sources: nothing to compare.
+  if (!racerigDist().startsWith(REPO_ROOT + sep)) return undefined;
   const srcNewest = newestMtime(join(REPO_ROOT, 'src'), '.ts');
   if (srcNewest > statSync(main).mtimeMs + 1000) {
     return { fatal: false, message: `src/ has changed since ${main} was built; the numbers are for the older build (run \`npm run build\`)` };
