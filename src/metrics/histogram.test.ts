@@ -6,22 +6,11 @@ import { newHistogram, countsToHistogram, summarize, decodeHistogram, percentile
 import { MetricsRecorder } from './recorder.js';
 import { allocateMetrics, createLayout, opBase, O } from './layout.js';
 import { Snapshot } from './snapshot.js';
-
-/** A deterministic PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../test/results/make-run.js';
 
 /** Latencies spread over every magnitude from 1 µs to 1 h (log-uniform), plus edge values. */
 function sampleValues(n: number, seed: number): number[] {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const out = [0, 1, 2047, 2048, 2049, 4095, 4096, 1_000_000, 2 ** 31 - 1, 2 ** 31, HIGHEST_US];
   for (let i = 0; i < n; i++) out.push(Math.round(Math.exp(r() * Math.log(HIGHEST_US))));
   return out;
