@@ -7,7 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import { ResourceRegistry, makeResourceInfo, type ResourceInfo } from './resources.js';
 import { Store, objectKey, type KubeObject, type StoredObject } from './store.js';
 import { StatusError, alreadyExists, badRequest, conflict, invalid, notFound, unsupportedMediaType } from './status.js';
-import { asObject, checkTypeAndNamespace, initMetadata, nowRfc3339, specProblems, validateNew } from './objects.js';
+import { asObject, checkTypeAndNamespace, initMetadata, nowRfc3339, randomSuffix, specProblems, validateNew } from './objects.js';
 import { applyDefaults, mockNode } from './defaults.js';
 import { fieldMatcher, labelMatcher, exactNameFromFieldSelector } from './selectors.js';
 import { jsonPatch, mergePatch, strategicMerge } from './patch.js';
@@ -160,25 +160,24 @@ export class MockApi {
     }
     const ns = info.namespaced ? namespace : '';
     const exact = exactNameFromFieldSelector(opts.fieldSelector);
-    let candidates: StoredObject[];
-    if (exact !== undefined && ns) {
-      const one = this.store.get(info.id, objectKey(ns, exact));
-      candidates = one && (after === undefined || one.key > after) ? [one] : [];
-    } else {
-      candidates = this.store.list(info.id, ns, after);
-    }
-    const filtered = !opts.labelSelector && !opts.fieldSelector;
+    const unfiltered = !opts.labelSelector && !opts.fieldSelector;
     const limit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
     const items: StoredObject[] = [];
-    let i = 0;
-    for (; i < candidates.length && items.length < limit; i++) {
-      const s = candidates[i]!;
-      if (filtered || (lm(s.obj) && fm(s.obj))) items.push(s);
-    }
     const result: ListResult = { items, rv };
-    if (i < candidates.length && items.length > 0) {
+    if (exact !== undefined && ns) {
+      const one = this.store.get(info.id, objectKey(ns, exact));
+      if (one && (after === undefined || one.key > after) && lm(one.obj) && fm(one.obj)) items.push(one);
+      return result;
+    }
+    const r = this.store.range(info.id, ns, after);
+    let i = r.start;
+    for (; i < r.end && items.length < limit; i++) {
+      const s = r.get(r.keys[i]!);
+      if (unfiltered || (lm(s.obj) && fm(s.obj))) items.push(s);
+    }
+    if (i < r.end && items.length > 0) {
       result.continueToken = encodeContinue({ rv, key: items[items.length - 1]!.key });
-      if (filtered) result.remainingItemCount = candidates.length - i;
+      if (unfiltered) result.remainingItemCount = r.end - i;
     }
     return result;
   }
@@ -189,10 +188,15 @@ export class MockApi {
     checkTypeAndNamespace(info, obj, namespace);
     const ns = info.namespaced ? namespace || obj.metadata.namespace || '' : '';
     if (info.namespaced && !ns) throw badRequest('the namespace of the object must be set for a namespaced resource');
-    initMetadata(info, obj, ns);
+    const generated = initMetadata(info, obj, ns);
     validateNew(info, obj);
     this.requireNamespace(info, ns, true);
-    const key = objectKey(ns, obj.metadata.name!);
+    let key = objectKey(ns, obj.metadata.name!);
+    // Like kube-apiserver (RetryGenerateName), a generated name that collides is drawn again a few times.
+    for (let attempt = 0; attempt < 8 && generated && this.store.get(info.id, key); attempt++) {
+      obj.metadata.name = `${obj.metadata.generateName}${randomSuffix()}`;
+      key = objectKey(ns, obj.metadata.name);
+    }
     if (this.store.get(info.id, key)) throw alreadyExists(info.resource, info.group, obj.metadata.name!);
     applyDefaults(info, obj);
     if (info.id === CRD_ID) this.checkCrd(obj);

@@ -111,12 +111,13 @@ export function specProblems(info: ResourceInfo, obj: KubeObject): StatusCause[]
   return causes;
 }
 
-/** initMetadata fills the server-set fields of a new object (name from generateName, uid, creationTimestamp, generation). */
-export function initMetadata(info: ResourceInfo, obj: KubeObject, namespace: string): void {
+/** initMetadata fills the server-set fields of a new object (name from generateName, uid, creationTimestamp, generation); returns whether the name was generated. */
+export function initMetadata(info: ResourceInfo, obj: KubeObject, namespace: string): boolean {
   const m = obj.metadata;
   obj.apiVersion = info.apiVersion;
   obj.kind = info.kind;
-  if (!m.name && m.generateName) m.name = `${m.generateName}${randomSuffix()}`;
+  const generated = !m.name && !!m.generateName;
+  if (generated) m.name = `${m.generateName}${randomSuffix()}`;
   if (info.namespaced) m.namespace = namespace;
   else delete m.namespace;
   m.uid = randomUUID();
@@ -125,6 +126,7 @@ export function initMetadata(info: ResourceInfo, obj: KubeObject, namespace: str
   delete m.resourceVersion;
   delete m.deletionTimestamp;
   delete m.deletionGracePeriodSeconds;
+  return generated;
 }
 
 /** validateNew throws 422 Invalid when a new object has no usable name or an invalid body. */

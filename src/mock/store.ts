@@ -134,20 +134,27 @@ export class Store {
     return this.tables.get(resourceId)?.objects.size ?? 0;
   }
 
+  /** range returns the key-ordered slice [start, end) of a type's keys, optionally only in `namespace` and after key `after`; valid until the next write. */
+  range(resourceId: string, namespace?: string, after?: string): { keys: string[]; start: number; end: number; get: (key: string) => StoredObject } {
+    const t = this.tables.get(resourceId);
+    if (!t) return { keys: [], start: 0, end: 0, get: () => undefined as unknown as StoredObject };
+    const keys = t.keys();
+    let start = 0;
+    let end = keys.length;
+    if (namespace) {
+      // Keys are "namespace/name" and '0' sorts right after '/', so this brackets exactly one namespace.
+      start = lowerBound(keys, `${namespace}/`);
+      end = lowerBound(keys, `${namespace}0`);
+    }
+    if (after !== undefined) start = Math.max(start, lowerBound(keys, after + '\u0000'));
+    return { keys, start, end: Math.max(start, end), get: (k) => t.objects.get(k)! };
+  }
+
   /** list returns stored objects in key order, optionally only in `namespace`, starting after key `after`. */
   list(resourceId: string, namespace?: string, after?: string): StoredObject[] {
-    const t = this.tables.get(resourceId);
-    if (!t) return [];
-    const keys = t.keys();
-    const prefix = namespace ? `${namespace}/` : '';
-    let i = prefix ? lowerBound(keys, prefix) : 0;
-    if (after !== undefined) i = Math.max(i, lowerBound(keys, after + '\u0000'));
-    const out: StoredObject[] = [];
-    for (; i < keys.length; i++) {
-      const k = keys[i]!;
-      if (prefix && !k.startsWith(prefix)) break;
-      out.push(t.objects.get(k)!);
-    }
+    const r = this.range(resourceId, namespace, after);
+    const out: StoredObject[] = new Array(r.end - r.start);
+    for (let i = r.start; i < r.end; i++) out[i - r.start] = r.get(r.keys[i]!);
     return out;
   }
 
