@@ -1,0 +1,242 @@
+/**
+ * The watch client: list, then watch from the list's resourceVersion, re-watch from the last seen
+ * version when a stream ends, and relist when the version expired (HTTP 410 or an in-stream ERROR
+ * Status with code 410), like client-go's reflector. Counts events and measures delivery lag.
+ */
+import type { Dispatcher } from 'undici';
+import type { IncomingHttpHeaders } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { RigDispatchOptions } from '../http/request-options.js';
+import type { ResourcePaths } from './resource.js';
+import type { ListOptions } from './query.js';
+import { listRequest, watchRequest } from './requests.js';
+import { send, type DispatchFn } from './send.js';
+import { KubeApiError, isExpired, parseStatus, type KubeStatus } from './status.js';
+import { WatchParser, type WatchEvent } from './watch-parser.js';
+
+/** SENT_AT_ANNOTATION is the annotation (wall-clock ms since the Unix epoch) racerig stamps on objects so watchers can measure delivery lag. */
+export const SENT_AT_ANNOTATION = 'racerig.io/sent-at';
+
+/** WatchCounters are a watch client's running totals. */
+export interface WatchCounters {
+  events: number;
+  added: number;
+  modified: number;
+  deleted: number;
+  bookmarks: number;
+  /** ERROR events (410 Expired included). */
+  errors: number;
+  /** Lists after the first (after an expired resourceVersion or an error). */
+  relists: number;
+  /** Watch requests sent after the first (stream ended, or relisted). */
+  rewatches: number;
+}
+
+/** WatchClientOptions configure one list+watch loop. */
+export interface WatchClientOptions {
+  dispatch: DispatchFn;
+  paths: ResourcePaths;
+  /** '' for all namespaces. */
+  namespace: string;
+  /** Selectors (labelSelector, fieldSelector) and the server-side watch timeout. */
+  list?: Pick<ListOptions, 'labelSelector' | 'fieldSelector' | 'timeoutSeconds' | 'limit'>;
+  /** Ask for BOOKMARK events (default true). */
+  allowWatchBookmarks?: boolean;
+  /** Metrics operations of the list and watch requests (RigDispatchOptions.operation). */
+  listOperation?: number;
+  watchOperation?: number;
+  /** Called for every ADDED/MODIFIED/DELETED/BOOKMARK event, with the delivery lag in ms when known. */
+  onEvent?: (event: WatchEvent, lagMs: number | undefined) => void;
+  /** Wall-clock ms at which an event was caused (default: the SENT_AT_ANNOTATION); undefined when unknown. */
+  eventTimeMs?: (event: WatchEvent) => number | undefined;
+  /** Called for failures the loop recovers from (transport errors, unexpected Status). */
+  onError?: (err: Error) => void;
+  /** Delay before retrying after a transport error, ms (default 200). */
+  retryDelayMs?: number;
+}
+
+const defaultEventTime = (ev: WatchEvent): number | undefined => {
+  const v = ev.object.metadata?.annotations?.[SENT_AT_ANNOTATION];
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : undefined;
+};
+
+const wallMs = (): number => performance.timeOrigin + performance.now();
+
+type StreamEnd = { kind: 'ended' } | { kind: 'expired'; status: KubeStatus } | { kind: 'status'; status: KubeStatus } | { kind: 'error'; error: Error };
+
+class WatchHandler implements Dispatcher.DispatchHandler {
+  private status = 0;
+  private readonly body: Buffer[] = [];
+  private readonly parser: WatchParser;
+  private expired: KubeStatus | undefined;
+  controller: Dispatcher.DispatchController | undefined;
+
+  constructor(
+    private readonly client: WatchClient,
+    private readonly done: (end: StreamEnd) => void,
+  ) {
+    this.parser = new WatchParser((ev) => {
+      if (ev.type === 'ERROR') {
+        const s = parseStatus(Number((ev.object as { code?: number }).code) || 500, ev.object);
+        this.client.counters.errors++;
+        if (isExpired(s)) this.expired = s;
+        else this.client.reportError(new KubeApiError(s, 'watch ERROR event'));
+        return;
+      }
+      this.client.deliver(ev);
+    });
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.client.stopped) controller.abort(new Error('watch stopped'));
+  }
+  onResponseStart(_c: Dispatcher.DispatchController, statusCode: number, _h: IncomingHttpHeaders): void {
+    this.status = statusCode;
+  }
+  onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.status === 200) this.parser.push(chunk);
+    else this.body.push(chunk);
+  }
+  onResponseEnd(): void {
+    if (this.status !== 200) {
+      const s = parseStatus(this.status, Buffer.concat(this.body));
+      this.done(isExpired(s) ? { kind: 'expired', status: s } : { kind: 'status', status: s });
+      return;
+    }
+    this.parser.end();
+    this.done(this.expired ? { kind: 'expired', status: this.expired } : { kind: 'ended' });
+  }
+  onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
+    this.done(this.expired ? { kind: 'expired', status: this.expired } : { kind: 'error', error: err });
+  }
+  onRequestUpgrade(_c: Dispatcher.DispatchController, _s: number, _h: IncomingHttpHeaders, socket: { destroy(): void }): void {
+    socket.destroy();
+    this.done({ kind: 'error', error: new Error('unexpected upgrade on a watch') });
+  }
+}
+
+/** WatchClient runs one list+watch loop until `stop`; single-threaded, counters read from the same thread. */
+export class WatchClient {
+  readonly counters: WatchCounters = { events: 0, added: 0, modified: 0, deleted: 0, bookmarks: 0, errors: 0, relists: 0, rewatches: 0 };
+  /** The last resourceVersion seen (list or event). */
+  resourceVersion = '';
+  stopped = false;
+  private handler: WatchHandler | undefined;
+  private lists = 0;
+  private watches = 0;
+  private readonly eventTime: (ev: WatchEvent) => number | undefined;
+  private loopDone: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly o: WatchClientOptions) {
+    this.eventTime = o.eventTimeMs ?? defaultEventTime;
+  }
+
+  /** start lists, resolves once that first list is done (its items are delivered as ADDED), then keeps watching in the background. */
+  async start(): Promise<void> {
+    await this.relist();
+    this.loopDone = this.loop();
+  }
+
+  /** stop ends the open watch request and the loop; resolves when the loop has ended. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.handler?.controller?.abort(new Error('watch stopped'));
+    this.wake?.();
+    await this.loopDone;
+  }
+
+  /** deliver counts one event and hands it on with its delivery lag (internal; called by the stream handler). */
+  deliver(ev: WatchEvent): void {
+    const rv = ev.object.metadata?.resourceVersion;
+    if (rv) this.resourceVersion = rv;
+    const c = this.counters;
+    c.events++;
+    if (ev.type === 'ADDED') c.added++;
+    else if (ev.type === 'MODIFIED') c.modified++;
+    else if (ev.type === 'DELETED') c.deleted++;
+    else if (ev.type === 'BOOKMARK') {
+      c.bookmarks++;
+      this.o.onEvent?.(ev, undefined);
+      return;
+    }
+    if (!this.o.onEvent) return;
+    const at = this.eventTime(ev);
+    this.o.onEvent(ev, at === undefined ? undefined : wallMs() - at);
+  }
+
+  /** reportError passes a recovered failure to `onError` (internal). */
+  reportError(err: Error): void {
+    this.o.onError?.(err);
+  }
+
+  private async relist(): Promise<void> {
+    if (this.lists++ > 0) this.counters.relists++;
+    const req = listRequest(this.o.paths, this.o.namespace, { labelSelector: this.o.list?.labelSelector, fieldSelector: this.o.list?.fieldSelector });
+    const opts: RigDispatchOptions = this.o.listOperation === undefined ? req : { ...req, operation: this.o.listOperation };
+    const r = await send(this.o.dispatch, opts);
+    if (r.status !== 200) throw new KubeApiError(parseStatus(r.status, r.body), `list ${opts.path}`);
+    const list = JSON.parse(r.body.toString('utf8')) as { metadata?: { resourceVersion?: string }; items?: WatchEvent['object'][]; kind?: string; apiVersion?: string };
+    for (const item of list.items ?? []) this.deliver({ type: 'ADDED', object: item });
+    this.resourceVersion = list.metadata?.resourceVersion ?? '';
+  }
+
+  private watchOnce(): Promise<StreamEnd> {
+    return new Promise((resolve) => {
+      if (this.watches++ > 0) this.counters.rewatches++;
+      const req = watchRequest(this.o.paths, this.o.namespace, {
+        labelSelector: this.o.list?.labelSelector,
+        fieldSelector: this.o.list?.fieldSelector,
+        resourceVersion: this.resourceVersion || undefined,
+        allowWatchBookmarks: this.o.allowWatchBookmarks ?? true,
+        timeoutSeconds: this.o.list?.timeoutSeconds,
+      });
+      const opts: RigDispatchOptions = this.o.watchOperation === undefined ? req : { ...req, operation: this.o.watchOperation };
+      this.handler = new WatchHandler(this, resolve);
+      try {
+        this.o.dispatch(opts, this.handler);
+      } catch (err) {
+        resolve({ kind: 'error', error: err as Error });
+      }
+    });
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.wake = undefined;
+        resolve();
+      }, ms);
+      this.wake = () => {
+        clearTimeout(t);
+        this.wake = undefined;
+        resolve();
+      };
+    });
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopped) {
+      const end = await this.watchOnce();
+      this.handler = undefined;
+      if (this.stopped) break;
+      try {
+        if (end.kind === 'expired') await this.relist();
+        else if (end.kind === 'status') {
+          this.reportError(new KubeApiError(end.status, 'watch'));
+          await this.pause(this.o.retryDelayMs ?? 200);
+          if (!this.stopped) await this.relist();
+        } else if (end.kind === 'error') {
+          this.reportError(end.error);
+          await this.pause(this.o.retryDelayMs ?? 200);
+        }
+      } catch (err) {
+        this.reportError(err as Error);
+        await this.pause(this.o.retryDelayMs ?? 200);
+      }
+    }
+  }
+}
