@@ -20,9 +20,11 @@ export interface ResultsInput {
 export function renderResults(input: ResultsInput): string {
   const suite = input.quick ? 'quick' : 'full';
   const invocation = input.argv.length ? `node dist-bench/bench/main.js ${input.argv.join(' ')}` : 'node dist-bench/bench/main.js';
+  const plain = input.argv.filter((a) => a !== '--quick').length === 0;
+  const npmScript = plain ? `npm run ${input.quick ? 'bench:quick' : 'bench'}` : undefined;
   const parts: string[] = [
     `# racerig benchmark results (${suite} suite)`,
-    `Measured ${input.date.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')} by \`${invocation}\` (\`npm run ${input.quick ? 'bench:quick' : 'bench'}\`), ${input.seconds.toFixed(0)} s in all. Every load went to 127.0.0.1. Throughput target: ${input.target}.`,
+    `Measured ${input.date.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')} by \`${invocation}\`${npmScript ? ` (\`${npmScript}\`)` : ''}, ${input.seconds.toFixed(0)} s in all. Every load went to 127.0.0.1. Throughput target: ${input.target}.`,
     '## Machine',
     table(['', ''], input.facts),
     'A load average well above 0 at the start means other work shared the CPUs and the numbers are noisy; compare runs made on a quiet machine.',
