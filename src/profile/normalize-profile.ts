@@ -1,0 +1,208 @@
+/**
+ * normalizeProfile walks the parsed profile section by section, tolerating invalid parts (the whole-profile zod
+ * parse reports those), so that template, manifest, bound and threshold problems are all found in the same load.
+ */
+import { describeCondition, normalizeCondition } from './condition.js';
+import type { LoadContext } from './load-context.js';
+import { loadManifests } from './manifest.js';
+import { formatResource, parseResourceName } from './resource-ref.js';
+import { ComponentSchema, MeasureSchema, MockSchema, ObserverSchema, PhaseSchema, ProfileSchema } from './schema.js';
+import { DEFAULT_NAMESPACE_TEMPLATE, guessOperationName, normalizeStep, type StepDraft } from './steps.js';
+import { parseThreshold, THRESHOLD_GRAMMAR, type Threshold } from './threshold.js';
+import type { Component, ComponentLoad, Measurement, Observer, Phase, Profile, ProfileMockOptions, SetupObject, Step } from './types.js';
+import type { DataPath } from './yaml-source.js';
+
+const DEFAULT_MEASURE_TIMEOUT_MS = 5 * 60_000;
+const DEFAULT_CLEANUP_TIMEOUT_MS = 60_000;
+const DEFAULT_SCRAPE_INTERVAL_MS = 15_000;
+const NO_OBJECTS: ReadonlySet<string> = new Set();
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+/** normalizeProfile builds the normalized profile, or undefined when any problem was found (all are in ctx.problems). */
+export function normalizeProfile(ctx: LoadContext, source: { file: string; sha256: string }): Profile | undefined {
+  const data = ctx.source.data;
+  if (!isRecord(data)) {
+    ctx.report(ctx.source, [], 'a profile is a map with name, description and phases');
+    return undefined;
+  }
+  const operations: string[] = [];
+  const opIndex = (name: string): number => {
+    if (!name) return -1;
+    let i = operations.indexOf(name);
+    if (i < 0) i = operations.push(name) - 1;
+    return i;
+  };
+  const phases = list(data.phases).map((raw, i) => normalizePhase(ctx, ['phases', i], raw, opIndex));
+  checkUnique(ctx, list(data.phases), ['phases'], 'phase');
+  const setup = list(data.setup).flatMap((raw, i) => normalizeSetup(ctx, ['setup', i], raw));
+  const measure = list(data.measure).map((raw, i) => normalizeMeasure(ctx, ['measure', i], raw));
+  const known = new Set(list(data.phases).flatMap((ph) => (isRecord(ph) ? list(ph.components) : [])).flatMap((c) => (isRecord(c) ? [...list(c.scenario), ...list(c.mix)] : [])).map(guessOperationName).filter((n): n is string => !!n));
+  for (const op of operations) known.add(op);
+  for (const m of measure) if (m) known.add(m.name);
+  const thresholds = list(data.thresholds).map((raw, i) => normalizeThreshold(ctx, ['thresholds', i], raw, known, new Set(measure.flatMap((m) => (m ? [m.name] : [])))));
+  const mock = normalizeMock(ctx, data.mock);
+  const parsed = ProfileSchema.safeParse(data);
+  if (!parsed.success || ctx.problems.length > 0) return undefined;
+  const p = parsed.data;
+  const cleanup = typeof p.cleanup === 'object' ? { enabled: p.cleanup.enabled ?? true, timeoutMs: p.cleanup.timeout ?? DEFAULT_CLEANUP_TIMEOUT_MS } : { enabled: p.cleanup ?? true, timeoutMs: DEFAULT_CLEANUP_TIMEOUT_MS };
+  const observe = list(data.observe).map((raw) => normalizeObserver(raw)).filter((o): o is Observer => !!o);
+  return {
+    name: p.name,
+    description: p.description,
+    source,
+    target: {
+      namespace: p.target?.namespace ?? 'default',
+      createNamespace: p.target?.createNamespace ?? false,
+      ...(p.target?.kubeconfig !== undefined ? { kubeconfig: ctx.resolvePath(p.target.kubeconfig).abs } : {}),
+      ...(p.target?.context !== undefined ? { context: p.target.context } : {}),
+    },
+    mock: mock ?? {},
+    setup,
+    phases: phases as Phase[],
+    measure: measure as Measurement[],
+    thresholds: thresholds as Threshold[],
+    cleanup,
+    observe,
+    operations,
+    smoke: false,
+  };
+}
+
+function checkUnique(ctx: LoadContext, items: unknown[], path: DataPath, what: string): void {
+  const seen = new Set<string>();
+  items.forEach((it, i) => {
+    if (!isRecord(it) || typeof it.name !== 'string') return;
+    if (seen.has(it.name)) ctx.report(ctx.source, [...path, i, 'name'], `duplicate ${what} name ${JSON.stringify(it.name)}`, `${what} names must be unique`);
+    seen.add(it.name);
+  });
+}
+
+function normalizePhase(ctx: LoadContext, path: DataPath, raw: unknown, opIndex: (name: string) => number): Phase | undefined {
+  if (!isRecord(raw)) return undefined;
+  const rawComponents = list(raw.components);
+  const components = rawComponents.map((c, i) => normalizeComponent(ctx, [...path, 'components', i], c, raw, opIndex));
+  checkUnique(ctx, rawComponents, [...path, 'components'], 'component');
+  const bounded = (v: unknown) => isRecord(v) && v.iterations !== undefined;
+  if (raw.duration === undefined && raw.iterations === undefined && !(rawComponents.length > 0 && rawComponents.every(bounded))) {
+    ctx.report(ctx.source, path, `phase ${JSON.stringify(typeof raw.name === 'string' ? raw.name : `#${String(path[path.length - 1])}`)} has no bound`, 'give it a duration and/or iterations (or iterations on every component)');
+  }
+  const parsed = PhaseSchema.safeParse(raw);
+  if (!parsed.success) return undefined;
+  const ph = parsed.data;
+  if (components.some((c) => !c)) return undefined;
+  return { name: ph.name, ...(ph.duration !== undefined ? { durationMs: ph.duration } : {}), ...(ph.iterations !== undefined ? { iterations: ph.iterations } : {}), components: components as Component[], at: ctx.source.pos(path) };
+}
+
+function normalizeComponent(ctx: LoadContext, path: DataPath, raw: unknown, phase: Record<string, unknown>, opIndex: (name: string) => number): Component | undefined {
+  if (!isRecord(raw)) return undefined;
+  const mode = raw.mix !== undefined && raw.scenario === undefined ? 'mix' : 'scenario';
+  const objects = new Set<string>();
+  const steps: Array<StepDraft | undefined> = list(raw[mode]).map((s, i) => {
+    const step = normalizeStep(ctx, [...path, mode, i], s, mode === 'scenario' ? objects : NO_OBJECTS);
+    if (mode === 'scenario' && isRecord(s) && typeof s.as === 'string') objects.add(s.as);
+    return step;
+  });
+  const name = JSON.stringify(typeof raw.name === 'string' ? raw.name : `#${String(path[path.length - 1])}`);
+  const models = (['rate', 'every', 'ramp', 'concurrency'] as const).filter((k) => raw[k] !== undefined);
+  if (models.length !== 1) {
+    ctx.report(ctx.source, path, `component ${name} needs exactly one load model${models.length ? `; found ${models.join(', ')}` : ''}`, 'rate: N (iterations/s), every: 2s, ramp: {from, to}, or concurrency: N (closed model)');
+  }
+  if ((raw.scenario === undefined) === (raw.mix === undefined)) {
+    ctx.report(ctx.source, path, `component ${name} needs exactly one of scenario or mix`, 'scenario: steps of one iteration in order; mix: one weighted step per iteration');
+  }
+  if (raw.burst !== undefined && raw.qps === undefined) ctx.report(ctx.source, [...path, 'burst'], 'burst without qps', 'set qps too (requests per second)', true);
+  const parsed = ComponentSchema.safeParse(raw);
+  if (!parsed.success) return undefined;
+  const c = parsed.data;
+  if (c.every === 0) ctx.report(ctx.source, [...path, 'every'], 'every must be longer than 0');
+  if (steps.some((s) => !s) || models.length !== 1) return undefined;
+  const load: ComponentLoad =
+    c.rate !== undefined ? { kind: 'rate', perSecond: c.rate } : c.every !== undefined ? { kind: 'rate', perSecond: 1000 / c.every } : c.ramp !== undefined ? { kind: 'ramp', from: c.ramp.from, to: c.ramp.to } : { kind: 'concurrency', workers: c.concurrency! };
+  const iterations = c.iterations ?? (typeof phase.iterations === 'number' ? phase.iterations : undefined);
+  return {
+    name: c.name,
+    load,
+    ...(c.maxInFlight !== undefined ? { maxInFlight: c.maxInFlight } : {}),
+    ...(c.qps !== undefined ? { qps: c.qps, burst: c.burst ?? Math.max(1, Math.ceil(c.qps)) } : {}),
+    ...(iterations !== undefined ? { iterations } : {}),
+    delayMs: c.delay ?? 0,
+    mode,
+    steps: (steps as StepDraft[]).map((s) => ({ ...s, operationIndex: opIndex(s.operation) }) as Step),
+    at: ctx.source.pos(path),
+  };
+}
+
+function normalizeSetup(ctx: LoadContext, path: DataPath, raw: unknown): SetupObject[] {
+  if (!isRecord(raw)) return [];
+  return loadManifests(ctx, path, raw, NO_OBJECTS).map((m) => ({ resource: m.resource, namespace: DEFAULT_NAMESPACE_TEMPLATE, manifest: m.manifest, at: m.source.pos(m.path) }));
+}
+
+function normalizeMeasure(ctx: LoadContext, path: DataPath, raw: unknown): Measurement | undefined {
+  const parsed = MeasureSchema.safeParse(raw);
+  if (!parsed.success) return undefined;
+  const m = parsed.data;
+  const resource = parseResourceName(m.resource);
+  if (typeof resource === 'string') {
+    ctx.report(ctx.source, [...path, 'resource'], resource);
+    return undefined;
+  }
+  const to = normalizeCondition(ctx, ctx.source, [...path, 'to'], m.to);
+  const from = m.from === undefined || m.from === 'created' ? 'created' : normalizeCondition(ctx, ctx.source, [...path, 'from'], m.from);
+  if (!to || !from) return undefined;
+  const name = m.name ?? `${formatResource(resource)} ${from === 'created' ? 'created' : describeCondition(from)}→${describeCondition(to)}`;
+  const namespace = m.namespace === undefined ? DEFAULT_NAMESPACE_TEMPLATE : ctx.template(ctx.source, [...path, 'namespace'], m.namespace, NO_OBJECTS);
+  return { name, resource, namespace, from, to, timeoutMs: m.timeout ?? DEFAULT_MEASURE_TIMEOUT_MS, at: ctx.source.pos(path) };
+}
+
+function normalizeThreshold(ctx: LoadContext, path: DataPath, raw: unknown, operations: ReadonlySet<string>, measures: ReadonlySet<string>): Threshold | undefined {
+  if (typeof raw !== 'string') return undefined;
+  const t = parseThreshold(raw);
+  if (typeof t === 'string') {
+    ctx.report(ctx.source, path, t, THRESHOLD_GRAMMAR);
+    return undefined;
+  }
+  if (t.operation !== undefined && !operations.has(t.operation)) {
+    const names = [...operations].filter((n) => n && (t.unit === 'ms' || !measures.has(n)));
+    ctx.problems.push({ ...ctx.source.posInScalar(path, t.operation), message: `threshold names unknown operation ${JSON.stringify(t.operation)}`, hint: `operations: ${names.join(', ') || 'none'}` });
+    return undefined;
+  }
+  if (t.operation !== undefined && measures.has(t.operation) && t.unit !== 'ms') {
+    ctx.report(ctx.source, path, `${JSON.stringify(t.operation)} is a measurement: only latency statistics (pNN, min, max, mean) apply to it`);
+    return undefined;
+  }
+  return t;
+}
+
+function normalizeMock(ctx: LoadContext, raw: unknown): ProfileMockOptions | undefined {
+  const parsed = MockSchema.safeParse(raw ?? {});
+  if (!parsed.success) return undefined;
+  const { logs, ...rest } = parsed.data;
+  const out: ProfileMockOptions = { ...rest };
+  if (logs) {
+    const file = logs.file === undefined ? undefined : ctx.fileExists(ctx.source, ['mock', 'logs', 'file'], logs.file);
+    out.logs = { ...(logs.lines ? { lines: logs.lines } : {}), ...(file ? { file } : {}) };
+  }
+  if (rest.faults?.latency?.some((r) => r.distribution.kind === 'uniform' && r.distribution.maxMs < r.distribution.minMs)) {
+    ctx.report(ctx.source, ['mock', 'faults', 'latency'], 'a uniform latency needs maxMs ≥ minMs');
+  }
+  return out;
+}
+
+function normalizeObserver(raw: unknown): Observer | undefined {
+  const parsed = ObserverSchema.safeParse(raw);
+  if (!parsed.success) return undefined;
+  const o = parsed.data;
+  const ns = (text: string | undefined) => (text === undefined ? DEFAULT_NAMESPACE_TEMPLATE : { source: text, parts: [{ kind: 'text' as const, text }] });
+  switch (o.kind) {
+    case 'podLogs':
+      return { kind: 'podLogs', namespace: ns(o.namespace), selector: o.selector, patterns: o.patterns };
+    case 'restarts':
+      return { kind: 'restarts', namespace: ns(o.namespace), selector: o.selector };
+    case 'metrics':
+      return { kind: 'metrics', url: o.url, intervalMs: o.interval ?? DEFAULT_SCRAPE_INTERVAL_MS };
+  }
+}

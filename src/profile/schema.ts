@@ -1,0 +1,319 @@
+/**
+ * The profile format as one zod schema: the single source of truth for validation, the TypeScript types
+ * of a written profile (`ProfileInput`), and the JSON Schema in profiles/schema.json (`profileJsonSchema`).
+ */
+import { z } from 'zod';
+import { durationMs } from './duration.js';
+
+const text = (description: string) => z.string().meta({ description });
+const templated = (description: string) => z.string().meta({ description: `${description} Templates allowed.` });
+const positiveInt = z.number().int().positive();
+const nonNegativeInt = z.number().int().nonnegative();
+
+/** ManifestFileSchema references a manifest file relative to the profile. */
+export const ManifestFileSchema = z
+  .strictObject({ file: text('Path of a YAML or JSON manifest file, relative to the profile.') })
+  .meta({ description: 'A manifest read from a file relative to the profile (setup accepts multi-document files).' });
+
+/** InlineManifestSchema is a Kubernetes object written in the profile. */
+export const InlineManifestSchema = z
+  .looseObject({
+    apiVersion: text('API version, e.g. v1 or argoproj.io/v1alpha1.'),
+    kind: text('Kind, e.g. Pod or Workflow.'),
+    metadata: z.looseObject({}).optional(),
+  })
+  .meta({ description: 'A Kubernetes object written inline; string values may hold templates.' });
+
+/** ManifestSchema is an inline manifest or a file reference. */
+export const ManifestSchema = z.union([ManifestFileSchema, InlineManifestSchema]);
+
+const scope = {
+  namespace: templated('Namespace (default: target.namespace).').optional(),
+};
+const selectors = {
+  labelSelector: templated('Label selector, e.g. app=web,tier!=db.').optional(),
+  fieldSelector: templated('Field selector, e.g. status.phase=Running.').optional(),
+};
+const resource = text('Resource as kubectl names it: pods, workflows.argoproj.io, deployments.v1.apps, pods/status.');
+const objectName = templated('Object name.');
+
+/** ConditionSchema is a test on one field of an object. */
+export const ConditionSchema = z
+  .strictObject({
+    field: text('Field path, e.g. status.phase or status.conditions[type=Ready].status.'),
+    equals: z.union([z.string(), z.number(), z.boolean(), z.null()]).optional(),
+    notEquals: z.union([z.string(), z.number(), z.boolean(), z.null()]).optional(),
+    in: z.array(z.union([z.string(), z.number(), z.boolean(), z.null()])).min(1).optional(),
+    exists: z.boolean().optional(),
+  })
+  .meta({ description: 'A field condition: exactly one of equals, notEquals, in, exists.' });
+
+const STEP_FIELDS = {
+  create: z.strictObject({
+    manifest: ManifestSchema,
+    resource: resource.optional().meta({ description: 'Resource, when the plural cannot be guessed from the kind.' }),
+    ...scope,
+  }),
+  get: z.strictObject({ resource, name: objectName, ...scope }),
+  list: z.strictObject({
+    resource,
+    ...scope,
+    allNamespaces: z.boolean().optional(),
+    ...selectors,
+    limit: positiveInt.optional().meta({ description: 'Page size.' }),
+    allPages: z.boolean().optional().meta({ description: 'Follow continue tokens to the last page (default false).' }),
+    resourceVersion: z.string().optional().meta({ description: 'resourceVersion query, e.g. "0" to read from the watch cache.' }),
+  }),
+  watch: z.strictObject({
+    resource,
+    ...scope,
+    allNamespaces: z.boolean().optional(),
+    ...selectors,
+    count: positiveInt.optional().meta({ description: 'Concurrent watches held (default 1).' }),
+    for: durationMs.optional().meta({ description: 'How long each watch is held (default: until the phase ends).' }),
+    resourceVersion: templated('Start resourceVersion (default: now).').optional(),
+    allowBookmarks: z.boolean().optional(),
+  }),
+  update: z.strictObject({
+    resource,
+    name: objectName,
+    ...scope,
+    set: z.record(z.string(), z.unknown()).meta({ description: 'Field path → new value applied to the object read (read-modify-write). String values may hold templates.' }),
+    retryOnConflict: nonNegativeInt.optional().meta({ description: 'Retries after 409 Conflict, each re-reading the object (default 0).' }),
+  }),
+  patch: z.strictObject({
+    resource,
+    name: objectName,
+    ...scope,
+    type: z.enum(['merge', 'strategic', 'json', 'apply']).optional().meta({ description: 'Patch type (default merge).' }),
+    body: z.union([z.looseObject({}), z.array(z.unknown())]).meta({ description: 'The patch: an object, or a list of JSON-patch operations.' }),
+    fieldManager: z.string().optional(),
+    force: z.boolean().optional().meta({ description: 'apply: take ownership of conflicting fields.' }),
+  }),
+  delete: z.strictObject({
+    resource,
+    name: objectName,
+    ...scope,
+    gracePeriodSeconds: nonNegativeInt.optional(),
+    propagationPolicy: z.enum(['Foreground', 'Background', 'Orphan']).optional(),
+    ignoreNotFound: z.boolean().optional().meta({ description: 'Count 404 Not Found as success (default false).' }),
+  }),
+  deletecollection: z.strictObject({
+    resource,
+    ...scope,
+    ...selectors,
+    gracePeriodSeconds: nonNegativeInt.optional(),
+    propagationPolicy: z.enum(['Foreground', 'Background', 'Orphan']).optional(),
+  }),
+  exec: z.strictObject({
+    pod: templated('Pod name.'),
+    ...scope,
+    container: templated('Container (default: the only one).').optional(),
+    command: z.array(z.string()).min(1).meta({ description: 'Command and arguments; each may hold templates.' }),
+    stdin: z.string().optional(),
+    expectExitCode: nonNegativeInt.optional().meta({ description: 'Exit code counted as success (default 0).' }),
+    timeout: durationMs.optional(),
+  }),
+  logs: z.strictObject({
+    pod: templated('Pod name.'),
+    ...scope,
+    container: templated('Container (default: the only one).').optional(),
+    follow: durationMs.optional().meta({ description: 'Follow the log for this long (default: no follow).' }),
+    tailLines: nonNegativeInt.optional(),
+    timestamps: z.boolean().optional(),
+  }),
+  wait: z.strictObject({
+    resource,
+    name: objectName,
+    ...scope,
+    until: ConditionSchema,
+    timeout: durationMs.optional().meta({ description: 'Give up after this long, counted as an error (default 30s).' }),
+  }),
+  sleep: durationMs.meta({ description: 'Pause the iteration for this long.' }),
+  http: z.strictObject({
+    method: z.string().optional().meta({ description: 'HTTP method (default GET).' }),
+    path: templated('Request path and query, e.g. /api/v1/namespaces/default/pods?limit=10.'),
+    headers: z.record(z.string(), z.string()).optional(),
+    body: z.union([z.string(), z.looseObject({}), z.array(z.unknown())]).optional(),
+    expectStatus: z.union([z.number().int(), z.array(z.number().int())]).optional().meta({ description: 'Status codes counted as success (default 2xx).' }),
+  }),
+} as const;
+
+/** STEP_KINDS lists every step kind in the order of the step union. */
+export const STEP_KINDS = Object.keys(STEP_FIELDS) as Array<keyof typeof STEP_FIELDS>;
+
+/** StepKind is one of STEP_KINDS. */
+export type StepKind = keyof typeof STEP_FIELDS;
+
+/** STEP_COMMON_KEYS are the keys a step may have beside its kind. */
+export const STEP_COMMON_KEYS = ['operation', 'as', 'weight'] as const;
+
+const stepCommon = {
+  operation: text('Operation name in the metrics (default "<verb> <resource>").').optional(),
+  as: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an identifier')
+    .optional()
+    .meta({ description: 'Store the object returned under this name for later steps of the iteration: {{name.metadata.name}}.' }),
+  weight: z.number().positive().optional().meta({ description: 'mix: relative weight of the step (default 1).' }),
+};
+
+type StepShape<K extends StepKind> = { [P in K]: (typeof STEP_FIELDS)[K] } & typeof stepCommon;
+
+/** StepObjectSchema is the schema of one step kind: `{ <kind>: {...}, operation?, as?, weight? }`. */
+export type StepObjectSchema<K extends StepKind> = z.ZodObject<StepShape<K>, z.core.$strict>;
+
+function stepSchema<K extends StepKind>(kind: K): StepObjectSchema<K> {
+  return z.strictObject({ [kind]: STEP_FIELDS[kind], ...stepCommon } as StepShape<K>).meta({ title: `${kind} step` }) as unknown as StepObjectSchema<K>;
+}
+
+/** StepSchemas holds one schema per step kind. */
+export const StepSchemas: { [K in StepKind]: StepObjectSchema<K> } = {
+  create: stepSchema('create'),
+  get: stepSchema('get'),
+  list: stepSchema('list'),
+  watch: stepSchema('watch'),
+  update: stepSchema('update'),
+  patch: stepSchema('patch'),
+  delete: stepSchema('delete'),
+  deletecollection: stepSchema('deletecollection'),
+  exec: stepSchema('exec'),
+  logs: stepSchema('logs'),
+  wait: stepSchema('wait'),
+  sleep: stepSchema('sleep'),
+  http: stepSchema('http'),
+};
+
+/** StepSchema is any step; its union options are in STEP_KINDS order. */
+export const StepSchema = z.union(STEP_KINDS.map((k) => StepSchemas[k]) as Array<StepObjectSchema<StepKind>>).meta({ description: `A step: exactly one of ${Object.keys(STEP_FIELDS).join(', ')}.` });
+
+/** StepFields is the parsed body of a step of kind K (e.g. the map under `create:`). */
+export type StepFields<K extends StepKind> = z.output<(typeof STEP_FIELDS)[K]>;
+
+/** StepInput is a step as written (after zod parsing). */
+export type StepInput = { [K in StepKind]: z.output<StepObjectSchema<K>> }[StepKind];
+
+const rateSchema = z.number().positive().meta({ description: 'Open model: iterations started per second.' });
+
+/** ComponentSchema is one concurrently running component of a phase. */
+export const ComponentSchema = z
+  .strictObject({
+    name: text('Component name (shown in metrics and {{component}}).'),
+    rate: rateSchema.optional(),
+    every: durationMs.optional().meta({ description: 'Open model: one iteration every this long (rate = 1/every).' }),
+    ramp: z.strictObject({ from: z.number().nonnegative(), to: z.number().nonnegative() }).optional().meta({ description: 'Open model: rate ramped linearly from→to per second over the phase.' }),
+    concurrency: positiveInt.optional().meta({ description: 'Closed model: this many iterations run back to back in parallel.' }),
+    maxInFlight: positiveInt.optional().meta({ description: 'Open model: cap on iterations in flight (late arrivals beyond it are dropped).' }),
+    qps: z.number().positive().optional().meta({ description: 'Client-side limit, requests per second shared by the component (like client-go).' }),
+    burst: positiveInt.optional().meta({ description: 'Client-side burst (default: qps rounded up).' }),
+    iterations: positiveInt.optional().meta({ description: 'Stop after this many iterations (overrides the phase).' }),
+    delay: durationMs.optional().meta({ description: 'Start this long after the phase starts.' }),
+    scenario: z.array(StepSchema).min(1).optional().meta({ description: 'Steps of one iteration, in order.' }),
+    mix: z.array(StepSchema).min(1).optional().meta({ description: 'Each iteration runs one step picked by weight.' }),
+  })
+  .meta({ description: 'A component: a load model (rate, every, ramp or concurrency) and a scenario or a mix.' });
+
+/** PhaseSchema is one phase: components that run at the same time, bounded by duration and/or iterations. */
+export const PhaseSchema = z.strictObject({
+  name: text('Phase name.'),
+  duration: durationMs.optional().meta({ description: 'Phase length; components stop when it ends.' }),
+  iterations: positiveInt.optional().meta({ description: 'Iterations per component (unless a component sets its own).' }),
+  components: z.array(ComponentSchema).min(1),
+});
+
+/** MeasureSchema declares an object lifecycle transition measured through a watch. */
+export const MeasureSchema = z.strictObject({
+  name: text('Measurement name (default "<resource> <to.field>=<value>"); thresholds may name it.').optional(),
+  resource,
+  ...scope,
+  from: z.union([z.literal('created'), ConditionSchema]).optional().meta({ description: 'Start: "created" (default) or a condition.' }),
+  to: ConditionSchema,
+  timeout: durationMs.optional().meta({ description: 'Objects not there after this long are counted as timed out (default 5m).' }),
+});
+
+const latencyRule = z.strictObject({
+  verb: z.string().optional(),
+  resource: z.string().optional(),
+  distribution: z.discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('fixed'), ms: z.number().nonnegative() }),
+    z.strictObject({ kind: z.literal('uniform'), minMs: z.number().nonnegative(), maxMs: z.number().nonnegative() }),
+    z.strictObject({ kind: z.literal('normal'), meanMs: z.number().nonnegative(), stddevMs: z.number().nonnegative() }),
+    z.strictObject({ kind: z.literal('lognormal'), medianMs: z.number().nonnegative(), sigma: z.number().nonnegative() }),
+  ]),
+});
+const fraction = z.number().min(0).max(1);
+
+/** MockSchema configures the embedded mock (ignored against a real cluster); names follow MockServerOptions. */
+export const MockSchema = z
+  .strictObject({
+    lifecycle: z
+      .strictObject({
+        disabled: z.boolean().optional(),
+        podStartDelayMs: z.number().nonnegative().optional(),
+        podRunDurationMs: z.number().nonnegative().optional(),
+        workflowStartDelayMs: z.number().nonnegative().optional(),
+        workflowRunDurationMs: z.number().nonnegative().optional(),
+        jitter: fraction.optional(),
+      })
+      .optional(),
+    podTerminationMs: z.number().nonnegative().optional(),
+    watchHistory: positiveInt.optional(),
+    bookmarkIntervalMs: positiveInt.optional(),
+    logs: z.strictObject({ lines: z.array(z.string()).optional(), file: text('Log file relative to the profile.').optional() }).optional(),
+    faults: z
+      .strictObject({
+        latency: z.array(latencyRule).optional(),
+        errors: z
+          .array(z.strictObject({ verb: z.string().optional(), resource: z.string().optional(), code: z.union([z.literal(500), z.literal(503), z.literal(429)]), fraction, retryAfterSeconds: z.number().nonnegative().optional() }))
+          .optional(),
+        resetFraction: fraction.optional(),
+        stall: z.strictObject({ everyMs: z.number().positive(), forMs: z.number().nonnegative() }).optional(),
+        maxInflight: nonNegativeInt.optional(),
+        maxMutatingInflight: nonNegativeInt.optional(),
+        watchDelayMs: z.number().nonnegative().optional(),
+      })
+      .optional(),
+  })
+  .meta({ description: 'Embedded mock settings: lifecycle timings, faults, pod log lines (as in `racerig mock`).' });
+
+/** ObserverSchema is an observer of the system under test (kept for the observers to come). */
+export const ObserverSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('podLogs'), ...scope, selector: text('Label selector of the pods to read.'), patterns: z.array(z.string()).min(1).meta({ description: 'Substrings that mark a finding, e.g. "WARNING: DATA RACE", "panic:".' }) }),
+  z.strictObject({ kind: z.literal('restarts'), ...scope, selector: text('Label selector of the pods to follow.') }),
+  z.strictObject({ kind: z.literal('metrics'), url: text('Prometheus metrics URL to scrape.'), interval: durationMs.optional() }),
+]);
+
+/** ProfileSchema is a whole profile file. */
+export const ProfileSchema = z
+  .strictObject({
+    $schema: z.string().optional().meta({ description: 'JSON Schema reference for editors; ignored.' }),
+    name: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be lower-case letters, digits and dashes').meta({ description: 'Profile name.' }),
+    description: text('What the profile does; says whether it drives a real controller or emulates one.'),
+    target: z
+      .strictObject({
+        namespace: text('Namespace of namespaced steps (default "default").').optional(),
+        createNamespace: z.boolean().optional().meta({ description: 'Create the namespace at setup (and delete it at cleanup) when missing.' }),
+        kubeconfig: text('Kubeconfig file (flags win).').optional(),
+        context: text('Kubeconfig context (flags win).').optional(),
+      })
+      .optional(),
+    mock: MockSchema.optional(),
+    setup: z.array(ManifestSchema).optional().meta({ description: 'Objects created before the first phase, in order.' }),
+    phases: z.array(PhaseSchema).min(1),
+    measure: z.array(MeasureSchema).optional(),
+    thresholds: z.array(z.string()).optional().meta({ description: 'Checks at the end, e.g. "p99(create pods) < 1s", "errors < 1%", "dropped == 0".' }),
+    cleanup: z
+      .union([z.boolean(), z.strictObject({ enabled: z.boolean().optional(), timeout: durationMs.optional() })])
+      .optional()
+      .meta({ description: 'Delete every object the run created (labelled racerig.io/run) at the end (default true).' }),
+    observe: z.array(ObserverSchema).optional(),
+  })
+  .meta({ title: 'racerig profile', description: 'A racerig scenario profile.' });
+
+/** ProfileInput is the type of a profile as written (after zod parsing; durations already in ms). */
+export type ProfileInput = z.output<typeof ProfileSchema>;
+
+/** profileJsonSchema returns the JSON Schema of the profile format (draft 2020-12), as written to profiles/schema.json. */
+export function profileJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(ProfileSchema, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>;
+}

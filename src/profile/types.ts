@@ -1,0 +1,253 @@
+/**
+ * The normalized profile the loader returns: durations in ms, defaults filled in, resources parsed,
+ * templates parsed, operation names computed. Plain data only, so it can be posted to worker threads.
+ */
+import type { MockServerOptions } from '../mock/server.js';
+import type { PathSegment } from './field-path.js';
+import type { SourcePos } from './problem.js';
+import type { ResourceRef } from './resource-ref.js';
+import type { StepKind } from './schema.js';
+import type { Template } from './template.js';
+import type { Threshold } from './threshold.js';
+import type { ValueTemplate } from './value-template.js';
+
+export type { StepKind } from './schema.js';
+
+/** RUN_LABEL is the label every object a run creates carries; its value is the run id. */
+export const RUN_LABEL = 'racerig.io/run';
+
+/** Scalar is a value a condition compares with. */
+export type Scalar = string | number | boolean | null;
+
+/** Condition tests one field of an object. */
+export interface Condition {
+  /** The field path as written. */
+  field: string;
+  path: PathSegment[];
+  op: 'equals' | 'notEquals' | 'in' | 'exists';
+  /** equals/notEquals: one value; in: the values; exists: [true] or [false]. */
+  values: Scalar[];
+}
+
+/** ObjectScope says where a namespaced object lives; `namespace` renders to target.namespace unless set. */
+export interface ObjectScope {
+  resource: ResourceRef;
+  namespace: Template;
+}
+
+/** StepBase holds what every step has. */
+export interface StepBase {
+  kind: StepKind;
+  /** Operation name in the metrics; `operations[operationIndex]`. Sleep steps have none ('' and -1). */
+  operation: string;
+  operationIndex: number;
+  /** Name under which the step's response object is stored for later steps (`{{as.name}}`). */
+  as?: string;
+  /** mix: relative weight (default 1). */
+  weight: number;
+  /** Where the step is written. */
+  at: SourcePos;
+}
+
+/** CreateStep creates the object of `manifest` (JSON text rendered per iteration, run label included). */
+export interface CreateStep extends StepBase, ObjectScope {
+  kind: 'create';
+  manifest: ValueTemplate;
+}
+/** GetStep reads one object. */
+export interface GetStep extends StepBase, ObjectScope {
+  kind: 'get';
+  name: Template;
+}
+/** ListStep lists objects, following continue tokens when `allPages`. */
+export interface ListStep extends StepBase, ObjectScope {
+  kind: 'list';
+  allNamespaces: boolean;
+  labelSelector?: Template;
+  fieldSelector?: Template;
+  limit?: number;
+  allPages: boolean;
+  resourceVersion?: string;
+}
+/** WatchStep holds `count` concurrent watches for `forMs` (undefined: until the phase ends), counting events and delivery lag. */
+export interface WatchStep extends StepBase, ObjectScope {
+  kind: 'watch';
+  allNamespaces: boolean;
+  labelSelector?: Template;
+  fieldSelector?: Template;
+  count: number;
+  forMs?: number;
+  resourceVersion?: Template;
+  allowBookmarks: boolean;
+}
+/** UpdateStep reads the object, sets fields, and PUTs it back; 409 Conflict retried `retryOnConflict` times. */
+export interface UpdateStep extends StepBase, ObjectScope {
+  kind: 'update';
+  name: Template;
+  /** Field changes, applied in order; a value's strings may hold templates. */
+  set: Array<{ field: string; path: PathSegment[]; value: ValueTemplate }>;
+  retryOnConflict: number;
+}
+/** PatchStep sends a patch of `type` (content types: merge-patch+json, strategic-merge-patch+json, json-patch+json, apply-patch+yaml). */
+export interface PatchStep extends StepBase, ObjectScope {
+  kind: 'patch';
+  name: Template;
+  type: 'merge' | 'strategic' | 'json' | 'apply';
+  body: ValueTemplate;
+  fieldManager?: string;
+  force: boolean;
+}
+/** DeleteStep deletes one object. */
+export interface DeleteStep extends StepBase, ObjectScope {
+  kind: 'delete';
+  name: Template;
+  gracePeriodSeconds?: number;
+  propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
+  ignoreNotFound: boolean;
+}
+/** DeleteCollectionStep deletes the objects matching its selectors; the run label is always added to the label selector. */
+export interface DeleteCollectionStep extends StepBase, ObjectScope {
+  kind: 'deletecollection';
+  labelSelector?: Template;
+  fieldSelector?: Template;
+  gracePeriodSeconds?: number;
+  propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
+}
+/** ExecStep runs a command in a pod over pods/exec (WebSocket); success means exit code `expectExitCode`. */
+export interface ExecStep extends StepBase, ObjectScope {
+  kind: 'exec';
+  pod: Template;
+  container?: Template;
+  command: Template[];
+  stdin?: string;
+  expectExitCode: number;
+  timeoutMs?: number;
+}
+/** LogsStep reads pods/log, following it for `followMs` when set. */
+export interface LogsStep extends StepBase, ObjectScope {
+  kind: 'logs';
+  pod: Template;
+  container?: Template;
+  followMs?: number;
+  tailLines?: number;
+  timestamps: boolean;
+}
+/** WaitStep waits until `until` holds on the object (through a watch), failing after `timeoutMs`. */
+export interface WaitStep extends StepBase, ObjectScope {
+  kind: 'wait';
+  name: Template;
+  until: Condition;
+  timeoutMs: number;
+}
+/** SleepStep pauses the iteration (no request, no operation). */
+export interface SleepStep extends StepBase {
+  kind: 'sleep';
+  durationMs: number;
+}
+/** HttpStep sends a raw request to the target. */
+export interface HttpStep extends StepBase {
+  kind: 'http';
+  method: string;
+  path: Template;
+  headers: Record<string, Template>;
+  /** Body: a string template, or a JSON value template (sent as application/json). */
+  body?: { text: Template } | { json: ValueTemplate };
+  /** Success codes; empty means any 2xx. */
+  expectStatus: number[];
+}
+
+/** Step is any normalized step. */
+export type Step =
+  | CreateStep
+  | GetStep
+  | ListStep
+  | WatchStep
+  | UpdateStep
+  | PatchStep
+  | DeleteStep
+  | DeleteCollectionStep
+  | ExecStep
+  | LogsStep
+  | WaitStep
+  | SleepStep
+  | HttpStep;
+
+/** ComponentLoad is a component's load model: iterations per second, a linear ramp over the phase, or closed-model workers. */
+export type ComponentLoad = { kind: 'rate'; perSecond: number } | { kind: 'ramp'; from: number; to: number } | { kind: 'concurrency'; workers: number };
+
+/** Component runs iterations of its scenario (or one weighted pick of its mix) under its own load model. */
+export interface Component {
+  name: string;
+  load: ComponentLoad;
+  /** Open model: cap on iterations in flight; undefined lets the engine choose. */
+  maxInFlight?: number;
+  /** Client-side limiter shared by the component's workers (requests/s and burst). */
+  qps?: number;
+  burst?: number;
+  /** Iteration bound (from the component or its phase); undefined: bounded by the phase duration only. */
+  iterations?: number;
+  /** Start delay after the phase start, ms. */
+  delayMs: number;
+  mode: 'scenario' | 'mix';
+  steps: Step[];
+  at: SourcePos;
+}
+
+/** Phase runs its components at the same time; it ends after `durationMs`, or when every bounded component has done its iterations. */
+export interface Phase {
+  name: string;
+  durationMs?: number;
+  iterations?: number;
+  components: Component[];
+  at: SourcePos;
+}
+
+/** SetupObject is an object created before the first phase. */
+export interface SetupObject {
+  resource: ResourceRef;
+  /** Namespace for namespaced objects without metadata.namespace. */
+  namespace: Template;
+  manifest: ValueTemplate;
+  at: SourcePos;
+}
+
+/** Measurement is a lifecycle transition measured through a watch on the run's objects (one HDR histogram each). */
+export interface Measurement {
+  name: string;
+  resource: ResourceRef;
+  namespace: Template;
+  /** 'created': from the object's creation; else from when this condition first holds. */
+  from: 'created' | Condition;
+  to: Condition;
+  timeoutMs: number;
+  at: SourcePos;
+}
+
+/** Observer is an observer of the system under test (for the observers to come). */
+export type Observer =
+  | { kind: 'podLogs'; namespace: Template; selector: string; patterns: string[] }
+  | { kind: 'restarts'; namespace: Template; selector: string }
+  | { kind: 'metrics'; url: string; intervalMs: number };
+
+/** ProfileMockOptions are the embedded mock's options taken from the profile (paths resolved). */
+export type ProfileMockOptions = Pick<MockServerOptions, 'lifecycle' | 'logs' | 'faults' | 'podTerminationMs' | 'watchHistory' | 'bookmarkIntervalMs'>;
+
+/** Profile is a loaded, validated, normalized profile. */
+export interface Profile {
+  name: string;
+  description: string;
+  /** The profile file (as given) and the SHA-256 (hex) of its content. */
+  source: { file: string; sha256: string };
+  target: { namespace: string; createNamespace: boolean; kubeconfig?: string; context?: string };
+  mock: ProfileMockOptions;
+  setup: SetupObject[];
+  phases: Phase[];
+  measure: Measurement[];
+  thresholds: Threshold[];
+  cleanup: { enabled: boolean; timeoutMs: number };
+  observe: Observer[];
+  /** Every operation name, in first-use order; steps point into it with `operationIndex`. */
+  operations: string[];
+  /** Whether smokeProfile shortened the profile. */
+  smoke: boolean;
+}
