@@ -275,6 +275,35 @@ export class MockApi {
     return stored;
   }
 
+  /** scaleOf returns the autoscaling/v1 Scale view of an object with spec.replicas. */
+  scaleOf(s: StoredObject): KubeObject {
+    const m = s.obj.metadata;
+    const spec = (s.obj.spec ?? {}) as { replicas?: number; selector?: { matchLabels?: Record<string, string> } };
+    const status = (s.obj.status ?? {}) as { replicas?: number };
+    const selector = Object.entries(spec.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+    return {
+      kind: 'Scale',
+      apiVersion: 'autoscaling/v1',
+      metadata: { name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, creationTimestamp: m.creationTimestamp },
+      spec: { replicas: spec.replicas ?? 1 },
+      status: { replicas: status.replicas ?? 0, selector },
+    };
+  }
+
+  /** updateScale sets spec.replicas from a Scale body (its resourceVersion, when set, is a precondition) and returns the stored object. */
+  updateScale(info: ResourceInfo, namespace: string, name: string, body: unknown): StoredObject {
+    const existing = this.get(info, namespace, name);
+    const scale = body as { metadata?: { resourceVersion?: string }; spec?: { replicas?: unknown } } | null;
+    const replicas = scale?.spec?.replicas;
+    if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
+      throw invalid('Scale', 'autoscaling', name, [{ reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(replicas)}: must be a non-negative integer`, field: 'spec.replicas' }]);
+    }
+    const next = clone(existing);
+    (next.spec as Record<string, unknown>).replicas = replicas;
+    next.metadata.resourceVersion = scale?.metadata?.resourceVersion || existing.obj.metadata.resourceVersion;
+    return this.write(info, existing, next, '', false);
+  }
+
   /** patch applies a PATCH body of `contentType`; apply-patch creates the object when missing. */
   patch(
     info: ResourceInfo,
@@ -319,6 +348,11 @@ export class MockApi {
       return { stored: this.write(info, existing, merged, sub, !!opts.dryRun), created: false };
     }
     const existing = this.get(info, namespace, name);
+    if (sub === 'scale') {
+      const cur = this.scaleOf(existing);
+      const next = type === 'application/json-patch+json' ? jsonPatch(cur, body) : type === 'application/merge-patch+json' ? mergePatch(cur, body) : strategicMerge(cur, body);
+      return { stored: this.updateScale(info, namespace, name, next), created: false };
+    }
     let patched: unknown;
     if (type === 'application/json-patch+json') patched = jsonPatch(clone(existing), body);
     else if (type === 'application/merge-patch+json') patched = mergePatch(clone(existing), body);

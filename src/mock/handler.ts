@@ -196,7 +196,8 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
           h(info, s, query, req, res);
           return;
         }
-        if (wantsTable(req.headers.accept)) sendJson(res, 200, renderTable(info, [s], s.rv, query.get('includeObject')));
+        if (sub === 'scale') sendJson(res, 200, JSON.stringify(api.scaleOf(s)));
+        else if (wantsTable(req.headers.accept)) sendJson(res, 200, renderTable(info, [s], s.rv, query.get('includeObject')));
         else sendObject(res, 200, s);
         return;
       }
@@ -241,15 +242,17 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
         return;
       }
       case 'update': {
-        const s = api.update(info, ns, ri.name, await readObject(req), sub, dryRun);
-        sendObject(res, 200, s);
+        const body = await readObject(req);
+        if (sub === 'scale') sendJson(res, 200, JSON.stringify(api.scaleOf(api.updateScale(info, ns, ri.name, body))));
+        else sendObject(res, 200, api.update(info, ns, ri.name, body, sub, dryRun));
         return;
       }
       case 'patch': {
         const raw = await readBody(req, deps.maxBodyBytes);
         const ct = req.headers['content-type'] ?? '';
         const r = api.patch(info, ns, ri.name, ct, raw, { subresource: sub, fieldManager: query.get('fieldManager'), dryRun });
-        sendObject(res, r.created ? 201 : 200, r.stored);
+        if (sub === 'scale') sendJson(res, 200, JSON.stringify(api.scaleOf(r.stored)));
+        else sendObject(res, r.created ? 201 : 200, r.stored);
         return;
       }
       case 'delete': {

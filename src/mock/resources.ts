@@ -39,7 +39,7 @@ const BUILTIN: Spec[] = [
   ['', 'v1', 'nodes', 'Node', false, ['no'], ['status']],
   ['events.k8s.io', 'v1', 'events', 'Event', true, ['ev'], []],
   ['coordination.k8s.io', 'v1', 'leases', 'Lease', true, [], []],
-  ['apps', 'v1', 'deployments', 'Deployment', true, ['deploy'], ['status']],
+  ['apps', 'v1', 'deployments', 'Deployment', true, ['deploy'], ['status', 'scale']],
   ['apps', 'v1', 'daemonsets', 'DaemonSet', true, ['ds'], ['status']],
   ['batch', 'v1', 'jobs', 'Job', true, [], ['status']],
   ['apiextensions.k8s.io', 'v1', 'customresourcedefinitions', 'CustomResourceDefinition', false, ['crd', 'crds'], ['status']],

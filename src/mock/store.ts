@@ -40,6 +40,8 @@ export interface StoredObject {
   readonly json: string;
   /** Byte length of `json` in UTF-8, filled on first read. */
   bytes?: number;
+  /** The ADDED watch event of this version as an HTTP chunk, filled on first use (initial watch state). */
+  addedFrame?: Buffer;
 }
 
 /** EventType is a watch event type carried by stored changes. */

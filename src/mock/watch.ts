@@ -109,6 +109,7 @@ export function serveWatch(
   const render = (type: string, ev: StoreEvent | undefined, s: StoredObject): Buffer => {
     if (table) return frameOf(eventLine(type, table(info, s)));
     if (ev && ev.type === type) return (ev.frame ??= frameOf((ev.line ??= eventLine(type, s.json))));
+    if (type === 'ADDED') return (s.addedFrame ??= frameOf(eventLine(type, s.json)));
     return frameOf(eventLine(type, s.json));
   };
 
@@ -156,7 +157,8 @@ export function serveWatch(
 
   let unsubscribe = () => {};
   let unregister = () => {};
-  const timers: NodeJS.Timeout[] = [];
+  let timeoutTimer: NodeJS.Timeout | undefined;
+  let bookmarkTimer: NodeJS.Timeout | undefined;
   const end = () => {
     if (ended) return;
     flush();
@@ -164,7 +166,8 @@ export function serveWatch(
     pending = [];
     unsubscribe();
     unregister();
-    for (const t of timers) clearTimeout(t);
+    clearTimeout(timeoutTimer);
+    clearTimeout(bookmarkTimer);
     res.end();
     onEnd();
   };
@@ -194,22 +197,18 @@ export function serveWatch(
   }
   unsubscribe = api.store.subscribe(info.id, deliver);
   if (timeoutS > 0) {
-    const t = setTimeout(end, timeoutS * 1000);
-    t.unref?.();
-    timers.push(t);
+    timeoutTimer = setTimeout(end, timeoutS * 1000);
+    timeoutTimer.unref?.();
   }
   if (bookmarks && options.bookmarkIntervalMs > 0) {
     const tick = () => {
       if (ended) return;
       emit(bookmarkLine(false));
-      const t = setTimeout(tick, options.bookmarkIntervalMs);
-      t.unref?.();
-      timers.push(t);
-      if (timers.length > 16) timers.splice(1, timers.length - 4);
+      bookmarkTimer = setTimeout(tick, options.bookmarkIntervalMs);
+      bookmarkTimer.unref?.();
     };
-    const t = setTimeout(tick, options.bookmarkIntervalMs);
-    t.unref?.();
-    timers.push(t);
+    bookmarkTimer = setTimeout(tick, options.bookmarkIntervalMs);
+    bookmarkTimer.unref?.();
   }
 
   function deliver(ev: StoreEvent): void {

@@ -155,4 +155,7 @@ test('kubectl create generators (typed protobuf bodies): deployment, job, servic
   const secret = JSON.parse((await kubectl(kc, ['get', 'secret', 'gen-secret', '-o', 'json'])).stdout);
   assert.equal(Buffer.from(secret.data.a, 'base64').toString(), 'b');
   assert.equal((await kubectl(kc, ['get', 'configmap', 'gen-cm', '-o', 'jsonpath={.data.x}'])).stdout, 'y');
+  const scaled = await kubectl(kc, ['scale', 'deployment/gen-web', '--replicas=5']);
+  assert.equal(scaled.code, 0, scaled.stderr);
+  assert.equal((await kubectl(kc, ['get', 'deployment', 'gen-web', '-o', 'jsonpath={.spec.replicas}'])).stdout, '5');
 });
