@@ -1,0 +1,248 @@
+/**
+ * pods/exec over WebSocket through the same dispatcher and wrapper chain as every other request:
+ * an upgrade request (`upgrade: 'websocket'`, subprotocols v5.channel.k8s.io then v4.channel.k8s.io)
+ * sent with `dispatch`, then the channel protocol on the upgraded socket: one channel byte per
+ * message (0 stdin, 1 stdout, 2 stderr, 3 error Status, 255 v5 close), exit code from the error Status.
+ */
+import type { Dispatcher } from 'undici';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { randomBytes } from 'node:crypto';
+import type { RigDispatchOptions } from '../http/request-options.js';
+import { RacerigError } from '../errors.js';
+import type { ResourcePaths } from './resource.js';
+import { EXEC_SUBPROTOCOLS, execPath, type ExecOptions } from './requests.js';
+import type { DispatchFn } from './send.js';
+import { KubeApiError, parseStatus, type KubeStatus } from './status.js';
+import { FrameDecoder, OPCODES, acceptKey, encodeClientFrame, type WebSocketMessage } from './websocket-frame.js';
+
+/** ExecRunOptions are exec options plus stdin data, metrics context and a time limit. */
+export interface ExecRunOptions extends ExecOptions {
+  /** Sent on stdin (implies `stdin: true`); with v5 stdin is then closed. */
+  stdinData?: string | Uint8Array;
+  /** Metrics operation (RigDispatchOptions.operation). */
+  operation?: number;
+  /** Intended start on the run clock, ms (open model). */
+  intendedAt?: number;
+  /** Whole-session limit, ms (default 30000); on expiry the socket is destroyed and the promise rejects. */
+  timeoutMs?: number;
+  /** Keep at most this many bytes of stdout and of stderr (default 1 MiB); the rest is counted, not kept. */
+  maxOutputBytes?: number;
+}
+
+/** ExecResult is a finished exec session. */
+export interface ExecResult {
+  /** The command's exit code (0 on Success; from the NonZeroExitCode cause; -1 when the Status gives none). */
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  /** Bytes received on stdout and stderr (including any not kept). */
+  stdoutBytes: number;
+  stderrBytes: number;
+  /** The negotiated subprotocol. */
+  protocol: string;
+  /** The error-channel Status when it was a Failure. */
+  status?: KubeStatus;
+}
+
+const STDIN = 0;
+const STDOUT = 1;
+const STDERR = 2;
+const ERROR = 3;
+const CLOSE = 255;
+const PROTOCOL_HEADER = EXEC_SUBPROTOCOLS.join(', ');
+
+/** ExecError is an exec that could not run or finish (rejected upgrade, protocol error, timeout); `status` when the server sent one. */
+export class ExecError extends RacerigError {
+  readonly status: KubeStatus | undefined;
+  constructor(message: string, status?: KubeStatus, cause?: unknown) {
+    super('RACERIG_KUBE_EXEC', message, { cause });
+    this.name = 'ExecError';
+    this.status = status;
+  }
+}
+
+function header(headers: IncomingHttpHeaders | string[] | Buffer[], name: string): string | undefined {
+  if (Array.isArray(headers)) {
+    for (let i = 0; i + 1 < headers.length; i += 2) if (String(headers[i]).toLowerCase() === name) return String(headers[i + 1]);
+    return undefined;
+  }
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** exitCodeOf reads the exit code from the error channel's Status (Success → 0, NonZeroExitCode → its ExitCode cause, otherwise -1). */
+export function exitCodeOf(statusJson: string): { exitCode: number; status?: KubeStatus } {
+  if (statusJson.trim() === '') return { exitCode: 0 };
+  let obj: { status?: string; reason?: string; details?: { causes?: { reason?: string; message?: string }[] } };
+  try {
+    obj = JSON.parse(statusJson) as typeof obj;
+  } catch {
+    return { exitCode: -1, status: { code: 500, reason: 'InternalError', message: statusJson } };
+  }
+  if (obj.status === 'Success') return { exitCode: 0 };
+  const status = parseStatus(500, { ...obj, kind: 'Status' });
+  const cause = obj.details?.causes?.find((c) => c.reason === 'ExitCode');
+  const code = cause ? Number(cause.message) : NaN;
+  return { exitCode: obj.reason === 'NonZeroExitCode' && Number.isInteger(code) ? code : -1, status };
+}
+
+class ExecSession {
+  private readonly out: Buffer[] = [];
+  private readonly err: Buffer[] = [];
+  private readonly errorChannel: Buffer[] = [];
+  private outBytes = 0;
+  private errBytes = 0;
+  private finished = false;
+  private closeSent = false;
+  private readonly decoder: FrameDecoder;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly socket: Duplex,
+    private readonly protocol: string,
+    private readonly o: ExecRunOptions,
+    private readonly resolve: (r: ExecResult) => void,
+    private readonly reject: (e: Error) => void,
+  ) {
+    this.decoder = new FrameDecoder((m) => this.message(m));
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        this.decoder.push(chunk);
+      } catch (err) {
+        this.fail(new ExecError((err as Error).message, undefined, err));
+      }
+    });
+    socket.on('end', () => this.finish());
+    socket.on('close', () => this.finish());
+    socket.on('error', (err) => this.fail(new ExecError(`exec socket: ${err.message}`, undefined, err)));
+    this.timer = setTimeout(() => this.fail(new ExecError(`exec did not finish within ${o.timeoutMs ?? 30_000} ms`)), o.timeoutMs ?? 30_000);
+    if (o.stdinData !== undefined) {
+      const data = typeof o.stdinData === 'string' ? Buffer.from(o.stdinData) : o.stdinData;
+      const msg = Buffer.allocUnsafe(data.length + 1);
+      msg[0] = STDIN;
+      msg.set(data, 1);
+      socket.write(encodeClientFrame(OPCODES.binary, msg));
+      if (protocol.startsWith('v5.')) socket.write(encodeClientFrame(OPCODES.binary, Buffer.from([CLOSE, STDIN])));
+    }
+  }
+
+  private keep(list: Buffer[], kept: number, data: Buffer): void {
+    const max = this.o.maxOutputBytes ?? 1 << 20;
+    if (kept < max) list.push(data.length + kept > max ? data.subarray(0, max - kept) : Buffer.from(data));
+  }
+
+  private message(m: WebSocketMessage): void {
+    if (m.opcode === OPCODES.binary || m.opcode === OPCODES.text) {
+      if (m.payload.length === 0) return;
+      const data = m.payload.subarray(1);
+      switch (m.payload[0]) {
+        case STDOUT:
+          this.keep(this.out, this.outBytes, data);
+          this.outBytes += data.length;
+          break;
+        case STDERR:
+          this.keep(this.err, this.errBytes, data);
+          this.errBytes += data.length;
+          break;
+        case ERROR:
+          this.errorChannel.push(Buffer.from(data));
+          break;
+      }
+    } else if (m.opcode === OPCODES.ping) {
+      this.socket.write(encodeClientFrame(OPCODES.pong, m.payload));
+    } else if (m.opcode === OPCODES.close) {
+      if (!this.closeSent) {
+        this.closeSent = true;
+        this.socket.write(encodeClientFrame(OPCODES.close, m.payload.subarray(0, 2)));
+      }
+      this.socket.end();
+      this.finish();
+    }
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    clearTimeout(this.timer);
+    const { exitCode, status } = exitCodeOf(Buffer.concat(this.errorChannel).toString('utf8'));
+    const r: ExecResult = {
+      exitCode,
+      stdout: Buffer.concat(this.out).toString('utf8'),
+      stderr: Buffer.concat(this.err).toString('utf8'),
+      stdoutBytes: this.outBytes,
+      stderrBytes: this.errBytes,
+      protocol: this.protocol,
+    };
+    if (status) r.status = status;
+    this.resolve(r);
+  }
+
+  private fail(err: Error): void {
+    if (this.finished) return;
+    this.finished = true;
+    clearTimeout(this.timer);
+    this.socket.destroy();
+    this.reject(err);
+  }
+}
+
+class ExecHandler implements Dispatcher.DispatchHandler {
+  private status = 0;
+  private readonly body: Buffer[] = [];
+  constructor(
+    private readonly key: string,
+    private readonly o: ExecRunOptions,
+    private readonly resolve: (r: ExecResult) => void,
+    private readonly reject: (e: Error) => void,
+  ) {}
+  onRequestStart(): void {}
+  onRequestUpgrade(_c: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders, socket: Duplex): void {
+    const protocol = header(headers, 'sec-websocket-protocol') ?? '';
+    if (statusCode !== 101 || header(headers, 'sec-websocket-accept') !== acceptKey(this.key) || !(EXEC_SUBPROTOCOLS as readonly string[]).includes(protocol)) {
+      socket.destroy();
+      this.reject(new ExecError(`exec upgrade: bad handshake (status ${statusCode}, protocol "${protocol}")`));
+      return;
+    }
+    new ExecSession(socket, protocol, this.o, this.resolve, this.reject);
+  }
+  onResponseStart(_c: Dispatcher.DispatchController, statusCode: number): void {
+    this.status = statusCode;
+  }
+  onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.body.push(chunk);
+  }
+  onResponseEnd(): void {
+    const s = parseStatus(this.status, Buffer.concat(this.body));
+    this.reject(new ExecError(`exec refused: ${s.code} ${s.reason}: ${s.message}`, s, new KubeApiError(s, 'exec')));
+  }
+  onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
+    this.reject(new ExecError(`exec request failed: ${err.message}`, undefined, err));
+  }
+}
+
+/** execRequestOptions returns the upgrade request of an exec and the Sec-WebSocket-Key it carries. */
+export function execRequestOptions(paths: ResourcePaths, namespace: string, pod: string, o: ExecRunOptions): { opts: RigDispatchOptions; key: string } {
+  const key = randomBytes(16).toString('base64');
+  const opts: RigDispatchOptions = {
+    method: 'GET',
+    path: execPath(paths, namespace, pod, o.stdinData !== undefined ? { ...o, stdin: true } : o),
+    headers: { 'sec-websocket-key': key, 'sec-websocket-version': '13', 'sec-websocket-protocol': PROTOCOL_HEADER },
+    upgrade: 'websocket',
+  };
+  if (o.operation !== undefined) opts.operation = o.operation;
+  if (o.intendedAt !== undefined) opts.intendedAt = o.intendedAt;
+  return { opts, key };
+}
+
+/** exec runs a command in a pod over WebSocket through `dispatch` (and its wrappers); rejects with ExecError when it cannot run. */
+export function exec(dispatch: DispatchFn, paths: ResourcePaths, namespace: string, pod: string, o: ExecRunOptions): Promise<ExecResult> {
+  return new Promise((resolve, reject) => {
+    const { opts, key } = execRequestOptions(paths, namespace, pod, o);
+    try {
+      dispatch(opts, new ExecHandler(key, o, resolve, reject));
+    } catch (err) {
+      reject(err as Error);
+    }
+  });
+}
