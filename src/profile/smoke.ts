@@ -50,7 +50,7 @@ function smokeComponent(c: Component): Component {
   };
 }
 
-/** smokeProfile returns a copy with every phase ≤ 2 s and ≤ 3 iterations per component, rates ≤ 10/s, ≤ 2 workers or watches, and mock lifecycles ≤ 200 ms. */
+/** smokeProfile returns a copy with every phase ≤ 2 s and ≤ 3 iterations per component, rates ≤ 10/s, ≤ 2 workers or watches, and mock workflow run times and start delays ≤ 200 ms (pod run times are kept: steps may need running pods). */
 export function smokeProfile(profile: Profile): Profile {
   const lc = profile.mock.lifecycle;
   const ms = SMOKE_LIMITS.lifecycleMs;
@@ -64,12 +64,11 @@ export function smokeProfile(profile: Profile): Profile {
             lifecycle: {
               ...lc,
               ...(lc.podStartDelayMs !== undefined ? { podStartDelayMs: Math.min(lc.podStartDelayMs, ms) } : {}),
-              podRunDurationMs: cap(lc.podRunDurationMs, ms),
               ...(lc.workflowStartDelayMs !== undefined ? { workflowStartDelayMs: Math.min(lc.workflowStartDelayMs, ms) } : {}),
               workflowRunDurationMs: cap(lc.workflowRunDurationMs, ms),
             },
           }
-        : { lifecycle: { podRunDurationMs: ms, workflowRunDurationMs: ms } }),
+        : { lifecycle: { workflowRunDurationMs: ms } }),
     },
     phases: profile.phases.map((ph) => ({
       ...ph,

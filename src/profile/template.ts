@@ -1,6 +1,6 @@
 /**
  * Templates in profile strings: `{{run.id}}`, `{{phase}}`, `{{component}}`, `{{iteration}}`, `{{worker}}`,
- * `{{namespace}}`, `{{profile}}`, `{{uuid}}`, `{{random.int 1 100}}`, `{{random.string 8}}`, and objects of
+ * `{{namespace}}`, `{{profile}}`, `{{uuid}}`, `{{now}}`, `{{random.int 1 100}}`, `{{random.string 8}}`, and objects of
  * earlier steps of the same iteration (`{{pod.name}}`, `{{pod.status.podIP}}`). Parsed once at load time
  * into plain data (it crosses to worker threads), compiled once per worker into closures: no parsing per render.
  */
@@ -8,13 +8,13 @@ import { randomUUID } from 'node:crypto';
 import { parseFieldPath, readField, type PathSegment } from './field-path.js';
 
 /** VARIABLES are the template variables that need no declaration. */
-export const VARIABLES = ['run.id', 'profile', 'phase', 'component', 'iteration', 'worker', 'namespace', 'uuid'] as const;
+export const VARIABLES = ['run.id', 'profile', 'phase', 'component', 'iteration', 'worker', 'namespace', 'uuid', 'now'] as const;
 
 /** Variable is one of VARIABLES. */
 export type Variable = (typeof VARIABLES)[number];
 
 /** RESERVED_NAMES cannot be used as `as:` object names because templates read them as variables. */
-export const RESERVED_NAMES: readonly string[] = ['run', 'profile', 'phase', 'component', 'iteration', 'worker', 'namespace', 'uuid', 'random'];
+export const RESERVED_NAMES: readonly string[] = ['run', 'profile', 'phase', 'component', 'iteration', 'worker', 'namespace', 'uuid', 'now', 'random'];
 
 /** METADATA_SHORTCUTS are object fields read from `metadata` (`{{pod.name}}` is `{{pod.metadata.name}}`). */
 export const METADATA_SHORTCUTS: readonly string[] = ['name', 'namespace', 'uid', 'resourceVersion', 'generation', 'labels', 'annotations', 'generateName'];
@@ -189,6 +189,8 @@ export function compilePart(p: TemplatePart): TemplateFn {
           return (s) => s.namespace;
         case 'uuid':
           return () => randomUUID();
+        case 'now':
+          return () => new Date().toISOString().replace('Z', '000Z');
       }
   }
 }

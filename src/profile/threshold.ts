@@ -40,7 +40,7 @@ export function parseThreshold(source: string): Threshold | string {
   const [, statText, op, comparator, valueText] = m as unknown as [string, string, string | undefined, Comparator, string];
   const operation = op === undefined || op === '' ? undefined : op;
   const base = { source, comparator, ...(operation !== undefined ? { operation } : {}) };
-  if (statText.startsWith('p')  && /^p\d/.test(statText)) {
+  if (/^p\d/.test(statText)) {
     const percentile = Number(statText.slice(1));
     if (!(percentile > 0 && percentile <= 100)) return `invalid percentile ${statText} in ${JSON.stringify(source)}: use p50, p99, p99.9 …`;
     const ms = parseDurationMs(valueText);
