@@ -1,0 +1,155 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkProfile, loadProfile } from '../../src/profile/loader.js';
+import { formatProblem } from '../../src/profile/problem.js';
+import { ProfileError } from '../../src/errors.js';
+import { ExitCode } from '../../src/cli/exit-codes.js';
+import { main } from '../../src/cli/main.js';
+import { captureContext } from '../../src/cli/context.js';
+
+/** profile builds a profile whose scenario steps start on line 10 (indented by 10 spaces). */
+const profile = (steps: string, { duration = '1s', tail = '' } = {}) =>
+  `name: t\ndescription: d\nphases:\n  - name: p\n    duration: ${duration}\n    components:\n      - name: c\n        rate: 1\n        scenario:\n${steps}${tail}`;
+
+/** Expect is one expected problem: file, line, the text its column points at, and the message. */
+type Expect = [file: string, line: number, needle: string, message: RegExp];
+
+interface Case {
+  name: string;
+  files: Record<string, string>;
+  expect: Expect[];
+}
+
+const POD = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: "p-{{nope.name}}"\nspec: {containers: [{name: main, image: busybox}]}\n';
+
+const CASES: Case[] = [
+  {
+    name: 'unknown step',
+    files: { 'bad.yaml': profile('          - scale: {resource: pods}\n') },
+    expect: [['bad.yaml', 10, 'scale', /scenario\[0\]: unknown step "scale"/]],
+  },
+  {
+    name: 'bad duration',
+    files: { 'bad.yaml': profile('          - get: {resource: pods, name: a}\n', { duration: '30x' }) },
+    expect: [['bad.yaml', 5, '30x', /phases\[0\]\.duration: invalid duration "30x" \(use a number and a unit/]],
+  },
+  {
+    name: 'missing manifest file',
+    files: { 'bad.yaml': profile('          - create: {manifest: {file: nope.yaml}}\n') },
+    expect: [['bad.yaml', 10, 'nope.yaml', /file not found: nope\.yaml/]],
+  },
+  {
+    name: 'template referring to an unknown object',
+    files: { 'bad.yaml': profile('          - create: {manifest: {file: pod.yaml}}\n            as: pod\n          - get: {resource: pods, name: "{{pdo.name}}"}\n') , 'pod.yaml': POD.replace('{{nope.name}}', '{{iteration}}') },
+    expect: [['bad.yaml', 12, '{{pdo.name}}', /unknown template reference "pdo" in \{\{pdo\.name\}\} \(.*objects: pod\)/]],
+  },
+  {
+    name: 'template error inside a manifest file is located in that file',
+    files: { 'bad.yaml': profile('          - create: {manifest: {file: pod.yaml}}\n'), 'pod.yaml': POD },
+    expect: [['pod.yaml', 4, '{{nope.name}}', /unknown template reference "nope"/]],
+  },
+  {
+    name: 'YAML syntax error',
+    files: { 'bad.yaml': 'name: t\nname: u\ndescription: d\n' },
+    expect: [['bad.yaml', 2, 'name', /YAML syntax: Map keys must be unique/]],
+  },
+  {
+    name: 'threshold naming an unknown operation',
+    files: { 'bad.yaml': profile('          - get: {resource: pods, name: a}\n', { tail: 'thresholds:\n  - p99(get pods) < 1s\n  - p99(create pods) < 1s\n' }) },
+    expect: [['bad.yaml', 13, 'create pods', /threshold names unknown operation "create pods" \(operations: get pods\)/]],
+  },
+  {
+    name: 'missing required key and unknown key',
+    files: { 'bad.yaml': 'name: t\ndescription: d\ncolour: red\nphases:\n  - name: p\n    duration: 1s\n' },
+    expect: [
+      ['bad.yaml', 3, 'colour', /unknown key "colour"/],
+      ['bad.yaml', 5, 'name', /phases\[0\]: missing required key "components"/],
+    ],
+  },
+  {
+    name: 'several problems at once',
+    files: {
+      'bad.yaml': profile(
+        '          - scale: {resource: pods}\n          - get: {resource: pods, name: "{{pod.name}}"}\n          - create: {manifest: {file: missing.yaml}}\n          - wait: {resource: pods, name: x, until: {field: status.phase}, timeout: soon}\n',
+        { duration: '1 minute', tail: 'thresholds:\n  - errors < 1%\n  - p99(nothing) < 1s\n' },
+      ),
+    },
+    expect: [
+      ['bad.yaml', 5, '1 minute', /invalid duration/],
+      ['bad.yaml', 10, 'scale', /unknown step "scale"/],
+      ['bad.yaml', 11, '{{pod.name}}', /unknown template reference "pod"/],
+      ['bad.yaml', 12, 'missing.yaml', /file not found/],
+      ['bad.yaml', 13, 'soon', /scenario\[3\]\.wait\.timeout: invalid duration "soon"/],
+      ['bad.yaml', 16, 'nothing', /unknown operation "nothing"/],
+    ],
+  },
+];
+
+function columnOf(text: string, line: number, needle: string): number {
+  const l = text.split('\n')[line - 1] ?? '';
+  const i = l.indexOf(needle);
+  assert.ok(i >= 0, `line ${line} holds ${JSON.stringify(needle)}: ${JSON.stringify(l)}`);
+  return i + 1;
+}
+
+function withFiles<T>(files: Record<string, string>, f: (dir: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'racerig-profile-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return f(dir).finally(() => rmSync(dir, { recursive: true, force: true }));
+}
+
+for (const c of CASES) {
+  test(`broken profile: ${c.name} → every problem at its file:line:column`, () =>
+    withFiles(c.files, async (dir) => {
+      const { profile: loaded, problems } = await checkProfile('bad.yaml', { cwd: dir });
+      assert.equal(loaded, undefined);
+      const got = problems.map(formatProblem);
+      assert.equal(got.length, c.expect.length, got.join('\n'));
+      c.expect.forEach(([file, line, needle, message], i) => {
+        const p = problems[i]!;
+        assert.deepEqual([p.file, p.line, p.column], [file, line, columnOf(c.files[file]!, line, needle)], got[i]);
+        assert.match(got[i]!, message);
+        assert.ok(got[i]!.startsWith(`${file}:${line}:${p.column}: `));
+      });
+      await assert.rejects(loadProfile('bad.yaml', { cwd: dir }), (err: unknown) => {
+        assert.ok(err instanceof ProfileError);
+        assert.equal(err.code, 'RACERIG_PROFILE_INVALID');
+        assert.equal(err.exitCode, ExitCode.ProfileInvalid);
+        assert.deepEqual(err.problems, got);
+        return true;
+      });
+    }));
+}
+
+test('racerig profiles validate prints every problem and exits 3; valid files print OK', () =>
+  withFiles({ ...CASES.at(-1)!.files, 'good.yaml': profile('          - get: {resource: pods, name: a}\n') }, async (dir) => {
+    const ctx = captureContext({ cwd: dir });
+    const code = await main(['profiles', 'validate', 'good.yaml', 'bad.yaml'], ctx);
+    assert.equal(code, 3);
+    assert.equal(ctx.out(), 'OK good.yaml\n');
+    const lines = ctx.err().trim().split('\n');
+    assert.equal(lines.length, 7);
+    assert.match(lines[0]!, /^bad\.yaml:5:15: phases\[0\]\.duration: invalid duration "1 minute"/);
+    assert.match(lines[1]!, /^bad\.yaml:10:13: .*unknown step "scale" \(a step is one of create, get, /);
+    assert.equal(lines[6], 'bad.yaml: 6 problems');
+  }));
+
+test('racerig profiles show on a broken profile exits 3 with the problems and a hint', () =>
+  withFiles(CASES[2]!.files, async (dir) => {
+    const ctx = captureContext({ cwd: dir });
+    assert.equal(await main(['profiles', 'show', 'bad.yaml'], ctx), 3);
+    assert.match(ctx.err(), /^racerig: error: bad\.yaml:10:39: file not found: nope\.yaml/);
+    assert.match(ctx.err(), /\nhint: see docs\/profiles\.md/);
+  }));
+
+test('a missing profile file is a profile problem (exit 3), and validate without files is a usage error', () =>
+  withFiles({}, async (dir) => {
+    const ctx = captureContext({ cwd: dir });
+    assert.equal(await main(['profiles', 'validate', 'absent.yaml'], ctx), 3);
+    assert.match(ctx.err(), /^absent\.yaml:1:1: profile file not found/);
+    const usage = captureContext({ cwd: dir });
+    assert.equal(await main(['profiles', 'validate'], usage), 2);
+  }));
