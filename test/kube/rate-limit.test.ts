@@ -1,0 +1,60 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Worker } from 'node:worker_threads';
+import { once } from 'node:events';
+import { allocateMetrics, createLayout } from '../../src/metrics/layout.js';
+import { Snapshot } from '../../src/metrics/snapshot.js';
+import { wallMs } from '../../src/engine/clock.js';
+import { TOKEN_BUCKET_SLOTS } from '../../src/kube/shared-token-bucket.js';
+import { RATELIMIT_OPERATION_PREFIX } from '../../src/http/interceptors/rate-limit.js';
+
+test('four worker threads sharing one qps/burst bucket hold the configured rate within a few percent, waits recorded', async () => {
+  const arrivals: number[] = [];
+  const server = http.createServer((_req, res) => {
+    arrivals.push(performance.now());
+    res.end('{}');
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const layout = createLayout(['GET /limited', `${RATELIMIT_OPERATION_PREFIX}component`]);
+  const buffer = allocateMetrics(layout);
+  const qps = 400;
+  const burst = 20;
+  const durationMs = 2500;
+  try {
+    const workers = Array.from(
+      { length: 4 },
+      () =>
+        new Worker(new URL('../fixtures/kube-limiter-worker.js', import.meta.url), {
+          workerData: { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, layout, buffer, concurrency: 8, durationMs },
+        }),
+    );
+    await Promise.all(workers.map((w) => once(w, 'message')));
+    // Every worker is loaded: they start together at the shared epoch.
+    const bucket = { qps, burst, slot: layout.extraBase + TOKEN_BUCKET_SLOTS, epochWallMs: wallMs() };
+    for (const w of workers) w.postMessage(bucket);
+    const reports = await Promise.all(workers.map(async (w) => (await once(w, 'message'))[0] as { sent: number }));
+    assert.ok(reports.every((r) => r.sent > 20), `every worker sent: ${reports.map((r) => r.sent).join(', ')}`);
+    const total = reports.reduce((a, r) => a + r.sent, 0);
+    // Steady state: arrivals between 0.5 s and 2.0 s after the first one (the burst is spent by then).
+    const t0 = Math.min(...arrivals);
+    const window = arrivals.filter((t) => t >= t0 + 500 && t < t0 + 2000).length;
+    const rate = window / 1.5;
+    // Overall: burst plus qps × elapsed, give or take the requests in flight at the end.
+    const expected = burst + qps * (durationMs / 1000);
+    console.log(`shared limiter: ${rate.toFixed(1)}/s steady vs ${qps}/s configured; ${arrivals.length} requests vs ${expected} expected`);
+    assert.ok(Math.abs(rate - qps) / qps < 0.04, `rate ${rate.toFixed(1)}/s vs configured ${qps}/s`);
+    // Callers still queued in the bucket at the end (at most one per concurrent caller) are sent after it.
+    assert.ok(arrivals.length >= expected * 0.97 && arrivals.length <= expected * 1.02 + 4 * 8, `${arrivals.length} requests vs ${expected} expected`);
+    const snap = Snapshot.take(layout, buffer, 0);
+    assert.equal(snap.counters(0).requests, arrivals.length);
+    assert.equal(snap.counters(1).requests, total, 'one recorded wait per request');
+    assert.ok(snap.latency(1).getValueAtPercentile(90) > 1000, 'most requests waited (µs)');
+    await Promise.all(workers.map((w) => w.terminate()));
+  } finally {
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+});
