@@ -16,6 +16,7 @@ export interface MockFlags {
   tls?: boolean;
   watchHistory?: string;
   bookmarkInterval?: string;
+  watchBatch?: string;
   latency: string[];
   error: string[];
   reset?: string;
@@ -89,6 +90,7 @@ export function mockOptionsFromFlags(flags: MockFlags, cwd: string): MockServerO
     kubeconfigPath: resolve(cwd, flags.kubeconfigOut),
     watchHistory: intFlag('watch-history', flags.watchHistory, 1),
     bookmarkIntervalMs: intFlag('bookmark-interval', flags.bookmarkInterval),
+    watchBatchMs: intFlag('watch-batch', flags.watchBatch),
     faults: faultsFromFlags(flags),
     lifecycle: { podStartDelayMs: intFlag('pod-start-delay', flags.podStartDelay), podRunDurationMs: intFlag('pod-run-duration', flags.podRunDuration) },
     logs: flags.logFile ? { file: resolve(cwd, flags.logFile) } : undefined,
@@ -106,6 +108,7 @@ export const registerMockCommand: CommandRegistrar = (program, ctx, setExit) => 
     .option('--kubeconfig-out <file>', 'where to write the kubeconfig for the server', 'results/mock.kubeconfig')
     .option('--watch-history <events>', 'watch events kept for resuming watches; older resourceVersions get 410 Expired')
     .option('--bookmark-interval <ms>', 'interval of BOOKMARK events on watches that allow them')
+    .option('--watch-batch <ms>', 'longest extra delay used to batch watch writes under load (default 5; 0: none)')
     .option('--latency <rule>', 'add latency: [verb[/resource]=]fixed:MS|uniform:MIN:MAX|normal:MEAN:SD|lognormal:MEDIAN:SIGMA (repeatable)', collect, [])
     .option('--error <rule>', 'inject errors: [verb[/resource]=]500|503|429:FRACTION[:RETRY_AFTER_S] (repeatable)', collect, [])
     .option('--reset <fraction>', 'reset this fraction of connections instead of answering')

@@ -33,6 +33,8 @@ export interface MockServerOptions extends ApiOptions {
   port?: number;
   /** Where to write the kubeconfig; none is written when unset. */
   kubeconfigPath?: string;
+  /** Longest extra delay used to batch watch writes under load, in ms (default 5; 0: write every event-loop turn). */
+  watchBatchMs?: number;
   /** Interval of BOOKMARK events on watches that allow them, in ms (default 5000). */
   bookmarkIntervalMs?: number;
   /** Largest accepted request body in bytes (default 3 MiB, like kube-apiserver); larger bodies get 413. */
@@ -80,7 +82,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
   const stopLifecycle = startLifecycle(api, options.lifecycle);
   const logLines = loadLogLines(options.logs);
   const metrics = new MockMetrics();
-  const hub = new WatchHub();
+  const hub = new WatchHub(options.watchBatchMs ?? 5);
   const faults = new Faults(options.faults);
   const tls: TlsMaterial | undefined = options.tls ? await generateTlsMaterial(options.host ? [options.host] : []) : undefined;
   const token = options.token ?? randomBytes(16).toString('hex');

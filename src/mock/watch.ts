@@ -26,23 +26,29 @@ export interface WatchOptions {
 /** MAX_BUFFERED_BYTES is how much unsent data a slow watcher may accumulate before its stream is ended (like kube-apiserver dropping slow watchers). */
 export const MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
 
-/** WatchHub tracks open watch streams so that an admin call can end them all, and batches their writes into one flush per event-loop turn. */
+/** WatchHub tracks open watch streams so that an admin call can end them all, and batches their writes: at most one flush per `batchMs` (immediately when idle). */
 export class WatchHub {
   private readonly open = new Set<() => void>();
   private dirty = new Set<() => void>();
   private scheduled = false;
+  private lastFlush = 0;
 
-  /** schedule queues a stream's flush for the end of this event-loop turn. */
+  /** `batchMs` bounds the added delivery delay under load, in ms; 0 flushes every event-loop turn. */
+  constructor(private readonly batchMs = 5) {}
+
+  /** schedule queues a stream's flush; when streams were flushed less than `batchMs` ago, the flush waits for the rest of that window. */
   schedule(flush: () => void): void {
     this.dirty.add(flush);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(this.flushAll);
-    }
+    if (this.scheduled) return;
+    this.scheduled = true;
+    const wait = this.lastFlush + this.batchMs - performance.now();
+    if (wait > 0) setTimeout(this.flushAll, wait);
+    else setImmediate(this.flushAll);
   }
 
   private readonly flushAll = (): void => {
     this.scheduled = false;
+    this.lastFlush = performance.now();
     const batch = this.dirty;
     this.dirty = new Set();
     for (const f of batch) f();
@@ -124,6 +130,7 @@ export function serveWatch(
     if (ended || pending.length === 0) return;
     const sock = res.socket;
     if (!sock || sock.destroyed) {
+      pending = [];
       end();
       return;
     }

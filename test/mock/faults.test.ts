@@ -201,3 +201,23 @@ test('fuzz: malformed bodies, paths and raw requests never crash the server or p
   const created = await json(url, 'POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'after-fuzz' } });
   assert.equal(created.status, 201);
 });
+
+test('watchers whose connections reset mid-stream do not hurt the server', async () => {
+  const port = Number(new URL(url).port);
+  const sockets = Array.from({ length: 40 }, () => {
+    const s = connect(port, '127.0.0.1');
+    s.on('error', () => undefined);
+    s.on('data', () => undefined);
+    s.write('GET /api/v1/namespaces/default/configmaps?watch=1 HTTP/1.1\r\nHost: x\r\n\r\n');
+    return s;
+  });
+  await waitFor('40 watchers connected', async () => Number(/apiserver_longrunning_requests\{verb="WATCH"[^}]*\} (\d+)/.exec((await http(url, 'GET', '/metrics')).body)?.[1] ?? 0) >= 40);
+  for (let i = 0; i < 120; i++) {
+    if (i % 3 === 0 && sockets.length) sockets.pop()!.resetAndDestroy();
+    await json(url, 'POST', '/api/v1/namespaces/default/configmaps', { metadata: { generateName: 'churn-' }, data: { blob: 'x'.repeat(2000) } });
+  }
+  for (const s of sockets) s.destroy();
+  assert.equal((await http(url, 'GET', '/healthz')).body, 'ok');
+  const list = await json(url, 'GET', '/api/v1/namespaces/default/configmaps?labelSelector=');
+  assert.equal(list.status, 200);
+});
