@@ -108,7 +108,13 @@ export class MockApi {
     if (this.closed) return;
     const t = setTimeout(() => {
       this.timers.delete(t);
-      if (!this.closed) fn();
+      if (this.closed) return;
+      try {
+        fn();
+      } catch (err) {
+        // Background work (lifecycle, graceful deletion, garbage collection) must never take the server down.
+        process.emitWarning(`racerig mock: background task failed: ${(err as Error)?.stack ?? String(err)}`);
+      }
     }, ms);
     t.unref?.();
     this.timers.add(t);

@@ -95,7 +95,13 @@ export function createExecHandler(api: MockApi): ExecHandler {
         const key = pod.key;
         const uid = pod.obj.metadata.uid!;
         wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-          void session(ws, argv, isTrue(query.get('stdin')), ri.name, (sig) => killMain(key, uid, sig)).then((code) => onDone?.(code));
+          session(ws, argv, isTrue(query.get('stdin')), ri.name, (sig) => killMain(key, uid, sig)).then(
+            (code) => onDone?.(code),
+            () => {
+              ws.terminate();
+              onDone?.(500);
+            },
+          );
         });
       } catch (err) {
         const e = err instanceof StatusError ? err : new StatusError(500, 'InternalError', String(err));

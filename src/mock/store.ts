@@ -242,7 +242,15 @@ export class Store {
       this.ringCount++;
     }
     const ls = this.listeners.get(ev.stored.resourceId);
-    if (ls) for (const l of ls) l(ev);
+    if (!ls) return;
+    for (const l of ls) {
+      try {
+        l(ev);
+      } catch (err) {
+        // One broken listener (a watch stream, the lifecycle) must not stop the others or the write.
+        process.emitWarning(`racerig mock: store listener failed: ${(err as Error)?.stack ?? String(err)}`);
+      }
+    }
   }
 
   /** subscribe registers a listener for one type's changes and returns its unsubscribe function. */
