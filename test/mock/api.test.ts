@@ -1,21 +1,16 @@
 /**
  * The mock's HTTP API semantics: discovery, object metadata, Status errors, selectors, pagination and watch.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startMockServer, type MockServer } from '../../src/mock/server.js';
-import { http, json, openWatch, podManifest, waitFor } from './helpers.js';
+import { http, json, openWatch, podManifest, waitFor, useMock } from './helpers.js';
 
-let server: MockServer;
 let url: string;
 
-before(async () => {
-  server = await startMockServer({ watchHistory: 50, bookmarkIntervalMs: 100, lifecycle: { disabled: true } });
-  url = server.url;
+useMock({ watchHistory: 50, bookmarkIntervalMs: 100, lifecycle: { disabled: true } }, async (s) => {
+  url = s.url;
   await json(url, 'POST', '/api/v1/namespaces', { metadata: { name: 'api' } });
 });
-
-after(() => server.close());
 
 test('discovery documents and health endpoints answer', async () => {
   const version = await json(url, 'GET', '/version');

@@ -1,20 +1,15 @@
 /**
  * Concurrency semantics: optimistic concurrency under contention, and watch order under concurrent writes.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startMockServer, type MockServer } from '../../src/mock/server.js';
-import { json, openWatch, waitFor } from './helpers.js';
+import { json, openWatch, waitFor, useMock } from './helpers.js';
 
-let server: MockServer;
 let url: string;
 
-before(async () => {
-  server = await startMockServer({ lifecycle: { disabled: true } });
-  url = server.url;
+useMock({ lifecycle: { disabled: true } }, (s) => {
+  url = s.url;
 });
-
-after(() => server.close());
 
 test('optimistic concurrency: concurrent read-modify-write increments with retry on 409 lose no update', async () => {
   await json(url, 'POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'counter' }, data: { n: '0' } });

@@ -2,21 +2,16 @@
  * DELETE semantics: grace periods, finalizers, propagation policies with ownerReferences,
  * deletecollection by selector, and namespace termination.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startMockServer, type MockServer } from '../../src/mock/server.js';
-import { json, openWatch, podManifest, waitFor } from './helpers.js';
+import { json, openWatch, podManifest, waitFor, useMock } from './helpers.js';
 
-let server: MockServer;
 let url: string;
 
-before(async () => {
-  server = await startMockServer({ lifecycle: { podStartDelayMs: 0, jitter: 0 }, podTerminationMs: 100 });
-  url = server.url;
+useMock({ lifecycle: { podStartDelayMs: 0, jitter: 0 }, podTerminationMs: 100 }, async (s) => {
+  url = s.url;
   await json(url, 'POST', '/api/v1/namespaces', { metadata: { name: 'del' } });
 });
-
-after(() => server.close());
 
 const exists = async (path: string) => (await json(url, 'GET', path)).status === 200;
 

@@ -3,23 +3,18 @@
  * stalls, max-inflight 429s (long-running requests exempt), slow watch delivery; and the server
  * survives a fuzz of malformed requests.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { startMockServer, type MockServer } from '../../src/mock/server.js';
 import { parseErrorRule, parseLatencyRule, sampleMs, type FaultConfig } from '../../src/mock/faults.js';
-import { http, json, openWatch, waitFor } from './helpers.js';
+import { http, json, openWatch, waitFor, useMock } from './helpers.js';
 
-let server: MockServer;
 let url: string;
 
-before(async () => {
-  server = await startMockServer({ lifecycle: { disabled: true } });
-  url = server.url;
+useMock({ lifecycle: { disabled: true } }, async (s) => {
+  url = s.url;
   await json(url, 'POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'target' } });
 });
-
-after(() => server.close());
 
 const setFaults = async (f: FaultConfig) => {
   const r = await json(url, 'PUT', '/racerig/faults', f);

@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
+import { before, after } from 'node:test';
 import { startMockServer, type MockServer, type MockServerOptions } from '../../src/mock/server.js';
 
 /** tempDir creates a temporary folder and returns it with its remover. */
@@ -176,4 +177,14 @@ export async function startFixture(options: MockServerOptions | ((dir: string) =
       tmp.remove();
     },
   };
+}
+
+/** useMock starts one mock for the whole test file (before/after hooks) and calls `setup` with it once it listens. */
+export function useMock(options: MockServerOptions, setup: (server: MockServer) => void | Promise<void>): void {
+  let server: MockServer | undefined;
+  before(async () => {
+    server = await startMockServer(options);
+    await setup(server);
+  });
+  after(() => server?.close());
 }

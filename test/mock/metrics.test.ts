@@ -1,20 +1,18 @@
 /**
  * /metrics: Prometheus text whose counts equal the requests this test made.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startMockServer, type MockServer } from '../../src/mock/server.js';
-import { http, json, openWatch, waitFor } from './helpers.js';
+import type { MockServer } from '../../src/mock/server.js';
+import { http, json, openWatch, waitFor, useMock } from './helpers.js';
 
-let server: MockServer;
 let url: string;
+let server: MockServer;
 
-before(async () => {
-  server = await startMockServer({ lifecycle: { disabled: true } });
-  url = server.url;
+useMock({ lifecycle: { disabled: true } }, (s) => {
+  server = s;
+  url = s.url;
 });
-
-after(() => server.close());
 
 /** sample returns the value of the one series with exactly these labels (in any order), or 0. */
 function sample(text: string, name: string, labels: Record<string, string>): number {
