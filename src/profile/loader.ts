@@ -40,7 +40,7 @@ export async function checkProfile(file: string, options: LoadProfileOptions = {
   if (!parsed.source) return { problems: parsed.problems };
   const ctx = new LoadContext(parsed.source, dirname(abs), dirname(file));
   const zodResult = ProfileSchema.safeParse(parsed.source.data);
-  const zodProblems = zodResult.success ? [] : issuesToProblems(zodResult.error.issues, parsed.source);
+  const zodProblems = zodResult.success ? [] : issuesToProblems(zodResult.error.issues, parsed.source, ProfileSchema);
   const sha256 = createHash('sha256').update(text).digest('hex');
   const profile = normalizeProfile(ctx, { file, sha256 });
   const problems = sortProblems([...zodProblems, ...ctx.problems]);

@@ -1,5 +1,6 @@
 /** Turns zod issues into located problems: unions resolved to the option that was meant, unknown keys at their key. */
 import type { z } from 'zod';
+import { keyHint, knownKeysAt } from './known-keys.js';
 import { STEP_COMMON_KEYS, STEP_KINDS } from './schema.js';
 import type { Problem } from './problem.js';
 import type { DataPath, YamlSource } from './yaml-source.js';
@@ -28,27 +29,33 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 
 const describe = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a map' : `${typeof v} ${JSON.stringify(v)}`);
 
-/** issuesToProblems converts zod issues of data parsed from `source` into problems, every one located. */
-export function issuesToProblems(issues: readonly Issue[], source: YamlSource, base: DataPath = []): Problem[] {
+/** issuesToProblems converts the zod issues of validating `source`'s data with `schema` into problems, every one located. */
+export function issuesToProblems(issues: readonly Issue[], source: YamlSource, schema: z.ZodType): Problem[] {
   const out: Problem[] = [];
-  for (const issue of issues) convert(issue, source, base, out);
+  const convert = (issue: Issue, base: DataPath) => convertIssue(issue, source, base, out, schema, convert);
+  for (const issue of issues) convert(issue, []);
   return out;
 }
 
-function convert(issue: Issue, source: YamlSource, base: DataPath, out: Problem[]): void {
+type Convert = (issue: Issue, base: DataPath) => void;
+
+function convertIssue(issue: Issue, source: YamlSource, base: DataPath, out: Problem[], schema: z.ZodType, convert: Convert): void {
   const path = [...base, ...(issue.path as Array<string | number>)];
   const value = valueAt(source.data, path);
   const where = formatPath(path);
   switch (issue.code) {
     case 'invalid_union': {
-      if (issue.errors.length === STEP_KINDS.length && isRecord(value)) return stepUnion(issue.errors, value, source, path, out);
+      if (issue.errors.length === STEP_KINDS.length && isRecord(value)) return stepUnion(issue.errors, value, source, path, out, convert);
       const best = pickOption(issue.errors);
-      if (best) for (const e of best) convert(e, source, path, out);
+      if (best) for (const e of best) convert(e, path);
       else out.push(source.problem(path, `${where}: unexpected ${describe(value)}`));
       return;
     }
     case 'unrecognized_keys':
-      for (const key of issue.keys) out.push(source.problem([...path, key], `${where === '(top level)' ? '' : `${where}: `}unknown key ${JSON.stringify(key)}`, undefined, true));
+      for (const key of issue.keys) {
+        const hint = keyHint(key, knownKeysAt(schema, source.data, path));
+        out.push(source.problem([...path, key], `${where === '(top level)' ? '' : `${where}: `}unknown key ${JSON.stringify(key)}`, hint, true));
+      }
       return;
     case 'invalid_type':
       if (value === undefined) {
@@ -84,13 +91,13 @@ function pickOption(options: readonly (readonly Issue[])[]): readonly Issue[] | 
   return best && !rootMismatch(best) ? best : undefined;
 }
 
-function stepUnion(options: readonly (readonly Issue[])[], value: Record<string, unknown>, source: YamlSource, path: DataPath, out: Problem[]): void {
+function stepUnion(options: readonly (readonly Issue[])[], value: Record<string, unknown>, source: YamlSource, path: DataPath, out: Problem[], convert: Convert): void {
   const keys = Object.keys(value);
   const kinds = keys.filter((k) => (STEP_KINDS as readonly string[]).includes(k));
   const where = formatPath(path);
   const hint = `a step is one of ${STEP_KINDS.join(', ')}`;
   if (kinds.length === 1) {
-    for (const e of options[STEP_KINDS.indexOf(kinds[0] as (typeof STEP_KINDS)[number])]!) convert(e, source, path, out);
+    for (const e of options[STEP_KINDS.indexOf(kinds[0] as (typeof STEP_KINDS)[number])]!) convert(e, path);
     return;
   }
   if (kinds.length > 1) {
@@ -99,5 +106,5 @@ function stepUnion(options: readonly (readonly Issue[])[], value: Record<string,
   }
   const other = keys.filter((k) => !(STEP_COMMON_KEYS as readonly string[]).includes(k));
   if (other.length === 0) out.push(source.problem(path, `${where}: step without a kind`, hint));
-  else for (const k of other) out.push(source.problem([...path, k], `${where}: unknown step ${JSON.stringify(k)}`, hint, true));
+  else for (const k of other) out.push(source.problem([...path, k], `${where}: unknown step ${JSON.stringify(k)}`, keyHint(k, STEP_KINDS)?.startsWith('did') ? `${keyHint(k, STEP_KINDS)} ${hint}` : hint, true));
 }

@@ -70,6 +70,14 @@ const CASES: Case[] = [
     ],
   },
   {
+    name: 'misspelt keys get a suggestion',
+    files: { 'bad.yaml': profile('          - get: {resource: pods, name: a, namespce: x}\n          - craete: {manifest: {file: pod.yaml}}\n') },
+    expect: [
+      ['bad.yaml', 10, 'namespce', /scenario\[0\]\.get: unknown key "namespce" \(did you mean "namespace"\?\)/],
+      ['bad.yaml', 11, 'craete', /unknown step "craete" \(did you mean "create"\? a step is one of/],
+    ],
+  },
+  {
     name: 'several problems at once',
     files: {
       'bad.yaml': profile(
