@@ -5,6 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough, Writable } from 'node:stream';
 import { KubeConfig, Exec, type V1Status } from '@kubernetes/client-node';
+import WebSocket from 'ws';
 import { http, json, kubectl, podManifest, waitFor, startFixture, type MockFixture } from './helpers.js';
 
 let fx: MockFixture;
@@ -90,4 +91,28 @@ test('exec kill of pid 1 terminates the container; exec into a missing pod or a 
   assert.match(missing.stderr, /not found/);
   const plain = await http(url, 'GET', '/api/v1/namespaces/default/pods/shell/exec?command=echo');
   assert.equal(plain.status, 400, 'exec without an upgrade is a 400');
+});
+
+function rawExec(protocol: string, command: string[]): Promise<{ protocol: string; frames: Array<[number, string]>; closeCode: number }> {
+  return new Promise((resolve, reject) => {
+    const q = command.map((c) => `command=${encodeURIComponent(c)}`).join('&');
+    const ws = new WebSocket(`${url.replace('http', 'ws')}/api/v1/namespaces/default/pods/shell/exec?${q}&stdout=true&stderr=true`, [protocol]);
+    const frames: Array<[number, string]> = [];
+    const timer = setTimeout(() => ws.terminate(), 5000);
+    ws.on('message', (d: Buffer) => frames.push([d[0]!, d.subarray(1).toString()]));
+    ws.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ protocol: ws.protocol, frames, closeCode: code });
+    });
+    ws.on('error', reject);
+  });
+}
+
+test('exec speaks v4.channel.k8s.io too, and refuses clients without a supported subprotocol', async () => {
+  const v4 = await rawExec('v4.channel.k8s.io', ['echo', 'four']);
+  assert.equal(v4.protocol, 'v4.channel.k8s.io');
+  assert.deepEqual(v4.frames[0], [1, 'four\n']);
+  const status = v4.frames.find(([ch]) => ch === 3);
+  assert.deepEqual(JSON.parse(status![1]), { metadata: {}, status: 'Success' });
+  await assert.rejects(rawExec('channel.k8s.io', ['echo', 'x']), /Unexpected server response: 400/);
 });
