@@ -14,6 +14,7 @@ export interface MockFlags {
   port: string;
   kubeconfigOut: string;
   tls?: boolean;
+  token?: string;
   watchHistory?: string;
   bookmarkInterval?: string;
   watchBatch?: string;
@@ -87,6 +88,7 @@ export function mockOptionsFromFlags(flags: MockFlags, cwd: string): MockServerO
     host: flags.host,
     port,
     tls: !!flags.tls,
+    token: flags.token,
     kubeconfigPath: resolve(cwd, flags.kubeconfigOut),
     watchHistory: intFlag('watch-history', flags.watchHistory, 1),
     bookmarkIntervalMs: intFlag('bookmark-interval', flags.bookmarkInterval),
@@ -105,6 +107,7 @@ export const registerMockCommand: CommandRegistrar = (program, ctx, setExit) => 
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0: any free port)', '0')
     .option('--tls', 'serve HTTPS with a CA generated at start; clients authenticate with a client certificate or bearer token')
+    .option('--token <token>', 'bearer token accepted with --tls (default: random, printed at start)')
     .option('--kubeconfig-out <file>', 'where to write the kubeconfig for the server', 'results/mock.kubeconfig')
     .option('--watch-history <events>', 'watch events kept for resuming watches; older resourceVersions get 410 Expired')
     .option('--bookmark-interval <ms>', 'interval of BOOKMARK events on watches that allow them')
@@ -124,6 +127,7 @@ export const registerMockCommand: CommandRegistrar = (program, ctx, setExit) => 
       const server = await startMockServer(options);
       ctx.stdout.write(`racerig mock listening on ${server.url}\n`);
       ctx.stdout.write(`kubeconfig written to ${server.kubeconfigPath}\n`);
+      if (server.auth) ctx.stdout.write(`TLS: the kubeconfig holds a client certificate; bearer token ${server.auth.token} works too\n`);
       ctx.stdout.write(`try: kubectl --kubeconfig ${server.kubeconfigPath} get pods -A\n`);
       const signal = await new Promise<string>((done) => {
         const on = (name: string) => () => done(name);

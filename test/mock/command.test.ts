@@ -34,3 +34,20 @@ test('racerig mock rejects a bad --port with the usage exit code', async () => {
   assert.equal(code, 2);
   assert.match(ctx.err(), /--port must be an integer/);
 });
+
+test('racerig mock applies fault flags', async () => {
+  const tmp = tempDir();
+  try {
+    const ctx = captureContext({ cwd: tmp.dir });
+    const done = main(['mock', '--kubeconfig-out', 'k', '--error', 'list/configmaps=503:1:4'], ctx);
+    const url = await waitFor('the URL line', () => /listening on (http:\/\/\S+)/.exec(ctx.out())?.[1]);
+    const r = await http(url, 'GET', '/api/v1/namespaces/default/configmaps');
+    assert.equal(r.status, 503);
+    assert.equal(r.headers['retry-after'], '4');
+    assert.equal((await http(url, 'GET', '/api/v1/namespaces/default')).status, 200);
+    ctx.signals.emit('SIGTERM');
+    assert.equal(await done, 0);
+  } finally {
+    tmp.remove();
+  }
+});
