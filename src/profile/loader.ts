@@ -38,11 +38,15 @@ export async function checkProfile(file: string, options: LoadProfileOptions = {
   }
   const parsed = parseYamlSource(file, text);
   if (!parsed.source) return { problems: parsed.problems };
+  const data = parsed.source.data;
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    return { problems: [{ ...parsed.source.pos([]), message: `a profile is a map with name, description and phases; this file holds ${data === null || data === undefined ? 'nothing' : Array.isArray(data) ? 'a list' : JSON.stringify(data)}` }] };
+  }
   const ctx = new LoadContext(parsed.source, dirname(abs), dirname(file));
   const zodResult = ProfileSchema.safeParse(parsed.source.data);
   const zodProblems = zodResult.success ? [] : issuesToProblems(zodResult.error.issues, parsed.source, ProfileSchema);
   const sha256 = createHash('sha256').update(text).digest('hex');
-  const profile = normalizeProfile(ctx, { file, sha256 });
+  const profile = normalizeProfile(ctx, { file, sha256 }, zodResult);
   const problems = sortProblems([...zodProblems, ...ctx.problems]);
   if (problems.length || !profile) return { problems };
   return { profile: options.smoke ? smokeProfile(profile) : profile, problems };

@@ -8,6 +8,7 @@ import { loadManifests } from './manifest.js';
 import { formatResource, parseResourceName } from './resource-ref.js';
 import { ComponentSchema, MeasureSchema, MockSchema, ObserverSchema, PhaseSchema, ProfileSchema } from './schema.js';
 import { DEFAULT_NAMESPACE_TEMPLATE, guessOperationName, normalizeStep, type StepDraft } from './steps.js';
+import { staticTemplate } from './template.js';
 import { parseThreshold, THRESHOLD_GRAMMAR, type Threshold } from './threshold.js';
 import type { Component, ComponentLoad, Measurement, Observer, Phase, Profile, ProfileMockOptions, SetupObject, Step } from './types.js';
 import type { DataPath } from './yaml-source.js';
@@ -22,13 +23,10 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
-/** normalizeProfile builds the normalized profile, or undefined when any problem was found (all are in ctx.problems). */
-export function normalizeProfile(ctx: LoadContext, source: { file: string; sha256: string }): Profile | undefined {
+/** normalizeProfile builds the normalized profile from the data and its whole-profile zod parse, or undefined when any problem was found (those not from zod are in ctx.problems). */
+export function normalizeProfile(ctx: LoadContext, source: { file: string; sha256: string }, parsed: ReturnType<typeof ProfileSchema.safeParse>): Profile | undefined {
   const data = ctx.source.data;
-  if (!isRecord(data)) {
-    ctx.report(ctx.source, [], 'a profile is a map with name, description and phases');
-    return undefined;
-  }
+  if (!isRecord(data)) return undefined;
   const operations: string[] = [];
   const opIndex = (name: string): number => {
     if (!name) return -1;
@@ -45,7 +43,6 @@ export function normalizeProfile(ctx: LoadContext, source: { file: string; sha25
   for (const m of measure) if (m) known.add(m.name);
   const thresholds = list(data.thresholds).map((raw, i) => normalizeThreshold(ctx, ['thresholds', i], raw, known, new Set(measure.flatMap((m) => (m ? [m.name] : [])))));
   const mock = normalizeMock(ctx, data.mock);
-  const parsed = ProfileSchema.safeParse(data);
   if (!parsed.success || ctx.problems.length > 0) return undefined;
   const p = parsed.data;
   const cleanup = typeof p.cleanup === 'object' ? { enabled: p.cleanup.enabled ?? true, timeoutMs: p.cleanup.timeout ?? DEFAULT_CLEANUP_TIMEOUT_MS } : { enabled: p.cleanup ?? true, timeoutMs: DEFAULT_CLEANUP_TIMEOUT_MS };
@@ -196,7 +193,7 @@ function normalizeObserver(raw: unknown): Observer | undefined {
   const parsed = ObserverSchema.safeParse(raw);
   if (!parsed.success) return undefined;
   const o = parsed.data;
-  const ns = (text: string | undefined) => (text === undefined ? DEFAULT_NAMESPACE_TEMPLATE : { source: text, parts: [{ kind: 'text' as const, text }] });
+  const ns = (text: string | undefined) => (text === undefined ? DEFAULT_NAMESPACE_TEMPLATE : staticTemplate(text));
   switch (o.kind) {
     case 'podLogs':
       return { kind: 'podLogs', namespace: ns(o.namespace), selector: o.selector, patterns: o.patterns };

@@ -43,7 +43,6 @@ function smokeComponent(c: Component): Component {
   return {
     ...c,
     load: smokeLoad(c.load),
-    ...(c.maxInFlight !== undefined ? { maxInFlight: Math.min(c.maxInFlight, SMOKE_LIMITS.concurrency * 2) } : {}),
     iterations: cap(c.iterations, SMOKE_LIMITS.iterations),
     delayMs: Math.min(c.delayMs, SMOKE_LIMITS.phaseMs / 4),
     steps: c.steps.map(smokeStep),

@@ -45,7 +45,11 @@ function convertIssue(issue: Issue, source: YamlSource, base: DataPath, out: Pro
   const where = formatPath(path);
   switch (issue.code) {
     case 'invalid_union': {
-      if (issue.errors.length === STEP_KINDS.length && isRecord(value)) return stepUnion(issue.errors, value, source, path, out, convert);
+      if (issue.errors.length === STEP_KINDS.length) {
+        if (isRecord(value)) return stepUnion(issue.errors, value, source, path, out, convert);
+        out.push(source.problem(path, `${where}: a step is a map with one kind key, got ${describe(value)}`, 'e.g. - get: {resource: pods, name: web}'));
+        return;
+      }
       const best = pickOption(issue.errors);
       if (best) for (const e of best) convert(e, path);
       else out.push(source.problem(path, `${where}: unexpected ${describe(value)}`));

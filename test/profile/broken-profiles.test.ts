@@ -78,6 +78,11 @@ const CASES: Case[] = [
     ],
   },
   {
+    name: 'empty file and a step that is not a map',
+    files: { 'bad.yaml': profile('          - get\n'), 'empty.yaml': '' },
+    expect: [['bad.yaml', 10, 'get', /scenario\[0\]: a step is a map with one kind key, got string "get"/]],
+  },
+  {
     name: 'several problems at once',
     files: {
       'bad.yaml': profile(
@@ -151,6 +156,12 @@ test('racerig profiles show on a broken profile exits 3 with the problems and a 
     assert.equal(await main(['profiles', 'show', 'bad.yaml'], ctx), 3);
     assert.match(ctx.err(), /^racerig: error: bad\.yaml:10:39: file not found: nope\.yaml/);
     assert.match(ctx.err(), /\nhint: see docs\/profiles\.md/);
+  }));
+
+test('an empty profile is one problem at 1:1', () =>
+  withFiles({ 'empty.yaml': '# nothing\n' }, async (dir) => {
+    const { problems } = await checkProfile('empty.yaml', { cwd: dir });
+    assert.deepEqual(problems.map(formatProblem), ['empty.yaml:1:1: a profile is a map with name, description and phases; this file holds nothing']);
   }));
 
 test('a missing profile file is a profile problem (exit 3), and validate without files is a usage error', () =>
