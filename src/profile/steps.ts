@@ -3,7 +3,7 @@ import { normalizeCondition } from './condition.js';
 import { parseFieldPath, type PathSegment } from './field-path.js';
 import type { LoadContext } from './load-context.js';
 import { loadManifests } from './manifest.js';
-import { formatResource, guessResource, parseResourceName, type ResourceRef } from './resource-ref.js';
+import { guessResource, parseResourceName, type ResourceRef } from './resource-ref.js';
 import { STEP_KINDS, StepSchemas, type StepFields, type StepInput, type StepKind } from './schema.js';
 import { RESERVED_NAMES, type Template } from './template.js';
 import type { Step, StepBase } from './types.js';
@@ -14,6 +14,9 @@ import type { DataPath } from './yaml-source.js';
 export const DEFAULT_NAMESPACE_TEMPLATE: Template = { source: '{{namespace}}', parts: [{ kind: 'var', name: 'namespace' }] };
 
 const DEFAULT_WAIT_TIMEOUT_MS = 30_000;
+
+/** STORING_KINDS are the step kinds whose response object `as:` can store. */
+export const STORING_KINDS: readonly StepKind[] = ['create', 'get', 'list', 'update', 'patch', 'wait'];
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -71,7 +74,8 @@ export function normalizeStep(ctx: LoadContext, path: DataPath, raw: unknown, ob
   const p = [...path, kind];
   const tpl = (field: string, text: string | undefined): Template | undefined => (text === undefined ? undefined : ctx.template(src, [...p, field], text, objects));
   const value = (sub: DataPath, v: unknown): ValueTemplate => buildValueTemplate(v, (q, text) => ctx.template(src, [...p, ...sub, ...q], text, objects));
-  if (step.as !== undefined && RESERVED_NAMES.includes(step.as)) ctx.report(src, [...path, 'as'], `as: ${JSON.stringify(step.as)} is a reserved template name`, `reserved: ${RESERVED_NAMES.join(', ')}`);
+  if (step.as !== undefined && !STORING_KINDS.includes(kind)) ctx.report(src, [...path, 'as'], `as: on a ${kind} step stores nothing`, `only ${STORING_KINDS.join(', ')} steps return an object`, true);
+  else if (step.as !== undefined && RESERVED_NAMES.includes(step.as)) ctx.report(src, [...path, 'as'], `as: ${JSON.stringify(step.as)} is a reserved template name`, `reserved: ${RESERVED_NAMES.join(', ')}`);
   const base = (resource: ResourceRef | undefined, method?: string, httpPath?: string): Omit<StepBase, 'kind' | 'operationIndex'> => ({
     operation: step.operation ?? defaultOperationName(kind, resource, method, httpPath),
     ...(step.as !== undefined ? { as: step.as } : {}),
@@ -210,9 +214,4 @@ export function normalizeStep(ctx: LoadContext, path: DataPath, raw: unknown, ob
       return { kind, ...base(undefined, method, s.path), method, path: tpl('path', s.path)!, headers, ...opt('body', body), expectStatus };
     }
   }
-}
-
-/** formatStepResource renders the resource a step targets, for messages. */
-export function formatStepResource(step: Step): string {
-  return 'resource' in step ? formatResource(step.resource) : step.kind;
 }

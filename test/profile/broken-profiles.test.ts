@@ -83,6 +83,14 @@ const CASES: Case[] = [
     expect: [['bad.yaml', 10, 'get', /scenario\[0\]: a step is a map with one kind key, got string "get"/]],
   },
   {
+    name: 'as: on a step that returns no object, and a reserved as: name',
+    files: { 'bad.yaml': profile('          - delete: {resource: pods, name: a}\n            as: gone\n          - get: {resource: pods, name: a}\n            as: phase\n') },
+    expect: [
+      ['bad.yaml', 11, 'as', /as: on a delete step stores nothing \(only create, get, list, update, patch, wait steps return an object\)/],
+      ['bad.yaml', 13, 'phase', /as: "phase" is a reserved template name/],
+    ],
+  },
+  {
     name: 'several problems at once',
     files: {
       'bad.yaml': profile(
