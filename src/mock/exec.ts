@@ -9,6 +9,7 @@ import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import type { MockApi } from './api.js';
 import type { KubeObject } from './store.js';
 import { StatusError } from './status.js';
+import { writeRawStatus } from './http-util.js';
 import { parseQuery, parseResourcePath, splitUrl, isTrue } from './request-info.js';
 import { runBuiltin } from './exec-commands.js';
 import { nowRfc3339 } from './objects.js';
@@ -20,13 +21,6 @@ const STDOUT = 1;
 const STDERR = 2;
 const ERROR = 3;
 const CLOSE = 255;
-
-function rejectUpgrade(socket: Duplex, err: StatusError): void {
-  const body = JSON.stringify(err.toStatus());
-  socket.end(
-    `HTTP/1.1 ${err.code} ${err.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
-}
 
 function exitStatus(code: number, argv: string[]): string {
   if (code === 0) return JSON.stringify({ metadata: {}, status: 'Success' });
@@ -105,7 +99,7 @@ export function createExecHandler(api: MockApi): ExecHandler {
         });
       } catch (err) {
         const e = err instanceof StatusError ? err : new StatusError(500, 'InternalError', String(err));
-        rejectUpgrade(socket, e);
+        writeRawStatus(socket, e);
         onDone?.(e.code);
       }
     },

@@ -6,7 +6,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestGate, GateContext } from './handler.js';
 import { StatusError } from './status.js';
-import { sendStatus, sendText } from './http-util.js';
+import type { Duplex } from 'node:stream';
+import { sendStatus, sendText, writeRawStatus } from './http-util.js';
 
 /** Distribution is a latency distribution in milliseconds. */
 export type Distribution =
@@ -249,8 +250,24 @@ export class Faults {
         else this.mutatingInflight--;
       });
     }
+    this.finish(ctx, req.socket, (err) => sendStatus(res, err), next);
+  };
+
+  /** upgradeGate applies stalls, resets, injected errors and latency to an upgrade request (exec); max-inflight exempts it as long-running. */
+  upgradeGate(req: IncomingMessage, socket: Duplex, ctx: GateContext, next: () => void): void {
+    const stall = this.stallRemainingMs(Date.now());
+    if (stall > 0) {
+      setTimeout(() => this.upgradeGate(req, socket, ctx, next), stall);
+      return;
+    }
+    this.finish(ctx, socket, (err) => writeRawStatus(socket, err), next);
+  }
+
+  /** finish draws a reset, an injected error and a latency for the request, then resets, answers or proceeds. */
+  private finish(ctx: GateContext, socket: Duplex, answer: (err: StatusError) => void, next: () => void): void {
+    const c = this.config;
     if (c.resetFraction && Math.random() < c.resetFraction) {
-      const sock = req.socket as { resetAndDestroy?: () => void; destroy: () => void };
+      const sock = socket as Duplex & { resetAndDestroy?: () => void };
       if (sock.resetAndDestroy) sock.resetAndDestroy();
       else sock.destroy();
       return;
@@ -263,12 +280,8 @@ export class Faults {
       }
     }
     const rule = c.latency?.find((r) => matches(r, ctx));
-    const proceed = fail ? () => sendStatus(res, injected(fail!)) : next;
-    if (!rule) {
-      proceed();
-      return;
-    }
-    const ms = sampleMs(rule.distribution);
+    const proceed = fail ? () => answer(injected(fail!)) : next;
+    const ms = rule ? sampleMs(rule.distribution) : 0;
     if (ms <= 0) proceed();
     else setTimeout(proceed, ms);
   };

@@ -2,6 +2,7 @@
  * Small HTTP helpers for the mock: JSON and Status responses, and bounded body reading (413 beyond the limit).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { StatusError } from './status.js';
 
 const JSON_TYPE = 'application/json';
@@ -82,4 +83,11 @@ export function parseJsonBody(raw: string): unknown {
   } catch (err) {
     throw new StatusError(400, 'BadRequest', `the object provided is unrecognized (must be JSON): ${(err as Error).message}`);
   }
+}
+
+/** writeRawStatus answers a request that is not served through a ServerResponse (an upgrade) with a Status and closes the socket. */
+export function writeRawStatus(socket: Duplex, err: StatusError): void {
+  const body = JSON.stringify(err.toStatus());
+  const extra = Object.entries(err.headers ?? {}).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  socket.end(`HTTP/1.1 ${err.code} ${err.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}Connection: close\r\n\r\n${body}`);
 }

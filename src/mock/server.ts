@@ -24,6 +24,7 @@ import { parseResourcePath, splitUrl } from './request-info.js';
 import { createLogHandler, loadLogLines, type LogOptions } from './logs.js';
 import { generateTlsMaterial, type TlsMaterial } from './tls.js';
 import { createAuthenticator, UNAUTHORIZED } from './auth.js';
+import { writeRawStatus } from './http-util.js';
 
 /** MockServerOptions configures startMockServer; every field is optional. */
 export interface MockServerOptions extends ApiOptions {
@@ -114,17 +115,20 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     const start = performance.now();
     const path = splitUrl(req.url ?? '/').path;
     if (authenticate && !authenticate(req, path)) {
-      const body = JSON.stringify(UNAUTHORIZED.toStatus());
-      socket.end(`HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      writeRawStatus(socket, UNAUTHORIZED);
       return;
     }
     const ri = parseResourcePath('GET', path, false);
     const labels = ri ? labelsFor({ ...ri, verb: 'get' }) : { verb: 'CONNECT', group: '', version: '', resource: '', subresource: '', scope: '' };
-    metrics.longRunningDelta(labels, 1);
-    exec.handleUpgrade(req, socket, head, (code) => {
-      metrics.longRunningDelta(labels, -1);
-      metrics.observe(labels, code < 100 ? 101 : code, (performance.now() - start) / 1000);
-    });
+    const serve = () => {
+      metrics.longRunningDelta(labels, 1);
+      exec.handleUpgrade(req, socket, head, (code) => {
+        metrics.longRunningDelta(labels, -1);
+        metrics.observe(labels, code < 100 ? 101 : code, (performance.now() - start) / 1000);
+      });
+    };
+    if (faults.active && ri) faults.upgradeGate(req, socket, { ri: { ...ri, verb: 'connect' }, labels, longRunning: true }, serve);
+    else serve();
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -116,3 +116,18 @@ test('exec speaks v4.channel.k8s.io too, and refuses clients without a supported
   assert.deepEqual(JSON.parse(status![1]), { metadata: {}, status: 'Success' });
   await assert.rejects(rawExec('channel.k8s.io', ['echo', 'x']), /Unexpected server response: 400/);
 });
+
+test('faults apply to exec: injected latency delays it, an injected 503 fails it, other requests are untouched', async () => {
+  await fx.server.setFaults({ latency: [{ verb: 'connect', resource: 'pods/exec', distribution: { kind: 'fixed', ms: 300 } }] });
+  const t = performance.now();
+  const slow = await rawExec('v5.channel.k8s.io', ['echo', 'late']);
+  assert.ok(performance.now() - t >= 290, `exec took ${performance.now() - t} ms`);
+  assert.deepEqual(slow.frames[0], [1, 'late\n']);
+  await fx.server.setFaults({ errors: [{ resource: 'pods/exec', code: 503, fraction: 1 }] });
+  await assert.rejects(rawExec('v5.channel.k8s.io', ['echo', 'x']), /Unexpected server response: 503/);
+  const failed = await kubectl(kc, ['exec', 'shell', '--', 'echo', 'hi']);
+  assert.notEqual(failed.code, 0);
+  assert.equal((await json(url, 'GET', '/api/v1/namespaces/default/pods/shell')).status, 200);
+  await fx.server.setFaults({});
+  assert.equal((await kubectl(kc, ['exec', 'shell', '--', 'echo', 'hi'])).stdout, 'hi\n');
+});
