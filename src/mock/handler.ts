@@ -15,6 +15,7 @@ import { isTrue, parseQuery, parseResourcePath, splitUrl, type Query, type Reque
 import { UNAUTHORIZED } from './auth.js';
 import { decodeProtobufObject, isProtobuf } from './protobuf.js';
 import { renderTable, wantsTable } from './table.js';
+import { partialJson, partialListJson, wantsMetadata } from './partial.js';
 import { serveWatch, type WatchHub, type WatchOptions } from './watch.js';
 
 /** GateContext is what a gate knows about the request. */
@@ -37,7 +38,7 @@ export interface HandlerDeps {
   openapi: OpenApi;
   metrics: MockMetrics;
   hub: WatchHub;
-  watch: Omit<WatchOptions, 'table'>;
+  watch: Omit<WatchOptions, 'represent'>;
   /** Largest accepted request body, in bytes (413 beyond). */
   maxBodyBytes: number;
   /** Gates run in order before every resource request. */
@@ -198,6 +199,7 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
         }
         if (sub === 'scale') sendJson(res, 200, JSON.stringify(api.scaleOf(s)));
         else if (wantsTable(req.headers.accept)) sendJson(res, 200, renderTable(info, [s], s.rv, query.get('includeObject')));
+        else if (wantsMetadata(req.headers.accept)) sendJson(res, 200, partialJson(s));
         else sendObject(res, 200, s);
         return;
       }
@@ -209,16 +211,20 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
           continueToken: query.get('continue'),
         });
         if (wantsTable(req.headers.accept)) sendJson(res, 200, renderTable(info, r.items, r.rv, query.get('includeObject'), r.continueToken));
+        else if (wantsMetadata(req.headers.accept)) sendJson(res, 200, partialListJson(r.items, r.rv, r.continueToken));
         else sendJson(res, 200, listJson(info, r.items, r.rv, r.continueToken, r.remainingItemCount));
         return;
       }
       case 'watch': {
-        const table = wantsTable(req.headers.accept);
+        const accept = req.headers.accept;
+        const represent = wantsTable(accept)
+          ? (i: ResourceInfo, s: StoredObject) => renderTable(i, [s], s.rv, query.get('includeObject'))
+          : wantsMetadata(accept)
+            ? (_i: ResourceInfo, s: StoredObject) => partialJson(s)
+            : undefined;
         const labels = labelsFor(ri);
         metrics.longRunningDelta(labels, 1);
-        serveWatch(api, deps.hub, info, ns, query, req, res, table ? { ...deps.watch, table: (i, s) => renderTable(i, [s], s.rv, query.get('includeObject')) } : deps.watch, () =>
-          metrics.longRunningDelta(labels, -1),
-        );
+        serveWatch(api, deps.hub, info, ns, query, req, res, represent ? { ...deps.watch, represent } : deps.watch, () => metrics.longRunningDelta(labels, -1));
         return;
       }
       default:

@@ -19,8 +19,8 @@ export interface WatchOptions {
   delayMs: () => number;
   /** Called with the number of events written, for apiserver_watch_events_total. */
   onEvents: (info: ResourceInfo, count: number) => void;
-  /** Renders one object as a meta.k8s.io Table (for kubectl's `get -w`), when the client asked for tables. */
-  table?: (info: ResourceInfo, s: StoredObject) => string;
+  /** Renders one object in the form the client asked for (a Table for kubectl's `get -w`, PartialObjectMetadata); the full object when unset. */
+  represent?: (info: ResourceInfo, s: StoredObject) => string;
 }
 
 /** MAX_BUFFERED_BYTES is how much unsent data a slow watcher may accumulate before its stream is ended (like kube-apiserver dropping slow watchers). */
@@ -111,9 +111,9 @@ export function serveWatch(
     fromRv = Number(rvParam);
     if (!Number.isInteger(fromRv) || fromRv < 0) throw badRequest(`invalid resource version: ${rvParam}`);
   }
-  const table = options.table;
+  const represent = options.represent;
   const render = (type: string, ev: StoreEvent | undefined, s: StoredObject): Buffer => {
-    if (table) return frameOf(eventLine(type, table(info, s)));
+    if (represent) return frameOf(eventLine(type, represent(info, s)));
     if (ev && ev.type === type) return (ev.frame ??= frameOf((ev.line ??= eventLine(type, s.json))));
     if (type === 'ADDED') return (s.addedFrame ??= frameOf(eventLine(type, s.json)));
     return frameOf(eventLine(type, s.json));

@@ -180,3 +180,19 @@ test('watch from a version older than the history window gets an in-stream 410 E
   assert.equal(w.events[0].object.reason, 'Expired');
   assert.match(w.events[0].object.message, /too old resource version/);
 });
+
+test('metadata-only clients get PartialObjectMetadata for get, list and watch', async () => {
+  const accept = { Accept: 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json' };
+  await json(url, 'POST', '/api/v1/namespaces/api/configmaps', { metadata: { name: 'meta-only', labels: { m: '1' } }, data: { secret: 'not in metadata' } });
+  const one = await json(url, 'GET', '/api/v1/namespaces/api/configmaps/meta-only', undefined, accept);
+  assert.equal(one.body.kind, 'PartialObjectMetadata');
+  assert.equal(one.body.apiVersion, 'meta.k8s.io/v1');
+  assert.deepEqual(one.body.metadata.labels, { m: '1' });
+  assert.equal(one.body.data, undefined);
+  const list = await json(url, 'GET', '/api/v1/namespaces/api/configmaps?labelSelector=m%3D1', undefined, accept);
+  assert.equal(list.body.kind, 'PartialObjectMetadataList');
+  assert.deepEqual(list.body.items.map((i: { kind: string; metadata: { name: string } }) => [i.kind, i.metadata.name]), [['PartialObjectMetadata', 'meta-only']]);
+  const r = await http(url, 'GET', '/api/v1/namespaces/api/configmaps?watch=1&timeoutSeconds=1&labelSelector=m%3D1', undefined, accept);
+  const events = r.body.trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(events.map((e) => [e.type, e.object.kind]), [['ADDED', 'PartialObjectMetadata']]);
+});
