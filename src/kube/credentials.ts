@@ -4,8 +4,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { applyKubeAuth } from './kube-auth.js';
-import { loadKubeConfig, type KubeTarget } from './target.js';
+import type { KubeTarget } from './target.js';
 
 /** Credentials hold the current auth headers; one instance per worker thread, read synchronously on the request path. */
 export interface Credentials {
@@ -71,7 +70,9 @@ class KubeConfigCredentials implements Credentials {
   refresh(): Promise<void> {
     this.running ??= (async () => {
       try {
-        this.kc ??= loadKubeConfig(this.target.source);
+        // Imported on first refresh, so worker threads with static credentials never load client-node.
+        const [{ loadKubeConfig }, { applyKubeAuth }] = await Promise.all([import('./target.js'), import('./kube-auth.js')]);
+        this.kc ??= await loadKubeConfig(this.target.source);
         const auth = await applyKubeAuth(this.kc);
         this.headers = Object.freeze(auth.headers);
         this.refreshes++;

@@ -3,10 +3,9 @@
  * @kubernetes/client-node's KubeConfig and turned into what undici needs (origin, TLS connect
  * options, the Authorization header), after the loopback safety check.
  */
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { TargetError } from '../errors.js';
 import { isLoopbackHost } from '../http/loopback.js';
-import { applyKubeAuth, type KubeAuth } from './kube-auth.js';
 
 /** TargetSource says where a target's kubeconfig came from, so another thread can load it again (plain data). */
 export interface TargetSource {
@@ -54,8 +53,12 @@ export interface KubeTarget {
   source: TargetSource;
 }
 
-/** loadKubeConfig loads the KubeConfig a source names and selects its context; throws TargetError when that fails. */
-export function loadKubeConfig(source: TargetSource): KubeConfig {
+/**
+ * loadKubeConfig loads the KubeConfig a source names and selects its context; rejects with TargetError
+ * when that fails. client-node is imported here, on first use (it takes about a second to load).
+ */
+export async function loadKubeConfig(source: TargetSource): Promise<KubeConfig> {
+  const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
   const where = source.inCluster ? 'the in-cluster service account' : source.kubeconfig ?? (source.kubeconfigYaml ? 'the given kubeconfig' : process.env.KUBECONFIG || '~/.kube/config');
   try {
@@ -94,7 +97,7 @@ export async function loadTarget(options: LoadTargetOptions = {}): Promise<KubeT
   if (options.kubeconfigYaml !== undefined) source.kubeconfigYaml = options.kubeconfigYaml;
   if (options.context !== undefined) source.context = options.context;
   if (options.inCluster) source.inCluster = true;
-  const kc = loadKubeConfig(source);
+  const kc = await loadKubeConfig(source);
   const cluster = kc.getCurrentCluster()!;
   const context = kc.getCurrentContext();
   let url: URL;
@@ -112,7 +115,8 @@ export async function loadTarget(options: LoadTargetOptions = {}): Promise<KubeT
       'racerig creates and deletes objects at high rates; pass --allow-remote if this cluster is really meant to be the target',
     );
   }
-  const auth: KubeAuth = await applyKubeAuth(kc);
+  const { applyKubeAuth } = await import('./kube-auth.js');
+  const auth = await applyKubeAuth(kc);
   const ctx = kc.getContextObject(context);
   return {
     origin: url.origin,
