@@ -20,7 +20,7 @@ export function splitUrl(url: string): { path: string; query: string } {
   return q < 0 ? { path: url, query: '' } : { path: url.slice(0, q), query: url.slice(q + 1) };
 }
 
-/** parseResourcePath returns the request info of a /api or /apis resource path, or undefined for other paths. */
+/** parseResourcePath returns the request info of a /api or /apis resource path, or undefined for other (or malformed) paths; it never throws. */
 export function parseResourcePath(method: string, path: string, isWatch: boolean): RequestInfo | undefined {
   const parts = path.split('/');
   // parts[0] is '' (leading slash); drop a trailing empty segment
@@ -78,7 +78,19 @@ export function parseResourcePath(method: string, path: string, isWatch: boolean
     default:
       verb = method.toLowerCase();
   }
-  return { group, version, resource, namespace, name: decodeURIComponent(name), subresource, verb };
+  const decoded = safeDecode(name);
+  if (decoded === undefined) return undefined;
+  return { group, version, resource, namespace, name: decoded, subresource, verb };
+}
+
+/** safeDecode percent-decodes a path segment, or returns undefined when it is malformed. */
+function safeDecode(segment: string): string | undefined {
+  if (!segment.includes('%')) return segment;
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Query is the parsed query string; only the first value of each key except `command`. */

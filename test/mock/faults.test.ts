@@ -188,6 +188,18 @@ test('fuzz: malformed bodies, paths and raw requests never crash the server or p
   }
   assert.equal(statuses.get(500) ?? 0, 0, `statuses: ${JSON.stringify([...statuses])}`);
   const port = Number(new URL(url).port);
+  const upgrade = (path: string, extra = '') =>
+    `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n${extra}\r\n`;
+  for (const raw of [
+    upgrade('/api/v1/namespaces/default/pods/%ZZ/exec?command=echo', 'Sec-WebSocket-Protocol: v5.channel.k8s.io\r\n'),
+    upgrade('/api/v1/namespaces/default/pods/x/exec?command=echo', 'Sec-WebSocket-Protocol: v5.channel.k8s.io\r\n'),
+    upgrade('/api/v1/namespaces/default/configmaps/target/exec'),
+    upgrade('/not/an/api'),
+    upgrade('/apis/%%/v1/x'),
+    'GET /api/v1/namespaces/default/pods/p/exec HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n',
+  ]) {
+    await rawRequest(port, raw);
+  }
   for (const raw of ['GARBAGE\r\n\r\n', 'GET /api/v1/pods HTTP/1.1\r\nContent-Length: nope\r\n\r\n', 'POST /api/v1/namespaces/default/configmaps HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n{', '\u0016\u0003\u0001\u0000']) {
     await rawRequest(port, raw);
   }
