@@ -8,6 +8,7 @@ import { normalizeProfile } from './normalize-profile.js';
 import { formatProblem, sortProblems, type Problem } from './problem.js';
 import { ProfileSchema } from './schema.js';
 import { smokeProfile } from './smoke.js';
+import { listShippedProfiles } from './shipped.js';
 import type { Profile } from './types.js';
 import { parseYamlSource } from './yaml-source.js';
 import { issuesToProblems } from './zod-issues.js';
@@ -34,7 +35,9 @@ export async function checkProfile(file: string, options: LoadProfileOptions = {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const message = code === 'ENOENT' ? 'profile file not found' : `cannot read the profile: ${(err as Error).message}`;
-    return { problems: [{ file, line: 1, column: 1, message, hint: `looked for ${abs}` }] };
+    const bareName = code === 'ENOENT' && !/[\\/]|\.ya?ml$/.test(file);
+    const hint = bareName ? `no file ${abs} and no shipped profile of that name; shipped: ${listShippedProfiles().map((p) => p.name).join(', ')}` : `looked for ${abs}`;
+    return { problems: [{ file, line: 1, column: 1, message, hint }] };
   }
   const parsed = parseYamlSource(file, text);
   if (!parsed.source) return { problems: parsed.problems };

@@ -1,5 +1,5 @@
 /** The profiles shipped in the package's profiles/ folder, found relative to the installed code. */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join, relative, resolve, isAbsolute } from 'node:path';
 import { parse } from 'yaml';
@@ -37,7 +37,7 @@ export function listShippedProfiles(dir: string = SHIPPED_PROFILES_DIR): Shipped
 export function resolveProfileFile(nameOrFile: string, cwd: string, dir: string = SHIPPED_PROFILES_DIR): string {
   const asFile = resolve(cwd, nameOrFile);
   const looksLikeFile = /[\\/]/.test(nameOrFile) || /\.ya?ml$/.test(nameOrFile);
-  if (looksLikeFile || existsSync(asFile)) return nameOrFile;
+  if (looksLikeFile || statSync(asFile, { throwIfNoEntry: false })?.isFile()) return nameOrFile;
   const shipped = join(dir, `${nameOrFile}.yaml`);
   if (!existsSync(shipped)) return nameOrFile;
   const rel = relative(cwd, shipped);
