@@ -24,7 +24,7 @@ export interface ExecRunOptions extends ExecOptions {
   operation?: number;
   /** Intended start on the run clock, ms (open model). */
   intendedAt?: number;
-  /** Whole-session limit, ms (default 30000); on expiry the socket is destroyed and the promise rejects. */
+  /** Limit for the whole exec from dispatch to close, ms (default 30000); on expiry the request or socket is destroyed and the promise rejects. */
   timeoutMs?: number;
   /** Keep at most this many bytes of stdout and of stderr (default 1 MiB); the rest is counted, not kept. */
   maxOutputBytes?: number;
@@ -96,7 +96,6 @@ class ExecSession {
   private finished = false;
   private closeSent = false;
   private readonly decoder: FrameDecoder;
-  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly socket: Duplex,
@@ -110,13 +109,12 @@ class ExecSession {
       try {
         this.decoder.push(chunk);
       } catch (err) {
-        this.fail(new ExecError((err as Error).message, undefined, err));
+        this.abort(new ExecError((err as Error).message, undefined, err));
       }
     });
     socket.on('end', () => this.finish());
     socket.on('close', () => this.finish());
-    socket.on('error', (err) => this.fail(new ExecError(`exec socket: ${err.message}`, undefined, err)));
-    this.timer = setTimeout(() => this.fail(new ExecError(`exec did not finish within ${o.timeoutMs ?? 30_000} ms`)), o.timeoutMs ?? 30_000);
+    socket.on('error', (err) => this.abort(new ExecError(`exec socket: ${err.message}`, undefined, err)));
     if (o.stdinData !== undefined) {
       const data = typeof o.stdinData === 'string' ? Buffer.from(o.stdinData) : o.stdinData;
       const msg = Buffer.allocUnsafe(data.length + 1);
@@ -164,7 +162,6 @@ class ExecSession {
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
-    clearTimeout(this.timer);
     const { exitCode, status } = exitCodeOf(Buffer.concat(this.errorChannel).toString('utf8'));
     const r: ExecResult = {
       exitCode,
@@ -178,10 +175,10 @@ class ExecSession {
     this.resolve(r);
   }
 
-  private fail(err: Error): void {
+  /** abort destroys the socket and rejects (time limit, protocol error). */
+  abort(err: Error): void {
     if (this.finished) return;
     this.finished = true;
-    clearTimeout(this.timer);
     this.socket.destroy();
     this.reject(err);
   }
@@ -190,13 +187,17 @@ class ExecSession {
 class ExecHandler implements Dispatcher.DispatchHandler {
   private status = 0;
   private readonly body: Buffer[] = [];
+  controller: Dispatcher.DispatchController | undefined;
+  session: ExecSession | undefined;
   constructor(
     private readonly key: string,
     private readonly o: ExecRunOptions,
     private readonly resolve: (r: ExecResult) => void,
     private readonly reject: (e: Error) => void,
   ) {}
-  onRequestStart(): void {}
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+  }
   onRequestUpgrade(_c: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders, socket: Duplex): void {
     const protocol = header(headers, 'sec-websocket-protocol') ?? '';
     if (statusCode !== 101 || header(headers, 'sec-websocket-accept') !== acceptKey(this.key) || !(EXEC_SUBPROTOCOLS as readonly string[]).includes(protocol)) {
@@ -204,7 +205,7 @@ class ExecHandler implements Dispatcher.DispatchHandler {
       this.reject(new ExecError(`exec upgrade: bad handshake (status ${statusCode}, protocol "${protocol}")`));
       return;
     }
-    new ExecSession(socket, protocol, this.o, this.resolve, this.reject);
+    this.session = new ExecSession(socket, protocol, this.o, this.resolve, this.reject);
   }
   onResponseStart(_c: Dispatcher.DispatchController, statusCode: number): void {
     this.status = statusCode;
@@ -239,10 +240,27 @@ export function execRequestOptions(paths: ResourcePaths, namespace: string, pod:
 export function exec(dispatch: DispatchFn, paths: ResourcePaths, namespace: string, pod: string, o: ExecRunOptions): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
     const { opts, key } = execRequestOptions(paths, namespace, pod, o);
+    const limitMs = o.timeoutMs ?? 30_000;
+    let settled = false;
+    const settle = <T>(f: (v: T) => void) => (v: T) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      f(v);
+    };
+    const handler = new ExecHandler(key, o, settle(resolve), settle(reject));
+    const timer = setTimeout(() => {
+      const err = new ExecError(`exec did not finish within ${limitMs} ms`);
+      if (handler.session) handler.session.abort(err);
+      else {
+        handler.controller?.abort(err);
+        settle(reject)(err);
+      }
+    }, limitMs);
     try {
-      dispatch(opts, new ExecHandler(key, o, resolve, reject));
+      dispatch(opts, handler);
     } catch (err) {
-      reject(err as Error);
+      settle(reject)(err as Error);
     }
   });
 }

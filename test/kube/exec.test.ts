@@ -70,6 +70,25 @@ test('exec falls back to v4.channel.k8s.io; fragmented and pinged server message
   }
 });
 
+test('an upgrade the server never answers is cut at timeoutMs', async () => {
+  const server = http.createServer();
+  const held: { destroy(): void }[] = [];
+  server.on('upgrade', (_req, socket) => held.push(socket));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const client = createTargetDispatcher({ origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, connect: { rejectUnauthorized: true } }, { timeoutMs: 0 });
+  try {
+    const started = performance.now();
+    await assert.rejects(exec(composeDispatch(client, []), PODS, 'ns', 'p', { command: ['x'], timeoutMs: 150 }), /did not finish within 150 ms/);
+    assert.ok(performance.now() - started < 2000);
+    assert.equal(held.length, 1);
+  } finally {
+    for (const s of held) s.destroy();
+    await client.destroy();
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+});
+
 test('client frames are masked and decode back; exit codes from the error-channel Status', () => {
   for (const size of [0, 5, 125, 126, 65535, 65536, 70000]) {
     const payload = Buffer.alloc(size, 0x61);
