@@ -71,7 +71,7 @@ const STEP_FIELDS = {
     ...selectors,
     count: positiveInt.optional().meta({ description: 'Concurrent watches held (default 1).' }),
     for: durationMs.optional().meta({ description: 'How long each watch is held (default: until the phase ends).' }),
-    resourceVersion: templated('Start resourceVersion (default: now).').optional(),
+    resourceVersion: templated('Start resourceVersion, e.g. that of an earlier list (default: unset, so the server first sends every existing object as ADDED).').optional(),
     allowBookmarks: z.boolean().optional(),
   }),
   update: z.strictObject({
