@@ -76,6 +76,22 @@ export function asObject(body: unknown, info: ResourceInfo): KubeObject {
   if (m.annotations !== undefined && !isStringMap(m.annotations)) {
     throw invalid(info.kind, info.group, String(m.name ?? ''), [{ reason: 'FieldValueInvalid', message: 'Invalid value: annotations must be a map of strings', field: 'metadata.annotations' }]);
   }
+  const causes: StatusCause[] = [];
+  for (const f of ['name', 'generateName', 'namespace', 'resourceVersion', 'uid'] as const) {
+    if (m[f] !== undefined && m[f] !== null && typeof m[f] !== 'string') causes.push({ reason: 'FieldValueInvalid', message: 'Invalid value: must be a string', field: `metadata.${f}` });
+  }
+  if (m.finalizers !== undefined && m.finalizers !== null && (!Array.isArray(m.finalizers) || m.finalizers.some((x) => typeof x !== 'string'))) {
+    causes.push({ reason: 'FieldValueInvalid', message: 'Invalid value: must be a list of strings', field: 'metadata.finalizers' });
+  }
+  if (
+    m.ownerReferences !== undefined &&
+    m.ownerReferences !== null &&
+    (!Array.isArray(m.ownerReferences) || m.ownerReferences.some((r) => r === null || typeof r !== 'object' || typeof r.uid !== 'string' || !r.uid))
+  ) {
+    causes.push({ reason: 'FieldValueInvalid', message: 'Invalid value: must be a list of owner references, each with a uid', field: 'metadata.ownerReferences' });
+  }
+  if (causes.length) throw invalid(info.kind, info.group, typeof m.name === 'string' ? m.name : '', causes);
+  for (const f of ['labels', 'annotations', 'finalizers', 'ownerReferences'] as const) if (m[f] === null) delete m[f];
   return obj;
 }
 

@@ -79,6 +79,9 @@ test('errors are metav1.Status: 404, 409 AlreadyExists, 409 Conflict, 422 Invali
   assert.equal(JSON.parse(notJson.body).reason, 'BadRequest');
   const wrongKind = await json(url, 'POST', '/api/v1/namespaces/api/configmaps', { kind: 'Secret', apiVersion: 'v1', metadata: { name: 'x' } });
   assert.equal(wrongKind.status, 400);
+  const badMeta = await json(url, 'POST', '/api/v1/namespaces/api/configmaps', { metadata: { name: 'bm', ownerReferences: { uid: 1 }, finalizers: 'x' } });
+  assert.equal(badMeta.status, 422);
+  assert.deepEqual(badMeta.body.details.causes.map((c: { field: string }) => c.field).sort(), ['metadata.finalizers', 'metadata.ownerReferences']);
   const huge = await http(url, 'POST', '/api/v1/namespaces/api/configmaps', JSON.stringify({ metadata: { name: 'big' }, data: { x: 'a'.repeat(4 * 1024 * 1024) } }));
   assert.equal(huge.status, 413);
   assert.equal(JSON.parse(huge.body).reason, 'RequestEntityTooLarge');

@@ -169,7 +169,7 @@ test('fuzz: malformed bodies, paths and raw requests never crash the server or p
     '/api/v1/namespaces/default/configmaps?limit=-3&continue=!!!',
     '/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=abc',
   ];
-  const bodies = ['', '{', 'null', '[]', '"s"', '{"metadata":[]}', '{"metadata":{"name":5}}', '{"kind":"Pod"}', '{"metadata":{"labels":{"a":1}}}', '\u0000\u0001\u0002', '{"metadata":{"name":"ok-name"},"data":{"k":7}}', '[{"op":"nope"}]', 'k8s\u0000garbage'];
+  const bodies = ['', '{', 'null', '[]', '"s"', '{"metadata":[]}', '{"metadata":{"name":5}}', '{"kind":"Pod"}', '{"metadata":{"labels":{"a":1}}}', '\u0000\u0001\u0002', '{"metadata":{"name":"ok-name"},"data":{"k":7}}', '[{"op":"nope"}]', 'k8s\u0000garbage', '{"metadata":{"name":"o","ownerReferences":{"uid":1}}}', '{"metadata":{"name":"f","finalizers":"x"}}', '{"metadata":{"name":["a"]}}', '{"metadata":{"generateName":7}}', '{"metadata":null}'];
   const types = ['application/json', 'application/merge-patch+json', 'application/json-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml', 'application/vnd.kubernetes.protobuf', 'text/html'];
   const statuses = new Map<number, number>();
   for (let i = 0; i < 300; i++) {
