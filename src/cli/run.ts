@@ -6,6 +6,12 @@ import type { CliContext } from './context.js';
 import { parseRunOptions, RUN_DEFAULTS, type RawRunOptions, type RunPlan } from './run-options.js';
 import { executeRun } from './execute-run.js';
 import { UsageError } from '../errors.js';
+import { resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { parseDurationMs } from '../engine/duration.js';
+import { resolveProfileFile } from '../profile/shipped.js';
+import { runProfile, type ProfileRunOptions } from '../engine/profile/profile-run.js';
 import { ExitCode } from './exit-codes.js';
 
 const collect = (value: string, prev: string[] = []) => [...prev, value];
@@ -38,14 +44,84 @@ export function addRunFlags(cmd: Command): Command {
     .addOption(new Option('--allow-remote', 'allow a target that is not a loopback address'));
 }
 
-/** registerRunCommand adds `racerig run <url>`. */
+/** ProfileFlags are the flags that only profile runs take. */
+interface ProfileFlags {
+  smoke?: boolean;
+  kubeconfig?: string;
+  context?: string;
+  cluster?: string;
+  keep?: boolean;
+}
+
+/** URL_ONLY_FLAGS may not be combined with a profile (the profile says what to send and how fast). */
+const URL_ONLY_FLAGS = ['rate', 'ramp', 'requests', 'method', 'header', 'body', 'pipelining', 'maxInFlight', 'insecure', 'name', 'hgrm'] as const;
+
+/** registerRunCommand adds `racerig run <url|profile>`. */
 export const registerRunCommand: CommandRegistrar = (program, ctx, setExit) => {
-  addRunFlags(program.command('run <url>'))
-    .description('send HTTP load to a URL (open model with --rate/--ramp, closed otherwise)')
-    .action(async (target: string, raw: RawRunOptions & { repeat?: string }) => {
-      const plan = parseRunOptions(target, raw, ctx.cwd);
+  addRunFlags(program.command('run <target>'))
+    .description('run a scenario profile (a shipped name or a YAML file) against the embedded mock or a cluster, or send HTTP load to a URL')
+    .option('--smoke', 'profiles: shorten every phase (seconds, few iterations) to check that a profile works')
+    .option('--kubeconfig <file>', 'profiles: target the cluster of this kubeconfig instead of the embedded mock')
+    .option('--context <name>', 'profiles: kubeconfig context to use (KUBECONFIG or ~/.kube/config when no --kubeconfig)')
+    .option('--keep', 'profiles: leave the objects the run created (labelled racerig.io/run=<id>)')
+    .action(async (target: string, raw: RawRunOptions & ProfileFlags & { repeat?: string }) => {
       const repeat = parseRepeat(raw.repeat);
-      setExit(await repeatRuns(plan, repeat, ctx, (p) => runPlan(p, ctx)));
+      if (target.includes('://')) {
+        for (const f of ['smoke', 'kubeconfig', 'context', 'keep'] as const) {
+          if (raw[f] !== undefined) throw new UsageError(`--${f} applies to profile runs, not to a URL`);
+        }
+        const plan = parseRunOptions(target, raw, ctx.cwd);
+        setExit(await repeatRuns(plan, repeat, ctx, (p) => runPlan(p, ctx)));
+        return;
+      }
+      const misplaced = URL_ONLY_FLAGS.filter((f) => raw[f] !== undefined);
+      if (misplaced.length) {
+        throw new UsageError(`${misplaced.map((f) => `--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} apply to URL runs; a profile sets its own load`);
+      }
+      const int = (flag: string, v: string | undefined, dflt: number) => {
+        if (v === undefined) return dflt;
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be an integer ≥ 1, got "${v}"`);
+        return n;
+      };
+      const dur = (flag: string, v: string | undefined, dflt: number) => {
+        if (v === undefined) return dflt;
+        const ms = parseDurationMs(v);
+        if (!Number.isFinite(ms) || ms <= 0) throw new UsageError(`${flag} must be a positive duration such as 10s, got "${v}"`);
+        return ms;
+      };
+      const labels: Record<string, string> = {};
+      for (const l of raw.label ?? []) {
+        const i = l.indexOf('=');
+        if (i <= 0) throw new UsageError(`--label must be key=value, got "${l}"`);
+        labels[l.slice(0, i).trim()] = l.slice(i + 1).trim();
+      }
+      const file = resolveProfileFile(target, ctx.cwd);
+      const options: ProfileRunOptions = {
+        file,
+        smoke: raw.smoke === true,
+        workers: int('--workers', raw.workers, os.availableParallelism()),
+        connections: int('--connections', raw.connections, 16),
+        timeoutMs: dur('--timeout', raw.timeout, 30_000),
+        maxLagMs: dur('--max-lag', raw.maxLag, RUN_DEFAULTS.maxLagMs),
+        labels,
+        ...(raw.out ? { out: resolve(ctx.cwd, raw.out) } : {}),
+        quiet: raw.quiet === true,
+        keep: raw.keep === true,
+        ...(raw.kubeconfig ? { kubeconfig: resolve(ctx.cwd, raw.kubeconfig) } : {}),
+        ...(raw.context ? { context: raw.context } : {}),
+        allowRemote: raw.allowRemote === true,
+        ...(raw.log ? { log: { path: resolve(ctx.cwd, raw.log), sample: raw.logSample === undefined ? 1 : Number(raw.logSample) } } : {}),
+      };
+      if (options.log) writeFileSync(options.log.path, '');
+      setExit(
+        await repeatRuns(
+          { out: options.out, quiet: options.quiet, labels } as RunPlan,
+          repeat,
+          ctx,
+          (p) => runProfile({ ...options, labels: p.labels, ...(p.out ? { out: p.out } : {}) }, ctx),
+        ),
+      );
     });
 };
 

@@ -23,6 +23,10 @@ export interface EngineConfig extends Omit<WorkerTask, 'index' | 'workers' | 'la
   requests: RequestSpec[];
   /** Called once per second on the main thread with the cumulative snapshot and the last interval. */
   onTick?: (tick: EngineTick) => void;
+  /** u32 slots reserved after the operation blocks (tickets, token buckets); default 64. */
+  extraSlots?: number;
+  /** Builds worker `index`'s task instead of the `run <url>` task (profile runs). */
+  taskFor?: (index: number, workers: number, layout: MetricsLayout, buffer: SharedArrayBuffer) => object;
 }
 
 /** EngineTick is what the live view receives every second. */
@@ -51,6 +55,8 @@ export interface EngineOutcome {
   stoppedBy?: string;
   aborted: boolean;
   workerErrors: RacerigError[];
+  /** Every worker's report (empty when aborted). */
+  reports: WorkerReport[];
 }
 
 /** LoadEngine runs one load run; create it, then `start()`, and call `stop()` / `abort()` from signal handlers. */
@@ -62,7 +68,7 @@ export class LoadEngine {
   private abortNow: (() => void) | undefined;
 
   constructor(private readonly config: EngineConfig) {
-    this.layout = createLayout(config.operations);
+    this.layout = createLayout(config.operations, config.extraSlots);
     this.buffer = allocateMetrics(this.layout);
     this.view = new Uint32Array(this.buffer);
   }
@@ -83,7 +89,7 @@ export class LoadEngine {
   /** start runs the load to its end and resolves with the outcome; it rejects only on internal failure. */
   async start(): Promise<EngineOutcome> {
     const c = this.config;
-    const workers = Math.max(1, Math.min(c.workers, c.connections));
+    const workers = Math.max(1, c.taskFor ? c.workers : Math.min(c.workers, c.connections));
     const pool = new Piscina({
       filename: new URL('./worker.js', import.meta.url).href,
       minThreads: workers,
@@ -93,6 +99,10 @@ export class LoadEngine {
     });
     const tasks: Promise<WorkerReport>[] = [];
     for (let w = 0; w < workers; w++) {
+      if (c.taskFor) {
+        tasks.push(pool.run(c.taskFor(w, workers, this.layout, this.buffer)));
+        continue;
+      }
       const task: WorkerTask = {
         ...stripEngineOnly(c),
         index: w,
@@ -155,10 +165,12 @@ export class LoadEngine {
     let endedWallMs = wallMs();
     let elapsedMs = endedWallMs - epoch;
     const workerErrors: RacerigError[] = [];
+    const reports: WorkerReport[] = [];
     const lateness = newHistogram();
     if (how !== 'aborted') {
       // The measured span ends at the last completion, not when the pool finished closing sockets.
       let lastEnd = 0;
+      for (const r of how) if (r.status === 'fulfilled') reports.push(r.value);
       for (const r of how) {
         if (r.status === 'rejected') workerErrors.push(new RacerigError('RACERIG_WORKER', String((r.reason as Error)?.message ?? r.reason)));
         else if (r.value.error) workerErrors.push(fromErrorData(r.value.error));
@@ -173,7 +185,7 @@ export class LoadEngine {
       }
     }
     // Planned open-model arrivals that no worker claimed before the end are dropped work.
-    if (pacer.open) {
+    if (pacer.open && !c.taskFor) {
       const unclaimed = pacer.plannedBy(elapsedMs) - Atomics.load(this.view, G.TICKET);
       if (unclaimed > 0) addDropped(new MetricsRecorder(this.layout, this.buffer), c.requests, unclaimed);
     }
@@ -193,6 +205,7 @@ export class LoadEngine {
       stoppedBy: this.stoppedBy ?? (workerErrors.length ? 'worker failure' : undefined),
       aborted: how === 'aborted',
       workerErrors,
+      reports,
     };
   }
 }

@@ -79,7 +79,9 @@ export interface MetricsLayout {
 export function createLayout(operations: readonly string[], extraSlots = DEFAULT_EXTRA_SLOTS): MetricsLayout {
   if (new Set(operations).size !== operations.length) throw new Error('operation names must be unique');
   const extraBase = GLOBAL_SLOTS + operations.length * OP_BLOCK_SLOTS;
-  return { operations: [...operations], extraBase, extraSlots, byteLength: (extraBase + extraSlots) * 4 };
+  // An even slot count keeps the byte length a multiple of 8 (Float64 and BigInt64 views of the buffer).
+  const total = extraBase + extraSlots + ((extraBase + extraSlots) % 2);
+  return { operations: [...operations], extraBase, extraSlots, byteLength: total * 4 };
 }
 
 /** opBase returns the first u32 slot of operation `op`'s block. */

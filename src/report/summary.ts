@@ -43,6 +43,20 @@ export function renderSummary(result: RunResult, options: SummaryOptions = {}): 
       out.push(`${op.name}: ${status ? `status ${status}` : ''}${status && kinds ? '  ' : ''}${kinds ? `transport errors ${kinds}` : ''}`);
     }
   }
+  if (result.lifecycles?.length) {
+    out.push('');
+    const lrows: string[][] = [['lifecycle', 'objects', 'p50', 'p90', 'p99', 'max']];
+    for (const l of result.lifecycles) {
+      const x = l.latencyUs;
+      lrows.push([l.name, fmtInt(x.count), fmtUs(x.p50), fmtUs(x.p90), fmtUs(x.p99), fmtUs(x.max)]);
+    }
+    out.push(table(lrows));
+  }
+  if (result.iterations) {
+    const it = result.iterations;
+    const reasons = Object.entries(it.failures).map(([k, n]) => `${k} ×${fmtInt(n)}`).join('; ');
+    out.push(`iterations: ${fmtInt(it.completed)} completed, ${fmtInt(it.failed)} failed${reasons ? ` (${reasons})` : ''}`);
+  }
   if (result.thresholds?.length) {
     out.push('');
     for (const th of result.thresholds) out.push(`${th.passed ? '✓' : '✗'} ${th.expression}${th.actual !== undefined ? `  (actual ${th.actual})` : ''}`);

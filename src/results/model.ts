@@ -125,6 +125,8 @@ export interface RunResult {
   operations: OperationResult[];
   timeSeries: TimeSeriesPoint[];
   thresholds?: { expression: string; passed: boolean; actual?: number }[];
+  /** Profile runs: scenario iterations that completed, and those that failed by reason. */
+  iterations?: { completed: number; failed: number; failures: Record<string, number> };
   findings?: Finding[];
   /** Object lifecycle latencies, when the profile measures them; compared like operation latencies. */
   lifecycles?: LifecycleResult[];

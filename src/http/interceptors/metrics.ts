@@ -66,8 +66,14 @@ class MetricsHandler implements Dispatcher.DispatchHandler {
 
   onResponseError(controller: Dispatcher.DispatchController, err: Error): void {
     if (!this.done) {
-      this.done = true;
-      this.o.recorder.failure(this.op, errorKind(err), this.bytesOut);
+      const kind = errorKind(err);
+      // A stream the client ended itself after the response began (a watch or a followed log it
+      // stopped) was answered: it counts under its status. Transport failures count by kind.
+      if (this.status >= 200 && (kind === 'aborted' || kind === 'other')) this.record(this.status);
+      else {
+        this.done = true;
+        this.o.recorder.failure(this.op, kind, this.bytesOut);
+      }
     }
     this.inner.onResponseError?.(controller, err);
   }

@@ -1,0 +1,374 @@
+/**
+ * The main-thread side of `racerig run <profile>`: picks the target (embedded mock unless a
+ * kubeconfig, context or cluster is given), resolves resources, creates the namespace and setup
+ * objects, runs each phase on the worker pool, cleans up the run's objects (also after Ctrl-C),
+ * evaluates thresholds and writes the result.
+ */
+import os from 'node:os';
+import { join } from 'node:path';
+import type { CliContext } from '../../cli/context.js';
+import { ExitCode } from '../../cli/exit-codes.js';
+import { loadProfile } from '../../profile/loader.js';
+import type { Profile, Step } from '../../profile/types.js';
+import { RUN_LABEL } from '../../profile/types.js';
+import type { ResourceRef } from '../../profile/resource-ref.js';
+import { formatResource } from '../../profile/resource-ref.js';
+import { compileTemplates } from '../../profile/compile.js';
+import { startMockServer, type MockServer } from '../../mock/server.js';
+import { loadTarget } from '../../kube/target.js';
+import { createTargetDispatcher, composeDispatch } from '../../kube/target-dispatcher.js';
+import { authInterceptor } from '../../http/interceptors/auth.js';
+import { staticCredentials } from '../../kube/credentials.js';
+import { Discovery } from '../../kube/discovery.js';
+import { ResourcePaths, type ResourceInfo } from '../../kube/resource.js';
+import { send, type DispatchFn } from '../../kube/send.js';
+import { createRequest, deleteCollectionRequest } from '../../kube/requests.js';
+import { LoadEngine, type EngineOutcome } from '../engine.js';
+import { Snapshot } from '../../metrics/snapshot.js';
+import { G, O, opBase, type MetricsLayout } from '../../metrics/layout.js';
+import { newHistogram } from '../../metrics/histogram.js';
+import { createPacer } from '../load-model.js';
+import { wallMs } from '../clock.js';
+import { LiveView } from '../../report/live.js';
+import { buildResult } from '../../results/build-result.js';
+import { defaultResultPath, writeResult } from '../../results/write-result.js';
+import { renderSummary } from '../../report/summary.js';
+import { TargetError } from '../../errors.js';
+import type { TimeSeriesPoint } from '../../results/model.js';
+import { modelOf, newRunId, type ProfileWorkerReport } from './profile-worker.js';
+import { resourceKey, type ComponentSlots, type ProfileTarget } from './profile-task.js';
+import { evaluateThresholds } from './evaluate-thresholds.js';
+import { LifecycleWatch } from './lifecycle-watch.js';
+import { RATELIMIT_OPERATION_PREFIX } from '../../http/interceptors/rate-limit.js';
+
+/** ProfileRunOptions are the command-line choices of a profile run. */
+export interface ProfileRunOptions {
+  file: string;
+  smoke: boolean;
+  workers: number;
+  /** Connections per worker for ordinary requests. */
+  connections: number;
+  timeoutMs: number;
+  maxLagMs: number;
+  labels: Record<string, string>;
+  out?: string;
+  quiet: boolean;
+  keep: boolean;
+  kubeconfig?: string;
+  context?: string;
+  allowRemote: boolean;
+  log?: { path: string; sample: number };
+}
+
+/** profileRefs lists every resource a profile touches (setup objects, steps, measurements). */
+function stepRefs(profile: Profile): ResourceRef[] {
+  const refs: ResourceRef[] = [];
+  for (const ph of profile.phases) for (const c of ph.components) for (const s of c.steps) if ('resource' in s) refs.push((s as Step & { resource: ResourceRef }).resource);
+  for (const m of profile.measure) refs.push(m.resource);
+  return refs;
+}
+
+async function resolveRef(d: Discovery, ref: ResourceRef): Promise<ResourceInfo> {
+  if (ref.kind && ref.version) return d.resolveKind(ref.group ? `${ref.group}/${ref.version}` : ref.version, ref.kind);
+  return d.resolve(formatResource({ resource: ref.resource, group: ref.group }));
+}
+
+/** runProfile runs a profile end to end and returns the exit code. */
+export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise<number> {
+  const profile = await loadProfile(o.file, { cwd: ctx.cwd, smoke: o.smoke });
+  const runId = newRunId();
+  const say = (s: string) => !o.quiet && ctx.stdout.write(s);
+
+  let mock: MockServer | undefined;
+  let target: ProfileTarget;
+  let targetKind: string;
+  let serverVersion: string | undefined;
+  const kubeconfig = o.kubeconfig ?? profile.target.kubeconfig;
+  const context = o.context ?? profile.target.context;
+  if (kubeconfig !== undefined || context !== undefined) {
+    const t = await loadTarget({ ...(kubeconfig ? { kubeconfig } : {}), ...(context ? { context } : {}), allowRemote: o.allowRemote });
+    target = { origin: t.origin, pathPrefix: t.pathPrefix, connect: t.connect, headers: t.headers };
+    targetKind = 'cluster';
+    say(`racerig: target ${t.server} (context ${t.context}, user ${t.user})\n`);
+  } else {
+    mock = await startMockServer({ thread: true, ...profile.mock });
+    target = { origin: mock.url, pathPrefix: '', headers: {} };
+    targetKind = 'mock';
+    say(`racerig: embedded mock API server at ${mock.url}\n`);
+  }
+
+  const pool = createTargetDispatcher({ origin: target.origin, connect: target.connect ?? ({} as never) }, { connections: 8, timeoutMs: o.timeoutMs });
+  const dispatch: DispatchFn = composeDispatch(pool, [authInterceptor({ credentials: staticCredentials(target.headers) })]);
+  const cleanups: (() => Promise<void>)[] = [];
+  let exit: number = ExitCode.Ok;
+  try {
+    const versionRes = await send(dispatch, { method: 'GET', path: `${target.pathPrefix}/version`, headers: { accept: 'application/json' } }).catch((err: Error) => {
+      throw new TargetError(`cannot reach the API server at ${target.origin}: ${err.message}`, 'is the cluster running?', err);
+    });
+    if (versionRes.status === 200) serverVersion = (JSON.parse(versionRes.body.toString()) as { gitVersion?: string }).gitVersion;
+    const discovery = new Discovery({ dispatch, pathPrefix: target.pathPrefix });
+    const resources: Record<string, ResourceInfo> = {};
+    const created = new Map<string, ResourceInfo>(); // resources the run creates objects of, for cleanup
+    let createdNamespace = false;
+
+    // Namespace, then setup objects (CRDs among them), then the resources the steps use.
+    const ns = profile.target.namespace;
+    if (profile.target.createNamespace) {
+      const r = await send(dispatch, createRequest(new ResourcePaths({ group: '', version: 'v1', resource: 'namespaces', kind: 'Namespace', namespaced: false }, target.pathPrefix), '', {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: ns, labels: { [RUN_LABEL]: runId } },
+      }));
+      if (r.status !== 201 && r.status !== 409) throw new TargetError(`cannot create namespace ${ns}: ${r.status} ${r.body.toString().slice(0, 200)}`);
+      createdNamespace = r.status === 201;
+    }
+    const scope = { runId, profile: profile.name, phase: 'setup', component: 'setup', iteration: 0, worker: 0, namespace: ns, objects: {} };
+    for (const obj of compileTemplates(profile.setup)) {
+      const info = await resolveRef(discovery, obj.resource);
+      const r = await send(dispatch, createRequest(new ResourcePaths(info, target.pathPrefix), obj.namespace(scope), obj.manifest(scope)));
+      if (r.status !== 201 && r.status !== 409) throw new TargetError(`setup: cannot create ${formatResource(obj.resource)}: ${r.status} ${r.body.toString().slice(0, 300)}`);
+      if (r.status === 201) created.set(resourceKey(obj.resource), info);
+      if (info.resource === 'customresourcedefinitions') discovery.invalidate();
+    }
+    for (const ref of stepRefs(profile)) {
+      const key = resourceKey(ref);
+      if (resources[key]) continue;
+      // A CRD created in setup may take a moment to be served.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          resources[key] = await resolveRef(discovery, ref);
+          break;
+        } catch (err) {
+          if (attempt >= 20) throw err;
+          discovery.invalidate();
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+    }
+    for (const ph of profile.phases) for (const c of ph.components) for (const s of c.steps) if (s.kind === 'create') created.set(resourceKey(s.resource), resources[resourceKey(s.resource)]!);
+    if (o.keep) say(`racerig: --keep: objects labelled ${RUN_LABEL}=${runId} stay after the run\n`);
+    else if (profile.cleanup.enabled) {
+      cleanups.push(async () => {
+        for (const info of created.values()) {
+          const paths = new ResourcePaths(info, target.pathPrefix);
+          await send(dispatch, deleteCollectionRequest(paths, info.namespaced ? ns : '', { labelSelector: `${RUN_LABEL}=${runId}`, gracePeriodSeconds: 0 })).catch(() => {});
+        }
+        if (createdNamespace) {
+          await send(dispatch, { method: 'DELETE', path: `${target.pathPrefix}/api/v1/namespaces/${encodeURIComponent(ns)}`, headers: { accept: 'application/json' } }).catch(() => {});
+        }
+      });
+    }
+
+    // Operations: the profile's, then one limiter-wait operation per rate-limited component name.
+    const operations = [...profile.operations];
+    const waitOps = new Map<string, number>();
+    for (const ph of profile.phases) {
+      for (const c of ph.components) {
+        if (c.qps && !waitOps.has(c.name)) {
+          waitOps.set(c.name, operations.length);
+          operations.push(`${RATELIMIT_OPERATION_PREFIX}${c.name}`);
+        }
+      }
+    }
+
+    const live = new LiveView({ out: ctx.stdout, quiet: o.quiet, title: `${profile.name}${o.smoke ? ' (smoke)' : ''}`, durationMs: profile.phases.reduce((a, p) => a + (p.durationMs ?? Infinity), 0) });
+    let current: LoadEngine | undefined;
+    let stopped: string | undefined;
+    let interrupts = 0;
+    const onSignal = (sig: string) => () => {
+      interrupts++;
+      stopped ??= 'interrupted';
+      if (interrupts === 1) {
+        if (!o.quiet) ctx.stderr.write(`\n${sig}: stopping — finishing iterations in flight, then cleanup (press Ctrl-C again to abort at once)\n`);
+        current?.stop('interrupted');
+      } else {
+        if (!o.quiet) ctx.stderr.write(`\n${sig}: aborting\n`);
+        current?.abort('interrupted');
+      }
+    };
+    const onInt = onSignal('SIGINT');
+    const onTerm = onSignal('SIGTERM');
+    ctx.signals.on('SIGINT', onInt);
+    ctx.signals.on('SIGTERM', onTerm);
+
+    // Lifecycle measurements watch the run's objects for the whole run.
+    const longPool = createTargetDispatcher({ origin: target.origin, connect: target.connect ?? ({} as never) }, { connections: Math.max(1, profile.measure.length), timeoutMs: 0 });
+    const longDispatch: DispatchFn = composeDispatch(longPool, [authInterceptor({ credentials: staticCredentials(target.headers) })]);
+    const lifecycles = profile.measure.map(
+      (m) => new LifecycleWatch(m, longDispatch, new ResourcePaths(resources[resourceKey(m.resource)]!, target.pathPrefix), compileTemplates(m.namespace)(scope), runId),
+    );
+    await Promise.all(lifecycles.map((l) => l.start()));
+    cleanups.unshift(async () => {
+      await longPool.destroy().catch(() => {});
+    });
+
+    const outcomes: EngineOutcome[] = [];
+    const iterations = { completed: 0, failed: 0, failures: {} as Record<string, number> };
+    let offsetMs = 0;
+    const timeSeries: TimeSeriesPoint[] = [];
+    const startedWallMs = wallMs();
+    try {
+      for (let p = 0; p < profile.phases.length && !stopped; p++) {
+        const phase = profile.phases[p]!;
+        say(`racerig: phase ${p + 1}/${profile.phases.length} "${phase.name}"\n`);
+        let slot = 0;
+        const slots: ComponentSlots[] = phase.components.map((c) => {
+          const s: ComponentSlots = { ticket: slot++ };
+          if (c.qps) {
+            if (slot % 2 === 1) slot++; // token buckets use an 8-byte aligned cell
+            s.bucket = slot;
+            slot += 4;
+            s.waitOperation = waitOps.get(c.name)!;
+          }
+          return s;
+        });
+        const bucketEpochWallMs = wallMs();
+        let layoutRef: MetricsLayout | undefined;
+        const engine = new LoadEngine({
+          workers: o.workers,
+          connections: o.connections * o.workers,
+          operations,
+          requests: [],
+          origin: target.origin,
+          pipelining: 1,
+          timeoutMs: o.timeoutMs,
+          maxInFlight: 0,
+          model: { kind: 'closed' },
+          maxRequests: Infinity,
+          durationMs: phase.durationMs ?? Infinity,
+          maxLagMs: o.maxLagMs,
+          extraSlots: slot + 8,
+          onTick: (t) => live.update({ ...t, elapsedMs: t.elapsedMs + offsetMs }),
+          taskFor: (index, workers, layout, buffer) => {
+            layoutRef = layout;
+            return {
+              kind: 'profile',
+              index,
+              workers,
+              layout,
+              buffer,
+              profileFile: o.file,
+              cwd: ctx.cwd,
+              smoke: o.smoke,
+              phaseIndex: p,
+              runId,
+              target,
+              resources,
+              components: slots.map((s) => ({ ...s, ticket: layout.extraBase + s.ticket, ...(s.bucket !== undefined ? { bucket: layout.extraBase + s.bucket } : {}) })),
+              connections: o.connections,
+              timeoutMs: o.timeoutMs,
+              maxLagMs: o.maxLagMs,
+              bucketEpochWallMs,
+              ...(o.log ? { log: { ...o.log, operations } } : {}),
+            };
+          },
+        });
+        current = engine;
+        const outcome = await engine.start();
+        current = undefined;
+        // Planned open-model iterations no worker started by the end are dropped work.
+        if (layoutRef) {
+          const view = outcome.final.data;
+          phase.components.forEach((c, i) => {
+            const model = modelOf(c, phase.durationMs ?? Infinity);
+            const pacer = createPacer(model, model.kind === 'closed' ? Infinity : (c.iterations ?? Infinity));
+            if (!pacer.open) return;
+            const unclaimed = pacer.plannedBy(Math.min(outcome.elapsedMs, phase.durationMs ?? Infinity)) - view[layoutRef!.extraBase + slots[i]!.ticket]!;
+            const first = c.steps.find((s) => s.operationIndex >= 0);
+            if (unclaimed > 0 && first) addDropped(outcome.final, first.operationIndex, unclaimed);
+          });
+        }
+        for (const r of outcome.reports as ProfileWorkerReport[]) {
+          if (!r.iterations) continue;
+          iterations.completed += r.iterations.completed;
+          iterations.failed += r.iterations.failed;
+          for (const [k, n] of Object.entries(r.iterations.failures)) iterations.failures[k] = (iterations.failures[k] ?? 0) + n;
+        }
+        for (const e of outcome.workerErrors) ctx.stderr.write(`racerig: worker error: ${e.code}: ${e.message}\n`);
+        for (const pt of outcome.timeSeries) timeSeries.push({ ...pt, t: Math.round((pt.t + offsetMs / 1000) * 1000) / 1000 });
+        offsetMs += outcome.elapsedMs;
+        outcomes.push(outcome);
+        if (outcome.stoppedBy) stopped ??= outcome.stoppedBy;
+        if (outcome.workerErrors.length) stopped ??= 'worker failure';
+      }
+    } finally {
+      ctx.signals.off('SIGINT', onInt);
+      ctx.signals.off('SIGTERM', onTerm);
+      live.close();
+    }
+
+    await Promise.all(lifecycles.map((l) => l.stop()));
+    const merged = mergeOutcomes(outcomes, startedWallMs, offsetMs, timeSeries, stopped);
+    const result = buildResult(merged, {
+      name: profile.name,
+      labels: o.labels,
+      target: { url: target.origin, kind: targetKind, ...(serverVersion ? { serverVersion } : {}) },
+      openModel: profile.phases.some((ph) => ph.components.some((c) => c.load.kind !== 'concurrency')),
+      config: {
+        profile: o.file,
+        smoke: o.smoke,
+        runId,
+        workers: o.workers,
+        connectionsPerWorker: o.connections,
+        timeoutMs: o.timeoutMs,
+        maxLagMs: o.maxLagMs,
+        phases: profile.phases.map((ph) => ({ name: ph.name, durationMs: ph.durationMs ?? null, components: ph.components.map((c) => ({ name: c.name, load: c.load, qps: c.qps ?? null })) })),
+      },
+      profile: { name: profile.name, sha256: profile.source.sha256 },
+    });
+    result.iterations = iterations;
+    if (lifecycles.length) result.lifecycles = lifecycles.map((l) => l.result());
+    result.thresholds = evaluateThresholds(profile.thresholds, result);
+
+    // Cleanup runs before the result is written, so a report can say it happened.
+    for (const c of cleanups.splice(0)) await c();
+    const out = o.out ?? defaultResultPath(join(ctx.cwd, 'results'), profile.name, new Date(result.startedAt));
+    writeResult(out, result);
+    if (!o.quiet) {
+      ctx.stdout.write('\n' + renderSummary(result));
+      ctx.stdout.write(`\nresult: ${out}${result.partial ? ' (partial)' : ''}\n`);
+    }
+    if (result.partial && stopped === 'interrupted') exit = ExitCode.Interrupted;
+    else if (result.thresholds.some((t) => !t.passed)) exit = ExitCode.ThresholdsFailed;
+  } finally {
+    for (const c of cleanups) await c().catch(() => {});
+    await pool.close().catch(() => {});
+    await mock?.close();
+  }
+  return exit;
+}
+
+/** addDropped adds planned-but-never-started iterations to an operation's dropped count in a (private) snapshot. */
+function addDropped(snapshot: Snapshot, op: number, n: number): void {
+  snapshot.data[opBase(op) + O.DROPPED]! += n;
+}
+
+/** mergeOutcomes sums the phases' final snapshots into one outcome covering the whole run. */
+function mergeOutcomes(outcomes: EngineOutcome[], startedWallMs: number, elapsedMs: number, timeSeries: TimeSeriesPoint[], stoppedBy: string | undefined): EngineOutcome {
+  const first = outcomes[0];
+  if (!first) throw new TargetError('the profile ran no phase');
+  const data = new Uint32Array(first.final.data.length);
+  for (const oc of outcomes) {
+    const d = oc.final.data;
+    for (let i = 0; i < d.length; i++) data[i] = (data[i]! + d[i]!) >>> 0;
+  }
+  data[G.IN_FLIGHT] = 0;
+  const lateness = newHistogram();
+  for (const oc of outcomes) lateness.add(oc.lateness);
+  return {
+    layout: first.layout,
+    startedWallMs,
+    endedWallMs: startedWallMs + elapsedMs,
+    elapsedMs,
+    final: new Snapshot(first.layout, data, elapsedMs),
+    timeSeries,
+    lateness,
+    ...(stoppedBy ? { stoppedBy } : {}),
+    aborted: outcomes.some((oc) => oc.aborted),
+    workerErrors: outcomes.flatMap((oc) => oc.workerErrors),
+    reports: outcomes.flatMap((oc) => oc.reports),
+  };
+}
+
+/** defaultWorkers is the worker count of profile runs (available cores). */
+export const defaultWorkers = (): number => os.availableParallelism();

@@ -1,0 +1,55 @@
+/** The plain-data task of a profile worker thread (one phase), and helpers shared by main and workers. */
+import type { MetricsLayout } from '../../metrics/layout.js';
+import type { ResourceInfo } from '../../kube/resource.js';
+import type { ResourceRef } from '../../profile/resource-ref.js';
+import type { TargetConnect } from '../../kube/target.js';
+
+/** ProfileTarget is what a worker needs to reach the API server. */
+export interface ProfileTarget {
+  origin: string;
+  pathPrefix: string;
+  connect?: TargetConnect;
+  /** Headers every request carries (authorization). */
+  headers: Record<string, string>;
+}
+
+/** ComponentSlots place one component's shared state in the buffer's extra area. */
+export interface ComponentSlots {
+  /** Ticket counter (open model: next arrival; closed: iterations started). */
+  ticket: number;
+  /** First slot of the component's token bucket, when it has qps. */
+  bucket?: number;
+  /** Operation index recording limiter waits. */
+  waitOperation?: number;
+}
+
+/** ProfileTask configures one worker thread for one phase of a profile run. */
+export interface ProfileTask {
+  kind: 'profile';
+  index: number;
+  workers: number;
+  layout: MetricsLayout;
+  buffer: SharedArrayBuffer;
+  /** Profile file and how it was loaded (each worker loads and compiles it itself). */
+  profileFile: string;
+  cwd: string;
+  smoke: boolean;
+  phaseIndex: number;
+  runId: string;
+  target: ProfileTarget;
+  /** Resolved resources by resourceKey(ref). */
+  resources: Record<string, ResourceInfo>;
+  components: ComponentSlots[];
+  /** Connections this worker opens for ordinary requests. */
+  connections: number;
+  timeoutMs: number;
+  maxLagMs: number;
+  /** Wall-clock ms of the run epoch for token buckets (the phase's own epoch is in the buffer). */
+  bucketEpochWallMs: number;
+  log?: { path: string; sample: number; operations: string[] };
+}
+
+/** resourceKey names a resource reference for lookups: `pods`, `workflows.argoproj.io` (no subresource). */
+export function resourceKey(ref: Pick<ResourceRef, 'resource' | 'group'>): string {
+  return ref.group ? `${ref.resource}.${ref.group}` : ref.resource;
+}

@@ -1,0 +1,217 @@
+/**
+ * A profile worker thread: loads the profile, compiles its steps once, and runs its share of one
+ * phase's components — each component an ArrivalLoop component whose units are iterations — through
+ * undici pools wrapped by auth, rate-limit, retry-after, metrics and logging interceptors.
+ */
+import { randomUUID } from 'node:crypto';
+import * as hdr from 'hdr-histogram-js';
+import type { Dispatcher } from 'undici';
+import { MetricsRecorder } from '../../metrics/recorder.js';
+import { EPOCH_F64, G, RunState } from '../../metrics/layout.js';
+import { metricsInterceptor } from '../../http/interceptors/metrics.js';
+import { loggingInterceptor } from '../../http/interceptors/logging.js';
+import { authInterceptor } from '../../http/interceptors/auth.js';
+import { rateLimitInterceptor } from '../../http/interceptors/rate-limit.js';
+import { retryAfterInterceptor } from '../../http/interceptors/retry-after.js';
+import { LogSink } from '../../http/log-sink.js';
+import { staticCredentials } from '../../kube/credentials.js';
+import { createTargetDispatcher, composeDispatch } from '../../kube/target-dispatcher.js';
+import { ResourcePaths } from '../../kube/resource.js';
+import { SharedTokenBucket } from '../../kube/shared-token-bucket.js';
+import { loadProfile } from '../../profile/loader.js';
+import { compileTemplates } from '../../profile/compile.js';
+import type { Component } from '../../profile/types.js';
+import { createRunClock, type RunClock } from '../clock.js';
+import { createPacer } from '../load-model.js';
+import type { LoadModel } from '../load-model.js';
+import { ArrivalLoop, type LoopComponent, type WorkSource } from '../arrival-loop.js';
+import { runStep, StepFailure, type CompiledStep, type StepContext } from './step-runner.js';
+import { resourceKey, type ProfileTask } from './profile-task.js';
+import type { WorkerReport } from '../worker-task.js';
+import { toErrorData } from '../../errors.js';
+
+/** ProfileWorkerReport adds iteration outcomes to the worker report. */
+export interface ProfileWorkerReport extends WorkerReport {
+  iterations: { completed: number; failed: number; failures: Record<string, number> };
+}
+
+/** DEFAULT_OPEN_IN_FLIGHT caps an open-model component's iterations in flight across workers when the profile sets none. */
+const DEFAULT_OPEN_IN_FLIGHT = 1000;
+
+/** modelOf returns a component's load model within a phase of `durationMs` (Infinity: bounded by iterations only). */
+export function modelOf(c: Component, durationMs: number): LoadModel {
+  switch (c.load.kind) {
+    case 'rate':
+      return { kind: 'constant', rate: c.load.perSecond, durationMs };
+    case 'ramp':
+      return { kind: 'linear', from: c.load.from, to: c.load.to, durationMs };
+    case 'concurrency':
+      return { kind: 'closed' };
+  }
+}
+
+/** share splits `total` over `workers`, returning worker `index`'s part. */
+export function share(total: number, workers: number, index: number): number {
+  return Math.floor(total / workers) + (index < total % workers ? 1 : 0);
+}
+
+async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
+  const profile = await loadProfile(t.profileFile, { cwd: t.cwd, smoke: t.smoke });
+  const phase = profile.phases[t.phaseIndex]!;
+  const view = new Uint32Array(t.buffer);
+  const recorder = new MetricsRecorder(t.layout, t.buffer);
+  const epochArray = new Float64Array(t.buffer);
+  let clock: RunClock = () => 0;
+  const clockRef: RunClock = () => clock();
+  const sink = t.log ? new LogSink(t.log.path) : undefined;
+  const target = { origin: t.target.origin, connect: t.target.connect ?? ({} as never) };
+  const pool = createTargetDispatcher(target, { connections: Math.max(1, t.connections), timeoutMs: t.timeoutMs });
+  const longPool = createTargetDispatcher(target, { connections: 64, timeoutMs: 0 });
+  const credentials = staticCredentials(t.target.headers);
+  const paths = new Map<string, ResourcePaths>();
+  for (const [k, info] of Object.entries(t.resources)) paths.set(k, new ResourcePaths(info, t.target.pathPrefix));
+  const pathsOf = (step: { resource: { resource: string; group: string } }): ResourcePaths => {
+    const p = paths.get(resourceKey(step.resource));
+    if (!p) throw new StepFailure('unresolved resource', `resource ${resourceKey(step.resource)} was not resolved`);
+    return p;
+  };
+
+  const wrappers = (c: number): Dispatcher.DispatcherComposeInterceptor[] => {
+    const list: Dispatcher.DispatcherComposeInterceptor[] = [authInterceptor({ credentials })];
+    const slots = t.components[c]!;
+    const comp = phase.components[c]!;
+    if (slots.bucket !== undefined && comp.qps) {
+      const bucket = new SharedTokenBucket(t.buffer, { qps: comp.qps, burst: comp.burst ?? Math.max(1, Math.ceil(comp.qps)), slot: slots.bucket, epochWallMs: t.bucketEpochWallMs });
+      list.push(rateLimitInterceptor({ bucket, recorder, ...(slots.waitOperation !== undefined ? { waitOperation: slots.waitOperation } : {}) }));
+    }
+    list.push(retryAfterInterceptor({ maxRetries: 3 }));
+    list.push(metricsInterceptor({ recorder, clock: clockRef }));
+    if (sink && t.log) {
+      list.push(loggingInterceptor({ sink, clock: clockRef, worker: t.index, sample: t.log.sample, operations: t.log.operations, get epochWallMs() { return epochArray[EPOCH_F64]!; } }));
+    }
+    return list;
+  };
+
+  let phaseEnded!: () => void;
+  const phaseEnd = new Promise<void>((r) => (phaseEnded = r));
+  const contexts: StepContext[] = phase.components.map((_, c) => ({
+    dispatch: composeDispatch(pool, wrappers(c)),
+    longDispatch: composeDispatch(longPool, wrappers(c)),
+    paths: pathsOf,
+    clock: clockRef,
+    phaseEnd,
+    stopping: () => Atomics.load(view, G.STATE) !== RunState.Running,
+    runId: t.runId,
+  }));
+  const steps: CompiledStep[][] = phase.components.map((c) => compileTemplates(c.steps) as CompiledStep[]);
+  const weights = phase.components.map((c) => {
+    const cum: number[] = [];
+    let sum = 0;
+    for (const s of c.steps) cum.push((sum += s.weight));
+    return cum;
+  });
+
+  const iterations = { completed: 0, failed: 0, failures: {} as Record<string, number> };
+  const inFlight = phase.components.map(() => 0);
+  const capacity = phase.components.map((c) =>
+    share(c.load.kind === 'concurrency' ? c.load.workers : (c.maxInFlight ?? DEFAULT_OPEN_IN_FLIGHT), t.workers, t.index),
+  );
+  const durationMs = phase.durationMs ?? Infinity;
+  let loop!: ArrivalLoop;
+
+  const runIteration = async (c: number, unit: number, intendedAt: number | undefined): Promise<void> => {
+    const comp = phase.components[c]!;
+    const it = {
+      scope: {
+        runId: t.runId,
+        profile: profile.name,
+        phase: phase.name,
+        component: comp.name,
+        iteration: unit,
+        worker: t.index,
+        namespace: profile.target.namespace,
+        objects: {} as Record<string, unknown>,
+      },
+      intendedAt,
+    };
+    try {
+      if (comp.mode === 'mix') {
+        const cum = weights[c]!;
+        const r = Math.random() * cum[cum.length - 1]!;
+        let k = 0;
+        while (cum[k]! <= r) k++;
+        await runStep(contexts[c]!, steps[c]![k]!, it);
+      } else {
+        for (const step of steps[c]!) await runStep(contexts[c]!, step, it);
+      }
+      iterations.completed++;
+    } catch (err) {
+      iterations.failed++;
+      const reason = err instanceof StepFailure ? err.reason : `${comp.name}: ${(err as Error).message.slice(0, 80)}`;
+      iterations.failures[reason] = (iterations.failures[reason] ?? 0) + 1;
+    }
+  };
+
+  const source: WorkSource = {
+    capacity: (c) => (clock() < phase.components[c]!.delayMs ? 0 : capacity[c]! - inFlight[c]!),
+    start: (c, unit, intendedAt) => {
+      inFlight[c]!++;
+      void runIteration(c, unit, intendedAt).finally(() => {
+        inFlight[c]!--;
+        loop.done(c);
+      });
+    },
+    dropped: (c) => {
+      const first = phase.components[c]!.steps.find((s) => s.operationIndex >= 0);
+      if (first) recorder.dropped(first.operationIndex);
+    },
+  };
+
+  Atomics.add(view, G.READY, 1);
+  const wait = Atomics.waitAsync(new Int32Array(t.buffer), G.GO, 0);
+  if (wait.async) await wait.value;
+  clock = createRunClock(epochArray[EPOCH_F64]!);
+  const phaseTimer = Number.isFinite(durationMs) ? setTimeout(phaseEnded, durationMs) : undefined;
+  const components: LoopComponent[] = phase.components.map((c, i) => {
+    const model = modelOf(c, durationMs);
+    const pacer = createPacer(model, model.kind === 'closed' ? Infinity : (c.iterations ?? Infinity));
+    const delayed = c.delayMs > 0 && pacer.open ? { ...pacer, arrivalMs: (k: number) => pacer.arrivalMs(k) + c.delayMs } : pacer;
+    return { pacer: delayed, maxUnits: c.iterations ?? Infinity, durationMs, maxLagMs: t.maxLagMs, ticketSlot: t.components[i]!.ticket };
+  });
+  loop = new ArrivalLoop(recorder, clock, components, source, () => {
+    phaseEnded();
+    void pool.destroy().catch(() => {});
+    void longPool.destroy().catch(() => {});
+  });
+  // When every component stopped starting iterations, held watches end with the phase.
+  const stopWatch = setInterval(() => {
+    if (loop.finishedAll) phaseEnded();
+  }, 50);
+  await loop.run();
+  clearInterval(stopWatch);
+  if (phaseTimer) clearTimeout(phaseTimer);
+  phaseEnded();
+  sink?.close();
+  await Promise.all([pool, longPool].map((p) => (loop.wasAborted ? p.destroy() : p.close()).catch(() => {})));
+  return {
+    index: t.index,
+    sent: loop.started,
+    lastEndMs: loop.lastEndMs,
+    lateness: components.some((c) => c.pacer.open) ? hdr.encodeIntoCompressedBase64(loop.lateness) : '',
+    iterations,
+  };
+}
+
+/** runProfileTask runs one worker's share of a phase and never throws: failures come back as report data. */
+export async function runProfileTask(task: ProfileTask): Promise<ProfileWorkerReport> {
+  try {
+    return await runProfileWorker(task);
+  } catch (err) {
+    return { index: task.index, sent: 0, lastEndMs: 0, lateness: '', error: toErrorData(err), iterations: { completed: 0, failed: 0, failures: {} } };
+  }
+}
+
+/** newRunId returns a short random run id (8 hex digits). */
+export function newRunId(): string {
+  return randomUUID().replace(/-/g, '').slice(0, 8);
+}
