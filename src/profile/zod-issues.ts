@@ -50,9 +50,16 @@ function convertIssue(issue: Issue, source: YamlSource, base: DataPath, out: Pro
         out.push(source.problem(path, `${where}: a step is a map with one kind key, got ${describe(value)}`, 'e.g. - get: {resource: pods, name: web}'));
         return;
       }
+      const options = (issue as { options?: unknown[] }).options;
+      if (issue.errors.length === 0 && Array.isArray(options)) {
+        const names = options.map(String);
+        const close = typeof value === 'string' ? keyHint(value, names) : undefined;
+        out.push(source.problem(path, `${where}: unknown value ${describe(value)}`, close?.startsWith('did') ? close : `one of ${names.join(', ')}`));
+        return;
+      }
       const best = pickOption(issue.errors);
       if (best) for (const e of best) convert(e, path);
-      else out.push(source.problem(path, `${where}: unexpected ${describe(value)}`));
+      else out.push(source.problem(path, `${where}: expected ${expectedTypes(issue.errors)}, got ${describe(value)}`));
       return;
     }
     case 'unrecognized_keys':
@@ -65,7 +72,8 @@ function convertIssue(issue: Issue, source: YamlSource, base: DataPath, out: Pro
       if (value === undefined) {
         const parent = path.slice(0, -1);
         const key = path[path.length - 1];
-        out.push(source.problem(parent, `${formatPath(parent)}: missing required key ${JSON.stringify(key)}`, `expected ${issue.expected}`));
+        const prefix = parent.length ? `${formatPath(parent)}: ` : '';
+        out.push(source.problem(parent, `${prefix}missing required key ${JSON.stringify(key)}`, `expected ${issue.expected}`));
       } else out.push(source.problem(path, `${where}: expected ${issue.expected}, got ${describe(value)}`));
       return;
     case 'too_small':
@@ -85,6 +93,13 @@ function convertIssue(issue: Issue, source: YamlSource, base: DataPath, out: Pro
     default:
       out.push(source.problem(path, `${where}: ${issue.message}`));
   }
+}
+
+/** expectedTypes lists what the options of a union expected at its root, e.g. `boolean or object`. */
+function expectedTypes(options: readonly (readonly Issue[])[]): string {
+  const types = new Set<string>();
+  for (const errs of options) for (const e of errs) if (e.path.length === 0 && e.code === 'invalid_type') types.add(e.expected);
+  return [...types].join(' or ') || 'something else';
 }
 
 /** pickOption chooses the union option the writer most likely meant: the type matched at the root, fewest issues. */

@@ -91,6 +91,14 @@ const CASES: Case[] = [
     ],
   },
   {
+    name: 'union values: a kind with a typo, a value of the wrong type',
+    files: { 'bad.yaml': profile('          - sleep: 1s\n', { tail: 'cleanup: maybe\nobserve: [{kind: podLog, selector: app=x, patterns: [panic]}]\n' }) },
+    expect: [
+      ['bad.yaml', 11, 'maybe', /cleanup: expected boolean or object, got string "maybe"/],
+      ['bad.yaml', 12, 'podLog', /observe\[0\]\.kind: unknown value string "podLog" \(did you mean "podLogs"\?\)/],
+    ],
+  },
+  {
     name: 'several problems at once',
     files: {
       'bad.yaml': profile(
