@@ -90,6 +90,7 @@ function normalizePhase(ctx: LoadContext, path: DataPath, raw: unknown, opIndex:
   const parsed = PhaseSchema.safeParse(raw);
   if (!parsed.success) return undefined;
   const ph = parsed.data;
+  if (ph.duration === 0) ctx.report(ctx.source, [...path, 'duration'], 'a phase duration must be longer than 0');
   if (components.some((c) => !c)) return undefined;
   return { name: ph.name, ...(ph.duration !== undefined ? { durationMs: ph.duration } : {}), ...(ph.iterations !== undefined ? { iterations: ph.iterations } : {}), components: components as Component[], at: ctx.source.pos(path) };
 }
