@@ -17,6 +17,12 @@ export interface AuthInterceptorOptions {
 
 type Headers = Dispatcher.DispatchOptions['headers'];
 
+function hasHeader(h: Record<string, unknown>, lowerName: string): boolean {
+  if (lowerName in h) return true;
+  for (const k in h) if (k.length === lowerName.length && k.toLowerCase() === lowerName) return true;
+  return false;
+}
+
 /** withHeaders returns `headers` plus every entry of `extra` it does not already have (case-insensitive), as a new value. */
 export function withHeaders(headers: Headers, extra: Readonly<Record<string, string>>): Headers {
   if (headers == null) return extra as Record<string, string>;
@@ -35,13 +41,8 @@ export function withHeaders(headers: Headers, extra: Readonly<Record<string, str
     return withHeaders(out, extra);
   }
   const h = headers as Record<string, string | string[] | undefined>;
-  const out: Record<string, string | string[] | undefined> = {};
-  const present = new Set<string>();
-  for (const k in h) {
-    out[k] = h[k];
-    present.add(k.toLowerCase());
-  }
-  for (const k in extra) if (!present.has(k)) out[k] = extra[k];
+  const out: Record<string, string | string[] | undefined> = { ...h };
+  for (const k in extra) if (!hasHeader(h, k)) out[k] = extra[k];
   return out as Headers;
 }
 
@@ -74,6 +75,10 @@ class AuthHandler implements Dispatcher.DispatchHandler {
 /** authInterceptor returns an undici interceptor that adds the credentials' headers to every request (options copied, never written). */
 export function authInterceptor(options: AuthInterceptorOptions): Dispatcher.DispatcherComposeInterceptor {
   const credentials = options.credentials;
+  // Merged headers per (frozen) headers object of the caller, for the credentials they were merged with:
+  // load loops reuse a few request templates, so the merge happens once per template, not per request.
+  let cacheFor: Readonly<Record<string, string>> | undefined;
+  let cache = new WeakMap<object, Headers>();
   return (dispatch) =>
     function authDispatch(opts: RigDispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
       if (credentials.refreshable) credentials.maybeRefresh();
@@ -83,7 +88,20 @@ export function authInterceptor(options: AuthInterceptorOptions): Dispatcher.Dis
         any = true;
         break;
       }
-      const next = any ? { ...opts, headers: withHeaders(opts.headers, extra) } : opts;
-      return dispatch(next, credentials.refreshable ? new AuthHandler(handler, credentials) : handler);
+      if (!any) return dispatch(opts, credentials.refreshable ? new AuthHandler(handler, credentials) : handler);
+      if (cacheFor !== extra) {
+        cacheFor = extra;
+        cache = new WeakMap();
+      }
+      const h = opts.headers;
+      let merged: Headers;
+      if (h != null && typeof h === 'object' && Object.isFrozen(h)) {
+        merged = cache.get(h);
+        if (merged === undefined) {
+          merged = Object.freeze(withHeaders(h, extra)) as Headers;
+          cache.set(h, merged);
+        }
+      } else merged = withHeaders(h, extra);
+      return dispatch({ ...opts, headers: merged }, credentials.refreshable ? new AuthHandler(handler, credentials) : handler);
     };
 }
