@@ -58,6 +58,13 @@ export function guessOperationName(raw: unknown): string | undefined {
   return undefined;
 }
 
+/** checkTemplates reports the template problems of every string below `path` (for steps that are invalid otherwise). */
+function checkTemplates(ctx: LoadContext, path: DataPath, value: unknown, objects: ReadonlySet<string>): void {
+  if (typeof value === 'string') ctx.template(ctx.source, path, value, objects);
+  else if (Array.isArray(value)) value.forEach((v, i) => checkTemplates(ctx, [...path, i], v, objects));
+  else if (isRecord(value)) for (const [k, v] of Object.entries(value)) checkTemplates(ctx, [...path, k], v, objects);
+}
+
 /**
  * normalizeStep validates and normalizes the raw step at `path`; `objects` holds the `as:` names of earlier steps of the
  * iteration. Returns undefined when the step is invalid (its zod problems are reported by the whole-profile parse).
@@ -66,7 +73,10 @@ export function normalizeStep(ctx: LoadContext, path: DataPath, raw: unknown, ob
   const kind = stepKindOf(raw);
   if (!kind) return undefined;
   const parsed = StepSchemas[kind].safeParse(raw);
-  if (!parsed.success) return undefined;
+  if (!parsed.success) {
+    checkTemplates(ctx, [...path, kind], (raw as Record<string, unknown>)[kind], objects);
+    return undefined;
+  }
   const step = parsed.data as StepInput;
   const src = ctx.source;
   const fields = <K extends StepKind>(k: K): StepFields<K> => (step as unknown as Record<string, unknown>)[k] as StepFields<K>;

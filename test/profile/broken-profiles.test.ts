@@ -102,7 +102,7 @@ const CASES: Case[] = [
     name: 'several problems at once',
     files: {
       'bad.yaml': profile(
-        '          - scale: {resource: pods}\n          - get: {resource: pods, name: "{{pod.name}}"}\n          - create: {manifest: {file: missing.yaml}}\n          - wait: {resource: pods, name: x, until: {field: status.phase}, timeout: soon}\n',
+        '          - scale: {resource: pods}\n          - get: {resource: pods, name: "{{pod.name}}"}\n          - create: {manifest: {file: missing.yaml}}\n          - wait: {resource: pods, name: "{{nope.name}}", until: {field: status.phase}, timeout: soon}\n',
         { duration: '1 minute', tail: 'thresholds:\n  - errors < 1%\n  - p99(nothing) < 1s\n' },
       ),
     },
@@ -111,6 +111,7 @@ const CASES: Case[] = [
       ['bad.yaml', 10, 'scale', /unknown step "scale"/],
       ['bad.yaml', 11, '{{pod.name}}', /unknown template reference "pod"/],
       ['bad.yaml', 12, 'missing.yaml', /file not found/],
+      ['bad.yaml', 13, '{{nope.name}}', /unknown template reference "nope"/],
       ['bad.yaml', 13, 'soon', /scenario\[3\]\.wait\.timeout: invalid duration "soon"/],
       ['bad.yaml', 16, 'nothing', /unknown operation "nothing"/],
     ],
@@ -160,10 +161,10 @@ test('racerig profiles validate prints every problem and exits 3; valid files pr
     assert.equal(code, 3);
     assert.equal(ctx.out(), 'OK good.yaml\n');
     const lines = ctx.err().trim().split('\n');
-    assert.equal(lines.length, 7);
+    assert.equal(lines.length, 8);
     assert.match(lines[0]!, /^bad\.yaml:5:15: phases\[0\]\.duration: invalid duration "1 minute"/);
     assert.match(lines[1]!, /^bad\.yaml:10:13: .*unknown step "scale" \(a step is one of create, get, /);
-    assert.equal(lines[6], 'bad.yaml: 6 problems');
+    assert.equal(lines[7], 'bad.yaml: 7 problems');
   }));
 
 test('racerig profiles show on a broken profile exits 3 with the problems and a hint', () =>
