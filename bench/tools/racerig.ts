@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import type { LatencySummary, RunResult } from '../../src/results/model.js';
 import { REPO_ROOT } from '../measure/paths.js';
-import { runMeasured } from '../measure/run-measured.js';
+import { runMeasured, type MeasuredRun } from '../measure/run-measured.js';
 import { checkExit, commandLine, measuredResult, timeoutFor, type LoadSpec, type ParsedRun, type Tool, type ToolResult } from './tool.js';
 
 /** RACERIG_NODE_ARGS are extra node options for every racerig run (the suite's --cpu-prof adds profiling here). */
@@ -74,6 +74,30 @@ export function parseRacerigResult(result: RunResult): ParsedRun {
   };
 }
 
+/** RacerigRun is one `racerig run` invocation: its result file, its measured process, the command as shown. */
+export interface RacerigRun {
+  result: RunResult;
+  measured: MeasuredRun;
+  command: string;
+}
+
+/** runRacerig runs `node bin/racerig run <target> <flags> -o <tmp>` and reads the result file; throws when it fails. */
+export async function runRacerig(target: string, flags: string[], timeoutMs: number): Promise<RacerigRun> {
+  const dir = mkdtempSync(join(tmpdir(), 'racerig-bench-run-'));
+  const out = join(dir, 'result.json');
+  const args = ['bin/racerig', 'run', target, ...flags, '-o', out];
+  try {
+    const measured = await runMeasured({ command: process.execPath, args: [...RACERIG_NODE_ARGS, ...args], cwd: REPO_ROOT, timeoutMs });
+    checkExit('racerig', measured);
+    const result = JSON.parse(readFileSync(out, 'utf8')) as RunResult;
+    const dist = process.env.RACERIG_DIST ? [`RACERIG_DIST=${process.env.RACERIG_DIST}`] : [];
+    const command = [...dist, commandLine('node', [...RACERIG_NODE_ARGS, ...args.slice(0, -1), 'result.json'])].join(' ');
+    return { result, measured, command };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** racerig runs the CLI under test; spec.workers defaults to 2 (the machine's cores in the reference runs). */
 export const racerig: Tool = {
   name: 'racerig',
@@ -81,29 +105,13 @@ export const racerig: Tool = {
   label: (spec) => `racerig -w ${spec.workers ?? 2}`,
   supports: () => true,
   async run(spec: LoadSpec): Promise<ToolResult> {
-    const dir = mkdtempSync(join(tmpdir(), 'racerig-bench-run-'));
-    const out = join(dir, 'result.json');
     const flags = ['-c', String(spec.connections), '-w', String(spec.workers ?? 2), '-d', `${spec.durationSec}s`, '-q'];
     if (spec.rate !== undefined) flags.push('-r', String(spec.rate));
     if (spec.ramp !== undefined) flags.push('--ramp', `${spec.ramp[0]}:${spec.ramp[1]}`);
     if (spec.method) flags.push('-m', spec.method);
     for (const [k, v] of Object.entries(spec.headers ?? {})) flags.push('-H', `${k}: ${v}`);
     if (spec.body !== undefined) flags.push('--body', spec.body);
-    const args = ['bin/racerig', 'run', spec.url, ...flags, '-o', out];
-    try {
-      const run = await runMeasured({
-        command: process.execPath,
-        args: [...RACERIG_NODE_ARGS, ...args],
-        cwd: REPO_ROOT,
-        timeoutMs: timeoutFor(spec.durationSec),
-      });
-      checkExit('racerig', run);
-      const result = JSON.parse(readFileSync(out, 'utf8')) as RunResult;
-      const dist = process.env.RACERIG_DIST ? [`RACERIG_DIST=${process.env.RACERIG_DIST}`] : [];
-      const shown = [...dist, commandLine('node', [...RACERIG_NODE_ARGS, ...args.slice(0, -1), 'result.json'])].join(' ');
-      return measuredResult(racerig.label(spec), spec, run, parseRacerigResult(result), shown);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const { result, measured, command } = await runRacerig(spec.url, flags, timeoutFor(spec.durationSec));
+    return measuredResult(racerig.label(spec), spec, measured, parseRacerigResult(result), command);
   },
 };
