@@ -124,18 +124,46 @@ export async function runBuiltin(argv: string[], io: ExecIo): Promise<number> {
     case '/bin/sh':
     case 'bash':
     case '/bin/bash': {
+      if (args.length === 0) return interactiveShell(io);
       if (args[0] !== '-c' || args[1] === undefined) break;
-      let code = 0;
-      for (const part of args[1].split(/\s*(?:;|&&)\s*/)) {
-        const words = part.trim().split(/\s+/).filter(Boolean).map((w) => w.replace(/^['"]|['"]$/g, ''));
-        if (words.length === 0) continue;
-        code = await runBuiltin(words, io);
-        if (words[0] === 'exit') return code;
-      }
-      return code;
+      return (await runScript(args[1], io)).code;
     }
     default:
   }
   io.stderr(`racerig mock: ${cmd ?? '(empty)'}: command not found in the mock container (built-in commands: ${BUILTIN_COMMANDS.join(', ')})\n`);
   return 127;
+}
+
+/** runScript runs a `sh -c` style line: commands separated by `;` or `&&` (no pipes or quoting beyond simple quotes). */
+async function runScript(script: string, io: ExecIo): Promise<{ code: number; exited: boolean }> {
+  let code = 0;
+  for (const part of script.split(/\s*(?:;|&&)\s*/)) {
+    const words = part.trim().split(/\s+/).filter(Boolean).map((w) => w.replace(/^['"]|['"]$/g, ''));
+    if (words.length === 0) continue;
+    code = await runBuiltin(words, io);
+    if (words[0] === 'exit') return { code, exited: true };
+  }
+  return { code, exited: false };
+}
+
+/** interactiveShell reads command lines from stdin (as `kubectl exec -it pod -- sh` sends them) until `exit` or end of input. */
+async function interactiveShell(io: ExecIo): Promise<number> {
+  let code = 0;
+  let buffered = '';
+  io.stdout('# ');
+  for (let chunks = 0; chunks < 1_000_000; chunks++) {
+    const chunk = await io.readStdin();
+    if (chunk === undefined) return code;
+    buffered += chunk.toString('utf8').replace(/\r/g, '\n');
+    let nl: number;
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      const r = await runScript(line, io);
+      code = r.code;
+      if (r.exited) return code;
+      io.stdout('# ');
+    }
+  }
+  return code;
 }

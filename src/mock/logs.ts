@@ -49,6 +49,11 @@ export function createLogHandler(api: MockApi, lines: string[] | undefined) {
     if (phaseOf(pod) === 'Pending') throw badRequest(`container "${container}" in pod "${name}" is waiting to start: ContainerCreating`);
     const annotated = pod.metadata.annotations?.[ANNOTATIONS.logLines];
     let out = annotated !== undefined ? annotated.replace(/\n$/, '').split('\n') : lines ?? defaultLines(pod, container);
+    const started = (pod.status as { startTime?: string } | undefined)?.startTime ?? new Date().toISOString();
+    // Every simulated line was written when the container started.
+    const sinceSeconds = query.get('sinceSeconds');
+    const sinceTime = query.get('sinceTime');
+    if ((sinceSeconds !== null && Date.now() - Date.parse(started) > Number(sinceSeconds) * 1000) || (sinceTime !== null && Date.parse(started) < Date.parse(sinceTime))) out = [];
     const tail = query.get('tailLines');
     if (tail !== null) {
       const n = Number(tail);
@@ -56,7 +61,6 @@ export function createLogHandler(api: MockApi, lines: string[] | undefined) {
       out = n === 0 ? [] : out.slice(-n);
     }
     const stamp = isTrue(query.get('timestamps'));
-    const started = (pod.status as { startTime?: string } | undefined)?.startTime ?? new Date().toISOString();
     let text = out.map((l) => (stamp ? `${started.replace('Z', '.000000000Z')} ${l}\n` : `${l}\n`)).join('');
     const limit = query.get('limitBytes');
     if (limit !== null && Number(limit) >= 0) text = Buffer.from(text).subarray(0, Number(limit)).toString('utf8');

@@ -32,6 +32,9 @@ test('kubectl exec: echo prints hi, exit codes come back, stdin reaches cat, unk
   assert.match(failed.stderr, /command terminated with exit code 3/);
   const cat = await kubectl(kc, ['exec', '-i', 'shell', '--', 'cat'], { stdin: 'piped\n' });
   assert.equal(cat.stdout, 'piped\n');
+  const interactive = await kubectl(kc, ['exec', '-i', 'shell', '--', 'sh'], { stdin: 'echo one\nhostname; exit 4\necho never\n' });
+  assert.equal(interactive.code, 4);
+  assert.equal(interactive.stdout, '# one\n# shell\n');
   const unknown = await kubectl(kc, ['exec', 'shell', '--', 'ls', '/']);
   assert.equal(unknown.code, 127);
   assert.match(unknown.stderr, /ls: command not found in the mock container/);

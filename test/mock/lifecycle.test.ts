@@ -69,6 +69,8 @@ test('pods/log returns the configured lines (from a file), honours tailLines, co
   assert.equal(all.body, 'WARNING: DATA RACE\nWrite at 0x00c0001 by goroutine 7:\n');
   const tail = await http(url, 'GET', '/api/v1/namespaces/default/pods/logger/log?tailLines=1');
   assert.equal(tail.body, 'Write at 0x00c0001 by goroutine 7:\n');
+  const since = await http(url, 'GET', `/api/v1/namespaces/default/pods/logger/log?sinceTime=${encodeURIComponent(new Date(Date.now() + 60000).toISOString())}`);
+  assert.equal(since.body, '', 'no line was written after sinceTime');
   const wrong = await http(url, 'GET', '/api/v1/namespaces/default/pods/logger/log?container=nope');
   assert.equal(wrong.status, 400);
   const prev = await http(url, 'GET', '/api/v1/namespaces/default/pods/logger/log?previous=true');
