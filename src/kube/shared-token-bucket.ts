@@ -9,6 +9,14 @@ import { performance } from 'node:perf_hooks';
 /** TOKEN_BUCKET_SLOTS is how many u32 slots of the layout's extra area one bucket needs (one 8-byte aligned i64 plus alignment). */
 export const TOKEN_BUCKET_SLOTS = 3;
 
+/** tokenBucketSlot returns the first slot of the `k`-th bucket in a layout's extra area; throws when it does not fit. */
+export function tokenBucketSlot(layout: { extraBase: number; extraSlots: number }, k: number): number {
+  if (!Number.isInteger(k) || k < 0 || (k + 1) * TOKEN_BUCKET_SLOTS > layout.extraSlots) {
+    throw new RangeError(`token bucket ${k} does not fit in ${layout.extraSlots} extra slots (${TOKEN_BUCKET_SLOTS} each)`);
+  }
+  return layout.extraBase + k * TOKEN_BUCKET_SLOTS;
+}
+
 /** TokenBucketConfig places and sizes a bucket; plain data, identical in every thread that shares it. */
 export interface TokenBucketConfig {
   /** Tokens per second (> 0). */
