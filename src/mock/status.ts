@@ -95,7 +95,7 @@ export function methodNotAllowed(verb: string): StatusError {
   return new StatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource (${verb})`);
 }
 
-/** gone builds the 410 Expired Status for a watch or continue token older than retained history. */
+/** expired builds the 410 Expired Status for a watch or continue token older than retained history. */
 export function expired(message: string): StatusError {
   return new StatusError(410, 'Expired', message);
 }
@@ -111,5 +111,5 @@ function detailsOf(resource: string, group: string, name: string): StatusDetails
   return d;
 }
 
-/** SUCCESS_STATUS_JSON is the serialized Status a successful delete of a collection or exec returns. */
+/** SUCCESS_STATUS is the Status of a successful eviction (and of other calls that return no object). */
 export const SUCCESS_STATUS = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success' };
