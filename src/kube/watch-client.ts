@@ -47,7 +47,7 @@ export interface WatchClientOptions {
   watchOperation?: number;
   /** Called for every ADDED/MODIFIED/DELETED/BOOKMARK event, with the delivery lag in ms when known. */
   onEvent?: (event: WatchEvent, lagMs: number | undefined) => void;
-  /** Wall-clock ms at which an event was caused (default: the SENT_AT_ANNOTATION); undefined when unknown. */
+  /** Wall-clock ms at which an event was caused (default: the SENT_AT_ANNOTATION of ADDED events); undefined when unknown. */
   eventTimeMs?: (event: WatchEvent) => number | undefined;
   /** Called for failures the loop recovers from (transport errors, unexpected Status). */
   onError?: (err: Error) => void;
@@ -55,7 +55,9 @@ export interface WatchClientOptions {
   retryDelayMs?: number;
 }
 
+// Only ADDED: a later MODIFIED still carries the create's stamp, and its age is not a delivery lag.
 const defaultEventTime = (ev: WatchEvent): number | undefined => {
+  if (ev.type !== 'ADDED') return undefined;
   const v = ev.object.metadata?.annotations?.[SENT_AT_ANNOTATION];
   if (v === undefined) return undefined;
   const n = Number(v);

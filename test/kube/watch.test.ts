@@ -35,6 +35,7 @@ test('watch on the mock: ADDED/MODIFIED/DELETED/BOOKMARK counted, delivery lag m
     const lags = seen.filter((s) => s.type === 'ADDED' && s.name?.startsWith('w-')).map((s) => s.lag!);
     assert.equal(lags.length, 20);
     assert.ok(lags.every((l) => l >= 0 && l < 5000), `lags in ms: ${lags.join(', ')}`);
+    assert.equal(seen.find((s) => s.type === 'MODIFIED')?.lag, undefined, 'a MODIFIED event keeps the create stamp: no lag by default');
     assert.equal(watch.counters.relists, 0);
     // Compaction ends every watch; the re-watch from the old version gets an in-stream 410 ERROR: relist.
     const compact = await send(dispatch, { method: 'POST', path: '/racerig/compact' });
