@@ -57,6 +57,14 @@ export function renderSummary(result: RunResult, options: SummaryOptions = {}): 
     const reasons = Object.entries(it.failures).map(([k, n]) => `${k} ×${fmtInt(n)}`).join('; ');
     out.push(`iterations: ${fmtInt(it.completed)} completed, ${fmtInt(it.failed)} failed${reasons ? ` (${reasons})` : ''}`);
   }
+  if (result.integrity) {
+    const ig = result.integrity;
+    out.push(
+      ig.ok
+        ? `integrity: OK — ${fmtInt(ig.compared)} responses match the mock's /metrics per resource and status code`
+        : `integrity: MISMATCH against the mock's /metrics: ${ig.mismatches.join('; ')}`,
+    );
+  }
   if (result.thresholds?.length) {
     out.push('');
     for (const th of result.thresholds) out.push(`${th.passed ? '✓' : '✗'} ${th.expression}${th.actual !== undefined ? `  (actual ${th.actual})` : ''}`);

@@ -125,6 +125,8 @@ export interface RunResult {
   operations: OperationResult[];
   timeSeries: TimeSeriesPoint[];
   thresholds?: { expression: string; passed: boolean; actual?: number }[];
+  /** Runs against the embedded mock: the run's response counts per resource and code against the mock's /metrics. */
+  integrity?: { ok: boolean; compared: number; mismatches: string[] };
   /** Profile runs: scenario iterations that completed, and those that failed by reason. */
   iterations?: { completed: number; failed: number; failures: Record<string, number> };
   findings?: Finding[];

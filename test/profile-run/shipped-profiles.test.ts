@@ -80,6 +80,10 @@ test('without a target a profile runs against the embedded mock; exec and ordina
   assert.equal(exec.requests, result.operations.find((o) => o.name === 'create pods')!.requests, 'one exec per created pod');
   assert.ok(result.lifecycles?.some((l) => l.name === 'pod startup' && l.latencyUs.count > 0));
   assert.match(ctx.out(), /iterations: \d+ completed, 0 failed/);
+  // The embedded mock's /metrics saw exactly the responses the run counted, per resource and code.
+  assert.equal(result.integrity?.ok, true, JSON.stringify(result.integrity));
+  assert.ok(result.integrity!.compared >= result.totals.requests - result.operations.filter((o) => o.name.startsWith('ratelimit')).reduce((a, o) => a + o.requests, 0));
+  assert.match(ctx.out(), /integrity: OK/);
 });
 
 test('a broken profile given to run exits 3 with file:line:column, before anything starts', async () => {

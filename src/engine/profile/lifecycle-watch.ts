@@ -28,6 +28,8 @@ export class LifecycleWatch {
   private readonly client: WatchClient;
   /** Objects whose target condition was not reached within the measurement's timeout. */
   timedOut = 0;
+  /** `group/resource` of the watched resource (as the integrity check keys it). */
+  readonly resourceKey: string;
 
   constructor(
     private readonly m: Measurement,
@@ -36,6 +38,7 @@ export class LifecycleWatch {
     namespace: string,
     runId: string,
   ) {
+    this.resourceKey = `${paths.info.group}/${paths.info.resource}`;
     this.client = new WatchClient({
       dispatch,
       paths,
@@ -78,6 +81,11 @@ export class LifecycleWatch {
       this.histogram.recordValue(clampUs((now - t.fromMs) * 1000));
     }
     if (type === 'DELETED') this.objects.delete(uid);
+  }
+
+  /** ownRequests counts the completed list and watch requests after the first list (relists, re-watches). */
+  ownRequests(): number {
+    return this.client.counters.relists + this.client.counters.rewatches;
   }
 
   /** result summarizes the measurement for the result file. */

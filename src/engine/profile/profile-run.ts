@@ -39,6 +39,7 @@ import { modelOf, newRunId, type ProfileWorkerReport } from './profile-worker.js
 import { resourceKey, type ComponentSlots, type ProfileTarget } from './profile-task.js';
 import { evaluateThresholds } from './evaluate-thresholds.js';
 import { LifecycleWatch } from './lifecycle-watch.js';
+import { checkIntegrity, hasRawHttp, minus, parseRequestTotals, runCounts } from './integrity.js';
 import { RATELIMIT_OPERATION_PREFIX } from '../../http/interceptors/rate-limit.js';
 
 /** ProfileRunOptions are the command-line choices of a profile run. */
@@ -202,6 +203,9 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
       await longPool.destroy().catch(() => {});
     });
 
+    const byResource = !hasRawHttp(profile);
+    const serverBefore = mock ? parseRequestTotals(await mock.metrics(), byResource) : undefined;
+
     const outcomes: EngineOutcome[] = [];
     const iterations = { completed: 0, failed: 0, failures: {} as Record<string, number> };
     let offsetMs = 0;
@@ -297,6 +301,7 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
       live.close();
     }
 
+    const serverAfter = mock ? parseRequestTotals(await mock.metrics(), byResource) : undefined;
     await Promise.all(lifecycles.map((l) => l.stop()));
     const merged = mergeOutcomes(outcomes, startedWallMs, offsetMs, timeSeries, stopped);
     const result = buildResult(merged, {
@@ -319,6 +324,16 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
     result.iterations = iterations;
     if (lifecycles.length) result.lifecycles = lifecycles.map((l) => l.result());
     result.thresholds = evaluateThresholds(profile.thresholds, result);
+    if (serverBefore && serverAfter) {
+      const server = minus(serverAfter, serverBefore);
+      // The lifecycle watches' own lists and re-watches (main thread) are not run traffic.
+      for (const l of lifecycles) {
+        const extra = l.ownRequests();
+        const key = byResource ? `${l.resourceKey} 200` : '* 200';
+        if (extra > 0) server.set(key, (server.get(key) ?? 0) - extra);
+      }
+      result.integrity = checkIntegrity(runCounts(profile, result, byResource), server);
+    }
 
     // Cleanup runs before the result is written, so a report can say it happened.
     for (const c of cleanups.splice(0)) await c();
@@ -329,6 +344,7 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
       ctx.stdout.write(`\nresult: ${out}${result.partial ? ' (partial)' : ''}\n`);
     }
     if (result.partial && stopped === 'interrupted') exit = ExitCode.Interrupted;
+    else if (result.integrity && !result.integrity.ok) exit = ExitCode.IntegrityMismatch;
     else if (result.thresholds.some((t) => !t.passed)) exit = ExitCode.ThresholdsFailed;
   } finally {
     for (const c of cleanups) await c().catch(() => {});
