@@ -17,6 +17,8 @@ export interface TargetSource {
   context?: string;
   /** Use the pod's service account (KUBERNETES_SERVICE_HOST/PORT and /var/run/secrets/kubernetes.io/serviceaccount). */
   inCluster?: boolean;
+  /** With `inCluster`: a folder prefixed to the service-account paths (tests). */
+  inClusterRoot?: string;
 }
 
 /** LoadTargetOptions select a kubeconfig and context; `allowRemote` permits a non-loopback server. */
@@ -64,7 +66,7 @@ export async function loadKubeConfig(source: TargetSource): Promise<KubeConfig> 
   try {
     if (source.inCluster) {
       if (!process.env.KUBERNETES_SERVICE_HOST) throw new Error('KUBERNETES_SERVICE_HOST is not set: not running in a pod');
-      kc.loadFromCluster();
+      kc.loadFromCluster(source.inClusterRoot ?? '');
     } else if (source.kubeconfigYaml !== undefined) kc.loadFromString(source.kubeconfigYaml);
     else if (source.kubeconfig) kc.loadFromFile(source.kubeconfig);
     else {
@@ -97,6 +99,7 @@ export async function loadTarget(options: LoadTargetOptions = {}): Promise<KubeT
   if (options.kubeconfigYaml !== undefined) source.kubeconfigYaml = options.kubeconfigYaml;
   if (options.context !== undefined) source.context = options.context;
   if (options.inCluster) source.inCluster = true;
+  if (options.inClusterRoot !== undefined) source.inClusterRoot = options.inClusterRoot;
   const kc = await loadKubeConfig(source);
   const cluster = kc.getCurrentCluster()!;
   const context = kc.getCurrentContext();

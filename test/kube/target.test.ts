@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { loadTarget } from '../../src/kube/target.js';
 import { createCredentials, staticCredentials } from '../../src/kube/credentials.js';
@@ -100,6 +102,37 @@ test('exec credential plugins: the token comes from the plugin, and a 401 makes 
     assert.equal((await send(dispatch, { method: 'GET', path: '/api/v1/namespaces' })).status, 200);
     await client.close();
   } finally {
+    await fx.close();
+  }
+});
+
+test('in-cluster: service-account token (refreshable), CA and namespace files, KUBERNETES_SERVICE_HOST/PORT', async () => {
+  const fx = await startKubeFixture({ tls: true, token: 'sa-token' });
+  const saved = { host: process.env.KUBERNETES_SERVICE_HOST, port: process.env.KUBERNETES_SERVICE_PORT };
+  try {
+    const sa = join(fx.dir, 'var/run/secrets/kubernetes.io/serviceaccount');
+    mkdirSync(sa, { recursive: true });
+    writeIn(sa, 'token', 'sa-token');
+    writeIn(sa, 'ca.crt', fx.server.auth!.caPem);
+    writeIn(sa, 'namespace', 'workloads');
+    const url = new URL(fx.server.url);
+    process.env.KUBERNETES_SERVICE_HOST = url.hostname;
+    process.env.KUBERNETES_SERVICE_PORT = url.port;
+    const target = await loadTarget({ inCluster: true, inClusterRoot: fx.dir });
+    assert.deepEqual([target.origin, target.context, target.namespace, target.refreshable], [fx.server.url, 'inClusterContext', 'workloads', true]);
+    assert.equal(target.headers.authorization, 'Bearer sa-token');
+    const credentials = createCredentials(target);
+    const client = createTargetDispatcher(target);
+    const dispatch = composeDispatch(client, [authInterceptor({ credentials })]);
+    assert.equal((await send(dispatch, { method: 'GET', path: '/api/v1/namespaces/default/pods' })).status, 200);
+    await credentials.refresh();
+    assert.equal(credentials.headers.authorization, 'Bearer sa-token', 'a refresh in this thread reloads the same source');
+    await client.close();
+  } finally {
+    for (const [k, v] of [['KUBERNETES_SERVICE_HOST', saved.host], ['KUBERNETES_SERVICE_PORT', saved.port]] as const) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
     await fx.close();
   }
 });
