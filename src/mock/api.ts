@@ -4,7 +4,9 @@
  * collection of dependents, and CRD registration. No HTTP here; errors are thrown StatusErrors.
  */
 import { parse as parseYaml } from 'yaml';
-import { ResourceRegistry, makeResourceInfo, type ResourceInfo } from './resources.js';
+import { ResourceRegistry, type ResourceInfo } from './resources.js';
+import { CRD_ID, crdResourceInfos, validateCrd } from './crd.js';
+import { scaleOf } from './scale.js';
 import { Store, objectKey, type KubeObject, type StoredObject } from './store.js';
 import { StatusError, alreadyExists, badRequest, conflict, invalid, notFound, unsupportedMediaType } from './status.js';
 import { asObject, checkTypeAndNamespace, initMetadata, nowRfc3339, randomSuffix, specProblems, validateNew } from './objects.js';
@@ -58,7 +60,6 @@ export type PatchType = (typeof PATCH_TYPES)[number];
 export const STOP_DELAY_ANNOTATION = 'racerig.dev/stop-delay-ms';
 
 const DEFAULT_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
-const CRD_ID = 'apiextensions.k8s.io/customresourcedefinitions';
 const NS_ID = '/namespaces';
 
 interface ContinueState {
@@ -205,7 +206,7 @@ export class MockApi {
     }
     if (this.store.get(info.id, key)) throw alreadyExists(info.resource, info.group, obj.metadata.name!);
     applyDefaults(info, obj);
-    if (info.id === CRD_ID) this.checkCrd(obj);
+    if (info.id === CRD_ID) validateCrd(obj);
     if (dryRun) return { key, resourceId: info.id, rv: this.store.rv, obj, json: JSON.stringify(obj) };
     const stored = this.store.put(info.id, key, obj, 'ADDED');
     if (info.id === CRD_ID) this.registerCrd(obj);
@@ -267,7 +268,7 @@ export class MockApi {
       }
       const causes = specProblems(info, out);
       if (causes.length) throw invalid(info.kind, info.group, om.name!, causes);
-      if (info.id === CRD_ID) this.checkCrd(out);
+      if (info.id === CRD_ID) validateCrd(out);
     }
     out.metadata.resourceVersion = old.metadata.resourceVersion;
     if (JSON.stringify(out) === existing.json) return existing;
@@ -279,21 +280,6 @@ export class MockApi {
     if (info.id === CRD_ID) this.registerCrd(out);
     if (out.metadata.deletionTimestamp) this.later(0, () => this.runFinalizers(info, existing.key));
     return stored;
-  }
-
-  /** scaleOf returns the autoscaling/v1 Scale view of an object with spec.replicas. */
-  scaleOf(s: StoredObject): KubeObject {
-    const m = s.obj.metadata;
-    const spec = (s.obj.spec ?? {}) as { replicas?: number; selector?: { matchLabels?: Record<string, string> } };
-    const status = (s.obj.status ?? {}) as { replicas?: number };
-    const selector = Object.entries(spec.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
-    return {
-      kind: 'Scale',
-      apiVersion: 'autoscaling/v1',
-      metadata: { name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, creationTimestamp: m.creationTimestamp },
-      spec: { replicas: spec.replicas ?? 1 },
-      status: { replicas: status.replicas ?? 0, selector },
-    };
   }
 
   /** updateScale sets spec.replicas from a Scale body (its resourceVersion, when set, is a precondition) and returns the stored object. */
@@ -355,7 +341,7 @@ export class MockApi {
     }
     const existing = this.get(info, namespace, name);
     if (sub === 'scale') {
-      const cur = this.scaleOf(existing);
+      const cur = scaleOf(existing);
       const next = type === 'application/json-patch+json' ? jsonPatch(cur, body) : type === 'application/merge-patch+json' ? mergePatch(cur, body) : strategicMerge(cur, body);
       return { stored: this.updateScale(info, namespace, name, next), created: false };
     }
@@ -550,51 +536,13 @@ export class MockApi {
     return this.registry.all().find((r) => r.id === info.id)!.version;
   }
 
-  private checkCrd(obj: KubeObject): void {
-    const spec = obj.spec as { group?: string; names?: { plural?: string; kind?: string }; scope?: string; versions?: Array<{ name?: string; served?: boolean }> } | undefined;
-    const causes = [];
-    if (!spec?.group) causes.push({ reason: 'FieldValueRequired', message: 'Required value', field: 'spec.group' });
-    if (!spec?.names?.plural) causes.push({ reason: 'FieldValueRequired', message: 'Required value', field: 'spec.names.plural' });
-    if (!spec?.names?.kind) causes.push({ reason: 'FieldValueRequired', message: 'Required value', field: 'spec.names.kind' });
-    if (!Array.isArray(spec?.versions) || spec.versions.length === 0) causes.push({ reason: 'FieldValueRequired', message: 'Required value', field: 'spec.versions' });
-    if (spec?.group && spec.names?.plural && obj.metadata.name !== `${spec.names.plural}.${spec.group}`) {
-      causes.push({ reason: 'FieldValueInvalid', message: `Invalid value: "${obj.metadata.name}": must be spec.names.plural+"."+spec.group`, field: 'metadata.name' });
-    }
-    if (causes.length) throw invalid('CustomResourceDefinition', 'apiextensions.k8s.io', obj.metadata.name ?? '', causes);
-  }
-
   private registerCrd(obj: KubeObject): void {
-    const spec = obj.spec as {
-      group: string;
-      scope?: string;
-      names: { plural: string; singular?: string; kind: string; listKind?: string; shortNames?: string[] };
-      versions: Array<{ name: string; served?: boolean; subresources?: { status?: unknown; scale?: unknown } }>;
-    };
-    for (const v of spec.versions) {
-      if (v.served === false) continue;
-      const subresources: string[] = [];
-      if (v.subresources?.status !== undefined) subresources.push('status');
-      if (v.subresources?.scale !== undefined) subresources.push('scale');
-      this.registry.add(
-        makeResourceInfo({
-          group: spec.group,
-          version: v.name,
-          resource: spec.names.plural,
-          singular: spec.names.singular,
-          kind: spec.names.kind,
-          listKind: spec.names.listKind,
-          namespaced: spec.scope !== 'Cluster',
-          shortNames: spec.names.shortNames ?? [],
-          subresources,
-          builtin: false,
-        }),
-      );
-    }
+    for (const info of crdResourceInfos(obj)) this.registry.add(info);
   }
 
   private unregisterCrd(obj: KubeObject): void {
-    const spec = obj.spec as { group: string; names: { plural: string }; versions: Array<{ name: string }> };
-    for (const v of spec.versions) this.registry.remove(spec.group, v.name, spec.names.plural);
+    for (const info of crdResourceInfos(obj)) this.registry.remove(info.group, info.version, info.resource);
+    const spec = obj.spec as { group: string; names: { plural: string } };
     this.store.dropType(`${spec.group}/${spec.names.plural}`);
   }
 }

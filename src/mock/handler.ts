@@ -15,6 +15,7 @@ import { isTrue, parseQuery, parseResourcePath, splitUrl, type Query, type Reque
 import { UNAUTHORIZED } from './auth.js';
 import { decodeProtobufObject, isProtobuf } from './protobuf.js';
 import { renderTable, wantsTable } from './table.js';
+import { scaleOf } from './scale.js';
 import { partialJson, partialListJson, wantsMetadata } from './partial.js';
 import { serveWatch, type WatchHub, type WatchOptions } from './watch.js';
 
@@ -197,7 +198,7 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
           h(info, s, query, req, res);
           return;
         }
-        if (sub === 'scale') sendJson(res, 200, JSON.stringify(api.scaleOf(s)));
+        if (sub === 'scale') sendJson(res, 200, JSON.stringify(scaleOf(s)));
         else if (wantsTable(req.headers.accept)) sendJson(res, 200, renderTable(info, [s], s.rv, query.get('includeObject')));
         else if (wantsMetadata(req.headers.accept)) sendJson(res, 200, partialJson(s));
         else sendObject(res, 200, s);
@@ -249,7 +250,7 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
       }
       case 'update': {
         const body = await readObject(req);
-        if (sub === 'scale') sendJson(res, 200, JSON.stringify(api.scaleOf(api.updateScale(info, ns, ri.name, body))));
+        if (sub === 'scale') sendJson(res, 200, JSON.stringify(scaleOf(api.updateScale(info, ns, ri.name, body))));
         else sendObject(res, 200, api.update(info, ns, ri.name, body, sub, dryRun));
         return;
       }
@@ -257,7 +258,7 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
         const raw = await readBody(req, deps.maxBodyBytes);
         const ct = req.headers['content-type'] ?? '';
         const r = api.patch(info, ns, ri.name, ct, raw, { subresource: sub, fieldManager: query.get('fieldManager'), dryRun });
-        if (sub === 'scale') sendJson(res, 200, JSON.stringify(api.scaleOf(r.stored)));
+        if (sub === 'scale') sendJson(res, 200, JSON.stringify(scaleOf(r.stored)));
         else sendObject(res, r.created ? 201 : 200, r.stored);
         return;
       }

@@ -78,6 +78,9 @@ test('creating a CustomResourceDefinition registers its resource; deleting it un
   assert.equal(got.stdout, '3', got.stderr);
   const bad = await json(url, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { ...crd, metadata: { name: 'wrong' } });
   assert.equal(bad.status, 422);
+  const noVersion = await json(url, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { ...crd, metadata: { name: 'gadgets.example.com' }, spec: { ...crd.spec, names: { plural: 'gadgets', kind: 'Gadget' }, versions: [null] } });
+  assert.equal(noVersion.status, 422);
+  assert.equal(noVersion.body.details.causes[0].field, 'spec.versions[0].name');
   await json(url, 'DELETE', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com');
   const gone = await json(url, 'GET', '/apis/example.com/v1/namespaces/default/widgets');
   assert.equal(gone.status, 404);
