@@ -45,7 +45,7 @@ test('four worker threads sharing one qps/burst bucket hold the configured rate 
     // Overall: burst plus qps × elapsed, give or take the requests in flight at the end.
     const expected = burst + qps * (durationMs / 1000);
     console.log(`shared limiter: ${rate.toFixed(1)}/s steady vs ${qps}/s configured; ${arrivals.length} requests vs ${expected} expected`);
-    assert.ok(Math.abs(rate - qps) / qps < 0.04, `rate ${rate.toFixed(1)}/s vs configured ${qps}/s`);
+    assert.ok(Math.abs(rate - qps) / qps < 0.05, `rate ${rate.toFixed(1)}/s vs configured ${qps}/s`);
     // Callers still queued in the bucket at the end (at most one per concurrent caller) are sent after it.
     assert.ok(arrivals.length >= expected * 0.97 && arrivals.length <= expected * 1.02 + 4 * 8, `${arrivals.length} requests vs ${expected} expected`);
     const snap = Snapshot.take(layout, buffer, 0);
