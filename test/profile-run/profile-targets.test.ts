@@ -1,0 +1,74 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { main } from '../../src/cli/main.js';
+import { captureContext } from '../../src/cli/context.js';
+import { ExitCode } from '../../src/cli/exit-codes.js';
+import { startMockServer } from '../../src/mock/server.js';
+import type { RunResult } from '../../src/results/model.js';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const root = resolve(here, '../../..');
+const distDir = resolve(here, '../..');
+
+test('a TLS kubeconfig with a client certificate works end to end for a profile run', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'racerig-tls-'));
+  const kubeconfigPath = join(dir, 'tls.kubeconfig');
+  const mock = await startMockServer({ thread: true, tls: true, kubeconfigPath });
+  try {
+    assert.match(mock.url, /^https:/);
+    const out = join(dir, 'smoke.json');
+    const ctx = captureContext({ cwd: dir });
+    const code = await main(['run', 'smoke', '--smoke', '--kubeconfig', kubeconfigPath, '-q', '-o', out, '-w', '2'], ctx);
+    assert.equal(code, ExitCode.Ok, ctx.err());
+    const result = JSON.parse(readFileSync(out, 'utf8')) as RunResult;
+    assert.equal(result.target.kind, 'cluster');
+    assert.equal(result.totals.errors, 0, JSON.stringify(result.operations.map((o) => [o.name, o.status, o.errorKinds])));
+    assert.ok(result.operations.find((o) => o.name === 'exec pods')!.status['101']! > 0, 'exec upgrades over TLS');
+  } finally {
+    await mock.close();
+  }
+});
+
+test('Ctrl-C during a profile run writes a partial result and still cleans up the run objects', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'racerig-pint-'));
+  const kubeconfigPath = join(dir, 'mock.kubeconfig');
+  const mock = await startMockServer({ thread: true, kubeconfigPath });
+  try {
+    const out = join(dir, 'partial.json');
+    const child = spawn(process.execPath, [join(root, 'bin/racerig'), 'run', 'argo-pod-cleanup', '--kubeconfig', kubeconfigPath, '-o', out, '-w', '2'], {
+      cwd: dir,
+      env: { ...process.env, RACERIG_DIST: distDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    // Wait until pods of this run exist on the server, then interrupt.
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const res = await fetch(`${mock.url}/api/v1/pods?labelSelector=racerig.io/run`);
+      const items = ((await res.json()) as { items: unknown[] }).items;
+      if (items.length >= 3) break;
+      if (Date.now() > deadline) throw new Error(`no pods appeared: ${stdout} ${stderr}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    child.kill('SIGINT');
+    const code = await Promise.race([exited, new Promise<null>((r) => setTimeout(() => r(null), 40_000))]);
+    assert.equal(code, ExitCode.Interrupted, stderr);
+    const result = JSON.parse(readFileSync(out, 'utf8')) as RunResult;
+    assert.equal(result.partial, true);
+    assert.equal(result.stoppedBy, 'interrupted');
+    const runId = (result.config as { runId: string }).runId;
+    const left = await fetch(`${mock.url}/api/v1/pods?labelSelector=${encodeURIComponent(`racerig.io/run=${runId}`)}`);
+    assert.deepEqual(((await left.json()) as { items: unknown[] }).items, []);
+  } finally {
+    await mock.close();
+  }
+});
