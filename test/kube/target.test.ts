@@ -106,6 +106,24 @@ test('exec credential plugins: the token comes from the plugin, and a 401 makes 
   }
 });
 
+test('an exec plugin may return a client certificate instead of a token', async () => {
+  const fx = await startKubeFixture({ tls: true });
+  try {
+    const auth = fx.server.auth!;
+    const credential = { apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status: { clientCertificateData: auth.clientCertPem, clientKeyData: auth.clientKeyPem } };
+    const plugin = writeIn(fx.dir, 'cert-plugin.mjs', `process.stdout.write(${JSON.stringify(JSON.stringify(credential))});\n`);
+    const yaml = kubeconfigYaml(fx.server.url, { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: process.execPath, args: [plugin], interactiveMode: 'Never' } }, { 'certificate-authority-data': b64(auth.caPem) });
+    const target = await loadTarget({ kubeconfigYaml: yaml });
+    assert.equal(target.connect.cert, auth.clientCertPem);
+    assert.equal(target.headers.authorization, undefined);
+    const client = createTargetDispatcher(target);
+    assert.equal((await send(composeDispatch(client, []), { method: 'GET', path: '/api/v1/namespaces' })).status, 200);
+    await client.close();
+  } finally {
+    await fx.close();
+  }
+});
+
 test('in-cluster: service-account token (refreshable), CA and namespace files, KUBERNETES_SERVICE_HOST/PORT', async () => {
   const fx = await startKubeFixture({ tls: true, token: 'sa-token' });
   const saved = { host: process.env.KUBERNETES_SERVICE_HOST, port: process.env.KUBERNETES_SERVICE_PORT };
