@@ -4,7 +4,7 @@
  */
 import { RacerigError } from '../errors.js';
 
-/** STATUS_REASONS are the metav1 StatusReason values racerig names, by the HTTP code the API server pairs them with. */
+/** REASON_BY_CODE maps an HTTP code to the metav1 StatusReason the API server pairs with it (410 → Expired, as watches and continue tokens report it). */
 export const REASON_BY_CODE: Readonly<Record<number, string>> = {
   400: 'BadRequest',
   401: 'Unauthorized',
