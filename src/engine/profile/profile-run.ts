@@ -74,6 +74,9 @@ async function resolveRef(d: Discovery, ref: ResourceRef): Promise<ResourceInfo>
   return d.resolve(formatResource({ resource: ref.resource, group: ref.group }));
 }
 
+/** LAG_SUFFIX names the operation that records a watch step's event delivery lag (events with a known send time). */
+export const LAG_SUFFIX = ' · delivery lag';
+
 /** runProfile runs a profile end to end and returns the exit code. */
 export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise<number> {
   const profile = await loadProfile(o.file, { cwd: ctx.cwd, smoke: o.smoke });
@@ -162,6 +165,18 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
 
     // Operations: the profile's, then one limiter-wait operation per rate-limited component name.
     const operations = [...profile.operations];
+    // Each watch step's events are timed from the create that caused them (delivery lag).
+    const lagOperations: Record<number, number> = {};
+    for (const ph of profile.phases) {
+      for (const c of ph.components) {
+        for (const s of c.steps) {
+          if (s.kind === 'watch' && lagOperations[s.operationIndex] === undefined) {
+            lagOperations[s.operationIndex] = operations.length;
+            operations.push(`${s.operation}${LAG_SUFFIX}`);
+          }
+        }
+      }
+    }
     const waitOps = new Map<string, number>();
     for (const ph of profile.phases) {
       for (const c of ph.components) {
@@ -258,6 +273,7 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
               runId,
               target,
               resources,
+              lagOperations,
               components: slots.map((s) => ({ ...s, ticket: layout.extraBase + s.ticket, ...(s.bucket !== undefined ? { bucket: layout.extraBase + s.bucket } : {}) })),
               connections: o.connections,
               timeoutMs: o.timeoutMs,

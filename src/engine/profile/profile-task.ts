@@ -40,6 +40,8 @@ export interface ProfileTask {
   /** Resolved resources by resourceKey(ref). */
   resources: Record<string, ResourceInfo>;
   components: ComponentSlots[];
+  /** Watch step operation index → the operation recording its events' delivery lag. */
+  lagOperations: Record<number, number>;
   /** Connections this worker opens for ordinary requests. */
   connections: number;
   timeoutMs: number;

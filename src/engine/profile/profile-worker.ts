@@ -102,6 +102,10 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
     phaseEnd,
     stopping: () => Atomics.load(view, G.STATE) !== RunState.Running,
     runId: t.runId,
+    recordLag: (watchOp, lagMs) => {
+      const op = t.lagOperations[watchOp];
+      if (op !== undefined) recorder.response(op, 200, lagMs * 1000, lagMs * 1000, 0, 0);
+    },
   }));
   const steps: CompiledStep[][] = phase.components.map((c) => compileTemplates(c.steps) as CompiledStep[]);
   const weights = phase.components.map((c) => {

@@ -20,7 +20,8 @@ import {
   type KubeRequest,
 } from '../../kube/requests.js';
 import { exec } from '../../kube/exec-client.js';
-import { WatchClient } from '../../kube/watch-client.js';
+import { WatchClient, SENT_AT_ANNOTATION } from '../../kube/watch-client.js';
+import { wallMs } from '../clock.js';
 import { writeField } from '../../profile/field-path.js';
 import { conditionHolds } from './condition-holds.js';
 import type { RigDispatchOptions } from '../../http/request-options.js';
@@ -53,6 +54,8 @@ export interface StepContext {
   /** Whether the run is stopping (steps that wait give up). */
   stopping: () => boolean;
   runId: string;
+  /** Records one watch event's delivery lag (ms) under the watch step's lag operation, when it has one. */
+  recordLag?: (watchOperation: number, lagMs: number) => void;
 }
 
 /** Iteration carries one iteration's template scope and its intended start (used by the first request only). */
@@ -100,7 +103,7 @@ export async function runStep(ctx: StepContext, step: CompiledStep, it: Iteratio
       await sleep(step.durationMs);
       return;
     case 'create': {
-      const body = step.manifest(scope);
+      const body = stampSentAt(step.manifest(scope));
       const res = await call(ctx, step, createRequest(ctx.paths(step), step.namespace(scope), body), it);
       if (step.as) scope.objects[step.as] = json(res);
       return;
@@ -310,6 +313,13 @@ async function holdWatches(ctx: StepContext, step: Compiled<WatchStep>, scope: T
         allowWatchBookmarks: step.allowBookmarks,
         listOperation: step.operationIndex,
         watchOperation: step.operationIndex,
+        ...(ctx.recordLag
+          ? {
+              onEvent: (_ev: unknown, lagMs: number | undefined) => {
+                if (lagMs !== undefined) ctx.recordLag!(step.operationIndex, lagMs);
+              },
+            }
+          : {}),
       }),
     );
   }
@@ -317,6 +327,14 @@ async function holdWatches(ctx: StepContext, step: Compiled<WatchStep>, scope: T
   if (step.forMs !== undefined) await sleep(step.forMs, ctx.phaseEnd);
   else await ctx.phaseEnd;
   await Promise.all(clients.map((c) => c.stop()));
+}
+
+/** stampSentAt adds the `racerig.io/sent-at` annotation (wall-clock ms) to a manifest, so watches can measure delivery lag. */
+export function stampSentAt(manifestJson: string): string {
+  const obj = JSON.parse(manifestJson) as { metadata?: { annotations?: Record<string, string> } };
+  obj.metadata ??= {};
+  obj.metadata.annotations = { ...obj.metadata.annotations, [SENT_AT_ANNOTATION]: String(Math.round(wallMs())) };
+  return JSON.stringify(obj);
 }
 
 /** newScope builds an iteration's template scope. */
