@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { KubeConfig, CoreV1Api, makeInformer, type V1ConfigMap } from '@kubernetes/client-node';
 import { startMockServer } from '../../src/mock/server.js';
 import { http, json, waitFor } from './helpers.js';
+import { sumSamples } from '../../src/mock/metrics-text.js';
 
 test('informer: list+watch stays in sync and relists after a forced 410', async () => {
   const server = await startMockServer({ lifecycle: { disabled: true } });
@@ -29,11 +30,7 @@ test('informer: list+watch stays in sync and relists after a forced 410', async 
     await json(url, 'DELETE', '/api/v1/namespaces/default/configmaps/pre');
     await waitFor('informer sees create, update, delete', () => names().join() === 'a,b' && informer.get('a', 'default')?.data?.v === '2');
 
-    const countLists = async () => {
-      const text = (await http(url, 'GET', '/metrics')).body;
-      const m = /apiserver_request_total\{verb="LIST",group="",version="v1",resource="configmaps",subresource="",scope="namespace",code="200"\} (\d+)/.exec(text);
-      return Number(m?.[1] ?? 0);
-    };
+    const countLists = async () => sumSamples(await server.metrics(), 'apiserver_request_total', { verb: 'LIST', resource: 'configmaps', code: '200' });
     lists = await countLists();
     const compact = await json(url, 'POST', '/racerig/compact');
     assert.equal(compact.status, 200);

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MockServer } from '../../src/mock/server.js';
 import { http, json, openWatch, waitFor, useMock } from './helpers.js';
+import { parseSamples, sumSamples } from '../../src/mock/metrics-text.js';
 
 let url: string;
 let server: MockServer;
@@ -14,16 +15,11 @@ useMock({ lifecycle: { disabled: true } }, (s) => {
   url = s.url;
 });
 
-/** sample returns the value of the one series with exactly these labels (in any order), or 0. */
+/** sample returns the value of the one series with exactly these labels, or 0. */
 function sample(text: string, name: string, labels: Record<string, string>): number {
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(name + '{')) continue;
-    const inner = line.slice(name.length + 1, line.lastIndexOf('}'));
-    const got = Object.fromEntries([...inner.matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
-    const keys = Object.keys(labels);
-    if (keys.every((k) => got[k] === labels[k]) && Object.keys(got).length === keys.length) return Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return 0;
+  const keys = Object.keys(labels);
+  const hit = parseSamples(text, name).find((s) => Object.keys(s.labels).length === keys.length && keys.every((k) => s.labels[k] === labels[k]));
+  return hit?.value ?? 0;
 }
 
 test('/metrics counts equal the requests made, by verb, resource, scope and code', async () => {
@@ -51,6 +47,7 @@ test('/metrics counts equal the requests made, by verb, resource, scope and code
   assert.equal(sample(text, 'apiserver_request_duration_seconds_bucket', { verb: 'POST', ...base, scope: 'namespace', le: '+Inf' }), 7);
   assert.equal(sample(text, 'apiserver_longrunning_requests', { verb: 'WATCH', ...base, scope: 'namespace' }), 1);
   assert.equal(sample(text, 'apiserver_watch_events_total', { group: '', version: 'v1', resource: 'configmaps' }), 6);
+  assert.equal(sumSamples(text, 'apiserver_request_total', { resource: 'configmaps', verb: 'GET' }), 7);
   assert.match(text, /^apiserver_current_inflight_requests\{request_kind="readOnly"\} \d+$/m);
   assert.match(text, /^# TYPE apiserver_request_duration_seconds histogram$/m);
   w.close();
