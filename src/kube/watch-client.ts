@@ -83,8 +83,11 @@ class WatchHandler implements Dispatcher.DispatchHandler {
       if (ev.type === 'ERROR') {
         const s = parseStatus(Number((ev.object as { code?: number }).code) || 500, ev.object);
         this.client.counters.errors++;
-        if (isExpired(s)) this.expired = s;
-        else this.client.reportError(new KubeApiError(s, 'watch ERROR event'));
+        if (isExpired(s)) {
+          // The API server ends the stream after this event; do not wait on one that does not.
+          this.expired = s;
+          this.controller?.abort(new Error('watch expired'));
+        } else this.client.reportError(new KubeApiError(s, 'watch ERROR event'));
         return;
       }
       this.client.deliver(ev);
@@ -99,6 +102,7 @@ class WatchHandler implements Dispatcher.DispatchHandler {
     this.status = statusCode;
   }
   onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.expired) return;
     if (this.status === 200) this.parser.push(chunk);
     else this.body.push(chunk);
   }

@@ -55,7 +55,7 @@ test('watch on the mock: ADDED/MODIFIED/DELETED/BOOKMARK counted, delivery lag m
   }
 });
 
-test('watch against a plain server: HTTP 410 relists, events split mid-line across chunks are parsed', async () => {
+test('watch against a plain server: HTTP 410 and an in-stream 410 on a stream left open relist, events split mid-line across chunks are parsed', async () => {
   let lists = 0;
   let watches = 0;
   const server = http.createServer((req, res) => {
@@ -72,8 +72,14 @@ test('watch against a plain server: HTTP 410 relists, events split mid-line acro
       res.end(JSON.stringify({ kind: 'Status', status: 'Failure', reason: 'Expired', code: 410, message: 'too old resource version' }));
       return;
     }
+    if (url.searchParams.get('resourceVersion') === '200') {
+      // An in-stream 410 on a stream the server then leaves open: the client must not wait on it.
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write(JSON.stringify({ type: 'ERROR', object: { kind: 'Status', status: 'Failure', reason: 'Expired', code: 410, message: 'too old' } }) + '\n');
+      return;
+    }
     res.writeHead(200, { 'content-type': 'application/json' });
-    const text = ['a', 'b', 'c'].map((n, i) => JSON.stringify({ type: 'ADDED', object: { metadata: { name: n, resourceVersion: String(201 + i) } } }) + '\n').join('');
+    const text = ['a', 'b', 'c'].map((n, i) => JSON.stringify({ type: 'ADDED', object: { metadata: { name: n, resourceVersion: String(301 + i) } } }) + '\n').join('');
     const cut = Math.floor(text.length / 2) + 3;
     res.write(text.slice(0, cut));
     setImmediate(() => res.write(text.slice(cut)));
@@ -91,11 +97,12 @@ test('watch against a plain server: HTTP 410 relists, events split mid-line acro
       onEvent: (e) => names.push(e.object.metadata!.name!),
     });
     await watch.start();
-    await waitFor('three events after the HTTP 410 relist', () => names.length === 3);
+    await waitFor('three events after the HTTP 410 and the in-stream 410 relists', () => names.length === 3);
     assert.deepEqual(names, ['a', 'b', 'c']);
-    assert.equal(watch.counters.relists, 1);
-    assert.equal(watch.resourceVersion, '203');
-    assert.deepEqual([lists, watches], [2, 2]);
+    assert.equal(watch.counters.relists, 2);
+    assert.equal(watch.counters.errors, 1);
+    assert.equal(watch.resourceVersion, '303');
+    assert.deepEqual([lists, watches], [3, 3]);
     await watch.stop();
   } finally {
     await client.destroy();
