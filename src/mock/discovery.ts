@@ -3,6 +3,7 @@
  * serialized once per registry version.
  */
 import { VERBS, type ResourceRegistry } from './resources.js';
+import { SSAR_ID } from './access-review.js';
 
 /** VERSION_INFO is what /version returns. */
 export const VERSION_INFO = {
@@ -55,7 +56,7 @@ export class Discovery {
         singularName: r.singular,
         namespaced: r.namespaced,
         kind: r.kind,
-        verbs: r.id === '/namespaces' ? VERBS.filter((v) => v !== 'deletecollection') : [...VERBS],
+        verbs: r.id === SSAR_ID ? ['create'] : r.id === '/namespaces' ? VERBS.filter((v) => v !== 'deletecollection') : [...VERBS],
         shortNames: r.shortNames.length ? r.shortNames : undefined,
         categories: ALL_CATEGORY.has(r.id) ? ['all'] : undefined,
       });

@@ -16,6 +16,7 @@ import { UNAUTHORIZED } from './auth.js';
 import { decodeProtobufObject, isProtobuf } from './protobuf.js';
 import { renderTable, wantsTable } from './table.js';
 import { scaleOf } from './scale.js';
+import { SSAR_ID, reviewAccess } from './access-review.js';
 import { partialJson, partialListJson, wantsMetadata } from './partial.js';
 import { serveWatch, type WatchHub, type WatchOptions } from './watch.js';
 
@@ -189,6 +190,7 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
     }
     const ns = info.namespaced ? ri.namespace : '';
     const dryRun = query.get('dryRun') === 'All';
+    if (info.id === SSAR_ID && ri.verb !== 'create') throw methodNotAllowed(ri.verb);
     switch (ri.verb) {
       case 'get': {
         const s = api.get(info, ns, ri.name);
@@ -244,6 +246,10 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
         }
         if (sub) throw methodNotAllowed('create');
         if (ri.name) throw methodNotAllowed('POST on a named resource');
+        if (info.id === SSAR_ID) {
+          sendJson(res, 201, reviewAccess(body));
+          return;
+        }
         const s = api.create(info, ns, body, dryRun);
         sendObject(res, 201, s);
         return;

@@ -1,6 +1,6 @@
 /**
  * Just enough Kubernetes protobuf decoding for the objects kubectl's typed generators send
- * (`kubectl create namespace|configmap|secret|serviceaccount|deployment|job|service`): a small
+ * (`kubectl create namespace|configmap|secret|serviceaccount|deployment|job|service`, `kubectl auth can-i`): a small
  * schema table of the fields those commands set. Everything else should be sent as JSON.
  */
 import { StatusError } from './status.js';
@@ -69,6 +69,10 @@ const SCHEMAS: Record<string, Schema> = {
   Deployment: { 1: ['metadata', 'ObjectMeta'], 2: ['spec', 'DeploymentSpec'] },
   Job: { 1: ['metadata', 'ObjectMeta'], 2: ['spec', 'JobSpec'] },
   Service: { 1: ['metadata', 'ObjectMeta'], 2: ['spec', 'ServiceSpec'] },
+  SelfSubjectAccessReview: { 1: ['metadata', 'ObjectMeta'], 2: ['spec', 'SelfSubjectAccessReviewSpec'] },
+  SelfSubjectAccessReviewSpec: { 1: ['resourceAttributes', 'ResourceAttributes'], 2: ['nonResourceAttributes', 'NonResourceAttributes'] },
+  ResourceAttributes: { 1: ['namespace', 's'], 2: ['verb', 's'], 3: ['group', 's'], 4: ['version', 's'], 5: ['resource', 's'], 6: ['subresource', 's'], 7: ['name', 's'] },
+  NonResourceAttributes: { 1: ['path', 's'], 2: ['verb', 's'] },
 };
 
 type Field = { no: number; wire: number; value: number | Buffer };

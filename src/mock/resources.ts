@@ -43,6 +43,7 @@ const BUILTIN: Spec[] = [
   ['apps', 'v1', 'daemonsets', 'DaemonSet', true, ['ds'], ['status']],
   ['batch', 'v1', 'jobs', 'Job', true, [], ['status']],
   ['apiextensions.k8s.io', 'v1', 'customresourcedefinitions', 'CustomResourceDefinition', false, ['crd', 'crds'], ['status']],
+  ['authorization.k8s.io', 'v1', 'selfsubjectaccessreviews', 'SelfSubjectAccessReview', false, [], []],
 ];
 
 const ARGO: Spec[] = [

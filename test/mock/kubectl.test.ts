@@ -128,6 +128,8 @@ spec:
   assert.match(list.stdout, /hello/);
   const short = await kubectl(kc, ['get', 'wf', 'hello', '-o', 'jsonpath={.spec.entrypoint}']);
   assert.equal(short.stdout, 'main');
+  const canI = await kubectl(kc, ['auth', 'can-i', 'delete', 'workflows']);
+  assert.equal(canI.stdout.trim(), 'yes', canI.stderr);
 });
 
 test('kubectl create generators (typed protobuf bodies): deployment, job, service, secret, configmap, serviceaccount', async () => {
