@@ -44,13 +44,13 @@ export interface MockServerOptions extends ApiOptions {
   lifecycle?: LifecycleOptions;
   /** What pods/log returns. */
   logs?: LogOptions;
-  /** Run the server in its own worker thread (then `api` is not available; use HTTP and /racerig/ instead). */
+  /** Run the server in its own worker thread (options must be plain data; `api` is then unavailable, the control methods still work). */
   thread?: boolean;
   /** Serve HTTPS with a CA generated at start and require client-certificate or bearer-token authentication. */
   tls?: boolean;
   /** Bearer token accepted with `tls` (default: random). */
   token?: string;
-  /** Faults to inject from the start (changeable later through PUT /racerig/faults). */
+  /** Faults to inject from the start (changeable later with MockServer.setFaults or PUT /racerig/faults). */
   faults?: FaultConfig;
 }
 
