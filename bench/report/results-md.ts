@@ -1,6 +1,7 @@
 /** Renders bench/results.md: machine, date, targets met or missed, every scenario's table and commands. */
 import type { ScenarioReport } from '../scenarios/scenario.js';
 import { codeBlock, table } from './markdown.js';
+import { commandLine } from '../tools/tool.js';
 
 /** ResultsInput is everything one suite run produced. */
 export interface ResultsInput {
@@ -19,7 +20,16 @@ export interface ResultsInput {
 /** renderResults returns the Markdown text of the results file. */
 export function renderResults(input: ResultsInput): string {
   const suite = input.quick ? 'quick' : 'full';
-  const invocation = input.argv.length ? `node dist-bench/bench/main.js ${input.argv.join(' ')}` : 'node dist-bench/bench/main.js';
+  // Notes are printed in their own section; the invocation shows that there were some.
+  const shown: string[] = [];
+  for (let i = 0; i < input.argv.length; i++) {
+    const arg = input.argv[i] as string;
+    if (arg === '--note') i++;
+    else if (!arg.startsWith('--note=')) shown.push(arg);
+  }
+  const withNotes = shown.length < input.argv.length ? ' --note … (see Notes)' : '';
+  const dist = process.env.RACERIG_DIST ? `RACERIG_DIST=${process.env.RACERIG_DIST} ` : '';
+  const invocation = `${dist}${commandLine('node', ['dist-bench/bench/main.js', ...shown])}${withNotes}`;
   const plain = input.argv.filter((a) => a !== '--quick').length === 0;
   const npmScript = plain ? `npm run ${input.quick ? 'bench:quick' : 'bench'}` : undefined;
   const parts: string[] = [
