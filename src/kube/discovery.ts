@@ -128,7 +128,7 @@ export class Discovery {
     // Exact plural names win over singular, short and kind names, as kubectl's RESTMapper does.
     const docs = await Promise.all(candidates.map((c) => this.groupVersion(c.group, c.version).catch(() => [] as ResourceInfo[])));
     const lower = res.toLowerCase();
-    for (const match of [(r: ResourceInfo & { aliases?: string[] }) => r.resource === lower, (r: ResourceInfo & { aliases?: string[] }) => r.aliases?.includes(lower) === true]) {
+    for (const match of [(r: ResourceInfo) => r.resource === lower, (r: ResourceInfo) => ALIASES.get(r)?.includes(lower) === true]) {
       for (const infos of docs) {
         const found = infos.find(match);
         if (found) return found;
@@ -138,13 +138,16 @@ export class Discovery {
   }
 }
 
+// Singular, kind and short names per resource, kept beside (not in) the ResourceInfo that is sent to workers.
+const ALIASES = new WeakMap<ResourceInfo, string[]>();
+
 function toInfos(group: string, version: string, doc: GroupVersionDoc): ResourceInfo[] {
-  const out: (ResourceInfo & { aliases: string[] })[] = [];
-  const byName = new Map<string, ResourceInfo & { aliases: string[]; subresources: string[] }>();
+  const out: ResourceInfo[] = [];
+  const byName = new Map<string, ResourceInfo & { subresources: string[] }>();
   for (const r of doc.resources ?? []) {
     if (r.name.includes('/')) continue;
-    const aliases = [r.singularName, r.kind.toLowerCase(), ...(r.shortNames ?? [])].filter((x): x is string => Boolean(x)).map((x) => x.toLowerCase());
-    const info = { group, version, resource: r.name, kind: r.kind, namespaced: r.namespaced, verbs: r.verbs ?? [], subresources: [] as string[], aliases };
+    const info = { group, version, resource: r.name, kind: r.kind, namespaced: r.namespaced, verbs: r.verbs ?? [], subresources: [] as string[] };
+    ALIASES.set(info, [r.singularName, r.kind, ...(r.shortNames ?? [])].filter((x): x is string => Boolean(x)).map((x) => x.toLowerCase()));
     byName.set(r.name, info);
     out.push(info);
   }

@@ -36,6 +36,7 @@ test('discovery resolves names, short names, kinds, group-qualified and versione
     const pods = await discovery.resolve('pods');
     assert.deepEqual({ group: pods.group, version: pods.version, resource: pods.resource, kind: pods.kind, namespaced: pods.namespaced }, { group: '', version: 'v1', resource: 'pods', kind: 'Pod', namespaced: true });
     assert.ok(pods.subresources?.includes('exec') && pods.subresources.includes('log') && pods.subresources.includes('status'));
+    assert.deepEqual(Object.keys(pods).sort(), ['group', 'kind', 'namespaced', 'resource', 'subresources', 'verbs', 'version'], 'plain ResourceInfo, nothing else for workers to clone');
     for (const alias of ['po', 'pod', 'Pod']) assert.equal((await discovery.resolve(alias)).resource, 'pods');
     const deploy = await discovery.resolve('deployments.apps');
     assert.deepEqual([deploy.group, deploy.version, deploy.kind], ['apps', 'v1', 'Deployment']);
