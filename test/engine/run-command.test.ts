@@ -92,8 +92,10 @@ test('invalid flags and URLs exit with the usage code before anything starts, li
   const remote = await run(['http://192.0.2.1/', '-n', '1']);
   assert.equal(remote.code, ExitCode.Usage);
   assert.match(remote.err, /not a loopback address.*--allow-remote/);
-  const notUrl = await run(['not a url']);
-  assert.equal(notUrl.code, ExitCode.Usage);
+  // Anything without a scheme names a profile: an unknown one is a profile error (exit 3), not a crash.
+  const notUrl = await run(['not-a-profile']);
+  assert.equal(notUrl.code, ExitCode.ProfileInvalid);
+  assert.match(notUrl.err, /not-a-profile.*profile file not found/);
   const unknown = await run(['http://127.0.0.1/', '--no-such-flag']);
   assert.equal(unknown.code, ExitCode.Usage);
   assert.equal(readdirSync(tmp).filter((f) => f.startsWith('results')).length, 0, 'no result written');
