@@ -7,6 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import { ResourceRegistry, type ResourceInfo } from './resources.js';
 import { CRD_ID, crdResourceInfos, validateCrd } from './crd.js';
 import { scaleOf } from './scale.js';
+import { jsonEqual } from './json-equal.js';
 import { Store, objectKey, type KubeObject, type StoredObject } from './store.js';
 import { StatusError, alreadyExists, badRequest, conflict, invalid, notFound, unsupportedMediaType } from './status.js';
 import { asObject, checkTypeAndNamespace, initMetadata, nowRfc3339, randomSuffix, specProblems, validateNew } from './objects.js';
@@ -262,7 +263,7 @@ export class MockApi {
         else out.status = old.status;
       }
       if (om.generation !== undefined || out.spec !== undefined) {
-        const changed = JSON.stringify(out.spec) !== JSON.stringify(old.spec);
+        const changed = !jsonEqual(out.spec, old.spec);
         m.generation = (om.generation ?? 0) + (changed ? 1 : 0);
         if (m.generation === 0) m.generation = 1;
       }
@@ -271,7 +272,8 @@ export class MockApi {
       if (info.id === CRD_ID) validateCrd(out);
     }
     out.metadata.resourceVersion = old.metadata.resourceVersion;
-    if (JSON.stringify(out) === existing.json) return existing;
+    // A write that changes nothing is a no-op: no new resourceVersion, no watch event (as kube-apiserver does).
+    if (jsonEqual(out, old)) return existing;
     if (dryRun) return { ...existing, obj: out, json: JSON.stringify(out) };
     if (out.metadata.deletionTimestamp && !(out.metadata.finalizers && out.metadata.finalizers.length)) {
       return this.finish(info, existing.key) ?? existing;
