@@ -72,7 +72,9 @@ export const coordinatedOmission: Scenario = async (ctx) => {
   for (const c of cases) {
     ctx.log(`coordinated omission, ${c.name}: ${c.rate}/s with ${c.connections} connections for ${durationSec} s`);
     const rows: string[][] = [['ground truth', ...QUANTILES.map(([, q]) => ms(truth(q))), ms(STALL_MS), '–', '–', '0', '–']];
-    for (const tool of ctx.tools) {
+    // The quick suite keeps the two tools with a coordinated-omission correction to compare.
+    const tools = ctx.quick ? ctx.tools.filter((t) => t.name === 'racerig' || t.name === 'autocannon') : ctx.tools;
+    for (const tool of tools) {
       if (tool.name === 'wrk' && !c.withWrk) continue;
       const spec: LoadSpec =
         tool.name === 'wrk'
