@@ -138,7 +138,9 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     });
   });
   const addr = server.address() as AddressInfo;
-  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  // A wildcard listen address is not one a client can connect to (nor is it in the certificate): use loopback.
+  const address = addr.address === '0.0.0.0' ? '127.0.0.1' : addr.address === '::' ? '::1' : addr.address;
+  const host = address.includes(':') ? `[${address}]` : address;
   const url = `${tls ? 'https' : 'http'}://${host}:${addr.port}`;
   const auth = tls ? { caPem: tls.caPem, clientCertPem: tls.clientCertPem, clientKeyPem: tls.clientKeyPem, token } : undefined;
   const kubeconfig = buildKubeconfig(url, auth ? { caPem: auth.caPem, clientCertPem: auth.clientCertPem, clientKeyPem: auth.clientKeyPem } : {});
