@@ -57,6 +57,9 @@ export function renderSummary(result: RunResult, options: SummaryOptions = {}): 
     const reasons = Object.entries(it.failures).map(([k, n]) => `${k} ×${fmtInt(n)}`).join('; ');
     out.push(`iterations: ${fmtInt(it.completed)} completed, ${fmtInt(it.failed)} failed${reasons ? ` (${reasons})` : ''}`);
   }
+  if (result.retries && (result.retries.retries > 0 || result.retries.exhausted > 0)) {
+    out.push(`429 Too Many Requests: ${fmtInt(result.retries.retries)} retried after Retry-After, ${fmtInt(result.retries.exhausted)} still 429 after 3 retries`);
+  }
   if (result.integrity) {
     const ig = result.integrity;
     out.push(

@@ -127,6 +127,8 @@ export interface RunResult {
   thresholds?: { expression: string; passed: boolean; actual?: number }[];
   /** Runs against the embedded mock: the run's response counts per resource and code against the mock's /metrics. */
   integrity?: { ok: boolean; compared: number; mismatches: string[] };
+  /** Profile runs: 429 answers retried after their Retry-After, and requests still 429 after the last of 3 retries. */
+  retries?: { retries: number; exhausted: number };
   /** Profile runs: scenario iterations that completed, and those that failed by reason. */
   iterations?: { completed: number; failed: number; failures: Record<string, number> };
   findings?: Finding[];

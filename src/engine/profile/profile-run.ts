@@ -18,7 +18,7 @@ import { startMockServer, type MockServer } from '../../mock/server.js';
 import { loadTarget } from '../../kube/target.js';
 import { createTargetDispatcher, composeDispatch } from '../../kube/target-dispatcher.js';
 import { authInterceptor } from '../../http/interceptors/auth.js';
-import { staticCredentials } from '../../kube/credentials.js';
+import { createCredentials, staticCredentials } from '../../kube/credentials.js';
 import { Discovery } from '../../kube/discovery.js';
 import { ResourcePaths, type ResourceInfo } from '../../kube/resource.js';
 import { send, type DispatchFn } from '../../kube/send.js';
@@ -91,7 +91,7 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
   const context = o.context ?? profile.target.context;
   if (kubeconfig !== undefined || context !== undefined) {
     const t = await loadTarget({ ...(kubeconfig ? { kubeconfig } : {}), ...(context ? { context } : {}), allowRemote: o.allowRemote });
-    target = { origin: t.origin, pathPrefix: t.pathPrefix, connect: t.connect, headers: t.headers };
+    target = { origin: t.origin, pathPrefix: t.pathPrefix, connect: t.connect, headers: t.headers, ...(t.refreshable ? { kube: t } : {}) };
     targetKind = 'cluster';
     say(`racerig: target ${t.server} (context ${t.context}, user ${t.user})\n`);
   } else {
@@ -102,7 +102,8 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
   }
 
   const pool = createTargetDispatcher({ origin: target.origin, connect: target.connect ?? ({} as never) }, { connections: 8, timeoutMs: o.timeoutMs });
-  const dispatch: DispatchFn = composeDispatch(pool, [authInterceptor({ credentials: staticCredentials(target.headers) })]);
+  const credentials = target.kube ? createCredentials(target.kube) : staticCredentials(target.headers);
+  const dispatch: DispatchFn = composeDispatch(pool, [authInterceptor({ credentials })]);
   const cleanups: (() => Promise<void>)[] = [];
   let exit: number = ExitCode.Ok;
   try {
@@ -209,7 +210,7 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
 
     // Lifecycle measurements watch the run's objects for the whole run.
     const longPool = createTargetDispatcher({ origin: target.origin, connect: target.connect ?? ({} as never) }, { connections: Math.max(1, profile.measure.length), timeoutMs: 0 });
-    const longDispatch: DispatchFn = composeDispatch(longPool, [authInterceptor({ credentials: staticCredentials(target.headers) })]);
+    const longDispatch: DispatchFn = composeDispatch(longPool, [authInterceptor({ credentials })]);
     const lifecycles = profile.measure.map(
       (m) => new LifecycleWatch(m, longDispatch, new ResourcePaths(resources[resourceKey(m.resource)]!, target.pathPrefix), compileTemplates(m.namespace)(scope), runId),
     );
@@ -223,6 +224,7 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
 
     const outcomes: EngineOutcome[] = [];
     const iterations = { completed: 0, failed: 0, failures: {} as Record<string, number> };
+    const retries = { retries: 0, exhausted: 0 };
     let offsetMs = 0;
     const timeSeries: TimeSeriesPoint[] = [];
     const startedWallMs = wallMs();
@@ -300,6 +302,8 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
         }
         for (const r of outcome.reports as ProfileWorkerReport[]) {
           if (!r.iterations) continue;
+          retries.retries += r.retries?.retries ?? 0;
+          retries.exhausted += r.retries?.exhausted ?? 0;
           iterations.completed += r.iterations.completed;
           iterations.failed += r.iterations.failed;
           for (const [k, n] of Object.entries(r.iterations.failures)) iterations.failures[k] = (iterations.failures[k] ?? 0) + n;
@@ -338,6 +342,7 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
       profile: { name: profile.name, sha256: profile.source.sha256 },
     });
     result.iterations = iterations;
+    result.retries = retries;
     if (lifecycles.length) result.lifecycles = lifecycles.map((l) => l.result());
     result.thresholds = evaluateThresholds(profile.thresholds, result);
     if (serverBefore && serverAfter) {

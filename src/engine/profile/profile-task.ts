@@ -2,7 +2,7 @@
 import type { MetricsLayout } from '../../metrics/layout.js';
 import type { ResourceInfo } from '../../kube/resource.js';
 import type { ResourceRef } from '../../profile/resource-ref.js';
-import type { TargetConnect } from '../../kube/target.js';
+import type { KubeTarget, TargetConnect } from '../../kube/target.js';
 
 /** ProfileTarget is what a worker needs to reach the API server. */
 export interface ProfileTarget {
@@ -11,6 +11,8 @@ export interface ProfileTarget {
   connect?: TargetConnect;
   /** Headers every request carries (authorization). */
   headers: Record<string, string>;
+  /** The kubeconfig target, when its credentials refresh (exec plugins, token files): each thread refreshes its own. */
+  kube?: KubeTarget;
 }
 
 /** ComponentSlots place one component's shared state in the buffer's extra area. */

@@ -12,9 +12,9 @@ import { metricsInterceptor } from '../../http/interceptors/metrics.js';
 import { loggingInterceptor } from '../../http/interceptors/logging.js';
 import { authInterceptor } from '../../http/interceptors/auth.js';
 import { rateLimitInterceptor } from '../../http/interceptors/rate-limit.js';
-import { retryAfterInterceptor } from '../../http/interceptors/retry-after.js';
+import { retryAfterInterceptor, type RetryCounters } from '../../http/interceptors/retry-after.js';
 import { LogSink } from '../../http/log-sink.js';
-import { staticCredentials } from '../../kube/credentials.js';
+import { createCredentials, staticCredentials } from '../../kube/credentials.js';
 import { createTargetDispatcher, composeDispatch } from '../../kube/target-dispatcher.js';
 import { ResourcePaths } from '../../kube/resource.js';
 import { SharedTokenBucket } from '../../kube/shared-token-bucket.js';
@@ -33,6 +33,8 @@ import { toErrorData } from '../../errors.js';
 /** ProfileWorkerReport adds iteration outcomes to the worker report. */
 export interface ProfileWorkerReport extends WorkerReport {
   iterations: { completed: number; failed: number; failures: Record<string, number> };
+  /** 429 answers retried after Retry-After, and requests still 429 after the last retry. */
+  retries?: RetryCounters;
 }
 
 /** DEFAULT_OPEN_IN_FLIGHT caps an open-model component's iterations in flight across workers when the profile sets none. */
@@ -67,7 +69,7 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
   const target = { origin: t.target.origin, connect: t.target.connect ?? ({} as never) };
   const pool = createTargetDispatcher(target, { connections: Math.max(1, t.connections), timeoutMs: t.timeoutMs });
   const longPool = createTargetDispatcher(target, { connections: 64, timeoutMs: 0 });
-  const credentials = staticCredentials(t.target.headers);
+  const credentials = t.target.kube?.refreshable ? createCredentials(t.target.kube) : staticCredentials(t.target.headers);
   const paths = new Map<string, ResourcePaths>();
   for (const [k, info] of Object.entries(t.resources)) paths.set(k, new ResourcePaths(info, t.target.pathPrefix));
   const pathsOf = (step: { resource: { resource: string; group: string } }): ResourcePaths => {
@@ -76,15 +78,16 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
     return p;
   };
 
+  const retryCounters: RetryCounters = { retries: 0, exhausted: 0 };
   const wrappers = (c: number): Dispatcher.DispatcherComposeInterceptor[] => {
-    const list: Dispatcher.DispatcherComposeInterceptor[] = [authInterceptor({ credentials })];
+    // Outermost first: a 429 retry passes auth and the limiter again, like client-go.
+    const list: Dispatcher.DispatcherComposeInterceptor[] = [retryAfterInterceptor({ maxRetries: 3, counters: retryCounters }), authInterceptor({ credentials })];
     const slots = t.components[c]!;
     const comp = phase.components[c]!;
     if (slots.bucket !== undefined && comp.qps) {
       const bucket = new SharedTokenBucket(t.buffer, { qps: comp.qps, burst: comp.burst ?? Math.max(1, Math.ceil(comp.qps)), slot: slots.bucket, epochWallMs: t.bucketEpochWallMs });
       list.push(rateLimitInterceptor({ bucket, recorder, ...(slots.waitOperation !== undefined ? { waitOperation: slots.waitOperation } : {}) }));
     }
-    list.push(retryAfterInterceptor({ maxRetries: 3 }));
     list.push(metricsInterceptor({ recorder, clock: clockRef }));
     if (sink && t.log) {
       list.push(loggingInterceptor({ sink, clock: clockRef, worker: t.index, sample: t.log.sample, operations: t.log.operations, get epochWallMs() { return epochArray[EPOCH_F64]!; } }));
@@ -203,6 +206,7 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
     lastEndMs: loop.lastEndMs,
     lateness: components.some((c) => c.pacer.open) ? hdr.encodeIntoCompressedBase64(loop.lateness) : '',
     iterations,
+    retries: retryCounters,
   };
 }
 
