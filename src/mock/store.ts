@@ -47,14 +47,13 @@ export interface StoredObject {
 /** EventType is a watch event type carried by stored changes. */
 export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
-/** StoreEvent is one change in the history; `line` caches the watch-event JSON line. */
+/** StoreEvent is one change in the history; `frame` caches its watch-event line as an HTTP chunk. */
 export interface StoreEvent {
   readonly type: EventType;
   readonly stored: StoredObject;
   /** The version before a MODIFIED change (watches with selectors turn it into ADDED or DELETED). */
   readonly prev?: StoredObject;
-  line?: string;
-  /** `line` framed as one HTTP chunk, shared by every watch stream that sends it unchanged. */
+  /** The watch-event JSON line framed as one HTTP chunk, shared by every watch stream that sends it unchanged. */
   frame?: Buffer;
 }
 

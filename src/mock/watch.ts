@@ -114,7 +114,7 @@ export function serveWatch(
   const represent = options.represent;
   const render = (type: string, ev: StoreEvent | undefined, s: StoredObject): Buffer => {
     if (represent) return frameOf(eventLine(type, represent(info, s)));
-    if (ev && ev.type === type) return (ev.frame ??= frameOf((ev.line ??= eventLine(type, s.json))));
+    if (ev && ev.type === type) return (ev.frame ??= frameOf(eventLine(type, s.json)));
     if (type === 'ADDED') return (s.addedFrame ??= frameOf(eventLine(type, s.json)));
     return frameOf(eventLine(type, s.json));
   };
