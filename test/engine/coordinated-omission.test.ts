@@ -34,11 +34,19 @@ test('coordinated omission: corrected p90/p99 match the stall duty-cycle ground 
     const corrected = { p90: op.latencyUs.p90 / 1000, p99: op.latencyUs.p99 / 1000 };
     const uncorrected = { p90: op.uncorrectedLatencyUs.p90 / 1000, p99: op.uncorrectedLatencyUs.p99 / 1000 };
     const detail = JSON.stringify({ corrected, uncorrected });
+    // The ground truth assumes the server recovers instantly. Really, the arrivals queued during a
+    // stall are sent over the 10 connections when it ends, so the request at percentile p waits
+    // about (its place in that queue) / 10 round trips more. The bound allows exactly that drain,
+    // with the measured uncorrected p90 as the round trip, on top of 3% + 5 ms; it never allows less
+    // than the truth − 3%, which is what a generator without the correction reports.
+    const rtt = uncorrected.p90;
     for (const p of [90, 99] as const) {
       const want = truth(p);
       const got = corrected[`p${p}`];
-      // Within 4% (+ 10 ms for the time the generator needs to drain the queue after each stall).
-      assert.ok(Math.abs(got - want) <= want * 0.05 + 15, `corrected p${p} ${got}ms vs truth ${want}ms ${detail}`);
+      const queuedAhead = Math.max(0, 300 * ((STALL_MS - want) / 1000) - 10);
+      const drainMs = Math.ceil(queuedAhead / 10) * rtt;
+      assert.ok(got >= want * 0.97 - 5, `corrected p${p} ${got}ms below the truth ${want}ms ${detail}`);
+      assert.ok(got <= want * 1.03 + 5 + drainMs, `corrected p${p} ${got}ms vs truth ${want}ms + drain ${drainMs.toFixed(1)}ms ${detail}`);
     }
     // The uncorrected view hides the stall: requests queued during it are timed from when they were finally sent.
     assert.ok(uncorrected.p90 < truth(90) * 0.5, `uncorrected p90 should miss the truth ${detail}`);
