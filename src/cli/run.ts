@@ -51,6 +51,7 @@ interface ProfileFlags {
   context?: string;
   cluster?: string;
   keep?: boolean;
+  inCluster?: boolean;
 }
 
 /** URL_ONLY_FLAGS may not be combined with a profile (the profile says what to send and how fast). */
@@ -63,11 +64,12 @@ export const registerRunCommand: CommandRegistrar = (program, ctx, setExit) => {
     .option('--smoke', 'profiles: shorten every phase (seconds, few iterations) to check that a profile works')
     .option('--kubeconfig <file>', 'profiles: target the cluster of this kubeconfig instead of the embedded mock')
     .option('--context <name>', 'profiles: kubeconfig context to use (KUBECONFIG or ~/.kube/config when no --kubeconfig)')
+    .option('--in-cluster', "profiles: target the cluster racerig runs in (the pod's service account)")
     .option('--keep', 'profiles: leave the objects the run created (labelled racerig.io/run=<id>)')
     .action(async (target: string, raw: RawRunOptions & ProfileFlags & { repeat?: string }) => {
       const repeat = parseRepeat(raw.repeat);
       if (target.includes('://')) {
-        for (const f of ['smoke', 'kubeconfig', 'context', 'keep'] as const) {
+        for (const f of ['smoke', 'kubeconfig', 'context', 'keep', 'inCluster'] as const) {
           if (raw[f] !== undefined) throw new UsageError(`--${f} applies to profile runs, not to a URL`);
         }
         const plan = parseRunOptions(target, raw, ctx.cwd);
@@ -110,6 +112,7 @@ export const registerRunCommand: CommandRegistrar = (program, ctx, setExit) => {
         keep: raw.keep === true,
         ...(raw.kubeconfig ? { kubeconfig: resolve(ctx.cwd, raw.kubeconfig) } : {}),
         ...(raw.context ? { context: raw.context } : {}),
+        ...(raw.inCluster ? { inCluster: true } : {}),
         allowRemote: raw.allowRemote === true,
         ...(raw.log ? { log: { path: resolve(ctx.cwd, raw.log), sample: raw.logSample === undefined ? 1 : Number(raw.logSample) } } : {}),
       };

@@ -57,6 +57,8 @@ export interface ProfileRunOptions {
   keep: boolean;
   kubeconfig?: string;
   context?: string;
+  /** Target the cluster this process runs in (service account). */
+  inCluster?: boolean;
   allowRemote: boolean;
   log?: { path: string; sample: number };
 }
@@ -89,8 +91,8 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
   let serverVersion: string | undefined;
   const kubeconfig = o.kubeconfig ?? profile.target.kubeconfig;
   const context = o.context ?? profile.target.context;
-  if (kubeconfig !== undefined || context !== undefined) {
-    const t = await loadTarget({ ...(kubeconfig ? { kubeconfig } : {}), ...(context ? { context } : {}), allowRemote: o.allowRemote });
+  if (kubeconfig !== undefined || context !== undefined || o.inCluster) {
+    const t = await loadTarget({ ...(kubeconfig ? { kubeconfig } : {}), ...(context ? { context } : {}), ...(o.inCluster ? { inCluster: true } : {}), allowRemote: o.allowRemote });
     target = { origin: t.origin, pathPrefix: t.pathPrefix, connect: t.connect, headers: t.headers, ...(t.refreshable ? { kube: t } : {}) };
     targetKind = 'cluster';
     say(`racerig: target ${t.server} (context ${t.context}, user ${t.user})\n`);
