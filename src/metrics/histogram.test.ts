@@ -74,8 +74,8 @@ test('snapshot differences isolate one interval and 64-bit byte counters carry',
   const second = Snapshot.take(layout, buf, 2000);
   assert.equal(second.counters(0).bytesIn, 2 ** 32 + 10);
   const d = second.minus(first);
-  assert.deepEqual(d.counters(0), { requests: 1, errors: 1, dropped: 0, bytesIn: 20, bytesOut: 0, status: { '404': 1 }, errorKinds: {}, responses: 1 });
-  assert.deepEqual(d.counters(1), { requests: 2, errors: 1, dropped: 3, bytesIn: 1, bytesOut: 8, status: { '200': 1 }, errorKinds: { refused: 1 }, responses: 1 });
+  assert.deepEqual(d.counters(0), { requests: 1, errors: 1, dropped: 0, bytesIn: 20, bytesOut: 0, status: { '404': 1 }, errorKinds: {}, reasons: {}, responses: 1 });
+  assert.deepEqual(d.counters(1), { requests: 2, errors: 1, dropped: 3, bytesIn: 1, bytesOut: 8, status: { '200': 1 }, errorKinds: { refused: 1 }, reasons: {}, responses: 1 });
   assert.deepEqual(d.totals(), { requests: 3, errors: 2, dropped: 3 });
   assert.deepEqual(d.percentilesAll([50, 100]), [50, 300]);
 });

@@ -10,6 +10,29 @@ export const ERROR_KINDS = ['refused', 'reset', 'timeout', 'tls', 'dns', 'aborte
 /** ErrorKind is one transport failure kind. */
 export type ErrorKind = (typeof ERROR_KINDS)[number];
 
+/** STATUS_REASONS are the metav1 Status reasons counted per operation for error responses, in slot order ('Unknown' last). */
+export const STATUS_REASONS = [
+  'BadRequest',
+  'Unauthorized',
+  'Forbidden',
+  'NotFound',
+  'AlreadyExists',
+  'Conflict',
+  'Gone',
+  'Expired',
+  'Invalid',
+  'ServerTimeout',
+  'Timeout',
+  'TooManyRequests',
+  'MethodNotAllowed',
+  'NotAcceptable',
+  'RequestEntityTooLarge',
+  'UnsupportedMediaType',
+  'InternalError',
+  'ServiceUnavailable',
+  'Unknown',
+] as const;
+
 /** Global slots (u32 indices) of the control block. */
 export const G = {
   /** Run state: 0 running, 1 stop gracefully (no new requests), 2 abort now. */
@@ -54,10 +77,12 @@ export const O = {
   STATUS: 16,
   /** One slot per ERROR_KINDS entry. */
   ERROR_KINDS: 16 + 600,
+  /** One slot per STATUS_REASONS entry: error responses by metav1 Status reason. */
+  REASONS: 16 + 600 + 16,
   /** Corrected latency histogram (from intended start), COUNTS_LENGTH slots. */
-  LATENCY: 16 + 600 + 16,
+  LATENCY: 16 + 600 + 16 + 32,
   /** Uncorrected latency histogram (from actual send), COUNTS_LENGTH slots. */
-  UNCORRECTED: 16 + 600 + 16 + COUNTS_LENGTH,
+  UNCORRECTED: 16 + 600 + 16 + 32 + COUNTS_LENGTH,
 } as const;
 /** STATUS_SLOTS is the number of status code slots (codes 0..599; others count as 0). */
 export const STATUS_SLOTS = 600;

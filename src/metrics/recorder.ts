@@ -59,6 +59,11 @@ export class MetricsRecorder {
     addU64(v, b + O.BYTES_OUT_LO, bytesOut);
   }
 
+  /** reason counts one error response of operation `op` under its metav1 Status reason (a STATUS_REASONS index). */
+  reason(op: number, reasonIndex: number): void {
+    Atomics.add(this.view, opBase(op) + O.REASONS + reasonIndex, 1);
+  }
+
   /** dropped counts `n` planned requests of an operation that were never sent (generator too far behind). */
   dropped(op: number, n = 1): void {
     Atomics.add(this.view, opBase(op) + O.DROPPED, n);

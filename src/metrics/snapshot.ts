@@ -3,7 +3,7 @@
  * per-operation views of it, and the difference between two snapshots (one interval).
  */
 import { COUNTS_LENGTH } from './hdr-layout.js';
-import { ERROR_KINDS, G, O, STATUS_SLOTS, opBase, type MetricsLayout } from './layout.js';
+import { ERROR_KINDS, G, O, STATUS_REASONS, STATUS_SLOTS, opBase, type MetricsLayout } from './layout.js';
 import { countsToHistogram, percentileOfCounts } from './histogram.js';
 import type * as hdr from 'hdr-histogram-js';
 
@@ -16,6 +16,8 @@ export interface OperationCounters {
   bytesOut: number;
   status: Record<string, number>;
   errorKinds: Record<string, number>;
+  /** Error responses by metav1 Status reason (e.g. Conflict, AlreadyExists, NotFound). */
+  reasons: Record<string, number>;
   /** Number of responses recorded in the latency histograms. */
   responses: number;
 }
@@ -65,6 +67,11 @@ export class Snapshot {
       const n = d[b + O.ERROR_KINDS + i]!;
       if (n !== 0) errorKinds[k] = n;
     });
+    const reasons: Record<string, number> = {};
+    STATUS_REASONS.forEach((r, i) => {
+      const n = d[b + O.REASONS + i]!;
+      if (n !== 0) reasons[r] = n;
+    });
     return {
       requests: d[b + O.REQUESTS]!,
       errors: d[b + O.ERRORS]!,
@@ -73,6 +80,7 @@ export class Snapshot {
       bytesOut: d[b + O.BYTES_OUT_LO]! + d[b + O.BYTES_OUT_HI]! * 2 ** 32,
       status,
       errorKinds,
+      reasons,
       responses,
     };
   }

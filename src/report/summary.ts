@@ -37,7 +37,8 @@ export function renderSummary(result: RunResult, options: SummaryOptions = {}): 
   }
   out.push(table(rows));
   for (const op of result.operations) {
-    const status = Object.entries(op.status).map(([code, n]) => `${code}×${fmtInt(n)}`).join('  ');
+    const status = Object.entries(op.status).map(([code, n]) => `${code}×${fmtInt(n)}`).join('  ') +
+      (op.reasons && Object.keys(op.reasons).length ? `  (${Object.entries(op.reasons).map(([r, n]) => `${r}×${fmtInt(n)}`).join('  ')})` : '');
     const kinds = Object.entries(op.errorKinds).map(([k, n]) => `${k}×${fmtInt(n)}`).join('  ');
     if (status || kinds) {
       out.push(`${op.name}: ${status ? `status ${status}` : ''}${status && kinds ? '  ' : ''}${kinds ? `transport errors ${kinds}` : ''}`);

@@ -30,6 +30,7 @@ export function buildResult(outcome: EngineOutcome, meta: RunMeta): RunResult {
       achievedRate: round(c.requests / seconds, 3),
       status: c.status,
       errorKinds: c.errorKinds,
+      ...(Object.keys(c.reasons).length ? { reasons: c.reasons } : {}),
       bytesIn: c.bytesIn,
       bytesOut: c.bytesOut,
       latencyUs: summarize(outcome.final.latency(op)),

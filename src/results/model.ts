@@ -37,6 +37,8 @@ export interface OperationResult {
   status: Record<string, number>;
   /** Transport failures by kind: refused, reset, timeout, tls, dns, aborted, other. */
   errorKinds: Record<string, number>;
+  /** Error responses (status >= 400) by metav1 Status reason: Conflict, AlreadyExists, NotFound, TooManyRequests, … */
+  reasons?: Record<string, number>;
   /** Response body bytes received. */
   bytesIn: number;
   /** Request body bytes sent. */

@@ -71,6 +71,8 @@ test('status codes >= 400 count as errors and transport failures are reported by
     assert.equal(r.code, ExitCode.Ok, r.err);
     const res = read(out);
     assert.deepEqual(res.operations[0]!.status, { '503': 200 });
+    // The body is not a metav1 Status: the reason is the one client-go gives the code.
+    assert.deepEqual(res.operations[0]!.reasons, { ServiceUnavailable: 200 });
     assert.equal(res.totals.errors, 200);
   } finally {
     await server.close();

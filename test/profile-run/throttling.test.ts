@@ -43,6 +43,8 @@ test('429 answers are retried after Retry-After (bounded, counted), and every at
   // Each 429 is either retried or, after the third retry, the iteration's final answer.
   assert.equal(r.retries!.retries + r.retries!.exhausted, throttled);
   assert.equal(r.iterations!.failed, r.retries!.exhausted);
+  if (r.iterations!.failed > 0) assert.deepEqual(Object.keys(r.iterations!.failures), ['get namespaces: 429 TooManyRequests']);
   assert.equal(r.iterations!.completed, op.status['200']);
   assert.equal(r.integrity?.ok, true, JSON.stringify(r.integrity));
+  assert.deepEqual(op.reasons, { TooManyRequests: throttled }, 'the Status reason of every 429 is counted');
 });

@@ -20,6 +20,7 @@ import {
   type KubeRequest,
 } from '../../kube/requests.js';
 import { exec } from '../../kube/exec-client.js';
+import { parseStatus } from '../../kube/status.js';
 import { WatchClient, SENT_AT_ANNOTATION } from '../../kube/watch-client.js';
 import { wallMs } from '../clock.js';
 import { writeField } from '../../profile/field-path.js';
@@ -77,8 +78,14 @@ function opts(req: KubeRequest, operation: number, it: Iteration): RigDispatchOp
 async function call(ctx: StepContext, step: { operationIndex: number; operation: string }, req: KubeRequest, it: Iteration, okStatuses?: readonly number[]): Promise<KubeResponse> {
   const res = await send(ctx.dispatch, opts(req, step.operationIndex, it));
   const ok = okStatuses && okStatuses.length ? okStatuses.includes(res.status) : res.status >= 200 && res.status < 300;
-  if (!ok) throw new StepFailure(`${step.operation}: ${res.status}`, `${step.operation} answered ${res.status}: ${res.body.toString('utf8', 0, 300)}`);
+  if (!ok) throw failure(step.operation, res);
   return res;
+}
+
+/** failure describes an unexpected answer by its code and metav1 Status reason, e.g. `create pods: 409 AlreadyExists`. */
+function failure(operation: string, res: KubeResponse): StepFailure {
+  const st = parseStatus(res.status, res.body);
+  return new StepFailure(`${operation}: ${res.status} ${st.reason}`, `${operation} answered ${res.status} ${st.reason}: ${st.message.slice(0, 300)}`);
 }
 
 function json(res: KubeResponse): unknown {
@@ -147,7 +154,7 @@ export async function runStep(ctx: StepContext, step: CompiledStep, it: Iteratio
         for (const s of step.set) writeField(current, s.path, JSON.parse(s.value(scope)));
         const res = await send(ctx.dispatch, opts(updateRequest(paths, ns, name, current), step.operationIndex, it));
         if (res.status === 409 && attempt < step.retryOnConflict) continue;
-        if (res.status < 200 || res.status >= 300) throw new StepFailure(`${step.operation}: ${res.status}`, `${step.operation} answered ${res.status}`);
+        if (res.status < 200 || res.status >= 300) throw failure(step.operation, res);
         if (step.as) scope.objects[step.as] = json(res);
         return;
       }
@@ -244,7 +251,7 @@ export async function runStep(ctx: StepContext, step: CompiledStep, it: Iteratio
             return;
           }
         } else if (res.status !== 404) {
-          throw new StepFailure(`${step.operation}: ${res.status}`, `${step.operation} answered ${res.status}`);
+          throw failure(step.operation, res);
         }
         if (ctx.clock() + delay > deadline || ctx.stopping()) {
           throw new StepFailure(`${step.operation}: timeout`, `${step.operation}: condition ${step.until.field} not met within ${step.timeoutMs} ms`);

@@ -10,6 +10,7 @@ import type { MetricsRecorder } from '../../metrics/recorder.js';
 import type { RunClock } from '../../engine/clock.js';
 import { errorKind } from '../error-kind.js';
 import { bodyLength, type RigDispatchOptions } from '../request-options.js';
+import { MAX_STATUS_BODY, reasonIndex } from '../status-reason.js';
 
 /** MetricsInterceptorOptions configure the metrics wrapper. */
 export interface MetricsInterceptorOptions {
@@ -23,6 +24,8 @@ class MetricsHandler implements Dispatcher.DispatchHandler {
   private status = 0;
   private bytesIn = 0;
   private done = false;
+  /** The first bytes of an error response's body, to read its Status reason. */
+  private errorBody: Buffer[] | undefined;
 
   constructor(
     private readonly inner: Dispatcher.DispatchHandler,
@@ -38,6 +41,7 @@ class MetricsHandler implements Dispatcher.DispatchHandler {
     this.done = true;
     const end = this.o.clock();
     this.o.recorder.response(this.op, status, (end - this.intendedAt) * 1000, (end - this.startedAt) * 1000, this.bytesIn, this.bytesOut);
+    if (status >= 400) this.o.recorder.reason(this.op, reasonIndex(status, this.errorBody && Buffer.concat(this.errorBody)));
   }
 
   onRequestStart(controller: Dispatcher.DispatchController, context: unknown): void {
@@ -51,10 +55,12 @@ class MetricsHandler implements Dispatcher.DispatchHandler {
 
   onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders, statusMessage?: string): void {
     if (statusCode >= 200) this.status = statusCode; // 1xx informational responses are not the outcome
+    if (statusCode >= 400) this.errorBody = [];
     this.inner.onResponseStart?.(controller, statusCode, headers, statusMessage);
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.errorBody && this.bytesIn < MAX_STATUS_BODY) this.errorBody.push(chunk);
     this.bytesIn += chunk.length;
     this.inner.onResponseData?.(controller, chunk);
   }
