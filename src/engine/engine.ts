@@ -129,8 +129,8 @@ export class LoadEngine {
     const timeSeries: TimeSeriesPoint[] = [];
     let prev = Snapshot.take(this.layout, this.buffer, 0);
     let tickNo = 0;
-    const tick = () => {
-      const elapsedMs = wallMs() - epoch;
+    const tick = (at?: number) => {
+      const elapsedMs = Math.max(at ?? wallMs() - epoch, prev.atMs);
       const total = Snapshot.take(this.layout, this.buffer, elapsedMs);
       const interval = total.minus(prev);
       const intervalMs = elapsedMs - prev.atMs;
@@ -153,7 +153,7 @@ export class LoadEngine {
     const schedule = () => {
       tickNo++;
       timer = setTimeout(() => {
-        tick();
+        tick(undefined);
         schedule();
       }, Math.max(0, epoch + tickNo * 1000 - wallMs()));
     };
@@ -189,8 +189,10 @@ export class LoadEngine {
       const unclaimed = pacer.plannedBy(elapsedMs) - Atomics.load(this.view, G.TICKET);
       if (unclaimed > 0) addDropped(new MetricsRecorder(this.layout, this.buffer), c.requests, unclaimed);
     }
-    // A final partial interval for the time series.
-    if (elapsedMs - prev.atMs >= 50) tick();
+    // A final partial interval, so the time series adds up to the totals.
+    const before = prev.totals();
+    const now = Snapshot.take(this.layout, this.buffer, elapsedMs).totals();
+    if (now.requests !== before.requests || now.dropped !== before.dropped || elapsedMs - prev.atMs >= 50) tick(elapsedMs);
     const final = Snapshot.take(this.layout, this.buffer, elapsedMs);
     if (how === 'aborted') void pool.destroy().catch(() => {});
     else await pool.destroy();

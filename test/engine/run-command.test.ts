@@ -35,6 +35,7 @@ test('closed model: requests in the result equal the requests the server counted
     assert.equal(res.partial, false);
     assert.equal(decodeHistogram(res.operations[0]!.latencyUs.hdr).totalCount, 3000);
     assert.equal(res.operations[0]!.bytesIn, 3000 * '{"ok":true}'.length);
+    assert.equal(res.timeSeries.reduce((a, p) => a + p.requests, 0), 3000, 'the time series adds up to the total');
   } finally {
     await server.close();
   }
