@@ -58,7 +58,7 @@ export const coordinatedOmission: Scenario = async (ctx) => {
       connections: 10,
       withWrk: false,
       explain:
-        'so during a stall every connection is stuck and arrivals queue in the generator: only latency measured from the intended start time sees the stall. After each stall the generator drains up to 300 queued requests; at 20,000/s that adds at most ~7 ms at p90 and ~1 ms at p99.',
+        'so during a stall every connection is stuck and arrivals queue in the generator: only latency measured from the intended start time sees the stall. After each stall the generator drains up to 300 queued requests through 10 connections, so a request queued behind n others really waits n/10 round trips longer than the truth assumes (which has every request sent on time): the p90 request is behind ~150, so this case also measures how fast the generator drains (at 0.3 ms per round trip, +5 ms at p90 and +0.5 ms at p99).',
     },
   ];
   const truth = (q: number): number => stallTruthMs(q, STALL_MS, PERIOD_MS);
