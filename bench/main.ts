@@ -94,7 +94,7 @@ async function main(): Promise<number> {
   const target = await startTarget(values.target);
   assertLoopback(target.url);
   log(`target: ${target.name} at ${target.url}; tools: ${tools.map((t) => t.name).join(', ')}`);
-  const ctx: BenchContext = { quick, coRate: Number(values['co-rate'] ?? 1000), target, tools, log, failures: [] };
+  const ctx: BenchContext = { quick, coRate: Number(values['co-rate'] ?? 500), target, tools, log, failures: [] };
   const reports: ScenarioReport[] = [];
   const raw: Record<string, unknown> = {};
   let stopping = false;

@@ -50,7 +50,7 @@ export const coordinatedOmission: Scenario = async (ctx) => {
       connections: Math.ceil(((ctx.coRate * STALL_MS) / 1000) * 1.1),
       withWrk: true,
       explain:
-        'enough that every request of a stall can be in flight: a generator that sends on time sees exactly the truth, and corrected ≈ uncorrected (there is nothing to correct). This tests sending on time and timing honestly under 1,000 simultaneous responses.',
+        'enough that every request of a stall can be in flight: a generator that sends on time sees exactly the truth, and corrected ≈ uncorrected (there is nothing to correct). This tests sending on time and timing honestly when a whole stall\'s responses arrive at once.',
     },
     {
       name: 'scarce connections',
