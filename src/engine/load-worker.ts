@@ -16,6 +16,7 @@ import { ArrivalLoop, type WorkSource } from './arrival-loop.js';
 import type { RequestSpec, WorkerReport, WorkerTask } from './worker-task.js';
 import type { RigDispatchOptions } from '../http/request-options.js';
 import { toErrorData } from '../errors.js';
+import { warmUpHttp } from './warm-up.js';
 
 type Dispatch = (opts: RigDispatchOptions, handler: Dispatcher.DispatchHandler) => boolean;
 
@@ -129,6 +130,7 @@ async function runWorkerLoad(t: WorkerTask): Promise<WorkerReport> {
     dispatchers.push(composed.dispatch.bind(composed) as Dispatch);
   }
   const source = new ConnectionSource(view, recorder, dispatchers, t.pipelining, t.requests, t.maxInFlight);
+  await warmUpHttp();
   Atomics.add(view, G.READY, 1);
   const wait = Atomics.waitAsync(new Int32Array(t.buffer), G.GO, 0);
   if (wait.async) await wait.value;

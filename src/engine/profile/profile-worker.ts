@@ -29,6 +29,7 @@ import { runStep, StepFailure, type CompiledStep, type StepContext } from './ste
 import { resourceKey, type ProfileTask } from './profile-task.js';
 import type { WorkerReport } from '../worker-task.js';
 import { toErrorData } from '../../errors.js';
+import { warmUpHttp } from '../warm-up.js';
 
 /** ProfileWorkerReport adds iteration outcomes to the worker report. */
 export interface ProfileWorkerReport extends WorkerReport {
@@ -174,6 +175,7 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
     },
   };
 
+  await warmUpHttp();
   Atomics.add(view, G.READY, 1);
   const wait = Atomics.waitAsync(new Int32Array(t.buffer), G.GO, 0);
   if (wait.async) await wait.value;
