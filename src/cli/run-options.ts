@@ -66,6 +66,17 @@ export interface RunPlan {
 /** DEFAULTS of `run` (documented in the README). */
 export const RUN_DEFAULTS = { connections: 50, durationMs: 10_000, timeoutMs: 10_000, maxLagMs: 10_000, pipelining: 1 };
 
+/** parseLabels turns `--label key=value` flags into labels, adding a problem for each malformed one. */
+export function parseLabels(flags: readonly string[] | undefined, problems: string[]): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const l of flags ?? []) {
+    const i = l.indexOf('=');
+    if (i <= 0) problems.push(`--label must be key=value, got "${l}"`);
+    else labels[l.slice(0, i).trim()] = l.slice(i + 1).trim();
+  }
+  return labels;
+}
+
 /** parseRunOptions validates a target URL and options; throws a UsageError listing every problem. */
 export function parseRunOptions(target: string, o: RawRunOptions, cwd: string): RunPlan {
   const problems: string[] = [];
@@ -145,12 +156,7 @@ export function parseRunOptions(target: string, o: RawRunOptions, cwd: string): 
     const prev = headers[k];
     headers[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
   }
-  const labels: Record<string, string> = {};
-  for (const l of o.label ?? []) {
-    const i = l.indexOf('=');
-    if (i <= 0) problems.push(`--label must be key=value, got "${l}"`);
-    else labels[l.slice(0, i).trim()] = l.slice(i + 1).trim();
-  }
+  const labels = parseLabels(o.label, problems);
   let body: Uint8Array | undefined;
   if (o.body !== undefined) {
     if (o.body.startsWith('@')) {

@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import { join } from 'node:path';
 import type { CommandRegistrar } from './main.js';
 import type { CliContext } from './context.js';
-import { parseRunOptions, RUN_DEFAULTS, type RawRunOptions, type RunPlan } from './run-options.js';
+import { parseLabels, parseRunOptions, RUN_DEFAULTS, type RawRunOptions, type RunPlan } from './run-options.js';
 import { executeRun } from './execute-run.js';
 import { UsageError } from '../errors.js';
 import { resolve } from 'node:path';
@@ -92,12 +92,9 @@ export const registerRunCommand: CommandRegistrar = (program, ctx, setExit) => {
         if (!Number.isFinite(ms) || ms <= 0) throw new UsageError(`${flag} must be a positive duration such as 10s, got "${v}"`);
         return ms;
       };
-      const labels: Record<string, string> = {};
-      for (const l of raw.label ?? []) {
-        const i = l.indexOf('=');
-        if (i <= 0) throw new UsageError(`--label must be key=value, got "${l}"`);
-        labels[l.slice(0, i).trim()] = l.slice(i + 1).trim();
-      }
+      const labelProblems: string[] = [];
+      const labels = parseLabels(raw.label, labelProblems);
+      if (labelProblems.length) throw new UsageError(labelProblems.join('; '));
       const file = resolveProfileFile(target, ctx.cwd);
       const options: ProfileRunOptions = {
         file,

@@ -69,12 +69,6 @@ export class MetricsRecorder {
     Atomics.add(this.view, opBase(op) + O.DROPPED, n);
   }
 
-  /** inFlight adjusts the global in-flight gauge by +1 or -1. */
-  inFlight(delta: 1 | -1): void {
-    if (delta > 0) Atomics.add(this.view, G.IN_FLIGHT, 1);
-    else Atomics.sub(this.view, G.IN_FLIGHT, 1);
-  }
-
   /** late records that a request started `lateUs` microseconds after its intended time (open model). */
   late(lateUs: number): void {
     const v = this.view;

@@ -50,12 +50,15 @@ test('Ctrl-C during a profile run writes a partial result and still cleans up th
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
-    // Wait until pods of this run exist on the server, then interrupt.
+    // Wait until the run has created pods (the server counted the creates; they may already be
+    // deleted again, pods here live only briefly), then interrupt.
     const deadline = Date.now() + 30_000;
     for (;;) {
-      const res = await fetch(`${mock.url}/api/v1/pods?labelSelector=racerig.io/run`);
-      const items = ((await res.json()) as { items: unknown[] }).items;
-      if (items.length >= 3) break;
+      const created = (await mock.metrics())
+        .split('\n')
+        .filter((l) => l.startsWith('apiserver_request_total{verb="POST"') && l.includes('resource="pods"') && l.includes('code="201"'))
+        .reduce((a, l) => a + Number(l.split(' ').pop()), 0);
+      if (created >= 3) break;
       if (Date.now() > deadline) throw new Error(`no pods appeared: ${stdout} ${stderr}`);
       await new Promise((r) => setTimeout(r, 50));
     }

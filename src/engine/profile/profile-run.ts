@@ -27,7 +27,6 @@ import { LoadEngine, type EngineOutcome } from '../engine.js';
 import { Snapshot } from '../../metrics/snapshot.js';
 import { G, O, opBase, type MetricsLayout } from '../../metrics/layout.js';
 import { newHistogram } from '../../metrics/histogram.js';
-import { createPacer } from '../load-model.js';
 import { wallMs } from '../clock.js';
 import { LiveView } from '../../report/live.js';
 import { buildResult } from '../../results/build-result.js';
@@ -35,7 +34,7 @@ import { defaultResultPath, writeResult } from '../../results/write-result.js';
 import { renderSummary } from '../../report/summary.js';
 import { TargetError } from '../../errors.js';
 import type { TimeSeriesPoint } from '../../results/model.js';
-import { modelOf, newRunId, type ProfileWorkerReport } from './profile-worker.js';
+import { componentPacer, newRunId, type ProfileWorkerReport } from './profile-worker.js';
 import { resourceKey, type ComponentSlots, type ProfileTarget } from './profile-task.js';
 import { evaluateThresholds } from './evaluate-thresholds.js';
 import { LifecycleWatch } from './lifecycle-watch.js';
@@ -294,8 +293,7 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
         if (layoutRef) {
           const view = outcome.final.data;
           phase.components.forEach((c, i) => {
-            const model = modelOf(c, phase.durationMs ?? Infinity);
-            const pacer = createPacer(model, model.kind === 'closed' ? Infinity : (c.iterations ?? Infinity));
+            const pacer = componentPacer(c, phase.durationMs ?? Infinity);
             if (!pacer.open) return;
             const unclaimed = pacer.plannedBy(Math.min(outcome.elapsedMs, phase.durationMs ?? Infinity)) - view[layoutRef!.extraBase + slots[i]!.ticket]!;
             const first = c.steps.find((s) => s.operationIndex >= 0);

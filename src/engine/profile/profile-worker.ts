@@ -23,6 +23,7 @@ import { compileTemplates } from '../../profile/compile.js';
 import type { Component } from '../../profile/types.js';
 import { createRunClock, type RunClock } from '../clock.js';
 import { createPacer } from '../load-model.js';
+import type { Pacer } from '../pacer.js';
 import type { LoadModel } from '../load-model.js';
 import { ArrivalLoop, type LoopComponent, type WorkSource } from '../arrival-loop.js';
 import { runStep, StepFailure, type CompiledStep, type StepContext } from './step-runner.js';
@@ -51,6 +52,12 @@ export function modelOf(c: Component, durationMs: number): LoadModel {
     case 'concurrency':
       return { kind: 'closed' };
   }
+}
+
+/** componentPacer returns a component's pacer within a phase of `durationMs`, capped at its iterations (open model). */
+export function componentPacer(c: Component, durationMs: number): Pacer {
+  const model = modelOf(c, durationMs);
+  return createPacer(model, model.kind === 'closed' ? Infinity : (c.iterations ?? Infinity));
 }
 
 /** share splits `total` over `workers`, returning worker `index`'s part. */
@@ -182,8 +189,7 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
   clock = createRunClock(epochArray[EPOCH_F64]!);
   const phaseTimer = Number.isFinite(durationMs) ? setTimeout(phaseEnded, durationMs) : undefined;
   const components: LoopComponent[] = phase.components.map((c, i) => {
-    const model = modelOf(c, durationMs);
-    const pacer = createPacer(model, model.kind === 'closed' ? Infinity : (c.iterations ?? Infinity));
+    const pacer = componentPacer(c, durationMs);
     const delayed = c.delayMs > 0 && pacer.open ? { ...pacer, arrivalMs: (k: number) => pacer.arrivalMs(k) + c.delayMs } : pacer;
     return { pacer: delayed, maxUnits: c.iterations ?? Infinity, durationMs, maxLagMs: t.maxLagMs, ticketSlot: t.components[i]!.ticket };
   });
