@@ -3,7 +3,8 @@
  * metrics and logging interceptors, each arrival one request on a free connection slot, paced by an
  * ArrivalLoop (see arrival-loop.ts). Never posts a message per request.
  */
-import { Client, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { Client } from '../http/undici-client.js';
 import * as hdr from 'hdr-histogram-js';
 import { MetricsRecorder } from '../metrics/recorder.js';
 import { allocateMetrics, EPOCH_F64, G, RunState } from '../metrics/layout.js';
