@@ -3,8 +3,9 @@
  * metrics and logging interceptors, each arrival one request on a free connection slot, paced by an
  * ArrivalLoop (see arrival-loop.ts). Never posts a message per request.
  */
-import type { Dispatcher } from 'undici';
-import { Client } from '../http/undici-client.js';
+import type { Dispatcher, buildConnector as BuildConnector } from 'undici';
+import { buildConnector, Client } from '../http/undici-client.js';
+import type { Socket } from 'node:net';
 import * as hdr from 'hdr-histogram-js';
 import { MetricsRecorder } from '../metrics/recorder.js';
 import { allocateMetrics, EPOCH_F64, G, RunState } from '../metrics/layout.js';
@@ -101,8 +102,58 @@ class ConnectionSource implements WorkSource {
   }
 }
 
-/** Connections builds one undici Client per connection, each composed with the metrics (and logging) interceptors. */
-function connect(t: WorkerTask, origin: string, recorder: MetricsRecorder, clock: RunClock, log?: Parameters<typeof loggingInterceptor>[0]): { clients: Client[]; dispatchers: Dispatch[] } {
+/**
+ * preconnect opens `count` sockets to `origin` (TLS included) before the run starts and returns a
+ * connector for undici that hands them out, one per Client, then connects normally: connection set-up
+ * then never delays the first requests of a run (wrk and autocannon also connect before they send).
+ * A socket that failed or closed while waiting is replaced by a fresh connection on use.
+ */
+async function preconnect(t: WorkerTask, origin: string, count: number): Promise<BuildConnector.connector> {
+  const connector = buildConnector({ rejectUnauthorized: t.rejectUnauthorized !== false, timeout: t.timeoutMs });
+  const url = new URL(origin);
+  const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+  const params = { host: url.host, hostname, protocol: url.protocol, port: url.port || (url.protocol === 'https:' ? '443' : '80') };
+  const ready: Socket[] = [];
+  const deadline = performance.now() + Math.min(t.timeoutMs, 5_000);
+  await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<void>((resolve) => {
+          if (performance.now() > deadline) return resolve();
+          connector(params as BuildConnector.Options, (err, socket) => {
+            if (!err && socket) {
+              socket.on('error', () => {}); // until undici takes it over (it adds its own handlers)
+              ready.push(socket as Socket);
+            }
+            resolve(); // a failed pre-connection is retried by undici on first use, and counted then
+          });
+        }),
+    ),
+  );
+  return (opts, callback) => {
+    let s: Socket | undefined;
+    while ((s = ready.pop())) {
+      if (!s.destroyed && s.writable && s.readable) {
+        const socket = s;
+        process.nextTick(() => callback(null, socket)); // like a real connect, never inside undici's own call
+        return;
+      }
+      s.destroy();
+    }
+    connector(opts, callback);
+  };
+}
+
+/** connect builds one undici Client per connection, each composed with the metrics (and logging) interceptors. */
+function connect(
+  t: WorkerTask,
+  origin: string,
+  recorder: MetricsRecorder,
+  clock: RunClock,
+  log?: Parameters<typeof loggingInterceptor>[0],
+  connector?: BuildConnector.connector,
+): { clients: Client[]; dispatchers: Dispatch[] } {
   const clients: Client[] = [];
   const dispatchers: Dispatch[] = [];
   for (let c = 0; c < t.connections; c++) {
@@ -111,7 +162,7 @@ function connect(t: WorkerTask, origin: string, recorder: MetricsRecorder, clock
       headersTimeout: t.timeoutMs,
       bodyTimeout: t.timeoutMs,
       connectTimeout: t.timeoutMs,
-      connect: t.rejectUnauthorized === false ? { rejectUnauthorized: false } : undefined,
+      connect: connector ?? (t.rejectUnauthorized === false ? { rejectUnauthorized: false } : undefined),
     });
     client.on('connectionError', () => {}); // failures are counted per request
     const interceptors: Dispatcher.DispatcherComposeInterceptor[] = [metricsInterceptor({ recorder, clock })];
@@ -169,7 +220,8 @@ async function runWorkerLoad(t: WorkerTask): Promise<WorkerReport> {
       ? { sink, clock: clockRef, worker: t.index, sample: t.log.sample, operations: t.log.operations, get epochWallMs() { return epochArray[EPOCH_F64]!; } }
       : undefined;
   await warmUpRequestPath(t);
-  const { clients, dispatchers } = connect(t, t.origin, recorder, clockRef, log);
+  const connector = await preconnect(t, t.origin, t.connections);
+  const { clients, dispatchers } = connect(t, t.origin, recorder, clockRef, log, connector);
   const source = new ConnectionSource(view, recorder, dispatchers, t.pipelining, t.requests, t.maxInFlight);
   Atomics.add(view, G.READY, 1);
   const wait = Atomics.waitAsync(new Int32Array(t.buffer), G.GO, 0);

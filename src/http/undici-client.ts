@@ -23,3 +23,18 @@ function loadClient(): typeof UndiciClient {
 /** Client is undici's Client (one connection, optional pipelining) and the type of its instances. */
 export const Client = loadClient();
 export type Client = UndiciClient;
+
+type BuildConnector = typeof import('undici').buildConnector;
+
+function loadBuildConnector(): BuildConnector {
+  try {
+    const build = require('undici/lib/core/connect.js') as BuildConnector;
+    if (typeof build === 'function') return build;
+  } catch {
+    // fall through to the package entry
+  }
+  return (require('undici') as typeof import('undici')).buildConnector;
+}
+
+/** buildConnector is undici's socket connector factory (net or TLS), loaded the same way as Client. */
+export const buildConnector = loadBuildConnector();

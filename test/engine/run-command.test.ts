@@ -10,6 +10,7 @@ import { startCountingServer, closedPort } from '../fixtures/servers.js';
 import { startServerThread } from '../fixtures/server-thread.js';
 import type { RunResult } from '../../src/results/model.js';
 import { decodeHistogram } from '../../src/metrics/histogram.js';
+import { startMockServer } from '../../src/mock/server.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'racerig-run-'));
 const read = (p: string) => JSON.parse(readFileSync(p, 'utf8')) as RunResult;
@@ -38,6 +39,31 @@ test('closed model: requests in the result equal the requests the server counted
     assert.equal(res.timeSeries.reduce((a, p) => a + p.requests, 0), 3000, 'the time series adds up to the total');
   } finally {
     await server.close();
+  }
+});
+
+test('workers open their --connections before the start and send every request over them, plain and TLS', async () => {
+  const server = await startCountingServer();
+  try {
+    const out = join(tmp, 'preconnect.json');
+    const r = await run([`${server.url}/p`, '-n', '600', '-c', '6', '-w', '2', '-q', '-o', out]);
+    assert.equal(r.code, ExitCode.Ok, r.err);
+    assert.equal(read(out).totals.requests, 600);
+    assert.equal(server.total(), 600);
+    assert.equal(server.connections(), 6, 'one connection per --connections, none opened twice');
+    assert.equal(server.connectionsAtFirstRequest(), 6, 'all connected before the first request');
+  } finally {
+    await server.close();
+  }
+  // HTTPS with -k against the mock's self-signed TLS: pre-opened sockets complete their handshake.
+  const mock = await startMockServer({ tls: true });
+  try {
+    const out = join(tmp, 'preconnect-tls.json');
+    const r = await run([`${mock.url}/api/v1/namespaces`, '-k', '-H', `authorization: Bearer ${mock.auth!.token}`, '-n', '300', '-c', '4', '-w', '2', '-q', '-o', out]);
+    assert.equal(r.code, ExitCode.Ok, r.err);
+    assert.equal(read(out).operations[0]!.status['200'], 300);
+  } finally {
+    await mock.close();
   }
 });
 
