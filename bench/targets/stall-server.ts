@@ -3,10 +3,15 @@
  * every response and releases them all when the stall window ends. A request that arrives at a
  * uniformly random time therefore waits `max(0, stallMs − phase)`, which gives the analytic
  * ground truth P(latency > x) = (stallMs − x) / periodMs for 0 ≤ x ≤ stallMs (see `stallTruthMs`).
- * Used by the coordinated-omission benchmark and by tests of the engine's corrected latency.
+ * Used by the coordinated-omission benchmark.
+ *
+ * It speaks minimal HTTP/1.1 on raw sockets (request heads only, keep-alive, one prebuilt response
+ * per request head) because the release is part of what is measured: a window's held responses are
+ * all due at the same instant, and writing hundreds through node:http took up to 60 ms on this
+ * 2-core machine, which showed up as error in every generator's p90. Raw writes of a prebuilt
+ * response take a few µs each. Requests must carry no body (every generator here sends GETs).
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 
 /** StallServerOptions configures `startStallServer`; every duration is in milliseconds. */
@@ -63,52 +68,72 @@ export async function startStallServer(options: StallServerOptions): Promise<Sta
   }
   const offsetMs = options.offsetMs ?? 0;
   const host = options.host ?? '127.0.0.1';
-  const body = Buffer.from(options.body ?? DEFAULT_BODY);
-  const headers = { 'content-type': 'application/json', 'content-length': String(body.length) };
+  const body = options.body ?? DEFAULT_BODY;
+  const response = Buffer.from(
+    `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: keep-alive\r\n\r\n${body}`,
+  );
 
   let anchor: number | undefined;
   let received = 0;
   let stalledCount = 0;
-  // Responses held in the current stall window, released together by one timer.
-  let held: ServerResponse[] = [];
+  /** Held responses in arrival order: the connection of each and its count of held requests. */
+  let held: { socket: Socket; pending: { held: number } }[] = [];
   let releaseTimer: NodeJS.Timeout | undefined;
   let windowEnd = 0;
   let maxReleaseLate = 0;
+  const sockets = new Set<Socket>();
 
+  const respond = (socket: Socket): void => {
+    if (!socket.destroyed) socket.write(response);
+  };
   const release = (): void => {
     releaseTimer = undefined;
     const batch = held;
     held = [];
-    for (const res of batch) respond(res);
+    for (const h of batch) {
+      h.pending.held--;
+      respond(h.socket);
+    }
     if (batch.length) maxReleaseLate = Math.max(maxReleaseLate, performance.now() - windowEnd);
   };
-  const respond = (res: ServerResponse): void => {
-    if (res.destroyed || res.writableEnded) return;
-    res.writeHead(200, headers);
-    res.end(body);
-  };
-
-  const handler = (req: IncomingMessage, res: ServerResponse): void => {
-    const now = performance.now();
+  /** onRequest answers or holds one request head that arrived at `now`. */
+  const onRequest = (socket: Socket, now: number, pending: { held: number }): void => {
     if (anchor === undefined) anchor = now;
     received++;
-    req.resume();
     const sinceFirstWindow = now - anchor - offsetMs;
     const phase = ((sinceFirstWindow % periodMs) + periodMs) % periodMs;
-    if (sinceFirstWindow < 0 || phase >= stallMs) {
-      respond(res);
+    // HTTP/1.1 answers in order: behind a held request on the same connection, hold this one too.
+    if (pending.held === 0 && (sinceFirstWindow < 0 || phase >= stallMs)) {
+      respond(socket);
       return;
     }
     stalledCount++;
-    held.push(res);
+    pending.held++;
+    held.push({ socket, pending });
     if (releaseTimer === undefined) {
-      // Release at the end of this window; a timer fires at or after its delay, never before.
-      windowEnd = now + stallMs - phase;
+      windowEnd = now + Math.max(0, stallMs - phase);
       releaseTimer = setTimeout(release, Math.max(0, stallMs - phase));
     }
   };
 
-  const server = createServer({ keepAliveTimeout: 60_000 }, handler);
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.setNoDelay(true);
+    socket.setEncoding('latin1');
+    let buffered = '';
+    const pending = { held: 0 };
+    socket.on('data', (chunk: string) => {
+      const now = performance.now();
+      buffered += chunk;
+      let end: number;
+      while ((end = buffered.indexOf('\r\n\r\n')) !== -1) {
+        buffered = buffered.slice(end + 4);
+        onRequest(socket, now, pending);
+      }
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => sockets.delete(socket));
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => {
@@ -132,9 +157,9 @@ export async function startStallServer(options: StallServerOptions): Promise<Sta
         releaseTimer = undefined;
         const batch = held;
         held = [];
-        for (const res of batch) respond(res);
+        for (const h of batch) respond(h.socket);
         server.close(() => resolve());
-        server.closeAllConnections();
+        for (const socket of sockets) socket.end();
       }),
   };
 }
