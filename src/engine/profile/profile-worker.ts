@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto';
 import * as hdr from 'hdr-histogram-js';
 import type { Dispatcher } from 'undici';
 import { MetricsRecorder } from '../../metrics/recorder.js';
-import { EPOCH_F64, G, RunState } from '../../metrics/layout.js';
+import { EPOCH_F64, G, O, RunState } from '../../metrics/layout.js';
+import type { WatchStats } from '../../kube/watch-client.js';
 import { metricsInterceptor } from '../../http/interceptors/metrics.js';
 import { loggingInterceptor } from '../../http/interceptors/logging.js';
 import { authInterceptor } from '../../http/interceptors/auth.js';
@@ -103,6 +104,22 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
     return list;
   };
 
+  // One stats sink per watch operation: each count is one Atomics.add into the operation's block.
+  const watchStats = new Map<number, WatchStats>();
+  const watchStatsOf = (op: number): WatchStats => {
+    let st = watchStats.get(op);
+    if (!st) {
+      st = {
+        event: (i) => recorder.watch(op, O.WATCH_EVENTS + i),
+        relist: () => recorder.watch(op, O.WATCH_RELISTS),
+        expired: () => recorder.watch(op, O.WATCH_EXPIRED),
+        rewatch: () => recorder.watch(op, O.WATCH_REWATCHES),
+      };
+      watchStats.set(op, st);
+    }
+    return st;
+  };
+
   let phaseEnded!: () => void;
   const phaseEnd = new Promise<void>((r) => (phaseEnded = r));
   const contexts: StepContext[] = phase.components.map((_, c) => ({
@@ -113,6 +130,7 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
     phaseEnd,
     stopping: () => Atomics.load(view, G.STATE) !== RunState.Running,
     runId: t.runId,
+    watchStats: watchStatsOf,
     recordLag: (watchOp, lagMs) => {
       const op = t.lagOperations[watchOp];
       if (op !== undefined) recorder.response(op, 200, lagMs * 1000, lagMs * 1000, 0, 0);
