@@ -17,6 +17,8 @@ import { compileTemplates } from '../../profile/compile.js';
 import { startMockServer, type MockServer } from '../../mock/server.js';
 import { loadTarget } from '../../kube/target.js';
 import { createTargetDispatcher, composeDispatch } from '../../kube/target-dispatcher.js';
+import { rotatingIfRefreshable } from '../../kube/rotating-dispatcher.js';
+import type { TargetConnect } from '../../kube/target.js';
 import { authInterceptor } from '../../http/interceptors/auth.js';
 import { createCredentials, staticCredentials } from '../../kube/credentials.js';
 import { Discovery } from '../../kube/discovery.js';
@@ -102,8 +104,10 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
     say(`racerig: embedded mock API server at ${mock.url}\n`);
   }
 
-  const pool = createTargetDispatcher({ origin: target.origin, connect: target.connect ?? ({} as never) }, { connections: 8, timeoutMs: o.timeoutMs });
   const credentials = target.kube ? createCredentials(target.kube) : staticCredentials(target.headers);
+  const targetWith = (connect: TargetConnect | undefined) => ({ origin: target.origin, connect: connect ?? target.connect ?? ({} as never) });
+  // A refreshed exec-plugin client certificate moves new requests to a new pool (cleanup after a long run too).
+  const pool = rotatingIfRefreshable(credentials, (c) => createTargetDispatcher(targetWith(c), { connections: 8, timeoutMs: o.timeoutMs }));
   const dispatch: DispatchFn = composeDispatch(pool, [authInterceptor({ credentials })]);
   const cleanups: (() => Promise<void>)[] = [];
   let exit: number = ExitCode.Ok;
@@ -210,7 +214,7 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
     ctx.signals.on('SIGTERM', onTerm);
 
     // Lifecycle measurements watch the run's objects for the whole run.
-    const longPool = createTargetDispatcher({ origin: target.origin, connect: target.connect ?? ({} as never) }, { connections: Math.max(1, profile.measure.length), timeoutMs: 0 });
+    const longPool = rotatingIfRefreshable(credentials, (c) => createTargetDispatcher(targetWith(c), { connections: Math.max(1, profile.measure.length), timeoutMs: 0 }));
     const longDispatch: DispatchFn = composeDispatch(longPool, [authInterceptor({ credentials })]);
     const lifecycles = profile.measure.map(
       (m) => new LifecycleWatch(m, longDispatch, new ResourcePaths(resources[resourceKey(m.resource)]!, target.pathPrefix), compileTemplates(m.namespace)(scope), runId),

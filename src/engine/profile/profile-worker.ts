@@ -17,6 +17,8 @@ import { retryAfterInterceptor, type RetryCounters } from '../../http/intercepto
 import { LogSink } from '../../http/log-sink.js';
 import { createCredentials, staticCredentials } from '../../kube/credentials.js';
 import { createTargetDispatcher, composeDispatch } from '../../kube/target-dispatcher.js';
+import { rotatingIfRefreshable } from '../../kube/rotating-dispatcher.js';
+import type { TargetConnect } from '../../kube/target.js';
 import { ResourcePaths } from '../../kube/resource.js';
 import { SharedTokenBucket } from '../../kube/shared-token-bucket.js';
 import { loadProfile } from '../../profile/loader.js';
@@ -75,10 +77,11 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
   let clock: RunClock = () => 0;
   const clockRef: RunClock = () => clock();
   const sink = t.log ? new LogSink(t.log.path) : undefined;
-  const target = { origin: t.target.origin, connect: t.target.connect ?? ({} as never) };
-  const pool = createTargetDispatcher(target, { connections: Math.max(1, t.connections), timeoutMs: t.timeoutMs });
-  const longPool = createTargetDispatcher(target, { connections: 64, timeoutMs: 0 });
   const credentials = t.target.kube?.refreshable ? createCredentials(t.target.kube) : staticCredentials(t.target.headers);
+  // With an exec plugin's client certificate, a refreshed certificate moves new requests to a new pool.
+  const targetWith = (connect: TargetConnect | undefined) => ({ origin: t.target.origin, connect: connect ?? t.target.connect ?? ({} as never) });
+  const pool = rotatingIfRefreshable(credentials, (c) => createTargetDispatcher(targetWith(c), { connections: Math.max(1, t.connections), timeoutMs: t.timeoutMs }));
+  const longPool = rotatingIfRefreshable(credentials, (c) => createTargetDispatcher(targetWith(c), { connections: 64, timeoutMs: 0 }));
   const paths = new Map<string, ResourcePaths>();
   for (const [k, info] of Object.entries(t.resources)) paths.set(k, new ResourcePaths(info, t.target.pathPrefix));
   const pathsOf = (step: { resource: { resource: string; group: string } }): ResourcePaths => {
