@@ -29,6 +29,7 @@ import { createPacer } from '../load-model.js';
 import type { Pacer } from '../pacer.js';
 import type { LoadModel } from '../load-model.js';
 import { ArrivalLoop, type LoopComponent, type WorkSource } from '../arrival-loop.js';
+import { withSentAtPlaceholder } from './sent-at.js';
 import { runStep, StepFailure, type CompiledStep, type StepContext } from './step-runner.js';
 import { resourceKey, type ProfileTask } from './profile-task.js';
 import type { WorkerReport } from '../worker-task.js';
@@ -84,9 +85,14 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
   const longPool = rotatingIfRefreshable(credentials, (c) => createTargetDispatcher(targetWith(c), { connections: 64, timeoutMs: 0 }));
   const paths = new Map<string, ResourcePaths>();
   for (const [k, info] of Object.entries(t.resources)) paths.set(k, new ResourcePaths(info, t.target.pathPrefix));
+  // Per step resource object: one WeakMap lookup per request instead of building its key.
+  const pathsByRef = new WeakMap<object, ResourcePaths>();
   const pathsOf = (step: { resource: { resource: string; group: string } }): ResourcePaths => {
-    const p = paths.get(resourceKey(step.resource));
+    let p = pathsByRef.get(step.resource);
+    if (p) return p;
+    p = paths.get(resourceKey(step.resource));
     if (!p) throw new StepFailure('unresolved resource', `resource ${resourceKey(step.resource)} was not resolved`);
+    pathsByRef.set(step.resource, p);
     return p;
   };
 
@@ -139,7 +145,10 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
       if (op !== undefined) recorder.response(op, 200, lagMs * 1000, lagMs * 1000, 0, 0);
     },
   }));
-  const steps: CompiledStep[][] = phase.components.map((c) => compileTemplates(c.steps) as CompiledStep[]);
+  // Create manifests get their sent-at annotation as a placeholder once here, not a JSON round trip per create.
+  const steps: CompiledStep[][] = phase.components.map(
+    (c) => compileTemplates(c.steps.map((s) => (s.kind === 'create' ? { ...s, manifest: withSentAtPlaceholder(s.manifest) ?? s.manifest } : s))) as CompiledStep[],
+  );
   const weights = phase.components.map((c) => {
     const cum: number[] = [];
     let sum = 0;

@@ -29,6 +29,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { wallMs } from '../clock.js';
 import { writeField } from '../../profile/field-path.js';
 import { conditionHolds } from './condition-holds.js';
+import { fillSentAt } from './sent-at.js';
 import type { RigDispatchOptions } from '../../http/request-options.js';
 import { RUN_LABEL } from '../../profile/types.js';
 
@@ -116,7 +117,8 @@ export async function runStep(ctx: StepContext, step: CompiledStep, it: Iteratio
       await sleep(step.durationMs);
       return;
     case 'create': {
-      const body = stampSentAt(step.manifest(scope));
+      const text = step.manifest(scope);
+      const body = fillSentAt(text) ?? stampSentAt(text);
       const res = await call(ctx, step, createRequest(ctx.paths(step), step.namespace(scope), body), it);
       if (step.as) scope.objects[step.as] = json(res);
       return;
@@ -144,6 +146,8 @@ export async function runStep(ctx: StepContext, step: CompiledStep, it: Iteratio
           }),
           it,
         );
+        // Parsed only when something reads it: a stored list, or the continue token of the next page.
+        if (!step.as && !step.allPages) break;
         const list = json(res) as { metadata?: { continue?: string } };
         if (step.as && pages === 0) scope.objects[step.as] = list;
         cont = step.allPages ? list.metadata?.continue || undefined : undefined;
