@@ -23,7 +23,7 @@ import { ResourcePaths } from '../../kube/resource.js';
 import { SharedTokenBucket } from '../../kube/shared-token-bucket.js';
 import { loadProfile } from '../../profile/loader.js';
 import { compileTemplates } from '../../profile/compile.js';
-import type { Component } from '../../profile/types.js';
+import type { Component, Step } from '../../profile/types.js';
 import { createRunClock, type RunClock } from '../clock.js';
 import { createPacer } from '../load-model.js';
 import type { Pacer } from '../pacer.js';
@@ -145,10 +145,13 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
       if (op !== undefined) recorder.response(op, 200, lagMs * 1000, lagMs * 1000, 0, 0);
     },
   }));
-  // Create manifests get their sent-at annotation as a placeholder once here, not a JSON round trip per create.
-  const steps: CompiledStep[][] = phase.components.map(
-    (c) => compileTemplates(c.steps.map((s) => (s.kind === 'create' ? { ...s, manifest: withSentAtPlaceholder(s.manifest) ?? s.manifest } : s))) as CompiledStep[],
-  );
+  // Create manifests and merge patches get their sent-at annotation as a placeholder once here, not a JSON round trip per request.
+  const withPlaceholder = (s: Step): Step => {
+    if (s.kind === 'create') return { ...s, manifest: withSentAtPlaceholder(s.manifest) ?? s.manifest };
+    if (s.kind === 'patch' && (s.type === 'merge' || s.type === 'strategic')) return { ...s, body: withSentAtPlaceholder(s.body) ?? s.body };
+    return s;
+  };
+  const steps: CompiledStep[][] = phase.components.map((c) => compileTemplates(c.steps.map(withPlaceholder)) as CompiledStep[]);
   const weights = phase.components.map((c) => {
     const cum: number[] = [];
     let sum = 0;

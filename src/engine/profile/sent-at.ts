@@ -1,7 +1,7 @@
 /**
- * The `racerig.io/sent-at` stamp of create steps without a JSON round trip per request: each worker
- * rebuilds a create step's manifest template once with a placeholder annotation, and a render then
- * swaps the placeholder for the send time (one search in the rendered text).
+ * The `racerig.io/sent-at` stamp of create and merge/strategic patch steps without a JSON round trip
+ * per request: each worker rebuilds the step's manifest or body template once with a placeholder
+ * annotation, and a render then swaps the placeholder for the send time (one search in the text).
  */
 import { SENT_AT_ANNOTATION } from '../../kube/watch-client.js';
 import { hasTemplate } from '../../profile/template.js';
@@ -15,7 +15,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-/** withSentAtPlaceholder returns the manifest template with a placeholder `racerig.io/sent-at` annotation, or undefined when it cannot (then stamp the rendered text). */
+/** withSentAtPlaceholder returns a manifest or merge-patch template with a placeholder `racerig.io/sent-at` annotation, or undefined when it cannot (then stamp the rendered text). */
 export function withSentAtPlaceholder(vt: ValueTemplate): ValueTemplate | undefined {
   const value = vt.value;
   if (!isRecord(value) || (value.metadata !== undefined && !isRecord(value.metadata))) return undefined;

@@ -171,7 +171,8 @@ export async function runStep(ctx: StepContext, step: CompiledStep, it: Iteratio
       }
     }
     case 'patch': {
-      const body = step.type === 'merge' || step.type === 'strategic' ? stampPatch(step.body(scope)) : step.body(scope);
+      let body = step.body(scope);
+      if (step.type === 'merge' || step.type === 'strategic') body = fillSentAt(body) ?? stampPatch(body);
       const res = await call(
         ctx,
         step,
