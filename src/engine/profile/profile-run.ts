@@ -60,6 +60,8 @@ export interface ProfileRunOptions {
   context?: string;
   /** Target the cluster this process runs in (service account). */
   inCluster?: boolean;
+  /** Check counts against a racerig mock reached through a kubeconfig (the embedded mock is always checked). */
+  integrity?: boolean;
   allowRemote: boolean;
   log?: { path: string; sample: number };
 }
@@ -225,7 +227,19 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
     });
 
     const byResource = !hasRawHttp(profile);
-    const serverBefore = mock ? parseRequestTotals(await mock.metrics(), byResource) : undefined;
+    // The mock's /metrics: the embedded one's directly; a racerig mock behind a kubeconfig over HTTP, when asked.
+    let readMetrics: (() => Promise<string>) | undefined = mock ? () => mock!.metrics() : undefined;
+    if (!mock && o.integrity) {
+      if (!serverVersion?.includes('racerig-mock')) {
+        throw new TargetError(`--integrity needs a racerig mock as the target; ${target.origin} reports version ${serverVersion ?? '(none)'}`, "a real API server's /metrics counts every client's requests, not only the run's");
+      }
+      readMetrics = async () => {
+        const r = await send(dispatch, { method: 'GET', path: `${target.pathPrefix}/metrics`, headers: { accept: 'text/plain' } });
+        if (r.status !== 200) throw new TargetError(`--integrity: GET /metrics answered ${r.status}`);
+        return r.body.toString('utf8');
+      };
+    }
+    const serverBefore = readMetrics ? parseRequestTotals(await readMetrics(), byResource) : undefined;
 
     const outcomes: EngineOutcome[] = [];
     const iterations = { completed: 0, failed: 0, failures: {} as Record<string, number> };
@@ -325,7 +339,7 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
       live.close();
     }
 
-    const serverAfter = mock ? parseRequestTotals(await mock.metrics(), byResource) : undefined;
+    const serverAfter = readMetrics ? parseRequestTotals(await readMetrics(), byResource) : undefined;
     await Promise.all(lifecycles.map((l) => l.stop()));
     const merged = mergeOutcomes(outcomes, startedWallMs, offsetMs, timeSeries, stopped);
     const result = buildResult(merged, {
@@ -351,6 +365,12 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
     result.thresholds = evaluateThresholds(profile.thresholds, result);
     if (serverBefore && serverAfter) {
       const server = minus(serverAfter, serverBefore);
+      if (!mock) {
+        // Over HTTP, the first GET /metrics is counted too (a non-resource request): not run traffic.
+        if (byResource) {
+          for (const k of [...server.keys()]) if (k.startsWith('/ ')) server.delete(k);
+        } else server.set('* 200', (server.get('* 200') ?? 0) - 1);
+      }
       // The lifecycle watches' own lists and re-watches (main thread) are not run traffic.
       for (const l of lifecycles) {
         const extra = l.ownRequests();
