@@ -1,7 +1,7 @@
 /**
  * Watch steps count every event by type into the shared metrics (result, summary) and time the
  * events racerig's own writes caused; wait steps watch their object instead of polling, and every
- * GET and watch request they send still matches the mock's /metrics.
+ * GET and watch request they send still matches the mock's /metrics; cleanup.timeout bounds the cleanup.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -74,4 +74,34 @@ test('watch steps count events by type and time stamped ADDED and MODIFIED event
   assert.deepEqual(result.iterations?.failures, { 'wait never: timeout': 2 });
   assert.equal(op('wait never').status['200'], 4, 'a GET and a watch per timed-out wait');
   assert.equal(result.integrity?.ok, true, JSON.stringify(result.integrity));
+});
+
+test('cleanup.timeout bounds the cleanup: a server that stalls deletes does not hold the run, and the run says objects may remain', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'racerig-cleanup-timeout-'));
+  const file = join(dir, 'slow-cleanup.yaml');
+  writeFileSync(
+    file,
+    [
+      'name: slow-cleanup',
+      'description: Creates one config map; the mock stalls every deletecollection for 20 s. Emulates no controller.',
+      'mock:',
+      '  faults: {latency: [{verb: deletecollection, distribution: {kind: fixed, ms: 20000}}]}',
+      'cleanup: {timeout: 300ms}',
+      'phases:',
+      '  - name: p',
+      '    iterations: 1',
+      '    components:',
+      '      - name: c',
+      '        concurrency: 1',
+      '        scenario:',
+      '          - create: {manifest: {apiVersion: v1, kind: ConfigMap, metadata: {generateName: slow-}}}',
+      '',
+    ].join('\n'),
+  );
+  const ctx = captureContext({ cwd: dir });
+  const started = Date.now();
+  const code = await main(['run', file, '-q', '-o', join(dir, 'r.json'), '-w', '1'], ctx);
+  assert.equal(code, ExitCode.Ok, ctx.err());
+  assert.match(ctx.err(), /cleanup did not finish within 300 ms: objects labelled racerig\.io\/run=\w+ may remain/);
+  assert.ok(Date.now() - started < 15_000, 'the stalled delete did not hold the run');
 });

@@ -112,6 +112,7 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
   const pool = rotatingIfRefreshable(credentials, (c) => createTargetDispatcher(targetWith(c), { connections: 8, timeoutMs: o.timeoutMs }));
   const dispatch: DispatchFn = composeDispatch(pool, [authInterceptor({ credentials })]);
   const cleanups: (() => Promise<void>)[] = [];
+  let cleanupTimedOut = false;
   let exit: number = ExitCode.Ok;
   try {
     const versionRes = await send(dispatch, { method: 'GET', path: `${target.pathPrefix}/version`, headers: { accept: 'application/json' } }).catch((err: Error) => {
@@ -161,13 +162,21 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
     if (o.keep) say(`racerig: --keep: objects labelled ${RUN_LABEL}=${runId} stay after the run\n`);
     else if (profile.cleanup.enabled) {
       cleanups.push(async () => {
-        for (const info of created.values()) {
-          const paths = new ResourcePaths(info, target.pathPrefix);
-          await send(dispatch, deleteCollectionRequest(paths, info.namespaced ? ns : '', { labelSelector: `${RUN_LABEL}=${runId}`, gracePeriodSeconds: 0 })).catch(() => {});
-        }
-        if (createdNamespace) {
-          await send(dispatch, { method: 'DELETE', path: `${target.pathPrefix}/api/v1/namespaces/${encodeURIComponent(ns)}`, headers: { accept: 'application/json' } }).catch(() => {});
-        }
+        const work = (async () => {
+          for (const info of created.values()) {
+            const paths = new ResourcePaths(info, target.pathPrefix);
+            await send(dispatch, deleteCollectionRequest(paths, info.namespaced ? ns : '', { labelSelector: `${RUN_LABEL}=${runId}`, gracePeriodSeconds: 0 })).catch(() => {});
+          }
+          if (createdNamespace) {
+            await send(dispatch, { method: 'DELETE', path: `${target.pathPrefix}/api/v1/namespaces/${encodeURIComponent(ns)}`, headers: { accept: 'application/json' } }).catch(() => {});
+          }
+        })();
+        // cleanup.timeout bounds it: a stuck server must not hold the run's end (the pool is then destroyed).
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<true>((r) => (timer = setTimeout(() => r(true), profile.cleanup.timeoutMs)));
+        cleanupTimedOut = await Promise.race([work.then(() => false), late]);
+        clearTimeout(timer);
+        if (cleanupTimedOut) ctx.stderr.write(`racerig: cleanup did not finish within ${profile.cleanup.timeoutMs} ms: objects labelled ${RUN_LABEL}=${runId} may remain\n`);
       });
     }
 
@@ -393,7 +402,7 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
     else if (result.thresholds.some((t) => !t.passed)) exit = ExitCode.ThresholdsFailed;
   } finally {
     for (const c of cleanups) await c().catch(() => {});
-    await pool.close().catch(() => {});
+    await (cleanupTimedOut ? pool.destroy() : pool.close()).catch(() => {});
     await mock?.close();
   }
   return exit;
