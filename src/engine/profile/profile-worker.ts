@@ -43,6 +43,9 @@ export interface ProfileWorkerReport extends WorkerReport {
   retries?: RetryCounters;
 }
 
+/** LONG_CONNECTIONS caps a worker's connections for long requests (watches, waits, followed logs); each holds one for its duration. */
+const LONG_CONNECTIONS = 1024;
+
 /** DEFAULT_OPEN_IN_FLIGHT caps an open-model component's iterations in flight across workers when the profile sets none. */
 const DEFAULT_OPEN_IN_FLIGHT = 1000;
 
@@ -82,7 +85,8 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
   // With an exec plugin's client certificate, a refreshed certificate moves new requests to a new pool.
   const targetWith = (connect: TargetConnect | undefined) => ({ origin: t.target.origin, connect: connect ?? t.target.connect ?? ({} as never) });
   const pool = rotatingIfRefreshable(credentials, (c) => createTargetDispatcher(targetWith(c), { connections: Math.max(1, t.connections), timeoutMs: t.timeoutMs }));
-  const longPool = rotatingIfRefreshable(credentials, (c) => createTargetDispatcher(targetWith(c), { connections: 64, timeoutMs: 0 }));
+  // Long requests (held watches, waits, followed logs) each hold a connection: enough that a wait never queues behind held watches.
+  const longPool = rotatingIfRefreshable(credentials, (c) => createTargetDispatcher(targetWith(c), { connections: LONG_CONNECTIONS, timeoutMs: 0 }));
   const paths = new Map<string, ResourcePaths>();
   for (const [k, info] of Object.entries(t.resources)) paths.set(k, new ResourcePaths(info, t.target.pathPrefix));
   // Per step resource object: one WeakMap lookup per request instead of building its key.
