@@ -3,11 +3,9 @@
  * Kubernetes API server on a worker thread, creates one pod, and ramps GET and LIST requests against it.
  */
 import { join } from 'node:path';
-import { request } from 'undici';
 import type { CommandRegistrar } from './main.js';
 import { parseRunOptions } from './run-options.js';
 import { executeRun } from './execute-run.js';
-import { startMockServer } from '../mock/server.js';
 import { TargetError } from '../errors.js';
 
 const DEMO_POD = {
@@ -28,6 +26,7 @@ export const registerDemoCommand: CommandRegistrar = (program, ctx, setExit) => 
     .option('-o, --out <file>', 'result file (default results/<UTC timestamp>-demo.json)')
     .option('-q, --quiet', 'print nothing but errors')
     .action(async (o: { duration: string; ramp: string; workers?: string; out?: string; quiet?: boolean }) => {
+      const [{ startMockServer }, { request }] = await Promise.all([import('../mock/server.js'), import('undici')]); // loaded on use
       const mock = await startMockServer({ thread: true });
       try {
         const created = await request(`${mock.url}/api/v1/namespaces/default/pods`, {

@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import type { CommandRegistrar } from './main.js';
 import { ExitCode } from './exit-codes.js';
 import { UsageError } from '../errors.js';
-import { startMockServer, type MockServerOptions } from '../mock/server.js';
+import type { MockServerOptions } from '../mock/server.js';
 import { parseErrorRule, parseLatencyRule, type FaultConfig } from '../mock/faults.js';
 
 /** MockFlags are the parsed flags of `racerig mock`. */
@@ -124,6 +124,7 @@ export const registerMockCommand: CommandRegistrar = (program, ctx, setExit) => 
     .option('--log-file <file>', 'lines every simulated container logs (e.g. a Go race report)')
     .action(async (flags: MockFlags) => {
       const options = mockOptionsFromFlags(flags, ctx.cwd);
+      const { startMockServer } = await import('../mock/server.js'); // loaded on use: keeps other commands' start-up short
       const server = await startMockServer(options);
       ctx.stdout.write(`racerig mock listening on ${server.url}\n`);
       ctx.stdout.write(`kubeconfig written to ${server.kubeconfigPath}\n`);

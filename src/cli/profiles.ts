@@ -3,14 +3,13 @@ import type { CommandRegistrar } from './main.js';
 import type { CliContext } from './context.js';
 import { ExitCode } from './exit-codes.js';
 import { UsageError } from '../errors.js';
-import { checkProfile, loadProfile } from '../profile/loader.js';
-import { formatProblem } from '../profile/problem.js';
 import { formatResource } from '../profile/resource-ref.js';
-import { profileJsonSchema } from '../profile/schema.js';
 import { listShippedProfiles, resolveProfileFile } from '../profile/shipped.js';
-import { smokeProfile } from '../profile/smoke.js';
 import type { Component, Profile } from '../profile/types.js';
 import { formatDuration } from '../engine/duration.js';
+
+// The loader, schema and smoke modules are imported on use: they load zod, which would add ~0.3 s to
+// the start-up of every racerig command.
 
 function wrap(text: string, width: number, indent: string): string {
   const lines: string[] = [];
@@ -73,6 +72,7 @@ export const registerProfilesCommand: CommandRegistrar = (program, ctx, setExit)
     .option('--json', 'print the normalized profile as JSON')
     .option('--smoke', 'show it as --smoke shortens it')
     .action(async (name: string, o: { json?: boolean; smoke?: boolean }) => {
+      const [{ loadProfile }, { smokeProfile }] = await Promise.all([import('../profile/loader.js'), import('../profile/smoke.js')]);
       const profile = await loadProfile(resolveProfileFile(name, ctx.cwd), { cwd: ctx.cwd });
       const p = o.smoke ? smokeProfile(profile) : profile;
       ctx.stdout.write(o.json ? `${JSON.stringify(p, null, 2)}\n` : renderProfile(p, ctx.stdout.columns ?? 100));
@@ -85,7 +85,8 @@ export const registerProfilesCommand: CommandRegistrar = (program, ctx, setExit)
   profiles
     .command('schema')
     .description('print the JSON Schema of the profile format (as in profiles/schema.json)')
-    .action(() => {
+    .action(async () => {
+      const { profileJsonSchema } = await import('../profile/schema.js');
       ctx.stdout.write(`${JSON.stringify(profileJsonSchema(), null, 2)}\n`);
       setExit(ExitCode.Ok);
     });
@@ -93,6 +94,7 @@ export const registerProfilesCommand: CommandRegistrar = (program, ctx, setExit)
 
 async function validate(files: string[], ctx: CliContext): Promise<number> {
   if (files.length === 0) throw new UsageError('no profile given', 'racerig profiles validate <file.yaml...>');
+  const [{ checkProfile }, { formatProblem }] = await Promise.all([import('../profile/loader.js'), import('../profile/problem.js')]);
   let failed = 0;
   for (const name of files) {
     const file = resolveProfileFile(name, ctx.cwd);

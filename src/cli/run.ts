@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseDurationMs } from '../engine/duration.js';
 import { resolveProfileFile } from '../profile/shipped.js';
-import { runProfile, type ProfileRunOptions } from '../engine/profile/profile-run.js';
+import type { ProfileRunOptions } from '../engine/profile/profile-run.js';
 import { ExitCode } from './exit-codes.js';
 
 const collect = (value: string, prev: string[] = []) => [...prev, value];
@@ -117,6 +117,8 @@ export const registerRunCommand: CommandRegistrar = (program, ctx, setExit) => {
         ...(raw.log ? { log: { path: resolve(ctx.cwd, raw.log), sample: raw.logSample === undefined ? 1 : Number(raw.logSample) } } : {}),
       };
       if (options.log) writeFileSync(options.log.path, '');
+      // Loaded on use: the profile executor pulls in the schema, the mock and the Kubernetes client.
+      const { runProfile } = await import('../engine/profile/profile-run.js');
       setExit(
         await repeatRuns(
           { out: options.out, quiet: options.quiet, labels } as RunPlan,

@@ -3,10 +3,11 @@
  * metrics and logging interceptors, each arrival one request on a free connection slot, paced by an
  * ArrivalLoop (see arrival-loop.ts). Never posts a message per request.
  */
-import { Client, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { Client } from '../http/undici-client.js';
 import * as hdr from 'hdr-histogram-js';
 import { MetricsRecorder } from '../metrics/recorder.js';
-import { EPOCH_F64, G } from '../metrics/layout.js';
+import { allocateMetrics, EPOCH_F64, G, RunState } from '../metrics/layout.js';
 import { metricsInterceptor } from '../http/interceptors/metrics.js';
 import { loggingInterceptor } from '../http/interceptors/logging.js';
 import { LogSink } from '../http/log-sink.js';
@@ -16,7 +17,7 @@ import { ArrivalLoop, type WorkSource } from './arrival-loop.js';
 import type { RequestSpec, WorkerReport, WorkerTask } from './worker-task.js';
 import type { RigDispatchOptions } from '../http/request-options.js';
 import { toErrorData } from '../errors.js';
-import { warmUpHttp } from './warm-up.js';
+import { WARM_UP_DEADLINE_MS, withWarmUpServer } from './warm-up.js';
 
 type Dispatch = (opts: RigDispatchOptions, handler: Dispatcher.DispatchHandler) => boolean;
 
@@ -100,6 +101,61 @@ class ConnectionSource implements WorkSource {
   }
 }
 
+/** Connections builds one undici Client per connection, each composed with the metrics (and logging) interceptors. */
+function connect(t: WorkerTask, origin: string, recorder: MetricsRecorder, clock: RunClock, log?: Parameters<typeof loggingInterceptor>[0]): { clients: Client[]; dispatchers: Dispatch[] } {
+  const clients: Client[] = [];
+  const dispatchers: Dispatch[] = [];
+  for (let c = 0; c < t.connections; c++) {
+    const client = new Client(origin, {
+      pipelining: t.pipelining,
+      headersTimeout: t.timeoutMs,
+      bodyTimeout: t.timeoutMs,
+      connectTimeout: t.timeoutMs,
+      connect: t.rejectUnauthorized === false ? { rejectUnauthorized: false } : undefined,
+    });
+    client.on('connectionError', () => {}); // failures are counted per request
+    const interceptors: Dispatcher.DispatcherComposeInterceptor[] = [metricsInterceptor({ recorder, clock })];
+    if (log) interceptors.push(loggingInterceptor(log));
+    const composed = client.compose(...interceptors);
+    clients.push(client);
+    dispatchers.push(composed.dispatch.bind(composed) as Dispatch);
+  }
+  return { clients, dispatchers };
+}
+
+/** WARM_UP_ARRIVALS is how many requests a worker sends through its own request path before the run. */
+const WARM_UP_ARRIVALS = 2000;
+
+/**
+ * warmUpRequestPath runs this worker's exact request path (clients, interceptors, connection source,
+ * arrival loop, recorder) against a throwaway local server, into a scratch copy of the metrics, at a
+ * rate that keeps every connection busy, so the JIT has compiled it before the first real arrival.
+ * The task's requests are sent without bodies or upgrades (the throwaway server only reads heads).
+ */
+async function warmUpRequestPath(t: WorkerTask): Promise<void> {
+  await withWarmUpServer(async (origin) => {
+    const buffer = allocateMetrics(t.layout);
+    const recorder = new MetricsRecorder(t.layout, buffer);
+    const t0 = performance.now();
+    const clock: RunClock = () => performance.now() - t0;
+    const { clients, dispatchers } = connect(t, origin, recorder, clock);
+    const requests = t.requests.map((r) => ({ operation: r.operation, method: r.body === undefined ? r.method : 'GET', path: r.path, headers: r.headers }));
+    const source = new ConnectionSource(new Uint32Array(buffer), recorder, dispatchers, t.pipelining, requests, 0);
+    const durationMs = WARM_UP_DEADLINE_MS / 2;
+    const loop = new ArrivalLoop(
+      recorder,
+      clock,
+      [{ pacer: createPacer({ kind: 'constant', rate: (WARM_UP_ARRIVALS * 1000) / durationMs, durationMs }, WARM_UP_ARRIVALS), maxUnits: WARM_UP_ARRIVALS, durationMs, maxLagMs: 50, ticketSlot: G.TICKET }],
+      source,
+    );
+    source.loop = loop;
+    const deadline = setTimeout(() => Atomics.store(new Uint32Array(buffer), G.STATE, RunState.Aborting), WARM_UP_DEADLINE_MS);
+    await loop.run();
+    clearTimeout(deadline);
+    await Promise.all(clients.map((c) => c.destroy().catch(() => {})));
+  });
+}
+
 /** runWorkerLoad connects, waits for the shared start signal, drives the load to the end and returns the report. */
 async function runWorkerLoad(t: WorkerTask): Promise<WorkerReport> {
   const view = new Uint32Array(t.buffer);
@@ -108,29 +164,13 @@ async function runWorkerLoad(t: WorkerTask): Promise<WorkerReport> {
   const sink = t.log ? new LogSink(t.log.path) : undefined;
   let clock: RunClock = () => 0;
   const clockRef: RunClock = () => clock();
-  const clients: Client[] = [];
-  const dispatchers: Dispatch[] = [];
-  for (let c = 0; c < t.connections; c++) {
-    const client = new Client(t.origin, {
-      pipelining: t.pipelining,
-      headersTimeout: t.timeoutMs,
-      bodyTimeout: t.timeoutMs,
-      connectTimeout: t.timeoutMs,
-      connect: t.rejectUnauthorized === false ? { rejectUnauthorized: false } : undefined,
-    });
-    client.on('connectionError', () => {}); // failures are counted per request
-    const interceptors: Dispatcher.DispatcherComposeInterceptor[] = [metricsInterceptor({ recorder, clock: clockRef })];
-    if (sink && t.log) {
-      interceptors.push(
-        loggingInterceptor({ sink, clock: clockRef, worker: t.index, sample: t.log.sample, operations: t.log.operations, get epochWallMs() { return epochArray[EPOCH_F64]!; } }),
-      );
-    }
-    const composed = client.compose(...interceptors);
-    clients.push(client);
-    dispatchers.push(composed.dispatch.bind(composed) as Dispatch);
-  }
+  const log =
+    sink && t.log
+      ? { sink, clock: clockRef, worker: t.index, sample: t.log.sample, operations: t.log.operations, get epochWallMs() { return epochArray[EPOCH_F64]!; } }
+      : undefined;
+  await warmUpRequestPath(t);
+  const { clients, dispatchers } = connect(t, t.origin, recorder, clockRef, log);
   const source = new ConnectionSource(view, recorder, dispatchers, t.pipelining, t.requests, t.maxInFlight);
-  await warmUpHttp();
   Atomics.add(view, G.READY, 1);
   const wait = Atomics.waitAsync(new Int32Array(t.buffer), G.GO, 0);
   if (wait.async) await wait.value;

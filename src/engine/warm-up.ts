@@ -1,22 +1,60 @@
 /**
- * Warms a worker's HTTP client before the run starts: one request to a throwaway server on this
- * thread (never to the target) makes undici compile its HTTP parser and JIT its request path, so
- * the first arrivals of a run are not late by that one-time cost.
+ * Warms a worker's HTTP path before the run starts, against a throwaway server on this thread (never
+ * the target), so the first arrivals of a run are not late by one-time costs: undici compiling its
+ * HTTP parser, and the JIT compiling the request path.
  */
 import net from 'node:net';
-import { Client } from 'undici';
+import { Client } from '../http/undici-client.js';
 
-/** warmUpHttp sends `total` requests (10 at a time) to a local throwaway server and closes both; failures are ignored. */
-export async function warmUpHttp(total = 3000): Promise<void> {
+/**
+ * The throwaway server's response: the headers real servers send (server, date, content type, length,
+ * keep-alive), so the response-parsing code is compiled for what the run will see.
+ */
+const WARM_UP_RESPONSE =
+  'HTTP/1.1 200 OK\r\nServer: racerig-warm-up\r\nDate: Thu, 01 Jan 1970 00:00:00 GMT\r\nContent-Type: application/json\r\n' +
+  'Content-Length: 2\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\n\r\n{}';
+
+/** WARM_UP_DEADLINE_MS bounds any warm-up, even on a slow machine. */
+export const WARM_UP_DEADLINE_MS = 1500;
+
+/**
+ * withWarmUpServer starts a minimal keep-alive HTTP/1.1 server on 127.0.0.1 that answers every request
+ * head with `200 {}` (requests must carry no body), runs `fn` with its origin, and closes it.
+ * Failures are swallowed: warming is an optimisation only.
+ */
+export async function withWarmUpServer(fn: (origin: string) => Promise<void>): Promise<void> {
   const server = net.createServer((socket) => {
-    socket.on('data', () => socket.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nkeep-alive: timeout=5\r\n\r\n{}'));
+    let pending = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => {
+      // One response per request head (pipelined heads may share a chunk or span two).
+      pending += chunk;
+      let end: number;
+      let out = '';
+      while ((end = pending.indexOf('\r\n\r\n')) !== -1) {
+        pending = pending.slice(end + 4);
+        out += WARM_UP_RESPONSE;
+      }
+      if (out) socket.write(out);
+    });
     socket.on('error', () => {});
   });
   try {
     await new Promise<void>((resolve, reject) => server.listen(0, '127.0.0.1', resolve).once('error', reject));
     const { port } = server.address() as net.AddressInfo;
-    const clients = Array.from({ length: 10 }, () => new Client(`http://127.0.0.1:${port}`));
-    const deadline = performance.now() + 1500; // bounded even on a slow machine
+    await fn(`http://127.0.0.1:${port}`);
+  } catch {
+    // warming is an optimisation only
+  } finally {
+    server.close();
+  }
+}
+
+/** warmUpHttp sends `total` plain GET requests (10 at a time) through bare undici Clients to a throwaway server. */
+export async function warmUpHttp(total = 3000): Promise<void> {
+  await withWarmUpServer(async (origin) => {
+    const clients = Array.from({ length: 10 }, () => new Client(origin));
+    const deadline = performance.now() + WARM_UP_DEADLINE_MS;
     await Promise.all(
       clients.map(async (client) => {
         for (let i = 0; i < total / clients.length && performance.now() < deadline; i++) {
@@ -30,9 +68,5 @@ export async function warmUpHttp(total = 3000): Promise<void> {
         await client.close();
       }),
     );
-  } catch {
-    // warming is an optimisation only
-  } finally {
-    server.close();
-  }
+  });
 }

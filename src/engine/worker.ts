@@ -1,11 +1,17 @@
-/** The piscina worker entry: runs one worker's share of a run (`run <url>`: load-worker.ts; profiles: profile/profile-worker.ts). */
-import { runLoadWorker } from './load-worker.js';
-import { runProfileTask } from './profile/profile-worker.js';
+/**
+ * The piscina worker entry: runs one worker's share of a run (`run <url>`: load-worker.ts; profiles:
+ * profile/profile-worker.ts). Each is imported on first use, so a URL run's workers never load the
+ * profile schema and Kubernetes client code (about 0.15 s of start-up CPU per worker).
+ */
 import type { WorkerTask, WorkerReport } from './worker-task.js';
 import type { ProfileTask } from './profile/profile-task.js';
 
 /** Default export called by piscina with the worker's task. */
-export default function worker(task: WorkerTask | ProfileTask): Promise<WorkerReport> {
-  if ('kind' in task && task.kind === 'profile') return runProfileTask(task);
+export default async function worker(task: WorkerTask | ProfileTask): Promise<WorkerReport> {
+  if ('kind' in task && task.kind === 'profile') {
+    const { runProfileTask } = await import('./profile/profile-worker.js');
+    return runProfileTask(task);
+  }
+  const { runLoadWorker } = await import('./load-worker.js');
   return runLoadWorker(task as WorkerTask);
 }
