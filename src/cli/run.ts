@@ -52,6 +52,7 @@ interface ProfileFlags {
   cluster?: string;
   keep?: boolean;
   inCluster?: boolean;
+  integrity?: boolean;
 }
 
 /** URL_ONLY_FLAGS may not be combined with a profile (the profile says what to send and how fast). */
@@ -66,10 +67,11 @@ export const registerRunCommand: CommandRegistrar = (program, ctx, setExit) => {
     .option('--context <name>', 'profiles: kubeconfig context to use (KUBECONFIG or ~/.kube/config when no --kubeconfig)')
     .option('--in-cluster', "profiles: target the cluster racerig runs in (the pod's service account)")
     .option('--keep', 'profiles: leave the objects the run created (labelled racerig.io/run=<id>)')
+    .option('--integrity', "profiles: check the run's counts against the /metrics of a racerig mock reached through --kubeconfig (no other client may use it meanwhile); the embedded mock is always checked")
     .action(async (target: string, raw: RawRunOptions & ProfileFlags & { repeat?: string }) => {
       const repeat = parseRepeat(raw.repeat);
       if (target.includes('://')) {
-        for (const f of ['smoke', 'kubeconfig', 'context', 'keep', 'inCluster'] as const) {
+        for (const f of ['smoke', 'kubeconfig', 'context', 'keep', 'inCluster', 'integrity'] as const) {
           if (raw[f] !== undefined) throw new UsageError(`--${f} applies to profile runs, not to a URL`);
         }
         const plan = parseRunOptions(target, raw, ctx.cwd);
@@ -110,6 +112,7 @@ export const registerRunCommand: CommandRegistrar = (program, ctx, setExit) => {
         ...(raw.kubeconfig ? { kubeconfig: resolve(ctx.cwd, raw.kubeconfig) } : {}),
         ...(raw.context ? { context: raw.context } : {}),
         ...(raw.inCluster ? { inCluster: true } : {}),
+        ...(raw.integrity ? { integrity: true } : {}),
         allowRemote: raw.allowRemote === true,
         ...(raw.log ? { log: { path: resolve(ctx.cwd, raw.log), sample: raw.logSample === undefined ? 1 : Number(raw.logSample) } } : {}),
       };

@@ -15,6 +15,31 @@ export interface KubeAuth {
   headers: Record<string, string>;
   /** True when the user's credentials come from an exec plugin or an auth provider and may change. */
   refreshable: boolean;
+  /** Wall-clock ms (Unix epoch) at which an exec plugin's credential expires (its `expirationTimestamp`), when it gave one. */
+  expiresAtMs?: number;
+}
+
+type CachedCredential = { status?: { expirationTimestamp?: string } } | null | undefined;
+
+/**
+ * execExpiry reads the expirationTimestamp of the exec credential client-node just cached for the user
+ * (client-node keeps it until then and exposes no accessor, so this looks into its authenticators
+ * defensively); undefined when there is none or client-node's shape changed.
+ */
+function execExpiry(kc: KubeConfig): number | undefined {
+  const user = kc.getCurrentUser();
+  if (!user || !(user.exec || user.authProvider)) return undefined;
+  const authenticators = (kc as unknown as { authenticators?: unknown }).authenticators;
+  if (!Array.isArray(authenticators)) return undefined;
+  for (const a of authenticators) {
+    const cache = (a as { tokenCache?: Record<string, CachedCredential> } | null)?.tokenCache;
+    const ts = cache?.[user.name]?.status?.expirationTimestamp;
+    if (typeof ts === 'string') {
+      const ms = Date.parse(ts);
+      if (Number.isFinite(ms)) return ms;
+    }
+  }
+  return undefined;
 }
 
 const pem = (v: unknown): string | undefined => (v == null ? undefined : Buffer.isBuffer(v) ? v.toString('utf8') : String(v));
@@ -47,5 +72,6 @@ export async function applyKubeAuth(kc: KubeConfig): Promise<KubeAuth> {
   if (key) connect.key = key;
   if (opts.servername) connect.servername = opts.servername;
   const user = kc.getCurrentUser();
-  return { connect, headers, refreshable: Boolean(user?.exec || user?.authProvider) };
+  const expiresAtMs = execExpiry(kc);
+  return { connect, headers, refreshable: Boolean(user?.exec || user?.authProvider), ...(expiresAtMs !== undefined ? { expiresAtMs } : {}) };
 }

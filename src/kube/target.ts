@@ -52,6 +52,8 @@ export interface KubeTarget {
   namespace: string;
   /** True when the credentials can change over time (exec plugin, auth provider, token file): see `createCredentials`. */
   refreshable: boolean;
+  /** Wall-clock ms at which the exec plugin's credential (token or client certificate) expires, when it said. */
+  credentialExpiresAtMs?: number;
   source: TargetSource;
 }
 
@@ -131,6 +133,7 @@ export async function loadTarget(options: LoadTargetOptions = {}): Promise<KubeT
     user: kc.getCurrentUser()?.name ?? '',
     namespace: ctx?.namespace || 'default',
     refreshable: auth.refreshable,
+    ...(auth.expiresAtMs !== undefined ? { credentialExpiresAtMs: auth.expiresAtMs } : {}),
     source,
   };
 }

@@ -32,6 +32,22 @@ export interface WatchCounters {
   rewatches: number;
 }
 
+/** WatchStats receives a watch client's counts as they happen (e.g. into the shared metrics); called on the client's thread, once per event. */
+export interface WatchStats {
+  /** One event from a watch stream: `typeIndex` in WATCH_EVENT_ORDER (ADDED, MODIFIED, DELETED, BOOKMARK, ERROR). */
+  event(typeIndex: number): void;
+  /** A list after the first (or any list, when the client started from a resourceVersion). */
+  relist(): void;
+  /** A 410 Expired/Gone: a watch request answered 410, or an in-stream ERROR event with code 410. */
+  expired(): void;
+  /** A watch request after the first. */
+  rewatch(): void;
+}
+
+/** WATCH_EVENT_ORDER is the order of event types in WatchStats.event (the shared metrics' slot order). */
+export const WATCH_EVENT_ORDER = ['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR'] as const;
+const TYPE_INDEX: Record<string, number> = { ADDED: 0, MODIFIED: 1, DELETED: 2, BOOKMARK: 3, ERROR: 4 };
+
 /** WatchClientOptions configure one list+watch loop. */
 export interface WatchClientOptions {
   dispatch: DispatchFn;
@@ -42,27 +58,27 @@ export interface WatchClientOptions {
   list?: Pick<ListOptions, 'labelSelector' | 'fieldSelector' | 'timeoutSeconds' | 'limit'>;
   /** Ask for BOOKMARK events (default true). */
   allowWatchBookmarks?: boolean;
+  /**
+   * false: no initial list; the first watch starts from `resourceVersion` (unset or '': the server first
+   * sends every existing object as ADDED). Default true: list, then watch from the list's version.
+   */
+  initialList?: boolean;
+  /** With `initialList: false`: the resourceVersion the first watch starts from (e.g. an earlier list's). */
+  resourceVersion?: string;
   /** Metrics operations of the list and watch requests (RigDispatchOptions.operation). */
   listOperation?: number;
   watchOperation?: number;
-  /** Called for every ADDED/MODIFIED/DELETED/BOOKMARK event, with the delivery lag in ms when known. */
+  /** Counts as they happen (events by type, relists, 410s, re-watches). */
+  stats?: WatchStats;
+  /** Called for every ADDED/MODIFIED/DELETED/BOOKMARK event and every list item, with the delivery lag in ms when known (never for list items). */
   onEvent?: (event: WatchEvent, lagMs: number | undefined) => void;
-  /** Wall-clock ms at which an event was caused (default: the SENT_AT_ANNOTATION of ADDED events); undefined when unknown. */
+  /** Wall-clock ms at which an event was caused; undefined when unknown. Default: the sent-at stamp rule of `WatchClient.stampedAt`. */
   eventTimeMs?: (event: WatchEvent) => number | undefined;
   /** Called for failures the loop recovers from (transport errors, unexpected Status). */
   onError?: (err: Error) => void;
   /** Delay before retrying after a transport error, ms (default 200). */
   retryDelayMs?: number;
 }
-
-// Only ADDED: a later MODIFIED still carries the create's stamp, and its age is not a delivery lag.
-const defaultEventTime = (ev: WatchEvent): number | undefined => {
-  if (ev.type !== 'ADDED') return undefined;
-  const v = ev.object.metadata?.annotations?.[SENT_AT_ANNOTATION];
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  return Number.isFinite(n) ? n : undefined;
-};
 
 const wallMs = (): number => performance.timeOrigin + performance.now();
 
@@ -83,14 +99,16 @@ class WatchHandler implements Dispatcher.DispatchHandler {
       if (ev.type === 'ERROR') {
         const s = parseStatus(Number((ev.object as { code?: number }).code) || 500, ev.object);
         this.client.counters.errors++;
+        this.client.stats?.event(4);
         if (isExpired(s)) {
+          this.client.stats?.expired();
           // The API server ends the stream after this event; do not wait on one that does not.
           this.expired = s;
           this.controller?.abort(new Error('watch expired'));
         } else this.client.reportError(new KubeApiError(s, 'watch ERROR event'));
         return;
       }
-      this.client.deliver(ev);
+      this.client.deliver(ev, false);
     });
   }
 
@@ -109,6 +127,7 @@ class WatchHandler implements Dispatcher.DispatchHandler {
   onResponseEnd(): void {
     if (this.status !== 200) {
       const s = parseStatus(this.status, Buffer.concat(this.body));
+      if (isExpired(s)) this.client.stats?.expired();
       this.done(isExpired(s) ? { kind: 'expired', status: s } : { kind: 'status', status: s });
       return;
     }
@@ -130,20 +149,33 @@ export class WatchClient {
   /** The last resourceVersion seen (list or event). */
   resourceVersion = '';
   stopped = false;
+  /** The options' stats sink (internal; read by the stream handler). */
+  readonly stats: WatchStats | undefined;
   private handler: WatchHandler | undefined;
   private lists = 0;
   private watches = 0;
-  private readonly eventTime: (ev: WatchEvent) => number | undefined;
+  private readonly eventTime: ((ev: WatchEvent) => number | undefined) | undefined;
+  /** Default lag rule: the last sent-at stamp seen per object, so a change that kept the stamp is not timed. */
+  private readonly stamps: Map<string, string> | undefined;
+  /** Wall-clock ms when the client started: objects stamped earlier existed before it and have no delivery lag. */
+  private startedWallMs = 0;
   private loopDone: Promise<void> | undefined;
   private wake: (() => void) | undefined;
 
   constructor(private readonly o: WatchClientOptions) {
-    this.eventTime = o.eventTimeMs ?? defaultEventTime;
+    this.stats = o.stats;
+    this.eventTime = o.eventTimeMs;
+    this.stamps = o.onEvent && !o.eventTimeMs ? new Map() : undefined;
+    if (o.initialList === false) {
+      this.lists = 1; // any list is then a relist
+      this.resourceVersion = o.resourceVersion ?? '';
+    }
   }
 
-  /** start lists, resolves once that first list is done (its items are delivered as ADDED), then keeps watching in the background. */
+  /** start lists (unless `initialList: false`) and resolves once that first list is done (its items are delivered as ADDED), then keeps watching in the background. */
   async start(): Promise<void> {
-    await this.relist();
+    this.startedWallMs = wallMs();
+    if (this.o.initialList !== false) await this.relist();
     this.loopDone = this.loop();
   }
 
@@ -155,12 +187,13 @@ export class WatchClient {
     await this.loopDone;
   }
 
-  /** deliver counts one event and hands it on with its delivery lag (internal; called by the stream handler). */
-  deliver(ev: WatchEvent): void {
+  /** deliver counts one event (a stream event, or a list item when `fromList`) and hands it on with its delivery lag (internal; called by the stream handler). */
+  deliver(ev: WatchEvent, fromList: boolean): void {
     const rv = ev.object.metadata?.resourceVersion;
     if (rv) this.resourceVersion = rv;
     const c = this.counters;
     c.events++;
+    if (!fromList) this.stats?.event(TYPE_INDEX[ev.type] ?? 4);
     if (ev.type === 'ADDED') c.added++;
     else if (ev.type === 'MODIFIED') c.modified++;
     else if (ev.type === 'DELETED') c.deleted++;
@@ -170,8 +203,30 @@ export class WatchClient {
       return;
     }
     if (!this.o.onEvent) return;
-    const at = this.eventTime(ev);
+    const at = this.eventTime ? (fromList ? undefined : this.eventTime(ev)) : this.stampedAt(ev, fromList);
     this.o.onEvent(ev, at === undefined ? undefined : wallMs() - at);
+  }
+
+  /**
+   * stampedAt is the default lag rule: the `racerig.io/sent-at` stamp (wall-clock ms of racerig's
+   * create, update or patch) of an ADDED or MODIFIED event, when it is newer than the client's start
+   * and changed since the object's previous event: a change racerig did not make (a controller's status
+   * update) keeps the old stamp and is not timed. One map lookup per stamped event.
+   */
+  private stampedAt(ev: WatchEvent, fromList: boolean): number | undefined {
+    const md = ev.object.metadata as { uid?: string; name?: string; namespace?: string; annotations?: Record<string, string> } | undefined;
+    const key = md?.uid ?? `${md?.namespace ?? ''}/${md?.name ?? ''}`;
+    if (ev.type === 'DELETED') {
+      this.stamps!.delete(key);
+      return undefined;
+    }
+    const v = md?.annotations?.[SENT_AT_ANNOTATION];
+    if (v === undefined) return undefined;
+    if (this.stamps!.get(key) === v) return undefined;
+    this.stamps!.set(key, v);
+    if (fromList) return undefined;
+    const n = Number(v);
+    return Number.isFinite(n) && n >= this.startedWallMs ? n : undefined;
   }
 
   /** reportError passes a recovered failure to `onError` (internal). */
@@ -180,19 +235,25 @@ export class WatchClient {
   }
 
   private async relist(): Promise<void> {
-    if (this.lists++ > 0) this.counters.relists++;
+    if (this.lists++ > 0) {
+      this.counters.relists++;
+      this.stats?.relist();
+    }
     const req = listRequest(this.o.paths, this.o.namespace, { labelSelector: this.o.list?.labelSelector, fieldSelector: this.o.list?.fieldSelector });
     const opts: RigDispatchOptions = this.o.listOperation === undefined ? req : { ...req, operation: this.o.listOperation };
     const r = await send(this.o.dispatch, opts);
     if (r.status !== 200) throw new KubeApiError(parseStatus(r.status, r.body), `list ${opts.path}`);
     const list = JSON.parse(r.body.toString('utf8')) as { metadata?: { resourceVersion?: string }; items?: WatchEvent['object'][]; kind?: string; apiVersion?: string };
-    for (const item of list.items ?? []) this.deliver({ type: 'ADDED', object: item });
+    for (const item of list.items ?? []) this.deliver({ type: 'ADDED', object: item }, true);
     this.resourceVersion = list.metadata?.resourceVersion ?? '';
   }
 
   private watchOnce(): Promise<StreamEnd> {
     return new Promise((resolve) => {
-      if (this.watches++ > 0) this.counters.rewatches++;
+      if (this.watches++ > 0) {
+        this.counters.rewatches++;
+        this.stats?.rewatch();
+      }
       const req = watchRequest(this.o.paths, this.o.namespace, {
         labelSelector: this.o.list?.labelSelector,
         fieldSelector: this.o.list?.fieldSelector,

@@ -33,6 +33,9 @@ export const STATUS_REASONS = [
   'Unknown',
 ] as const;
 
+/** WATCH_EVENT_TYPES are the watch event types counted per operation, in slot order (from O.WATCH_EVENTS). */
+export const WATCH_EVENT_TYPES = ['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR'] as const;
+
 /** Global slots (u32 indices) of the control block. */
 export const G = {
   /** Run state: 0 running, 1 stop gracefully (no new requests), 2 abort now. */
@@ -73,6 +76,14 @@ export const O = {
   BYTES_IN_HI: 4,
   BYTES_OUT_LO: 5,
   BYTES_OUT_HI: 6,
+  /** Watch operations: one slot per WATCH_EVENT_TYPES entry, events received by type. */
+  WATCH_EVENTS: 7,
+  /** Watch operations: lists after the first (after a 410 Expired or an error). */
+  WATCH_RELISTS: 12,
+  /** Watch operations: 410 Expired / Gone answers and in-stream ERROR events with code 410. */
+  WATCH_EXPIRED: 13,
+  /** Watch operations: watch requests sent after the first (stream ended, or relisted). */
+  WATCH_REWATCHES: 14,
   /** 600 slots: responses by status code 0..599. */
   STATUS: 16,
   /** One slot per ERROR_KINDS entry. */

@@ -64,6 +64,11 @@ export class MetricsRecorder {
     Atomics.add(this.view, opBase(op) + O.REASONS + reasonIndex, 1);
   }
 
+  /** watch adds `n` to one of operation `op`'s watch counters: `slot` is O.WATCH_EVENTS + a WATCH_EVENT_TYPES index, O.WATCH_RELISTS, O.WATCH_EXPIRED or O.WATCH_REWATCHES. */
+  watch(op: number, slot: number, n = 1): void {
+    Atomics.add(this.view, opBase(op) + slot, n);
+  }
+
   /** dropped counts `n` planned requests of an operation that were never sent (generator too far behind). */
   dropped(op: number, n = 1): void {
     Atomics.add(this.view, opBase(op) + O.DROPPED, n);

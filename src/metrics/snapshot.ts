@@ -3,7 +3,7 @@
  * per-operation views of it, and the difference between two snapshots (one interval).
  */
 import { COUNTS_LENGTH } from './hdr-layout.js';
-import { ERROR_KINDS, G, O, STATUS_REASONS, STATUS_SLOTS, opBase, type MetricsLayout } from './layout.js';
+import { ERROR_KINDS, G, O, STATUS_REASONS, STATUS_SLOTS, WATCH_EVENT_TYPES, opBase, type MetricsLayout } from './layout.js';
 import { countsToHistogram, percentileOfCounts } from './histogram.js';
 import type * as hdr from 'hdr-histogram-js';
 
@@ -20,6 +20,16 @@ export interface OperationCounters {
   reasons: Record<string, number>;
   /** Number of responses recorded in the latency histograms. */
   responses: number;
+  /** Watch operations (absent when every watch counter is 0): events by type, relists, 410s, re-watches. */
+  watch?: WatchCounts;
+}
+
+/** WatchCounts are a watch operation's counters: events received by type (ADDED, MODIFIED, DELETED, BOOKMARK, ERROR), relists, 410 Expired answers and re-watches. */
+export interface WatchCounts {
+  events: Record<string, number>;
+  relists: number;
+  expired: number;
+  rewatches: number;
 }
 
 /** Snapshot is a copy of the shared buffer taken at `atMs` (ms since the run's epoch). */
@@ -72,7 +82,20 @@ export class Snapshot {
       const n = d[b + O.REASONS + i]!;
       if (n !== 0) reasons[r] = n;
     });
+    let watch: WatchCounts | undefined;
+    const relists = d[b + O.WATCH_RELISTS]!;
+    const expired = d[b + O.WATCH_EXPIRED]!;
+    const rewatches = d[b + O.WATCH_REWATCHES]!;
+    let anyEvent = relists + expired + rewatches > 0;
+    const events: Record<string, number> = {};
+    WATCH_EVENT_TYPES.forEach((t, i) => {
+      const n = d[b + O.WATCH_EVENTS + i]!;
+      events[t] = n;
+      if (n !== 0) anyEvent = true;
+    });
+    if (anyEvent) watch = { events, relists, expired, rewatches };
     return {
+      ...(watch ? { watch } : {}),
       requests: d[b + O.REQUESTS]!,
       errors: d[b + O.ERRORS]!,
       dropped: d[b + O.DROPPED]!,
@@ -131,6 +154,16 @@ export class Snapshot {
     let total = 0;
     for (let i = 0; i < COUNTS_LENGTH; i++) total += counts[i]!;
     return percentiles.map((p) => percentileOfCounts(counts, 0, total, p));
+  }
+
+  /** watchEvents sums the watch events of every type over all operations. */
+  watchEvents(): number {
+    let n = 0;
+    for (let op = 0; op < this.layout.operations.length; op++) {
+      const b = opBase(op) + O.WATCH_EVENTS;
+      for (let i = 0; i < WATCH_EVENT_TYPES.length; i++) n += this.data[b + i]!;
+    }
+    return n;
   }
 
   /** totals sums requests, errors and dropped over all operations. */

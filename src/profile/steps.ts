@@ -5,7 +5,7 @@ import type { LoadContext } from './load-context.js';
 import { loadManifests } from './manifest.js';
 import { guessResource, parseResourceName, type ResourceRef } from './resource-ref.js';
 import { STEP_KINDS, StepSchemas, type StepFields, type StepInput, type StepKind } from './schema.js';
-import { RESERVED_NAMES, type Template } from './template.js';
+import { RESERVED_NAMES, hasTemplate, type Template } from './template.js';
 import type { Step, StepBase } from './types.js';
 import { buildValueTemplate, type ValueTemplate } from './value-template.js';
 import type { DataPath } from './yaml-source.js';
@@ -83,7 +83,9 @@ export function normalizeStep(ctx: LoadContext, path: DataPath, raw: unknown, ob
   const at = src.pos(path);
   const p = [...path, kind];
   const tpl = (field: string, text: string | undefined): Template | undefined => (text === undefined ? undefined : ctx.template(src, [...p, field], text, objects));
-  const value = (sub: DataPath, v: unknown): ValueTemplate => buildValueTemplate(v, (q, text) => ctx.template(src, [...p, ...sub, ...q], text, objects));
+  // Only strings holding an expression become slots: fixed strings stay in the fixed JSON text (no work per render).
+  const value = (sub: DataPath, v: unknown): ValueTemplate =>
+    buildValueTemplate(v, (q, text) => (hasTemplate(text) ? ctx.template(src, [...p, ...sub, ...q], text, objects) : undefined));
   if (step.as !== undefined && !STORING_KINDS.includes(kind)) ctx.report(src, [...path, 'as'], `as: on a ${kind} step stores nothing`, `only ${STORING_KINDS.join(', ')} steps return an object`, true);
   else if (step.as !== undefined && RESERVED_NAMES.includes(step.as)) ctx.report(src, [...path, 'as'], `as: ${JSON.stringify(step.as)} is a reserved template name`, `reserved: ${RESERVED_NAMES.join(', ')}`);
   const base = (resource: ResourceRef | undefined, method?: string, httpPath?: string): Omit<StepBase, 'kind' | 'operationIndex'> => ({

@@ -32,6 +32,9 @@ export class LiveView {
     const totals = t.total.totals();
     const iv = t.interval.totals();
     const rate = t.intervalMs > 0 ? (iv.requests * 1000) / t.intervalMs : 0;
+    // Watch events (profile watch steps), counted in the shared metrics like requests.
+    const events = t.total.watchEvents();
+    const eventRate = t.intervalMs > 0 ? (t.interval.watchEvents() * 1000) / t.intervalMs : 0;
     const target = Number.isFinite(t.targetRate) ? fmtRate(t.targetRate) : 'closed';
     const elapsed = formatDuration(t.elapsedMs);
     const total = Number.isFinite(this.o.durationMs) ? formatDuration(this.o.durationMs) : '∞';
@@ -44,6 +47,7 @@ export class LiveView {
         `  rate     target ${target}  achieved ${fmtRate(rate)}  in flight ${fmtInt(t.total.inFlight)}  dropped ${fmtInt(totals.dropped)}`,
         `  last 1s  p50 ${fmtUs(t.point.p50)}  p99 ${fmtUs(t.point.p99)}  errors ${fmtInt(iv.errors)}   total ${fmtInt(totals.requests)} requests, ${fmtInt(totals.errors)} errors`,
       ];
+      if (events > 0) lines.push(`  watch    ${fmtRate(eventRate)} events  total ${fmtInt(events)} events`);
       let s = this.drawnLines > 0 ? `\x1b[${this.drawnLines}F` : '';
       for (const l of lines) s += `\x1b[2K${l}\n`;
       this.o.out.write(s);
@@ -54,7 +58,9 @@ export class LiveView {
     if (this.ticks % every !== 0) return;
     this.o.out.write(
       `[${elapsed}/${total}] rate ${fmtRate(rate)} (target ${target})  in-flight ${fmtInt(t.total.inFlight)}  ` +
-        `p50 ${fmtUs(t.point.p50)}  p99 ${fmtUs(t.point.p99)}  requests ${fmtInt(totals.requests)}  errors ${fmtInt(totals.errors)}  dropped ${fmtInt(totals.dropped)}\n`,
+        `p50 ${fmtUs(t.point.p50)}  p99 ${fmtUs(t.point.p99)}  requests ${fmtInt(totals.requests)}  errors ${fmtInt(totals.errors)}  dropped ${fmtInt(totals.dropped)}` +
+        (events > 0 ? `  watch events ${fmtInt(events)} (${fmtRate(eventRate)})` : '') +
+        '\n',
     );
   }
 

@@ -44,6 +44,18 @@ export function renderSummary(result: RunResult, options: SummaryOptions = {}): 
       out.push(`${op.name}: ${status ? `status ${status}` : ''}${status && kinds ? '  ' : ''}${kinds ? `transport errors ${kinds}` : ''}`);
     }
   }
+  const watched = result.operations.filter((op) => op.watch);
+  if (watched.length) {
+    out.push('');
+    const wrows: string[][] = [['watch events', 'total', 'rate', 'ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR', 'relists', '410s', 'rewatches']];
+    for (const op of watched) {
+      const w = op.watch!;
+      const total = Object.values(w.events).reduce((a, n) => a + n, 0);
+      const e = (t: string) => fmtInt(w.events[t] ?? 0);
+      wrows.push([op.name, fmtInt(total), fmtRate(total / Math.max(result.durationSeconds, 1e-9)), e('ADDED'), e('MODIFIED'), e('DELETED'), e('BOOKMARK'), e('ERROR'), fmtInt(w.relists), fmtInt(w.expired), fmtInt(w.rewatches)]);
+    }
+    out.push(table(wrows));
+  }
   if (result.lifecycles?.length) {
     out.push('');
     const lrows: string[][] = [['lifecycle', 'objects', 'p50', 'p90', 'p99', 'max']];

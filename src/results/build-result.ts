@@ -33,6 +33,7 @@ export function buildResult(outcome: EngineOutcome, meta: RunMeta): RunResult {
       ...(Object.keys(c.reasons).length ? { reasons: c.reasons } : {}),
       bytesIn: c.bytesIn,
       bytesOut: c.bytesOut,
+      ...(c.watch ? { watch: c.watch } : {}),
       latencyUs: summarize(outcome.final.latency(op)),
       uncorrectedLatencyUs: summarize(outcome.final.uncorrected(op)),
     };

@@ -43,10 +43,24 @@ export interface OperationResult {
   bytesIn: number;
   /** Request body bytes sent. */
   bytesOut: number;
+  /** Watch operations (profile watch steps): events received by type, relists, 410s and re-watches. */
+  watch?: WatchResult;
   /** Latency from the intended start (open model) of every response; equals uncorrected in the closed model. */
   latencyUs: LatencySummary;
   /** Latency from the actual send time of every response. */
   uncorrectedLatencyUs: LatencySummary;
+}
+
+/** WatchResult counts what the watches of one operation received. */
+export interface WatchResult {
+  /** Events received from watch streams by type: ADDED, MODIFIED, DELETED, BOOKMARK, ERROR (initial list items are not events). */
+  events: Record<string, number>;
+  /** Lists after the first one of a watch (after a 410 Expired or an error), like client-go's reflector relists. */
+  relists: number;
+  /** 410 Expired / Gone answers: watch requests answered 410 and in-stream ERROR events with code 410. */
+  expired: number;
+  /** Watch requests sent after the first of a watch (the stream ended, or after a relist). */
+  rewatches: number;
 }
 
 /** TimeSeriesPoint is one second of the run, all operations together. */

@@ -1,11 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { loadTarget } from '../../src/kube/target.js';
 import { createCredentials, staticCredentials } from '../../src/kube/credentials.js';
 import { createTargetDispatcher, composeDispatch } from '../../src/kube/target-dispatcher.js';
+import { CertRotatingDispatcher } from '../../src/kube/rotating-dispatcher.js';
+import { generateTlsMaterial } from '../../src/mock/tls.js';
 import { authInterceptor } from '../../src/http/interceptors/auth.js';
 import { send, sendJson } from '../../src/kube/send.js';
 import { parseStatus } from '../../src/kube/status.js';
@@ -119,6 +121,55 @@ test('an exec plugin may return a client certificate instead of a token', async 
     const client = createTargetDispatcher(target);
     assert.equal((await send(composeDispatch(client, []), { method: 'GET', path: '/api/v1/namespaces' })).status, 200);
     await client.close();
+  } finally {
+    await fx.close();
+  }
+});
+
+test('exec plugin client certificates rotate: the refresh at expirationTimestamp moves new requests to a pool with the new certificate; a 401 runs the plugin again', async () => {
+  const fx = await startKubeFixture({ tls: true });
+  try {
+    const auth = fx.server.auth!;
+    const untrusted = await generateTlsMaterial(); // a client certificate of another CA: the mock answers 401
+    const countFile = writeIn(fx.dir, 'calls', '0');
+    const certs = [
+      { cert: auth.clientCertPem, key: auth.clientKeyPem, validMs: 1500 },
+      { cert: untrusted.clientCertPem, key: untrusted.clientKeyPem, validMs: 3_600_000 },
+      { cert: auth.clientCertPem, key: auth.clientKeyPem, validMs: 3_600_000 },
+    ];
+    const plugin = writeIn(
+      fx.dir,
+      'rotating-plugin.mjs',
+      [
+        `import { readFileSync, writeFileSync } from 'node:fs';`,
+        `const certs = ${JSON.stringify(certs)};`,
+        `const n = Number(readFileSync(process.env.COUNT_FILE, 'utf8')) + 1;`,
+        `writeFileSync(process.env.COUNT_FILE, String(n));`,
+        `const c = certs[Math.min(n, certs.length) - 1];`,
+        `const status = { clientCertificateData: c.cert, clientKeyData: c.key, expirationTimestamp: new Date(Date.now() + c.validMs).toISOString() };`,
+        `process.stdout.write(JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status }));`,
+      ].join('\n'),
+    );
+    const exec = { apiVersion: 'client.authentication.k8s.io/v1', command: process.execPath, args: [plugin], env: [{ name: 'COUNT_FILE', value: countFile }], interactiveMode: 'Never' };
+    const target = await loadTarget({ kubeconfigYaml: kubeconfigYaml(fx.server.url, { exec }, { 'certificate-authority-data': b64(auth.caPem) }) });
+    assert.equal(target.refreshable, true);
+    assert.equal(target.connect.cert, auth.clientCertPem);
+    const expiresAt = target.credentialExpiresAtMs!;
+    assert.ok(expiresAt > Date.now() && expiresAt < Date.now() + 2000, `expiry read from the plugin's credential: ${expiresAt}`);
+    const credentials = createCredentials(target);
+    const dispatcher = new CertRotatingDispatcher(credentials, (connect) => createTargetDispatcher({ origin: target.origin, connect: connect ?? target.connect }, { connections: 2 }));
+    const dispatch = composeDispatch(dispatcher, [authInterceptor({ credentials })]);
+    const get = async () => (await send(dispatch, { method: 'GET', path: '/api/v1/namespaces' })).status;
+    assert.equal(await get(), 200);
+    // At expiry the plugin runs again (second certificate, untrusted): new requests use it, on new connections.
+    await waitFor('a request with the refreshed (untrusted) certificate', async () => (await get()) === 401 || (await new Promise((r) => setTimeout(r, 20))), 10_000);
+    assert.ok(Date.now() >= expiresAt, 'not refreshed before the credential expired');
+    assert.equal(dispatcher.rotations, 1);
+    // The 401 drops the cached credential: the plugin runs a third time and the valid certificate comes back.
+    await waitFor('the certificate after the 401 refresh', async () => (await get()) === 200 || (await new Promise((r) => setTimeout(r, 20))), 10_000);
+    assert.equal(dispatcher.rotations, 2);
+    assert.equal(readFileSync(countFile, 'utf8'), '3');
+    await dispatcher.close();
   } finally {
     await fx.close();
   }

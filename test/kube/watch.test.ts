@@ -22,7 +22,15 @@ test('watch on the mock: ADDED/MODIFIED/DELETED/BOOKMARK counted, delivery lag m
     assert.equal((await send(dispatch, createRequest(cm, 'default', { metadata: { name: 'before' } }))).status, 201);
     const seen: { type: string; name?: string; lag?: number }[] = [];
     const errors: Error[] = [];
-    const watch = new WatchClient({ dispatch, paths: cm, namespace: 'default', onEvent: (e: WatchEvent, lag) => seen.push({ type: e.type, name: e.object.metadata?.name, lag }), onError: (e) => errors.push(e) });
+    const stats = { events: [0, 0, 0, 0, 0], relists: 0, expired: 0, rewatches: 0 };
+    const watch = new WatchClient({
+      dispatch,
+      paths: cm,
+      namespace: 'default',
+      onEvent: (e: WatchEvent, lag) => seen.push({ type: e.type, name: e.object.metadata?.name, lag }),
+      onError: (e) => errors.push(e),
+      stats: { event: (i) => stats.events[i]!++, relist: () => stats.relists++, expired: () => stats.expired++, rewatch: () => stats.rewatches++ },
+    });
     await watch.start();
     assert.deepEqual(seen, [{ type: 'ADDED', name: 'before', lag: undefined }], 'the list delivers existing objects as ADDED');
     for (let i = 0; i < 20; i++) {
@@ -30,12 +38,20 @@ test('watch on the mock: ADDED/MODIFIED/DELETED/BOOKMARK counted, delivery lag m
       assert.equal(r.status, 201);
     }
     await send(dispatch, patchRequest(cm, 'default', 'w-0', 'merge', { data: { x: '1' } }));
+    // A write that stamps the object anew: its MODIFIED event is timed.
+    await send(dispatch, patchRequest(cm, 'default', 'w-2', 'merge', { metadata: { annotations: { [SENT_AT_ANNOTATION]: String(performance.timeOrigin + performance.now()) } } }));
     await send(dispatch, deleteRequest(cm, 'default', 'w-1'));
-    await waitFor('20 ADDED, 1 MODIFIED, 1 DELETED and a BOOKMARK', () => watch.counters.added === 21 && watch.counters.modified === 1 && watch.counters.deleted === 1 && watch.counters.bookmarks > 0);
+    await waitFor('20 ADDED, 2 MODIFIED, 1 DELETED and a BOOKMARK', () => watch.counters.added === 21 && watch.counters.modified === 2 && watch.counters.deleted === 1 && watch.counters.bookmarks > 0);
+    // Stream events only: the listed object is not a watch event.
+    assert.deepEqual(stats.events.slice(0, 3), [20, 2, 1]);
+    assert.equal(stats.events[3], watch.counters.bookmarks);
     const lags = seen.filter((s) => s.type === 'ADDED' && s.name?.startsWith('w-')).map((s) => s.lag!);
     assert.equal(lags.length, 20);
     assert.ok(lags.every((l) => l >= 0 && l < 5000), `lags in ms: ${lags.join(', ')}`);
-    assert.equal(seen.find((s) => s.type === 'MODIFIED')?.lag, undefined, 'a MODIFIED event keeps the create stamp: no lag by default');
+    assert.equal(seen.find((s) => s.type === 'MODIFIED' && s.name === 'w-0')?.lag, undefined, 'a MODIFIED event that kept the create stamp is not timed');
+    const restamped = seen.find((s) => s.type === 'MODIFIED' && s.name === 'w-2')?.lag;
+    assert.ok(restamped !== undefined && restamped >= 0 && restamped < 5000, `a restamped MODIFIED is timed: ${restamped}`);
+    assert.equal(seen.find((s) => s.type === 'DELETED')?.lag, undefined);
     assert.equal(watch.counters.relists, 0);
     // Compaction ends every watch; the re-watch from the old version gets an in-stream 410 ERROR: relist.
     const compact = await send(dispatch, { method: 'POST', path: '/racerig/compact' });
@@ -43,6 +59,9 @@ test('watch on the mock: ADDED/MODIFIED/DELETED/BOOKMARK counted, delivery lag m
     await waitFor('a relist after 410 Expired', () => watch.counters.relists >= 1);
     assert.ok(watch.counters.errors >= 1);
     assert.ok(watch.counters.rewatches >= 1);
+    assert.ok(stats.expired >= 1 && stats.events[4]! >= 1, `410s counted: ${JSON.stringify(stats)}`);
+    assert.equal(stats.relists, watch.counters.relists);
+    assert.equal(stats.rewatches, watch.counters.rewatches);
     const addedBefore = watch.counters.added;
     await send(dispatch, createRequest(cm, 'default', { metadata: { name: 'after-relist' } }));
     await waitFor('the watch to resume after the relist', () => seen.some((s) => s.name === 'after-relist' && s.type === 'ADDED'));
@@ -108,5 +127,35 @@ test('watch against a plain server: HTTP 410 and an in-stream 410 on a stream le
     await client.destroy();
     server.closeAllConnections();
     await new Promise<void>((r) => server.close(() => r()));
+  }
+});
+
+test('watch from a resourceVersion without an initial list; without one the server sends existing objects as ADDED (not timed)', async () => {
+  const fx = await startKubeFixture({ bookmarkIntervalMs: 60_000 });
+  const target = await loadTarget({ kubeconfig: fx.kubeconfig });
+  const client = createTargetDispatcher(target, { connections: 4, timeoutMs: 0 });
+  const dispatch = composeDispatch(client, []);
+  try {
+    const cm = new ResourcePaths(await new Discovery({ dispatch }).resolve('configmaps'));
+    const stamp = () => ({ [SENT_AT_ANNOTATION]: String(performance.timeOrigin + performance.now()) });
+    const first = await send(dispatch, createRequest(cm, 'default', { metadata: { name: 'old', annotations: stamp() } }));
+    const rv = (JSON.parse(first.body.toString()) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
+    await send(dispatch, createRequest(cm, 'default', { metadata: { name: 'old-2', annotations: stamp() } }));
+    const fromRv: { name?: string; lag?: number }[] = [];
+    const fromNow: { name?: string; lag?: number }[] = [];
+    const a = new WatchClient({ dispatch, paths: cm, namespace: 'default', initialList: false, resourceVersion: rv, onEvent: (e, lag) => fromRv.push({ name: e.object.metadata?.name, lag }) });
+    const b = new WatchClient({ dispatch, paths: cm, namespace: 'default', initialList: false, onEvent: (e, lag) => fromNow.push({ name: e.object.metadata?.name, lag }) });
+    await Promise.all([a.start(), b.start()]);
+    await send(dispatch, createRequest(cm, 'default', { metadata: { name: 'new', annotations: stamp() } }));
+    await waitFor('both watches to see the new object', () => fromRv.some((e) => e.name === 'new') && fromNow.some((e) => e.name === 'new'));
+    assert.deepEqual(fromRv.map((e) => e.name), ['old-2', 'new'], 'replayed from the version: only later changes');
+    assert.deepEqual(fromNow.map((e) => e.name).sort(), ['new', 'old', 'old-2'], 'no version: existing objects first');
+    assert.equal(fromNow.find((e) => e.name === 'old')!.lag, undefined, 'objects stamped before the watch started are not timed');
+    assert.ok(fromNow.find((e) => e.name === 'new')!.lag! >= 0);
+    assert.equal(a.counters.relists + b.counters.relists, 0);
+    await Promise.all([a.stop(), b.stop()]);
+  } finally {
+    await client.close();
+    await fx.close();
   }
 });

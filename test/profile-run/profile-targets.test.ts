@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +29,56 @@ test('a TLS kubeconfig with a client certificate works end to end for a profile 
     assert.equal(result.target.kind, 'cluster');
     assert.equal(result.totals.errors, 0, JSON.stringify(result.operations.map((o) => [o.name, o.status, o.errorKinds])));
     assert.ok(result.operations.find((o) => o.name === 'exec pods')!.status['101']! > 0, 'exec upgrades over TLS');
+  } finally {
+    await mock.close();
+  }
+});
+
+test('an exec plugin whose client certificate expires every second: every thread refreshes it and rotates its pools mid-run without errors', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'racerig-execcert-'));
+  const mock = await startMockServer({ thread: true, tls: true });
+  try {
+    const auth = mock.auth!;
+    const countFile = join(dir, 'calls');
+    writeFileSync(countFile, '0');
+    const plugin = join(dir, 'plugin.mjs');
+    writeFileSync(
+      plugin,
+      [
+        `import { readFileSync, writeFileSync } from 'node:fs';`,
+        `const n = Number(readFileSync(process.env.COUNT_FILE, 'utf8')) + 1;`,
+        `writeFileSync(process.env.COUNT_FILE, String(n));`,
+        // The same certificate, its PEM text different on every call: each refresh is a new certificate to racerig.
+        `const status = { clientCertificateData: ${JSON.stringify(auth.clientCertPem)} + '\\n'.repeat(n), clientKeyData: ${JSON.stringify(auth.clientKeyPem)}, expirationTimestamp: new Date(Date.now() + 1000).toISOString() };`,
+        `process.stdout.write(JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status }));`,
+      ].join('\n'),
+    );
+    const kubeconfigPath = join(dir, 'exec.kubeconfig');
+    writeFileSync(
+      kubeconfigPath,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'mock', cluster: { server: mock.url, 'certificate-authority-data': Buffer.from(auth.caPem).toString('base64') } }],
+        users: [{ name: 'plugin', user: { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: process.execPath, args: [plugin], env: [{ name: 'COUNT_FILE', value: countFile }], interactiveMode: 'Never' } } }],
+        contexts: [{ name: 'mock', context: { cluster: 'mock', user: 'plugin' } }],
+        'current-context': 'mock',
+      }),
+    );
+    const profile = join(dir, 'exec-cert.yaml');
+    writeFileSync(
+      profile,
+      ['name: exec-cert', 'description: Lists and reads config maps for 4 s while the client certificate expires every second. Emulates no controller.', 'phases:', '  - name: p', '    duration: 4s', '    components:', '      - name: readers', '        rate: 25', '        scenario:', '          - list: {resource: configmaps, limit: 5}', '          - get: {resource: namespaces, name: default}', ''].join('\n'),
+    );
+    const out = join(dir, 'exec-cert.json');
+    const ctx = captureContext({ cwd: dir });
+    const code = await main(['run', profile, '--kubeconfig', kubeconfigPath, '-q', '-o', out, '-w', '2'], ctx);
+    assert.equal(code, ExitCode.Ok, ctx.err());
+    const result = JSON.parse(readFileSync(out, 'utf8')) as RunResult;
+    assert.equal(result.totals.errors, 0, JSON.stringify(result.operations.map((o) => [o.name, o.status, o.errorKinds])));
+    assert.equal(result.iterations?.failed, 0);
+    // The main thread's load, then refreshes after expiry in both worker threads (each a new pool).
+    assert.ok(Number(readFileSync(countFile, 'utf8')) >= 3, `plugin calls: ${readFileSync(countFile, 'utf8')}`);
   } finally {
     await mock.close();
   }

@@ -40,7 +40,7 @@ async function labelled(url: string, runId: string): Promise<string[]> {
   return left;
 }
 
-test('every shipped profile runs under --smoke against a mock through a kubeconfig, passes its thresholds and leaves no labelled object', async () => {
+test('every shipped profile runs under --smoke against a mock through a kubeconfig, passes its thresholds and the integrity check, and leaves no labelled object', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'racerig-shipped-'));
   const kubeconfigPath = join(dir, 'mock.kubeconfig');
   const mock = await startMockServer({ thread: true, kubeconfigPath });
@@ -50,7 +50,7 @@ test('every shipped profile runs under --smoke against a mock through a kubeconf
     for (const p of profiles) {
       const out = join(dir, `${p.name}.json`);
       const ctx = captureContext({ cwd: dir });
-      const code = await main(['run', p.name, '--smoke', '--kubeconfig', kubeconfigPath, '-q', '-o', out, '-w', '2'], ctx);
+      const code = await main(['run', p.name, '--smoke', '--kubeconfig', kubeconfigPath, '--integrity', '-q', '-o', out, '-w', '2'], ctx);
       const result = JSON.parse(readFileSync(out, 'utf8')) as RunResult;
       const failed = (result.thresholds ?? []).filter((t) => !t.passed);
       assert.equal(code, ExitCode.Ok, `${p.name}: exit ${code} ${ctx.err()} failed thresholds ${JSON.stringify(failed)} iterations ${JSON.stringify(result.iterations)}`);
@@ -58,6 +58,8 @@ test('every shipped profile runs under --smoke against a mock through a kubeconf
       assert.equal(result.profile?.name, p.name);
       assert.ok(result.totals.requests > 0, `${p.name} sent requests`);
       assert.ok(result.iterations && result.iterations.completed > 0, `${p.name} completed iterations`);
+      assert.equal(result.integrity?.ok, true, `${p.name}: ${JSON.stringify(result.integrity)}`);
+      assert.ok(result.integrity!.compared > 0);
       const runId = (result.config as { runId: string }).runId;
       assert.deepEqual(await labelled(mock.url, runId), [], `${p.name} left objects behind`);
     }

@@ -17,6 +17,8 @@ import { compileTemplates } from '../../profile/compile.js';
 import { startMockServer, type MockServer } from '../../mock/server.js';
 import { loadTarget } from '../../kube/target.js';
 import { createTargetDispatcher, composeDispatch } from '../../kube/target-dispatcher.js';
+import { rotatingIfRefreshable } from '../../kube/rotating-dispatcher.js';
+import type { TargetConnect } from '../../kube/target.js';
 import { authInterceptor } from '../../http/interceptors/auth.js';
 import { createCredentials, staticCredentials } from '../../kube/credentials.js';
 import { Discovery } from '../../kube/discovery.js';
@@ -58,6 +60,8 @@ export interface ProfileRunOptions {
   context?: string;
   /** Target the cluster this process runs in (service account). */
   inCluster?: boolean;
+  /** Check counts against a racerig mock reached through a kubeconfig (the embedded mock is always checked). */
+  integrity?: boolean;
   allowRemote: boolean;
   log?: { path: string; sample: number };
 }
@@ -102,10 +106,13 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
     say(`racerig: embedded mock API server at ${mock.url}\n`);
   }
 
-  const pool = createTargetDispatcher({ origin: target.origin, connect: target.connect ?? ({} as never) }, { connections: 8, timeoutMs: o.timeoutMs });
   const credentials = target.kube ? createCredentials(target.kube) : staticCredentials(target.headers);
+  const targetWith = (connect: TargetConnect | undefined) => ({ origin: target.origin, connect: connect ?? target.connect ?? ({} as never) });
+  // A refreshed exec-plugin client certificate moves new requests to a new pool (cleanup after a long run too).
+  const pool = rotatingIfRefreshable(credentials, (c) => createTargetDispatcher(targetWith(c), { connections: 8, timeoutMs: o.timeoutMs }));
   const dispatch: DispatchFn = composeDispatch(pool, [authInterceptor({ credentials })]);
   const cleanups: (() => Promise<void>)[] = [];
+  let cleanupTimedOut = false;
   let exit: number = ExitCode.Ok;
   try {
     const versionRes = await send(dispatch, { method: 'GET', path: `${target.pathPrefix}/version`, headers: { accept: 'application/json' } }).catch((err: Error) => {
@@ -155,13 +162,21 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
     if (o.keep) say(`racerig: --keep: objects labelled ${RUN_LABEL}=${runId} stay after the run\n`);
     else if (profile.cleanup.enabled) {
       cleanups.push(async () => {
-        for (const info of created.values()) {
-          const paths = new ResourcePaths(info, target.pathPrefix);
-          await send(dispatch, deleteCollectionRequest(paths, info.namespaced ? ns : '', { labelSelector: `${RUN_LABEL}=${runId}`, gracePeriodSeconds: 0 })).catch(() => {});
-        }
-        if (createdNamespace) {
-          await send(dispatch, { method: 'DELETE', path: `${target.pathPrefix}/api/v1/namespaces/${encodeURIComponent(ns)}`, headers: { accept: 'application/json' } }).catch(() => {});
-        }
+        const work = (async () => {
+          for (const info of created.values()) {
+            const paths = new ResourcePaths(info, target.pathPrefix);
+            await send(dispatch, deleteCollectionRequest(paths, info.namespaced ? ns : '', { labelSelector: `${RUN_LABEL}=${runId}`, gracePeriodSeconds: 0 })).catch(() => {});
+          }
+          if (createdNamespace) {
+            await send(dispatch, { method: 'DELETE', path: `${target.pathPrefix}/api/v1/namespaces/${encodeURIComponent(ns)}`, headers: { accept: 'application/json' } }).catch(() => {});
+          }
+        })();
+        // cleanup.timeout bounds it: a stuck server must not hold the run's end (the pool is then destroyed).
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<true>((r) => (timer = setTimeout(() => r(true), profile.cleanup.timeoutMs)));
+        cleanupTimedOut = await Promise.race([work.then(() => false), late]);
+        clearTimeout(timer);
+        if (cleanupTimedOut) ctx.stderr.write(`racerig: cleanup did not finish within ${profile.cleanup.timeoutMs} ms: objects labelled ${RUN_LABEL}=${runId} may remain\n`);
       });
     }
 
@@ -210,7 +225,7 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
     ctx.signals.on('SIGTERM', onTerm);
 
     // Lifecycle measurements watch the run's objects for the whole run.
-    const longPool = createTargetDispatcher({ origin: target.origin, connect: target.connect ?? ({} as never) }, { connections: Math.max(1, profile.measure.length), timeoutMs: 0 });
+    const longPool = rotatingIfRefreshable(credentials, (c) => createTargetDispatcher(targetWith(c), { connections: Math.max(1, profile.measure.length), timeoutMs: 0 }));
     const longDispatch: DispatchFn = composeDispatch(longPool, [authInterceptor({ credentials })]);
     const lifecycles = profile.measure.map(
       (m) => new LifecycleWatch(m, longDispatch, new ResourcePaths(resources[resourceKey(m.resource)]!, target.pathPrefix), compileTemplates(m.namespace)(scope), runId),
@@ -221,7 +236,19 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
     });
 
     const byResource = !hasRawHttp(profile);
-    const serverBefore = mock ? parseRequestTotals(await mock.metrics(), byResource) : undefined;
+    // The mock's /metrics: the embedded one's directly; a racerig mock behind a kubeconfig over HTTP, when asked.
+    let readMetrics: (() => Promise<string>) | undefined = mock ? () => mock!.metrics() : undefined;
+    if (!mock && o.integrity) {
+      if (!serverVersion?.includes('racerig-mock')) {
+        throw new TargetError(`--integrity needs a racerig mock as the target; ${target.origin} reports version ${serverVersion ?? '(none)'}`, "a real API server's /metrics counts every client's requests, not only the run's");
+      }
+      readMetrics = async () => {
+        const r = await send(dispatch, { method: 'GET', path: `${target.pathPrefix}/metrics`, headers: { accept: 'text/plain' } });
+        if (r.status !== 200) throw new TargetError(`--integrity: GET /metrics answered ${r.status}`);
+        return r.body.toString('utf8');
+      };
+    }
+    const serverBefore = readMetrics ? parseRequestTotals(await readMetrics(), byResource) : undefined;
 
     const outcomes: EngineOutcome[] = [];
     const iterations = { completed: 0, failed: 0, failures: {} as Record<string, number> };
@@ -321,7 +348,7 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
       live.close();
     }
 
-    const serverAfter = mock ? parseRequestTotals(await mock.metrics(), byResource) : undefined;
+    const serverAfter = readMetrics ? parseRequestTotals(await readMetrics(), byResource) : undefined;
     await Promise.all(lifecycles.map((l) => l.stop()));
     const merged = mergeOutcomes(outcomes, startedWallMs, offsetMs, timeSeries, stopped);
     const result = buildResult(merged, {
@@ -347,6 +374,12 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
     result.thresholds = evaluateThresholds(profile.thresholds, result);
     if (serverBefore && serverAfter) {
       const server = minus(serverAfter, serverBefore);
+      if (!mock) {
+        // Over HTTP, the first GET /metrics is counted too (a non-resource request): not run traffic.
+        if (byResource) {
+          for (const k of [...server.keys()]) if (k.startsWith('/ ')) server.delete(k);
+        } else server.set('* 200', (server.get('* 200') ?? 0) - 1);
+      }
       // The lifecycle watches' own lists and re-watches (main thread) are not run traffic.
       for (const l of lifecycles) {
         const extra = l.ownRequests();
@@ -369,7 +402,7 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
     else if (result.thresholds.some((t) => !t.passed)) exit = ExitCode.ThresholdsFailed;
   } finally {
     for (const c of cleanups) await c().catch(() => {});
-    await pool.close().catch(() => {});
+    await (cleanupTimedOut ? pool.destroy() : pool.close()).catch(() => {});
     await mock?.close();
   }
   return exit;

@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto';
 import * as hdr from 'hdr-histogram-js';
 import type { Dispatcher } from 'undici';
 import { MetricsRecorder } from '../../metrics/recorder.js';
-import { EPOCH_F64, G, RunState } from '../../metrics/layout.js';
+import { EPOCH_F64, G, O, RunState } from '../../metrics/layout.js';
+import type { WatchStats } from '../../kube/watch-client.js';
 import { metricsInterceptor } from '../../http/interceptors/metrics.js';
 import { loggingInterceptor } from '../../http/interceptors/logging.js';
 import { authInterceptor } from '../../http/interceptors/auth.js';
@@ -16,16 +17,19 @@ import { retryAfterInterceptor, type RetryCounters } from '../../http/intercepto
 import { LogSink } from '../../http/log-sink.js';
 import { createCredentials, staticCredentials } from '../../kube/credentials.js';
 import { createTargetDispatcher, composeDispatch } from '../../kube/target-dispatcher.js';
+import { rotatingIfRefreshable } from '../../kube/rotating-dispatcher.js';
+import type { TargetConnect } from '../../kube/target.js';
 import { ResourcePaths } from '../../kube/resource.js';
 import { SharedTokenBucket } from '../../kube/shared-token-bucket.js';
 import { loadProfile } from '../../profile/loader.js';
 import { compileTemplates } from '../../profile/compile.js';
-import type { Component } from '../../profile/types.js';
+import type { Component, Step } from '../../profile/types.js';
 import { createRunClock, type RunClock } from '../clock.js';
 import { createPacer } from '../load-model.js';
 import type { Pacer } from '../pacer.js';
 import type { LoadModel } from '../load-model.js';
 import { ArrivalLoop, type LoopComponent, type WorkSource } from '../arrival-loop.js';
+import { withSentAtPlaceholder } from './sent-at.js';
 import { runStep, StepFailure, type CompiledStep, type StepContext } from './step-runner.js';
 import { resourceKey, type ProfileTask } from './profile-task.js';
 import type { WorkerReport } from '../worker-task.js';
@@ -38,6 +42,9 @@ export interface ProfileWorkerReport extends WorkerReport {
   /** 429 answers retried after Retry-After, and requests still 429 after the last retry. */
   retries?: RetryCounters;
 }
+
+/** LONG_CONNECTIONS caps a worker's connections for long requests (watches, waits, followed logs); each holds one for its duration. */
+const LONG_CONNECTIONS = 1024;
 
 /** DEFAULT_OPEN_IN_FLIGHT caps an open-model component's iterations in flight across workers when the profile sets none. */
 const DEFAULT_OPEN_IN_FLIGHT = 1000;
@@ -74,15 +81,22 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
   let clock: RunClock = () => 0;
   const clockRef: RunClock = () => clock();
   const sink = t.log ? new LogSink(t.log.path) : undefined;
-  const target = { origin: t.target.origin, connect: t.target.connect ?? ({} as never) };
-  const pool = createTargetDispatcher(target, { connections: Math.max(1, t.connections), timeoutMs: t.timeoutMs });
-  const longPool = createTargetDispatcher(target, { connections: 64, timeoutMs: 0 });
   const credentials = t.target.kube?.refreshable ? createCredentials(t.target.kube) : staticCredentials(t.target.headers);
+  // With an exec plugin's client certificate, a refreshed certificate moves new requests to a new pool.
+  const targetWith = (connect: TargetConnect | undefined) => ({ origin: t.target.origin, connect: connect ?? t.target.connect ?? ({} as never) });
+  const pool = rotatingIfRefreshable(credentials, (c) => createTargetDispatcher(targetWith(c), { connections: Math.max(1, t.connections), timeoutMs: t.timeoutMs }));
+  // Long requests (held watches, waits, followed logs) each hold a connection: enough that a wait never queues behind held watches.
+  const longPool = rotatingIfRefreshable(credentials, (c) => createTargetDispatcher(targetWith(c), { connections: LONG_CONNECTIONS, timeoutMs: 0 }));
   const paths = new Map<string, ResourcePaths>();
   for (const [k, info] of Object.entries(t.resources)) paths.set(k, new ResourcePaths(info, t.target.pathPrefix));
+  // Per step resource object: one WeakMap lookup per request instead of building its key.
+  const pathsByRef = new WeakMap<object, ResourcePaths>();
   const pathsOf = (step: { resource: { resource: string; group: string } }): ResourcePaths => {
-    const p = paths.get(resourceKey(step.resource));
+    let p = pathsByRef.get(step.resource);
+    if (p) return p;
+    p = paths.get(resourceKey(step.resource));
     if (!p) throw new StepFailure('unresolved resource', `resource ${resourceKey(step.resource)} was not resolved`);
+    pathsByRef.set(step.resource, p);
     return p;
   };
 
@@ -103,6 +117,22 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
     return list;
   };
 
+  // One stats sink per watch operation: each count is one Atomics.add into the operation's block.
+  const watchStats = new Map<number, WatchStats>();
+  const watchStatsOf = (op: number): WatchStats => {
+    let st = watchStats.get(op);
+    if (!st) {
+      st = {
+        event: (i) => recorder.watch(op, O.WATCH_EVENTS + i),
+        relist: () => recorder.watch(op, O.WATCH_RELISTS),
+        expired: () => recorder.watch(op, O.WATCH_EXPIRED),
+        rewatch: () => recorder.watch(op, O.WATCH_REWATCHES),
+      };
+      watchStats.set(op, st);
+    }
+    return st;
+  };
+
   let phaseEnded!: () => void;
   const phaseEnd = new Promise<void>((r) => (phaseEnded = r));
   const contexts: StepContext[] = phase.components.map((_, c) => ({
@@ -113,12 +143,19 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
     phaseEnd,
     stopping: () => Atomics.load(view, G.STATE) !== RunState.Running,
     runId: t.runId,
+    watchStats: watchStatsOf,
     recordLag: (watchOp, lagMs) => {
       const op = t.lagOperations[watchOp];
       if (op !== undefined) recorder.response(op, 200, lagMs * 1000, lagMs * 1000, 0, 0);
     },
   }));
-  const steps: CompiledStep[][] = phase.components.map((c) => compileTemplates(c.steps) as CompiledStep[]);
+  // Create manifests and merge patches get their sent-at annotation as a placeholder once here, not a JSON round trip per request.
+  const withPlaceholder = (s: Step): Step => {
+    if (s.kind === 'create') return { ...s, manifest: withSentAtPlaceholder(s.manifest) ?? s.manifest };
+    if (s.kind === 'patch' && (s.type === 'merge' || s.type === 'strategic')) return { ...s, body: withSentAtPlaceholder(s.body) ?? s.body };
+    return s;
+  };
+  const steps: CompiledStep[][] = phase.components.map((c) => compileTemplates(c.steps.map(withPlaceholder)) as CompiledStep[]);
   const weights = phase.components.map((c) => {
     const cum: number[] = [];
     let sum = 0;

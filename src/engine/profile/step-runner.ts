@@ -4,7 +4,7 @@
  * open-model iteration carries the iteration's intended start, so its latency counts from it.
  */
 import type { Compiled } from '../../profile/compile.js';
-import type { Step, WatchStep } from '../../profile/types.js';
+import type { Step, WaitStep, WatchStep } from '../../profile/types.js';
 import type { TemplateScope } from '../../profile/template.js';
 import type { ResourcePaths } from '../../kube/resource.js';
 import { send, type DispatchFn, type KubeResponse } from '../../kube/send.js';
@@ -17,14 +17,19 @@ import {
   logRequest,
   patchRequest,
   updateRequest,
+  watchRequest,
   type KubeRequest,
 } from '../../kube/requests.js';
 import { exec } from '../../kube/exec-client.js';
-import { parseStatus } from '../../kube/status.js';
-import { WatchClient, SENT_AT_ANNOTATION } from '../../kube/watch-client.js';
+import { WatchClient, SENT_AT_ANNOTATION, type WatchStats } from '../../kube/watch-client.js';
+import { WatchParser, type WatchEvent } from '../../kube/watch-parser.js';
+import { isExpired, parseStatus } from '../../kube/status.js';
+import type { Dispatcher } from 'undici';
+import type { IncomingHttpHeaders } from 'node:http';
 import { wallMs } from '../clock.js';
 import { writeField } from '../../profile/field-path.js';
 import { conditionHolds } from './condition-holds.js';
+import { fillSentAt } from './sent-at.js';
 import type { RigDispatchOptions } from '../../http/request-options.js';
 import { RUN_LABEL } from '../../profile/types.js';
 
@@ -57,6 +62,8 @@ export interface StepContext {
   runId: string;
   /** Records one watch event's delivery lag (ms) under the watch step's lag operation, when it has one. */
   recordLag?: (watchOperation: number, lagMs: number) => void;
+  /** The counters (events by type, relists, 410s, re-watches) of a watch step's operation in the shared metrics. */
+  watchStats?: (watchOperation: number) => WatchStats;
 }
 
 /** Iteration carries one iteration's template scope and its intended start (used by the first request only). */
@@ -110,7 +117,8 @@ export async function runStep(ctx: StepContext, step: CompiledStep, it: Iteratio
       await sleep(step.durationMs);
       return;
     case 'create': {
-      const body = stampSentAt(step.manifest(scope));
+      const text = step.manifest(scope);
+      const body = fillSentAt(text) ?? stampSentAt(text);
       const res = await call(ctx, step, createRequest(ctx.paths(step), step.namespace(scope), body), it);
       if (step.as) scope.objects[step.as] = json(res);
       return;
@@ -138,6 +146,8 @@ export async function runStep(ctx: StepContext, step: CompiledStep, it: Iteratio
           }),
           it,
         );
+        // Parsed only when something reads it: a stored list, or the continue token of the next page.
+        if (!step.as && !step.allPages) break;
         const list = json(res) as { metadata?: { continue?: string } };
         if (step.as && pages === 0) scope.objects[step.as] = list;
         cont = step.allPages ? list.metadata?.continue || undefined : undefined;
@@ -152,7 +162,8 @@ export async function runStep(ctx: StepContext, step: CompiledStep, it: Iteratio
       for (let attempt = 0; ; attempt++) {
         const current = json(await call(ctx, step, getRequest(paths, ns, name), it)) as Record<string, unknown>;
         for (const s of step.set) writeField(current, s.path, JSON.parse(s.value(scope)));
-        const res = await send(ctx.dispatch, opts(updateRequest(paths, ns, name, current), step.operationIndex, it));
+        stampObject(current);
+        const res = await send(ctx.dispatch, opts(updateRequest(paths, ns, name, current, undefined, step.resource.subresource), step.operationIndex, it));
         if (res.status === 409 && attempt < step.retryOnConflict) continue;
         if (res.status < 200 || res.status >= 300) throw failure(step.operation, res);
         if (step.as) scope.objects[step.as] = json(res);
@@ -160,7 +171,8 @@ export async function runStep(ctx: StepContext, step: CompiledStep, it: Iteratio
       }
     }
     case 'patch': {
-      const body = step.body(scope);
+      let body = step.body(scope);
+      if (step.type === 'merge' || step.type === 'strategic') body = fillSentAt(body) ?? stampPatch(body);
       const res = await call(
         ctx,
         step,
@@ -237,27 +249,9 @@ export async function runStep(ctx: StepContext, step: CompiledStep, it: Iteratio
       return;
     }
     case 'wait': {
-      const paths = ctx.paths(step);
-      const ns = step.namespace(scope);
-      const name = step.name(scope);
-      const deadline = ctx.clock() + step.timeoutMs;
-      // Poll with GET (each poll is a request of the step's operation) at a gentle pace.
-      for (let delay = 25; ; delay = Math.min(delay * 2, 500)) {
-        const res = await send(ctx.dispatch, opts(getRequest(paths, ns, name), step.operationIndex, it));
-        if (res.status === 200) {
-          const obj = json(res);
-          if (conditionHolds(obj, step.until)) {
-            if (step.as) scope.objects[step.as] = obj;
-            return;
-          }
-        } else if (res.status !== 404) {
-          throw failure(step.operation, res);
-        }
-        if (ctx.clock() + delay > deadline || ctx.stopping()) {
-          throw new StepFailure(`${step.operation}: timeout`, `${step.operation}: condition ${step.until.field} not met within ${step.timeoutMs} ms`);
-        }
-        await sleep(delay);
-      }
+      const obj = await waitFor(ctx, step, it);
+      if (step.as) scope.objects[step.as] = obj;
+      return;
     }
     case 'watch':
       await holdWatches(ctx, step, scope);
@@ -306,9 +300,149 @@ async function followFor(ctx: StepContext, step: { operationIndex: number; opera
   });
 }
 
+/** WaitEnd is how one watch of a wait step ended. */
+type WaitEnd =
+  | { kind: 'met'; object: unknown }
+  | { kind: 'timeout' }
+  | { kind: 'stopped' }
+  | { kind: 'expired' }
+  | { kind: 'ended' }
+  | { kind: 'failed'; res: KubeResponse }
+  | { kind: 'error'; error: Error };
+
+/** WaitWatchHandler reads one watch stream of a wait step until an ADDED/MODIFIED event meets the condition (one parse per event line). */
+class WaitWatchHandler implements Dispatcher.DispatchHandler {
+  private status = 0;
+  private readonly body: Buffer[] = [];
+  private readonly parser: WatchParser;
+  private controller: Dispatcher.DispatchController | undefined;
+  private ended = false;
+
+  constructor(
+    until: WaitStep['until'],
+    private readonly finish: (end: WaitEnd) => void,
+  ) {
+    this.parser = new WatchParser((ev: WatchEvent) => {
+      if (this.ended) return;
+      if (ev.type === 'ERROR') {
+        const st = parseStatus(Number((ev.object as { code?: number }).code) || 500, ev.object);
+        this.stop(isExpired(st) ? { kind: 'expired' } : { kind: 'failed', res: { status: st.code, headers: {}, body: Buffer.from(JSON.stringify(ev.object)) } });
+      } else if ((ev.type === 'ADDED' || ev.type === 'MODIFIED') && conditionHolds(ev.object, until)) {
+        this.stop({ kind: 'met', object: ev.object });
+      }
+    });
+  }
+
+  /** stop settles the wait with `end` (the first settlement wins) and ends the stream. */
+  stop(end: WaitEnd): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.finish(end);
+    this.controller?.abort(new Error('wait over'));
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.ended) controller.abort(new Error('wait over'));
+  }
+  onResponseStart(_c: Dispatcher.DispatchController, statusCode: number): void {
+    this.status = statusCode;
+  }
+  onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.ended) return;
+    if (this.status === 200) this.parser.push(chunk);
+    else this.body.push(chunk);
+  }
+  onResponseEnd(_c: Dispatcher.DispatchController, _t: IncomingHttpHeaders): void {
+    if (this.status !== 200) {
+      const res: KubeResponse = { status: this.status, headers: {}, body: Buffer.concat(this.body) };
+      this.stop(isExpired(parseStatus(res.status, res.body)) ? { kind: 'expired' } : { kind: 'failed', res });
+      return;
+    }
+    this.parser.end();
+    this.stop({ kind: 'ended' });
+  }
+  onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
+    this.stop({ kind: 'error', error: err });
+  }
+  onRequestUpgrade(_c: Dispatcher.DispatchController, _s: number, _h: IncomingHttpHeaders, socket: { destroy(): void }): void {
+    socket.destroy();
+    this.stop({ kind: 'error', error: new Error('unexpected upgrade on a watch') });
+  }
+}
+
+/** STOP_CHECK_MS is how often a waiting step checks whether the run is stopping. */
+const STOP_CHECK_MS = 200;
+
+/**
+ * waitFor waits until the step's condition holds on its object: a GET (the object may already qualify;
+ * its resourceVersion starts the watch), then a watch of that one object (fieldSelector
+ * metadata.name=<name>) until an event meets the condition. A 410 Expired (or a stream the server
+ * ended) re-GETs and watches again. Every GET and watch request counts under the step's operation.
+ */
+async function waitFor(ctx: StepContext, step: Compiled<WaitStep>, it: Iteration): Promise<unknown> {
+  const scope = it.scope;
+  const paths = ctx.paths(step);
+  const ns = step.namespace(scope);
+  const name = step.name(scope);
+  const deadline = ctx.clock() + step.timeoutMs;
+  const timeout = () => new StepFailure(`${step.operation}: timeout`, `${step.operation}: condition ${step.until.field} not met within ${step.timeoutMs} ms`);
+  for (let round = 0; round < 10_000; round++) {
+    const res = await send(ctx.dispatch, opts(getRequest(paths, ns, name), step.operationIndex, it));
+    let resourceVersion: string | undefined;
+    if (res.status === 200) {
+      const obj = json(res) as { metadata?: { resourceVersion?: string } };
+      if (conditionHolds(obj, step.until)) return obj;
+      resourceVersion = obj.metadata?.resourceVersion;
+    } else if (res.status !== 404) throw failure(step.operation, res);
+    // 404: not created yet; a watch without resourceVersion first sends the object as ADDED if it appears meanwhile.
+    const remaining = deadline - ctx.clock();
+    if (remaining <= 0) throw timeout();
+    if (ctx.stopping()) throw new StepFailure(`${step.operation}: stopped`, `${step.operation}: the run stopped before condition ${step.until.field} was met`);
+    const end = await new Promise<WaitEnd>((resolve) => {
+      const handler = new WaitWatchHandler(step.until, (e) => {
+        clearTimeout(timer);
+        clearInterval(stopCheck);
+        resolve(e);
+      });
+      const timer = setTimeout(() => handler.stop({ kind: 'timeout' }), remaining);
+      const stopCheck = setInterval(() => ctx.stopping() && handler.stop({ kind: 'stopped' }), STOP_CHECK_MS);
+      const req = watchRequest(paths, ns, {
+        fieldSelector: `metadata.name=${name}`,
+        ...(resourceVersion ? { resourceVersion } : {}),
+        timeoutSeconds: Math.max(1, Math.ceil(remaining / 1000)),
+      });
+      try {
+        ctx.longDispatch(opts(req, step.operationIndex, it), handler);
+      } catch (err) {
+        handler.stop({ kind: 'error', error: err as Error });
+      }
+    });
+    switch (end.kind) {
+      case 'met':
+        return end.object;
+      case 'timeout':
+        throw timeout();
+      case 'stopped':
+        throw new StepFailure(`${step.operation}: stopped`, `${step.operation}: the run stopped before condition ${step.until.field} was met`);
+      case 'failed':
+        throw failure(step.operation, end.res);
+      case 'error':
+        throw new StepFailure(`${step.operation}: ${end.error.message.slice(0, 60)}`, `${step.operation}: watch failed: ${end.error.message}`);
+      case 'expired':
+      case 'ended':
+        continue; // re-GET: the version expired, or the server ended the stream
+    }
+  }
+  throw timeout();
+}
+
 async function holdWatches(ctx: StepContext, step: Compiled<WatchStep>, scope: TemplateScope): Promise<void> {
   const labelSelector = step.labelSelector?.(scope);
   const fieldSelector = step.fieldSelector?.(scope);
+  // From the given version (an earlier list's, like an informer); unset, the server first sends every existing object as ADDED.
+  const resourceVersion = step.resourceVersion?.(scope) || undefined;
+  const stats = ctx.watchStats?.(step.operationIndex);
   const clients: WatchClient[] = [];
   for (let i = 0; i < step.count; i++) {
     clients.push(
@@ -320,6 +454,9 @@ async function holdWatches(ctx: StepContext, step: Compiled<WatchStep>, scope: T
         allowWatchBookmarks: step.allowBookmarks,
         listOperation: step.operationIndex,
         watchOperation: step.operationIndex,
+        initialList: false,
+        ...(resourceVersion ? { resourceVersion } : {}),
+        ...(stats ? { stats } : {}),
         ...(ctx.recordLag
           ? {
               onEvent: (_ev: unknown, lagMs: number | undefined) => {
@@ -334,6 +471,21 @@ async function holdWatches(ctx: StepContext, step: Compiled<WatchStep>, scope: T
   if (step.forMs !== undefined) await sleep(step.forMs, ctx.phaseEnd);
   else await ctx.phaseEnd;
   await Promise.all(clients.map((c) => c.stop()));
+}
+
+/** stampObject sets the `racerig.io/sent-at` annotation (wall-clock ms) of an object about to be written (update), so watches can time the MODIFIED event it causes. */
+export function stampObject(obj: { metadata?: unknown }): void {
+  const md = (obj.metadata ??= {}) as { annotations?: Record<string, string> | null };
+  md.annotations = { ...md.annotations, [SENT_AT_ANNOTATION]: String(Math.round(wallMs())) };
+}
+
+/** stampPatch adds the `racerig.io/sent-at` annotation to a merge or strategic merge patch body (a JSON object; other bodies are returned as they are). */
+export function stampPatch(bodyJson: string): string {
+  if (bodyJson.charCodeAt(0) !== 0x7b /* { */) return bodyJson;
+  const obj = JSON.parse(bodyJson) as { metadata?: unknown };
+  if (obj.metadata === null || (obj.metadata !== undefined && typeof obj.metadata !== 'object')) return bodyJson;
+  stampObject(obj);
+  return JSON.stringify(obj);
 }
 
 /** stampSentAt adds the `racerig.io/sent-at` annotation (wall-clock ms) to a manifest, so watches can measure delivery lag. */
