@@ -9,7 +9,7 @@ import { CRD_ID, crdResourceInfos, validateCrd } from './crd.js';
 import { scaleOf } from './scale.js';
 import { jsonEqual } from './json-equal.js';
 import { Store, objectKey, type KubeObject, type StoredObject } from './store.js';
-import { StatusError, alreadyExists, badRequest, conflict, invalid, notFound, unsupportedMediaType } from './status.js';
+import { StatusError, alreadyExists, badRequest, conflict, expired, invalid, notFound, unsupportedMediaType } from './status.js';
 import { asObject, checkTypeAndNamespace, initMetadata, nowRfc3339, randomSuffix, specProblems, validateNew } from './objects.js';
 import { applyDefaults, mockNode } from './defaults.js';
 import { fieldMatcher, labelMatcher, exactNameFromFieldSelector } from './selectors.js';
@@ -59,6 +59,10 @@ export type PatchType = (typeof PATCH_TYPES)[number];
 
 /** STOP_DELAY_ANNOTATION sets how long a pod's simulated container takes to stop after a graceful delete, in ms (capped by the grace period). */
 export const STOP_DELAY_ANNOTATION = 'racerig.dev/stop-delay-ms';
+
+/** CONTINUE_EXPIRED is kube-apiserver's message when a continue token's resourceVersion has been compacted away. */
+export const CONTINUE_EXPIRED =
+  'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.';
 
 const DEFAULT_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 const NS_ID = '/namespaces';
@@ -155,16 +159,26 @@ export class MockApi {
     return s;
   }
 
-  /** list returns one page of matching objects (all namespaces when `namespace` is empty). */
+  /**
+   * list returns one page of matching objects (all namespaces when `namespace` is empty). Pages after
+   * the first (a continue token) show the objects as they were at the first page's resourceVersion,
+   * read back through the watch history; 410 Expired once that version has left the history.
+   */
   list(info: ResourceInfo, namespace: string, opts: ListOptions = {}): ListResult {
     const lm = labelMatcher(opts.labelSelector);
     const fm = fieldMatcher(opts.fieldSelector, info.id);
     let rv = this.store.rv;
     let after: string | undefined;
+    let past: Map<string, StoredObject | null> | undefined;
     if (opts.continueToken) {
       const c = decodeContinue(opts.continueToken);
       rv = c.rv;
       after = c.key;
+      if (rv < this.store.rv) {
+        past = this.store.changesSince(info.id, rv);
+        if (!past) throw expired(CONTINUE_EXPIRED);
+        if (past.size === 0) past = undefined;
+      }
     }
     const ns = info.namespaced ? namespace : '';
     const exact = exactNameFromFieldSelector(opts.fieldSelector);
@@ -173,11 +187,13 @@ export class MockApi {
     const items: StoredObject[] = [];
     const result: ListResult = { items, rv };
     if (exact !== undefined && ns) {
-      const one = this.store.get(info.id, objectKey(ns, exact));
+      const key = objectKey(ns, exact);
+      const one = past?.has(key) ? past.get(key) : this.store.get(info.id, key);
       if (one && (after === undefined || one.key > after) && lm(one.obj) && fm(one.obj)) items.push(one);
       return result;
     }
     const r = this.store.range(info.id, ns, after);
+    if (past) return this.listPast(r, past, ns, after, limit, unfiltered, (o) => lm(o) && fm(o), result);
     let i = r.start;
     for (; i < r.end && items.length < limit; i++) {
       const s = r.get(r.keys[i]!);
@@ -187,6 +203,48 @@ export class MockApi {
       result.continueToken = encodeContinue({ rv, key: items[items.length - 1]!.key });
       if (unfiltered) result.remainingItemCount = r.end - i;
     }
+    return result;
+  }
+
+  /** listPast fills a page from the current keys merged with `past` (the objects written since the page's resourceVersion, as they were then). */
+  private listPast(
+    r: ReturnType<Store['range']>,
+    past: Map<string, StoredObject | null>,
+    ns: string,
+    after: string | undefined,
+    limit: number,
+    unfiltered: boolean,
+    match: (o: KubeObject) => boolean,
+    result: ListResult,
+  ): ListResult {
+    const inRange = (k: string) => (after === undefined || k > after) && (!ns || k.startsWith(`${ns}/`));
+    // Keys that existed at the page's version but are gone now, in order.
+    const gone = [...past.keys()].filter((k) => past.get(k) && r.get(k) === undefined && inRange(k)).sort();
+    const items = result.items;
+    let i = r.start;
+    let j = 0;
+    let more = false;
+    for (;;) {
+      const cur = i < r.end ? r.keys[i]! : undefined;
+      const old = j < gone.length ? gone[j]! : undefined;
+      if (cur === undefined && old === undefined) break;
+      let key: string;
+      if (old === undefined || (cur !== undefined && cur < old)) {
+        key = cur!;
+        i++;
+      } else {
+        key = old;
+        j++;
+      }
+      const s = past.has(key) ? past.get(key) : r.get(key);
+      if (!s || !(unfiltered || match(s.obj))) continue;
+      if (items.length === limit) {
+        more = true;
+        break;
+      }
+      items.push(s);
+    }
+    if (more) result.continueToken = encodeContinue({ rv: result.rv, key: items[items.length - 1]!.key });
     return result;
   }
 

@@ -40,7 +40,7 @@ export interface HandlerDeps {
   openapi: OpenApi;
   metrics: MockMetrics;
   hub: WatchHub;
-  watch: Omit<WatchOptions, 'represent'>;
+  watch: Omit<WatchOptions, 'represent' | 'representation'>;
   /** Largest accepted request body, in bytes (413 beyond). */
   maxBodyBytes: number;
   /** Gates run in order before every resource request. */
@@ -227,7 +227,8 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
             : undefined;
         const labels = labelsFor(ri);
         metrics.longRunningDelta(labels, 1);
-        serveWatch(api, deps.hub, info, ns, query, req, res, represent ? { ...deps.watch, represent } : deps.watch, () => metrics.longRunningDelta(labels, -1));
+        const representation = wantsTable(accept) ? `table;includeObject=${query.get('includeObject') ?? ''}` : represent ? 'metadata' : '';
+        serveWatch(api, deps.hub, info, ns, query, req, res, represent ? { ...deps.watch, represent, representation } : deps.watch, () => metrics.longRunningDelta(labels, -1));
         return;
       }
       default:

@@ -34,7 +34,7 @@ export interface MockServerOptions extends ApiOptions {
   port?: number;
   /** Where to write the kubeconfig; none is written when unset. */
   kubeconfigPath?: string;
-  /** Longest extra delay used to batch watch writes under load, in ms (default 5; 0: write every event-loop turn). */
+  /** Shortest window in which watch events are gathered into one write per stream, in ms (default 5; 0: every event-loop turn when idle); under load it stretches to the duration of the last round of writes. */
   watchBatchMs?: number;
   /** Interval of BOOKMARK events on watches that allow them, in ms (default 5000). */
   bookmarkIntervalMs?: number;
