@@ -25,6 +25,7 @@ export interface MockFlags {
   maxInflight?: string;
   maxMutatingInflight?: string;
   watchDelay?: string;
+  execStartDelay?: string;
   podStartDelay?: string;
   podRunDuration?: string;
   logFile?: string;
@@ -93,6 +94,7 @@ export function mockOptionsFromFlags(flags: MockFlags, cwd: string): MockServerO
     watchHistory: intFlag('watch-history', flags.watchHistory, 1),
     bookmarkIntervalMs: intFlag('bookmark-interval', flags.bookmarkInterval),
     watchBatchMs: intFlag('watch-batch', flags.watchBatch),
+    execStartDelayMs: intFlag('exec-start-delay', flags.execStartDelay),
     faults: faultsFromFlags(flags),
     lifecycle: { podStartDelayMs: intFlag('pod-start-delay', flags.podStartDelay), podRunDurationMs: intFlag('pod-run-duration', flags.podRunDuration) },
     logs: flags.logFile ? { file: resolve(cwd, flags.logFile) } : undefined,
@@ -119,6 +121,7 @@ export const registerMockCommand: CommandRegistrar = (program, ctx, setExit) => 
     .option('--max-inflight <n>', 'read-only requests in flight before 429 (like kube-apiserver --max-requests-inflight)')
     .option('--max-mutating-inflight <n>', 'mutating requests in flight before 429')
     .option('--watch-delay <ms>', 'delay every watch event by this many ms')
+    .option('--exec-start-delay <ms>', 'time an exec\'d command takes to start (default 20; kubectl before 1.33 loses output that comes sooner)')
     .option('--pod-start-delay <ms>', 'simulated time from pod creation to Running')
     .option('--pod-run-duration <ms>', 'simulated run time of pods with restartPolicy Never/OnFailure')
     .option('--log-file <file>', 'lines every simulated container logs (e.g. a Go race report)')

@@ -133,6 +133,29 @@ export class MockApi {
     this.timers.clear();
   }
 
+  /** view returns a stored object in the form of `info`'s API (itself, unless `info` views another type's storage; converted forms are cached on the stored version). */
+  view(info: ResourceInfo, s: StoredObject): StoredObject {
+    const v = info.view;
+    if (!v) return s;
+    const cache = (s.views ??= {});
+    let out = cache[info.apiVersion];
+    if (!out) {
+      const obj = v.fromStorage(s.obj);
+      out = cache[info.apiVersion] = { key: s.key, resourceId: s.resourceId, rv: s.rv, obj, json: JSON.stringify(obj) };
+    }
+    return out;
+  }
+
+  /** apiForm returns a mutable copy of a stored object in `info`'s API form. */
+  private apiForm(info: ResourceInfo, s: StoredObject): KubeObject {
+    return info.view ? (JSON.parse(this.view(info, s).json) as KubeObject) : clone(s);
+  }
+
+  /** storageInfo returns the type whose storage `info` uses (itself unless it is a view). */
+  private storageInfo(info: ResourceInfo): ResourceInfo {
+    return info.view ? (this.infoById(info.id) ?? info) : info;
+  }
+
   /** resolve returns the type at group/version/resource or throws 404. */
   resolve(group: string, version: string, resource: string): ResourceInfo {
     const info = this.registry.get(group, version, resource);
@@ -166,7 +189,7 @@ export class MockApi {
    */
   list(info: ResourceInfo, namespace: string, opts: ListOptions = {}): ListResult {
     const lm = labelMatcher(opts.labelSelector);
-    const fm = fieldMatcher(opts.fieldSelector, info.id);
+    const fm = fieldMatcher(opts.fieldSelector, info.apiId, info.view?.fieldPath);
     let rv = this.store.rv;
     let after: string | undefined;
     let past: Map<string, StoredObject | null> | undefined;
@@ -250,8 +273,12 @@ export class MockApi {
 
   /** create stores a new object (422/409/404 on invalid, existing, or missing namespace). */
   create(info: ResourceInfo, namespace: string, body: unknown, dryRun = false): StoredObject {
-    const obj = asObject(body, info);
+    let obj = asObject(body, info);
     checkTypeAndNamespace(info, obj, namespace);
+    if (info.view) {
+      obj = info.view.toStorage(obj);
+      info = this.storageInfo(info);
+    }
     const ns = info.namespaced ? namespace || obj.metadata.namespace || '' : '';
     if (info.namespaced && !ns) throw badRequest('the namespace of the object must be set for a namespaced resource');
     const generated = initMetadata(info, obj, ns);
@@ -280,6 +307,7 @@ export class MockApi {
       throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
     }
     const existing = this.get(info, namespace, name);
+    if (info.view) return this.write(this.storageInfo(info), existing, info.view.toStorage(obj), subresource, dryRun);
     return this.write(info, existing, obj, subresource, dryRun);
   }
 
@@ -393,11 +421,12 @@ export class MockApi {
         applied.metadata.managedFields = [entry];
         return { stored: this.create(info, namespace, applied, opts.dryRun), created: true };
       }
-      const merged = (info.builtin ? strategicMerge(clone(existing), applied) : mergePatch(clone(existing), applied)) as KubeObject;
+      let merged = (info.builtin ? strategicMerge(this.apiForm(info, existing), applied) : mergePatch(this.apiForm(info, existing), applied)) as KubeObject;
+      if (info.view) merged = info.view.toStorage(merged);
       const others = (existing.obj.metadata.managedFields ?? []).filter((f) => (f as { manager?: string }).manager !== opts.fieldManager);
       merged.metadata.managedFields = [...others, entry];
       if (applied.metadata.resourceVersion === undefined) merged.metadata.resourceVersion = existing.obj.metadata.resourceVersion;
-      return { stored: this.write(info, existing, merged, sub, !!opts.dryRun), created: false };
+      return { stored: this.write(this.storageInfo(info), existing, merged, sub, !!opts.dryRun), created: false };
     }
     const existing = this.get(info, namespace, name);
     if (sub === 'scale') {
@@ -406,13 +435,15 @@ export class MockApi {
       return { stored: this.updateScale(info, namespace, name, next), created: false };
     }
     let patched: unknown;
-    if (type === 'application/json-patch+json') patched = jsonPatch(clone(existing), body);
-    else if (type === 'application/merge-patch+json') patched = mergePatch(clone(existing), body);
-    else patched = strategicMerge(clone(existing), body);
-    const next = asObject(patched, info);
+    const current = this.apiForm(info, existing);
+    if (type === 'application/json-patch+json') patched = jsonPatch(current, body);
+    else if (type === 'application/merge-patch+json') patched = mergePatch(current, body);
+    else patched = strategicMerge(current, body);
+    let next = asObject(patched, info);
+    if (info.view) next = info.view.toStorage(next);
     const patchRv = (body as { metadata?: { resourceVersion?: unknown } } | null)?.metadata?.resourceVersion;
     if (type !== 'application/json-patch+json' && patchRv === undefined) next.metadata.resourceVersion = existing.obj.metadata.resourceVersion;
-    return { stored: this.write(info, existing, next, sub, !!opts.dryRun), created: false };
+    return { stored: this.write(this.storageInfo(info), existing, next, sub, !!opts.dryRun), created: false };
   }
 
   /** delete removes an object, or marks it with deletionTimestamp while finalizers or a pod's grace period hold it. */
@@ -575,7 +606,7 @@ export class MockApi {
 
   private terminateNamespace(ns: string): void {
     for (const info of this.registry.all()) {
-      if (!info.namespaced || info.version !== this.preferredVersion(info)) continue;
+      if (!info.namespaced || info.view || info.version !== this.preferredVersion(info)) continue;
       for (const s of this.store.list(info.id, ns)) {
         try {
           this.delete(info, ns, s.obj.metadata.name!, { gracePeriodSeconds: 0, propagationPolicy: 'Background' });

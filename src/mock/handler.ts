@@ -200,10 +200,11 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
           h(info, s, query, req, res);
           return;
         }
+        const v = api.view(info, s);
         if (sub === 'scale') sendJson(res, 200, JSON.stringify(scaleOf(s)));
-        else if (wantsTable(req.headers.accept)) sendJson(res, 200, renderTable(info, [s], s.rv, query.get('includeObject')));
-        else if (wantsMetadata(req.headers.accept)) sendJson(res, 200, partialJson(s));
-        else sendObject(res, 200, s);
+        else if (wantsTable(req.headers.accept)) sendJson(res, 200, renderTable(info, [v], v.rv, query.get('includeObject')));
+        else if (wantsMetadata(req.headers.accept)) sendJson(res, 200, partialJson(v));
+        else sendObject(res, 200, v);
         return;
       }
       case 'list': {
@@ -213,6 +214,7 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
           limit: intParam(query, 'limit'),
           continueToken: query.get('continue'),
         });
+        if (info.view) r.items = r.items.map((s) => api.view(info, s));
         if (wantsTable(req.headers.accept)) sendJson(res, 200, renderTable(info, r.items, r.rv, query.get('includeObject'), r.continueToken));
         else if (wantsMetadata(req.headers.accept)) sendJson(res, 200, partialListJson(r.items, r.rv, r.continueToken));
         else sendJson(res, 200, listJson(info, r.items, r.rv, r.continueToken, r.remainingItemCount));
@@ -252,13 +254,13 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
           return;
         }
         const s = api.create(info, ns, body, dryRun);
-        sendObject(res, 201, s);
+        sendObject(res, 201, api.view(info, s));
         return;
       }
       case 'update': {
         const body = await readObject(req);
         if (sub === 'scale') sendJson(res, 200, JSON.stringify(scaleOf(api.updateScale(info, ns, ri.name, body))));
-        else sendObject(res, 200, api.update(info, ns, ri.name, body, sub, dryRun));
+        else sendObject(res, 200, api.view(info, api.update(info, ns, ri.name, body, sub, dryRun)));
         return;
       }
       case 'patch': {
@@ -266,20 +268,20 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
         const ct = req.headers['content-type'] ?? '';
         const r = api.patch(info, ns, ri.name, ct, raw, { subresource: sub, fieldManager: query.get('fieldManager'), dryRun });
         if (sub === 'scale') sendJson(res, 200, JSON.stringify(scaleOf(r.stored)));
-        else sendObject(res, r.created ? 201 : 200, r.stored);
+        else sendObject(res, r.created ? 201 : 200, api.view(info, r.stored));
         return;
       }
       case 'delete': {
         const raw = await readBody(req, deps.maxBodyBytes);
         const s = api.delete(info, ns, ri.name, deleteOptions(query, raw));
-        sendObject(res, 200, s);
+        sendObject(res, 200, api.view(info, s));
         return;
       }
       case 'deletecollection': {
         if (info.id === '/namespaces') throw methodNotAllowed('deletecollection');
         const raw = await readBody(req, deps.maxBodyBytes);
         const items = api.deleteCollection(info, ns, { labelSelector: query.get('labelSelector'), fieldSelector: query.get('fieldSelector') }, deleteOptions(query, raw));
-        sendJson(res, 200, listJson(info, items, api.store.rv));
+        sendJson(res, 200, listJson(info, items.map((s) => api.view(info, s)), api.store.rv));
         return;
       }
       default:

@@ -50,6 +50,8 @@ export interface MockServerOptions extends ApiOptions {
   tls?: boolean;
   /** Bearer token accepted with `tls` (default: random). */
   token?: string;
+  /** Time an exec'd command takes to start, in ms (default 20; see DEFAULT_EXEC_START_DELAY_MS: kubectl before 1.33 loses output that comes sooner). */
+  execStartDelayMs?: number;
   /** Faults to inject from the start (changeable later with MockServer.setFaults or PUT /racerig/faults). */
   faults?: FaultConfig;
 }
@@ -110,7 +112,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
   const server: Server = tls
     ? createHttpsServer({ ...serverOptions, key: tls.serverKeyPem, cert: tls.serverCertPem, ca: tls.caPem, requestCert: true, rejectUnauthorized: false }, handler)
     : createServer(serverOptions, handler);
-  const exec = createExecHandler(api);
+  const exec = createExecHandler(api, options.execStartDelayMs);
   server.on('upgrade', (req, socket, head) => {
     const start = performance.now();
     const path = splitUrl(req.url ?? '/').path;

@@ -42,6 +42,8 @@ export interface StoredObject {
   bytes?: number;
   /** The ADDED watch-event line of this version, filled on first use (initial watch state). */
   addedLine?: Buffer;
+  /** This version converted for APIs that view its storage (events.k8s.io Events), by apiVersion, filled on first use. */
+  views?: Record<string, StoredObject>;
 }
 
 /** EventType is a watch event type carried by stored changes. */

@@ -73,7 +73,7 @@ class WatchStream {
   ) {}
 
   bookmarkLine(): Buffer {
-    return (eventLine('BOOKMARK', JSON.stringify({ kind: this.info.kind, apiVersion: this.info.apiVersion, metadata: { resourceVersion: String(this.store.rv) } })));
+    return eventLine('BOOKMARK', JSON.stringify({ kind: this.info.kind, apiVersion: this.info.apiVersion, metadata: { resourceVersion: String(this.store.rv) } }));
   }
 
   /** write sends, as one HTTP chunk, this stream's own lines, then the audience's `lines` from where it joined (`shared`: all of them, already a chunk), then a due bookmark. */
@@ -125,16 +125,19 @@ class Audience {
     private readonly represent: ((info: ResourceInfo, s: StoredObject) => string) | undefined,
     private readonly delayMs: () => number,
     store: Store,
+    private readonly view: (s: StoredObject) => StoredObject,
   ) {
     this.unsubscribe = store.subscribe(info.id, (ev) => this.onEvent(ev));
   }
 
   /** render returns the frame of `s` as a `type` event in this audience's representation, cached on the event or object when shared. */
   render(type: string, ev: StoreEvent | undefined, s: StoredObject): Buffer {
-    if (this.represent) return (eventLine(type, this.represent(this.info, s)));
-    if (ev && ev.type === type) return (ev.line ??= (eventLine(type, s.json)));
-    if (type === 'ADDED') return (s.addedLine ??= (eventLine(type, s.json)));
-    return (eventLine(type, s.json));
+    if (this.info.view) s = this.view(s);
+    if (this.represent) return eventLine(type, this.represent(this.info, s));
+    if (this.info.view) return type === 'ADDED' ? (s.addedLine ??= eventLine(type, s.json)) : eventLine(type, s.json);
+    if (ev && ev.type === type) return (ev.line ??= eventLine(type, s.json));
+    if (type === 'ADDED') return (s.addedLine ??= eventLine(type, s.json));
+    return eventLine(type, s.json);
   }
 
   /** frameFor turns a store event into this audience's frame (selector transitions become ADDED/DELETED), or undefined when it does not see it. */
@@ -290,7 +293,7 @@ export function serveWatch(
   const labelSelector = query.get('labelSelector') ?? '';
   const fieldSelector = query.get('fieldSelector') ?? '';
   const lm = labelMatcher(labelSelector);
-  const fm = fieldMatcher(fieldSelector, info.id);
+  const fm = fieldMatcher(fieldSelector, info.apiId, info.view?.fieldPath);
   const match: Matcher | undefined = labelSelector || fieldSelector ? (o) => lm(o) && fm(o) : undefined;
   const ns = info.namespaced ? namespace : '';
   const rvParam = query.get('resourceVersion');
@@ -347,14 +350,14 @@ export function serveWatch(
   const replay = fromRv === undefined ? undefined : api.store.eventsSince(info.id, fromRv);
   if (fromRv !== undefined && !replay) {
     const err = expired(`too old resource version: ${fromRv} (${api.store.compactedRv})`);
-    queueOwn((eventLine('ERROR', JSON.stringify(err.toStatus()))));
+    queueOwn(eventLine('ERROR', JSON.stringify(err.toStatus())));
     const d = options.delayMs();
     if (d > 0) setTimeout(end, d + 1);
     else setImmediate(end);
     return;
   }
   const key = `${info.apiVersion}/${info.resource}|${ns}|${labelSelector}|${fieldSelector}|${options.representation ?? ''}`;
-  const audience = hub.audience(key, () => new Audience(hub, key, info, ns, match, options.represent, options.delayMs, api.store));
+  const audience = hub.audience(key, () => new Audience(hub, key, info, ns, match, options.represent, options.delayMs, api.store, (s) => api.view(info, s)));
   if (replay) {
     for (const ev of replay) {
       const f = audience.frameFor(ev);
@@ -364,7 +367,7 @@ export function serveWatch(
     const items = api.list(info, ns, { labelSelector, fieldSelector }).items;
     for (const s of items) queueOwn(audience.render('ADDED', undefined, s));
     if (sendInitial && bookmarks) {
-      queueOwn((eventLine('BOOKMARK', JSON.stringify({ kind: info.kind, apiVersion: info.apiVersion, metadata: { resourceVersion: String(api.store.rv), annotations: { 'k8s.io/initial-events-end': 'true' } } }))));
+      queueOwn(eventLine('BOOKMARK', JSON.stringify({ kind: info.kind, apiVersion: info.apiVersion, metadata: { resourceVersion: String(api.store.rv), annotations: { 'k8s.io/initial-events-end': 'true' } } })));
     }
   }
   audience.join(stream);
