@@ -14,6 +14,7 @@ import { asObject, checkTypeAndNamespace, initMetadata, nowRfc3339, randomSuffix
 import { applyDefaults, mockNode } from './defaults.js';
 import { fieldMatcher, labelMatcher, exactNameFromFieldSelector } from './selectors.js';
 import { jsonPatch, mergePatch, strategicMerge } from './patch.js';
+import { afterCreate, afterUpdate, apply as applyOwnership, removeAt, type ManagedFieldsEntry } from './managed-fields.js';
 
 /** ApiOptions tunes storage and the simulated kubelet's deletion. */
 export interface ApiOptions {
@@ -272,8 +273,9 @@ export class MockApi {
   }
 
   /** create stores a new object (422/409/404 on invalid, existing, or missing namespace). */
-  create(info: ResourceInfo, namespace: string, body: unknown, dryRun = false): StoredObject {
+  create(info: ResourceInfo, namespace: string, body: unknown, dryRun = false, manager?: string, operation: 'Apply' | 'Update' = 'Update'): StoredObject {
     let obj = asObject(body, info);
+    const apiVersion = info.apiVersion;
     checkTypeAndNamespace(info, obj, namespace);
     if (info.view) {
       obj = info.view.toStorage(obj);
@@ -291,6 +293,11 @@ export class MockApi {
       key = objectKey(ns, obj.metadata.name);
     }
     if (this.store.get(info.id, key)) throw alreadyExists(info.resource, info.group, obj.metadata.name!);
+    if (manager) {
+      const mf = afterCreate(obj, manager, operation, apiVersion, nowRfc3339());
+      if (mf.length) obj.metadata.managedFields = mf;
+      else delete obj.metadata.managedFields;
+    }
     applyDefaults(info, obj);
     if (info.id === CRD_ID) validateCrd(obj);
     if (dryRun) return { key, resourceId: info.id, rv: this.store.rv, obj, json: JSON.stringify(obj) };
@@ -300,19 +307,24 @@ export class MockApi {
   }
 
   /** update replaces an object (PUT), or only its status when `subresource` is `status`. */
-  update(info: ResourceInfo, namespace: string, name: string, body: unknown, subresource = '', dryRun = false): StoredObject {
+  update(info: ResourceInfo, namespace: string, name: string, body: unknown, subresource = '', dryRun = false, manager?: string): StoredObject {
     const obj = asObject(body, info);
     checkTypeAndNamespace(info, obj, namespace);
     if (obj.metadata.name && obj.metadata.name !== name) {
       throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
     }
     const existing = this.get(info, namespace, name);
-    if (info.view) return this.write(this.storageInfo(info), existing, info.view.toStorage(obj), subresource, dryRun);
-    return this.write(info, existing, obj, subresource, dryRun);
+    const fields = manager ? { manager, apiVersion: info.apiVersion } : undefined;
+    if (info.view) return this.write(this.storageInfo(info), existing, info.view.toStorage(obj), subresource, dryRun, fields);
+    return this.write(info, existing, obj, subresource, dryRun, fields);
   }
 
-  /** write turns `next` (a full new object) into the stored successor of `existing`, enforcing update rules. */
-  private write(info: ResourceInfo, existing: StoredObject, next: KubeObject, subresource: string, dryRun: boolean): StoredObject {
+  /**
+   * write turns `next` (a full new object) into the stored successor of `existing`, enforcing update
+   * rules. managedFields stay as they were, unless `fields` names the manager of this update (its
+   * changes become its fields) or gives the new entries outright (server-side apply).
+   */
+  private write(info: ResourceInfo, existing: StoredObject, next: KubeObject, subresource: string, dryRun: boolean, fields?: { manager: string; apiVersion: string } | { managedFields: ManagedFieldsEntry[] }): StoredObject {
     const old = existing.obj;
     const rv = next.metadata.resourceVersion;
     if (rv !== undefined && rv !== '' && rv !== old.metadata.resourceVersion) {
@@ -342,6 +354,11 @@ export class MockApi {
       }
       if (!m.generateName) delete m.generateName;
       if (om.generateName && m.generateName === undefined) m.generateName = om.generateName;
+      if (fields && 'managedFields' in fields) {
+        if (fields.managedFields.length) m.managedFields = fields.managedFields;
+        else delete m.managedFields;
+      } else if (om.managedFields) m.managedFields = om.managedFields;
+      else delete m.managedFields;
       out.apiVersion = info.apiVersion;
       out.kind = info.kind;
       if (info.subresources.includes('status')) {
@@ -360,6 +377,11 @@ export class MockApi {
     out.metadata.resourceVersion = old.metadata.resourceVersion;
     // A write that changes nothing is a no-op: no new resourceVersion, no watch event (as kube-apiserver does).
     if (jsonEqual(out, old)) return existing;
+    if (fields && 'manager' in fields && !subresource) {
+      const mf = afterUpdate(old, out, fields.manager, fields.apiVersion, nowRfc3339());
+      if (mf.length) out.metadata.managedFields = mf;
+      else delete out.metadata.managedFields;
+    }
     if (dryRun) return { ...existing, obj: out, json: JSON.stringify(out) };
     if (out.metadata.deletionTimestamp && !(out.metadata.finalizers && out.metadata.finalizers.length)) {
       return this.finish(info, existing.key) ?? existing;
@@ -391,7 +413,7 @@ export class MockApi {
     name: string,
     contentType: string,
     raw: string,
-    opts: { subresource?: string; fieldManager?: string | null; dryRun?: boolean } = {},
+    opts: { subresource?: string; fieldManager?: string | null; dryRun?: boolean; force?: boolean; defaultManager?: string } = {},
   ): { stored: StoredObject; created: boolean } {
     const type = contentType.split(';')[0]!.trim().toLowerCase();
     if (!(PATCH_TYPES as readonly string[]).includes(type)) throw unsupportedMediaType(contentType);
@@ -414,19 +436,20 @@ export class MockApi {
       if (applied.metadata.name && applied.metadata.name !== name) {
         throw badRequest(`the name of the object (${applied.metadata.name}) does not match the name on the URL (${name})`);
       }
+      delete applied.metadata.managedFields;
       const existing = this.store.get(info.id, objectKey(info.namespaced ? namespace : '', name));
-      const entry = { manager: opts.fieldManager, operation: 'Apply', apiVersion: info.apiVersion, time: nowRfc3339(), fieldsType: 'FieldsV1', fieldsV1: {} };
       if (!existing) {
         applied.metadata.name = name;
-        applied.metadata.managedFields = [entry];
-        return { stored: this.create(info, namespace, applied, opts.dryRun), created: true };
+        return { stored: this.create(info, namespace, applied, opts.dryRun, opts.fieldManager, 'Apply'), created: true };
       }
-      let merged = (info.builtin ? strategicMerge(this.apiForm(info, existing), applied) : mergePatch(this.apiForm(info, existing), applied)) as KubeObject;
+      const live = this.apiForm(info, existing);
+      const owners = applyOwnership(live, applied, opts.fieldManager, info.apiVersion, nowRfc3339(), !!opts.force, { resource: info.resource, group: info.group, name });
+      let merged = (info.builtin ? strategicMerge(live, applied) : mergePatch(live, applied)) as KubeObject;
+      // Fields this manager applied before, no longer applies, and nobody else owns are removed.
+      for (const p of owners.remove) removeAt(merged, p);
       if (info.view) merged = info.view.toStorage(merged);
-      const others = (existing.obj.metadata.managedFields ?? []).filter((f) => (f as { manager?: string }).manager !== opts.fieldManager);
-      merged.metadata.managedFields = [...others, entry];
       if (applied.metadata.resourceVersion === undefined) merged.metadata.resourceVersion = existing.obj.metadata.resourceVersion;
-      return { stored: this.write(this.storageInfo(info), existing, merged, sub, !!opts.dryRun), created: false };
+      return { stored: this.write(this.storageInfo(info), existing, merged, sub, !!opts.dryRun, { managedFields: owners.managedFields }), created: false };
     }
     const existing = this.get(info, namespace, name);
     if (sub === 'scale') {
@@ -443,7 +466,8 @@ export class MockApi {
     if (info.view) next = info.view.toStorage(next);
     const patchRv = (body as { metadata?: { resourceVersion?: unknown } } | null)?.metadata?.resourceVersion;
     if (type !== 'application/json-patch+json' && patchRv === undefined) next.metadata.resourceVersion = existing.obj.metadata.resourceVersion;
-    return { stored: this.write(this.storageInfo(info), existing, next, sub, !!opts.dryRun), created: false };
+    const manager = opts.fieldManager || opts.defaultManager;
+    return { stored: this.write(this.storageInfo(info), existing, next, sub, !!opts.dryRun, manager ? { manager, apiVersion: info.apiVersion } : undefined), created: false };
   }
 
   /** delete removes an object, or marks it with deletionTimestamp while finalizers or a pod's grace period hold it. */

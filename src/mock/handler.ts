@@ -92,6 +92,16 @@ export function labelsFor(ri: RequestInfo, contentType?: string): RequestLabels 
 
 const NON_RESOURCE: RequestLabels = { verb: 'GET', group: '', version: '', resource: '', subresource: '', scope: '' };
 
+/** fieldManager is the manager a write is recorded under in managedFields: the fieldManager parameter, else (like kube-apiserver) the User-Agent up to its first '/'. */
+export function fieldManager(query: Query, req: IncomingMessage): string | undefined {
+  const explicit = query.get('fieldManager');
+  if (explicit) return explicit;
+  const ua = req.headers['user-agent'];
+  if (!ua) return undefined;
+  const slash = ua.indexOf('/');
+  return (slash < 0 ? ua : ua.slice(0, slash)).slice(0, 128) || undefined;
+}
+
 /** isLongRunning tells whether a request is exempt from max-inflight (watch, exec, follow logs). */
 export function isLongRunning(ri: RequestInfo, query: Query): boolean {
   return ri.verb === 'watch' || ri.subresource === 'exec' || ri.subresource === 'attach' || (ri.subresource === 'log' && isTrue(query.get('follow')));
@@ -253,20 +263,20 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
           sendJson(res, 201, reviewAccess(body));
           return;
         }
-        const s = api.create(info, ns, body, dryRun);
+        const s = api.create(info, ns, body, dryRun, fieldManager(query, req));
         sendObject(res, 201, api.view(info, s));
         return;
       }
       case 'update': {
         const body = await readObject(req);
         if (sub === 'scale') sendJson(res, 200, JSON.stringify(scaleOf(api.updateScale(info, ns, ri.name, body))));
-        else sendObject(res, 200, api.view(info, api.update(info, ns, ri.name, body, sub, dryRun)));
+        else sendObject(res, 200, api.view(info, api.update(info, ns, ri.name, body, sub, dryRun, fieldManager(query, req))));
         return;
       }
       case 'patch': {
         const raw = await readBody(req, deps.maxBodyBytes);
         const ct = req.headers['content-type'] ?? '';
-        const r = api.patch(info, ns, ri.name, ct, raw, { subresource: sub, fieldManager: query.get('fieldManager'), dryRun });
+        const r = api.patch(info, ns, ri.name, ct, raw, { subresource: sub, fieldManager: query.get('fieldManager'), dryRun, force: isTrue(query.get('force')), defaultManager: fieldManager(query, req) });
         if (sub === 'scale') sendJson(res, 200, JSON.stringify(scaleOf(r.stored)));
         else sendObject(res, r.created ? 201 : 200, api.view(info, r.stored));
         return;
