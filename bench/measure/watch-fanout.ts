@@ -1,6 +1,6 @@
 /**
- * Watch fan-out: N concurrent watch streams on one namespace of the mock, held by one cheap
- * racerig-style client (undici dispatch handlers that count event lines and read the
+ * Watch fan-out: N concurrent watch streams on one namespace of the mock, held by a cheap
+ * racerig-style client in worker threads (undici dispatch handlers that count event lines and read the
  * `racerig.io/sent-at` stamp without parsing the JSON, on every watcher or every k-th), while small ConfigMaps are created at a
  * fixed rate. Lag = receive time − the create's stamp, for every (watcher, event) pair.
  * Everything is bounded: the number of creates, and a deadline for the events to arrive.
@@ -8,6 +8,7 @@
 import { Pool, type Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
 import { readFileSync } from 'node:fs';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 
 /** FanoutOptions describe one fan-out run against a mock at `base` (a loopback URL ending in /). */
 export interface FanoutOptions {
@@ -24,6 +25,10 @@ export interface FanoutOptions {
   drainMs?: number;
   /** Read the lag on every `lagEvery`-th watcher (default 1: all); the others only count lines, which keeps the client cheap. */
   lagEvery?: number;
+  /** Worker threads the watch streams are split over (default 2; the creates are sent from the calling thread). */
+  clientThreads?: number;
+  /** Events created in the first `warmupSec` seconds are delivered and counted but left out of p50/p99/max (JIT and connection warm-up; default 1). */
+  warmupSec?: number;
 }
 
 /** FanoutResult is what one run measured; lags in ms. */
@@ -31,8 +36,9 @@ export interface FanoutResult {
   watchers: number;
   rate: number;
   count: number;
+  clientThreads: number;
   lagEvery: number;
-  /** Lag samples (deliveries to the watchers that read it). */
+  /** Lag samples after the warm-up (deliveries to the watchers that read the lag). */
   samples: number;
   /** Deliveries expected (watchers × count) and received. */
   expected: number;
@@ -40,11 +46,15 @@ export interface FanoutResult {
   p50: number | null;
   p99: number | null;
   max: number | null;
-  /** p99 lag of the events created in each second of the run (shows whether a backlog builds up). */
+  /** Seconds at the start whose events are left out of p50/p99/max. */
+  warmupSec: number;
+  /** p99 of every sample, warm-up included. */
+  p99All: number | null;
+  /** p99 lag of the events created in each second of the run, warm-up included (shows whether a backlog builds up). */
   p99PerSecond: number[];
   /** Wall seconds from the first create to the last delivery (or the deadline). */
   wallSec: number;
-  /** CPU seconds (user + system) of the mock process and of this client over the same span. */
+  /** CPU seconds (user + system) of the mock process and of this client process (all its threads) over the same span. */
   mockCpuSec: number | null;
   clientCpuSec: number;
   /** Of which in the kernel (system time). */
@@ -167,42 +177,95 @@ function quantile(sorted: Float64Array, n: number, q: number): number | null {
   return n ? sorted[Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1))]! : null;
 }
 
-/** runWatchFanout opens the watchers, creates the objects at the rate, and measures delivery lag and CPU. */
+/** GroupSpec is what one client thread holds: `watchers` watch streams from resourceVersion `rv`. */
+interface GroupSpec {
+  origin: string;
+  path: string;
+  rv: string;
+  watchers: number;
+  /** Index of this group's first watcher (lag is read on watchers whose index is a multiple of lagEvery). */
+  first: number;
+  lagEvery: number;
+  /** Lines each watcher must receive. */
+  count: number;
+}
+
+type GroupMessage =
+  | { type: 'ready'; open: number }
+  | { type: 'done'; at: number }
+  | { type: 'result'; received: number; chunks: number; lags: Float64Array; sentAt: Float64Array };
+
+/** runGroup holds one thread's watch streams until told to stop, then reports what they received. */
+async function runGroup(spec: GroupSpec, port: NonNullable<typeof parentPort>): Promise<void> {
+  const pool = new Pool(spec.origin, { connections: spec.watchers, bodyTimeout: 0, headersTimeout: 30_000, pipelining: 0 });
+  const lags = new Lags();
+  const expected = spec.watchers * spec.count;
+  let received = 0;
+  const onLine = (): void => {
+    if (++received === expected) port.postMessage({ type: 'done', at: wallMs() } satisfies GroupMessage);
+  };
+  const handlers: CountingHandler[] = [];
+  for (let i = 0; i < spec.watchers; i++) {
+    const h = new CountingHandler((spec.first + i) % spec.lagEvery === 0 ? lags : undefined, onLine, () => {});
+    handlers.push(h);
+    pool.dispatch({ path: `${spec.path}?watch=1&resourceVersion=${spec.rv}&allowWatchBookmarks=false&timeoutSeconds=600`, method: 'GET' }, h);
+  }
+  for (let t = 0; t < 300 && handlers.some((h) => h.status === 0); t++) await new Promise((r) => setTimeout(r, 20));
+  port.postMessage({ type: 'ready', open: handlers.filter((h) => h.status === 200).length } satisfies GroupMessage);
+  await new Promise<void>((resolve) => port.once('message', () => resolve()));
+  for (const h of handlers) h.controller?.abort(new Error('fan-out done'));
+  await pool.destroy().catch(() => {});
+  const out = lags.a.slice(0, lags.n);
+  const sentAt = lags.at.slice(0, lags.n);
+  port.postMessage({ type: 'result', received, chunks: handlers.reduce((n, h) => n + h.chunks, 0), lags: out, sentAt } satisfies GroupMessage, [out.buffer, sentAt.buffer]);
+}
+
+if (!isMainThread && (workerData as { role?: string } | null)?.role === 'racerig-bench-fanout') {
+  void runGroup((workerData as { spec: GroupSpec }).spec, parentPort!);
+}
+
+/** runWatchFanout opens the watchers (split over `clientThreads` worker threads), creates the objects at the rate from this thread, and measures delivery lag and CPU. */
 export async function runWatchFanout(o: FanoutOptions): Promise<FanoutResult> {
   const url = new URL(o.base);
   if (url.hostname !== '127.0.0.1' && url.hostname !== 'localhost' && url.hostname !== '[::1]') throw new Error(`fan-out target ${o.base} is not on loopback`);
   const origin = url.origin;
   const path = `/api/v1/namespaces/${o.namespace}/configmaps`;
-  const watchPool = new Pool(origin, { connections: o.watchers, bodyTimeout: 0, headersTimeout: 30_000, pipelining: 0 });
   const writePool = new Pool(origin, { connections: 16 });
-  const lags = new Lags();
   const lagEvery = Math.max(1, Math.floor(o.lagEvery ?? 1));
+  const threads = Math.max(1, Math.min(o.watchers, Math.floor(o.clientThreads ?? 2)));
   const expected = o.watchers * o.count;
-  let received = 0;
-  let lastAt = 0;
-  let allDone: () => void = () => {};
-  const done = new Promise<void>((r) => (allDone = r));
-  const handlers: CountingHandler[] = [];
-  const onLine = (): void => {
-    received++;
-    if (received >= expected) {
-      lastAt = performance.now();
-      allDone();
+  const workers: Worker[] = [];
+  const inbox: GroupMessage[][] = [];
+  const failed: Error[] = [];
+  const waitFor = async (what: GroupMessage['type'], timeoutMs: number): Promise<GroupMessage[]> => {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      if (failed.length) throw new Error(`a fan-out client thread failed: ${failed[0]!.message}`);
+      const got = inbox.map((box) => box.find((m) => m.type === what));
+      if (got.every((m) => m !== undefined)) return got as GroupMessage[];
+      if (performance.now() > deadline) return got.filter((m): m is GroupMessage => m !== undefined);
+      await new Promise((r) => setTimeout(r, 5));
     }
   };
   try {
     // The namespace starts empty and the watch starts from "now" (resourceVersion of an empty list), so every line is one created object.
     const list = await writePool.request({ path, method: 'GET' });
     const rv = ((await list.body.json()) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
-    for (let i = 0; i < o.watchers; i++) {
-      const h = new CountingHandler(i % lagEvery === 0 ? lags : undefined, onLine, () => {});
-      handlers.push(h);
-      watchPool.dispatch({ path: `${path}?watch=1&resourceVersion=${rv}&allowWatchBookmarks=false&timeoutSeconds=600`, method: 'GET' }, h);
+    let first = 0;
+    for (let t = 0; t < threads; t++) {
+      const n = Math.floor(o.watchers / threads) + (t < o.watchers % threads ? 1 : 0);
+      const spec: GroupSpec = { origin, path, rv, watchers: n, first, lagEvery, count: o.count };
+      first += n;
+      const box: GroupMessage[] = [];
+      inbox.push(box);
+      const w = new Worker(new URL(import.meta.url), { workerData: { role: 'racerig-bench-fanout', spec } });
+      w.on('message', (m: GroupMessage) => box.push(m));
+      w.on('error', (err) => failed.push(err));
+      workers.push(w);
     }
-    // Wait (bounded) until every stream has its response headers.
-    for (let t = 0; t < 300 && handlers.some((h) => h.status === 0); t++) await new Promise((r) => setTimeout(r, 20));
-    const open = handlers.filter((h) => h.status === 200).length;
-    if (open < o.watchers) throw new Error(`only ${open} of ${o.watchers} watch streams opened`);
+    const ready = (await waitFor('ready', 20_000)) as Array<Extract<GroupMessage, { type: 'ready' }>>;
+    const open = ready.reduce((n, m) => n + m.open, 0);
+    if (ready.length < threads || open < o.watchers) throw new Error(`only ${Math.max(0, open)} of ${o.watchers} watch streams opened`);
 
     const loadStart = loadavg1();
     const cpu0 = process.cpuUsage();
@@ -228,37 +291,48 @@ export async function runWatchFanout(o: FanoutOptions): Promise<FanoutResult> {
     }
     await Promise.all(creates);
     if (failures) throw new Error(`${failures} of ${o.count} creates failed`);
-    await Promise.race([done, new Promise((r) => setTimeout(r, o.drainMs ?? 10_000))]);
-    const t1 = received >= expected ? lastAt : performance.now();
+    const done = (await waitFor('done', o.drainMs ?? 10_000)) as Array<Extract<GroupMessage, { type: 'done' }>>;
+    const wall1 = done.length === threads ? Math.max(...done.map((m) => m.at)) : wallMs();
     const mock1 = o.mockPid ? procCpuSec(o.mockPid) : null;
     const cpu = process.cpuUsage(cpu0);
     const loadEnd = loadavg1();
+    for (const w of workers) w.postMessage('stop');
+    const results = (await waitFor('result', 10_000)) as Array<Extract<GroupMessage, { type: 'result' }>>;
+    const lags = new Lags();
+    for (const r of results) for (let i = 0; i < r.lags.length; i++) lags.push(r.lags[i]!, r.sentAt[i]!);
+    const received = results.reduce((n, r) => n + r.received, 0);
     const p99PerSecond = lags.perSecond(wall0);
-    const sorted = lags.a.subarray(0, lags.n).sort();
+    const warmupSec = Math.max(0, o.warmupSec ?? 1);
+    const steady: number[] = [];
+    for (let i = 0; i < lags.n; i++) if (lags.at[i]! >= wall0 + warmupSec * 1000) steady.push(lags.a[i]!);
+    const sorted = Float64Array.from(steady).sort();
+    const all = lags.a.subarray(0, lags.n).sort();
     const mockCpuSec = mock0 !== null && mock1 !== null ? mock1 - mock0 : null;
     return {
       watchers: o.watchers,
       rate: o.rate,
       count: o.count,
+      clientThreads: threads,
       lagEvery,
-      samples: lags.n,
+      samples: sorted.length,
       expected,
       received,
-      p50: quantile(sorted, lags.n, 0.5),
-      p99: quantile(sorted, lags.n, 0.99),
-      max: quantile(sorted, lags.n, 1),
+      warmupSec,
+      p50: quantile(sorted, sorted.length, 0.5),
+      p99: quantile(sorted, sorted.length, 0.99),
+      max: quantile(sorted, sorted.length, 1),
+      p99All: quantile(all, lags.n, 0.99),
       p99PerSecond,
-      wallSec: (t1 - t0) / 1000,
+      wallSec: (wall1 - wall0) / 1000,
       mockCpuSec,
       clientCpuSec: (cpu.user + cpu.system) / 1e6,
       clientSysSec: cpu.system / 1e6,
-      chunks: handlers.reduce((n, h) => n + h.chunks, 0),
+      chunks: results.reduce((n, r) => n + r.chunks, 0),
       mockUsPerDelivery: mockCpuSec !== null && received ? (mockCpuSec * 1e6) / received : null,
       loadStart,
       loadEnd,
     };
   } finally {
-    for (const h of handlers) h.controller?.abort(new Error('fan-out done'));
-    await Promise.allSettled([watchPool.destroy(), writePool.destroy()]);
+    await Promise.allSettled([writePool.destroy(), ...workers.map((w) => w.terminate())]);
   }
 }
