@@ -59,8 +59,8 @@ class WatchStream {
   own: Buffer[] = [];
   /** A BOOKMARK is due: written after the audience's frames, with the store's resourceVersion at that time. */
   bookmarkDue = false;
-  /** Index in the audience's current batch from which frames are this stream's (it joined mid-window). */
-  joinIndex = 0;
+  /** The store's resourceVersion when the stream joined its audience: its initial state covers every event up to it, so queued events up to it are skipped. */
+  joinRv = 0;
   audience: Audience | undefined;
   ended = false;
 
@@ -76,8 +76,8 @@ class WatchStream {
     return eventLine('BOOKMARK', JSON.stringify({ kind: this.info.kind, apiVersion: this.info.apiVersion, metadata: { resourceVersion: String(this.store.rv) } }));
   }
 
-  /** write sends, as one HTTP chunk, this stream's own lines, then the audience's `lines` from where it joined (`shared`: all of them, already a chunk), then a due bookmark. */
-  write(shared: Buffer | undefined, lines: Buffer[] | undefined): void {
+  /** write sends, as one HTTP chunk, this stream's own lines, then the audience's `lines` (resourceVersions `rvs`; `shared`: all of them, already a chunk) newer than it joined, then a due bookmark. */
+  write(shared: Buffer | undefined, lines: Buffer[] | undefined, rvs?: number[]): void {
     if (this.ended) return;
     const sock = this.res.socket as Socket | null;
     if (!sock || sock.destroyed) {
@@ -87,13 +87,15 @@ class WatchStream {
     }
     let chunk: Buffer;
     let count: number;
-    if (shared && this.own.length === 0 && !this.bookmarkDue && this.joinIndex === 0) {
+    let from = 0;
+    if (rvs && rvs[0]! <= this.joinRv) while (from < rvs.length && rvs[from]! <= this.joinRv) from++;
+    if (shared && this.own.length === 0 && !this.bookmarkDue && from === 0) {
       chunk = shared;
       count = lines!.length;
     } else {
       const out = this.own;
       this.own = [];
-      if (lines) for (let i = this.joinIndex; i < lines.length; i++) out.push(lines[i]!);
+      if (lines) for (let i = from; i < lines.length; i++) out.push(lines[i]!);
       if (this.bookmarkDue) {
         this.bookmarkDue = false;
         out.push(this.bookmarkLine());
@@ -102,7 +104,6 @@ class WatchStream {
       chunk = chunkOf(out);
       count = out.length;
     }
-    if (lines) this.joinIndex = 0;
     sock.write(chunk);
     this.onEvents(this.info, count);
     if (sock.writableLength > MAX_BUFFERED_BYTES) this.end();
@@ -112,8 +113,9 @@ class WatchStream {
 /** Audience is the set of watch streams that receive the same frames for the same store events. */
 class Audience {
   readonly members = new Set<WatchStream>();
-  /** Frames queued since the last flush. */
+  /** Event lines queued since the last flush, and their resourceVersions. */
   batch: Buffer[] = [];
+  batchRv: number[] = [];
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -124,10 +126,10 @@ class Audience {
     private readonly match: Matcher | undefined,
     private readonly represent: ((info: ResourceInfo, s: StoredObject) => string) | undefined,
     private readonly delayMs: () => number,
-    store: Store,
+    private readonly store: Store,
     private readonly view: (s: StoredObject) => StoredObject,
   ) {
-    this.unsubscribe = store.subscribe(info.id, (ev) => this.onEvent(ev));
+    this.unsubscribe = this.store.subscribe(info.id, (ev) => this.onEvent(ev));
   }
 
   /** render returns the frame of `s` as a `type` event in this audience's representation, cached on the event or object when shared. */
@@ -162,19 +164,21 @@ class Audience {
     const frame = this.frameFor(ev);
     if (!frame) return;
     const d = this.delayMs();
-    if (d > 0) setTimeout(() => this.queue(frame), d);
-    else this.queue(frame);
+    const rv = ev.stored.rv;
+    if (d > 0) setTimeout(() => this.queue(frame, rv), d);
+    else this.queue(frame, rv);
   }
 
-  private queue(frame: Buffer): void {
+  private queue(frame: Buffer, rv: number): void {
     if (this.members.size === 0) return;
     this.batch.push(frame);
+    this.batchRv.push(rv);
     this.hub.markAudience(this);
   }
 
   join(w: WatchStream): void {
     w.audience = this;
-    w.joinIndex = this.batch.length;
+    w.joinRv = this.store.rv;
     this.members.add(w);
   }
 
@@ -189,10 +193,12 @@ class Audience {
   /** flush writes the frames queued since the last flush to every member, as one shared buffer. */
   flush(): void {
     const frames = this.batch;
+    const rvs = this.batchRv;
     if (frames.length === 0) return;
     this.batch = [];
+    this.batchRv = [];
     const shared = chunkOf(frames);
-    for (const m of this.members) m.write(shared, frames);
+    for (const m of this.members) m.write(shared, frames, rvs);
   }
 }
 
