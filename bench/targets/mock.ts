@@ -10,10 +10,10 @@ import { once } from 'node:events';
 import { REPO_ROOT } from '../measure/paths.js';
 import type { Target } from './target.js';
 
-/** startMockProcess starts `racerig mock` on 127.0.0.1 and resolves with its URL once it listens. */
-export async function startMockProcess(timeoutMs = 15_000): Promise<Target> {
+/** startMockProcess starts `racerig mock` (with `extraArgs`) on 127.0.0.1 and resolves with its URL and process id once it listens. */
+export async function startMockProcess(timeoutMs = 15_000, extraArgs: string[] = []): Promise<Target & { pid: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'racerig-bench-mock-'));
-  const args = ['bin/racerig', 'mock', '--host', '127.0.0.1', '--port', '0', '--kubeconfig-out', join(dir, 'mock.kubeconfig')];
+  const args = ['bin/racerig', 'mock', '--host', '127.0.0.1', '--port', '0', '--kubeconfig-out', join(dir, 'mock.kubeconfig'), ...extraArgs];
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const close = async (): Promise<void> => {
@@ -41,7 +41,7 @@ export async function startMockProcess(timeoutMs = 15_000): Promise<Target> {
         reject(new Error(`racerig mock exited with ${code}: ${output.slice(-500)}`));
       });
     });
-    return { name: 'racerig mock (1 process)', url, close };
+    return { name: 'racerig mock (1 process)', url, close, pid: child.pid! };
   } catch (err) {
     await close();
     throw err;

@@ -25,6 +25,7 @@ export interface MockFlags {
   maxInflight?: string;
   maxMutatingInflight?: string;
   watchDelay?: string;
+  execStartDelay?: string;
   podStartDelay?: string;
   podRunDuration?: string;
   logFile?: string;
@@ -93,6 +94,7 @@ export function mockOptionsFromFlags(flags: MockFlags, cwd: string): MockServerO
     watchHistory: intFlag('watch-history', flags.watchHistory, 1),
     bookmarkIntervalMs: intFlag('bookmark-interval', flags.bookmarkInterval),
     watchBatchMs: intFlag('watch-batch', flags.watchBatch),
+    execStartDelayMs: intFlag('exec-start-delay', flags.execStartDelay),
     faults: faultsFromFlags(flags),
     lifecycle: { podStartDelayMs: intFlag('pod-start-delay', flags.podStartDelay), podRunDurationMs: intFlag('pod-run-duration', flags.podRunDuration) },
     logs: flags.logFile ? { file: resolve(cwd, flags.logFile) } : undefined,
@@ -111,7 +113,7 @@ export const registerMockCommand: CommandRegistrar = (program, ctx, setExit) => 
     .option('--kubeconfig-out <file>', 'where to write the kubeconfig for the server', 'results/mock.kubeconfig')
     .option('--watch-history <events>', 'watch events kept for resuming watches; older resourceVersions get 410 Expired')
     .option('--bookmark-interval <ms>', 'interval of BOOKMARK events on watches that allow them')
-    .option('--watch-batch <ms>', 'longest extra delay used to batch watch writes under load (default 5; 0: none)')
+    .option('--watch-batch <ms>', 'shortest window for gathering watch events into one write per stream; stretches under load to the last write round\'s duration (default 5; 0: every event-loop turn)')
     .option('--latency <rule>', 'add latency: [verb[/resource]=]fixed:MS|uniform:MIN:MAX|normal:MEAN:SD|lognormal:MEDIAN:SIGMA (repeatable)', collect, [])
     .option('--error <rule>', 'inject errors: [verb[/resource]=]500|503|429:FRACTION[:RETRY_AFTER_S] (repeatable)', collect, [])
     .option('--reset <fraction>', 'reset this fraction of connections instead of answering')
@@ -119,6 +121,7 @@ export const registerMockCommand: CommandRegistrar = (program, ctx, setExit) => 
     .option('--max-inflight <n>', 'read-only requests in flight before 429 (like kube-apiserver --max-requests-inflight)')
     .option('--max-mutating-inflight <n>', 'mutating requests in flight before 429')
     .option('--watch-delay <ms>', 'delay every watch event by this many ms')
+    .option('--exec-start-delay <ms>', 'time an exec\'d command takes to start (default 20; kubectl before 1.33 loses output that comes sooner)')
     .option('--pod-start-delay <ms>', 'simulated time from pod creation to Running')
     .option('--pod-run-duration <ms>', 'simulated run time of pods with restartPolicy Never/OnFailure')
     .option('--log-file <file>', 'lines every simulated container logs (e.g. a Go race report)')

@@ -9,11 +9,12 @@ import { CRD_ID, crdResourceInfos, validateCrd } from './crd.js';
 import { scaleOf } from './scale.js';
 import { jsonEqual } from './json-equal.js';
 import { Store, objectKey, type KubeObject, type StoredObject } from './store.js';
-import { StatusError, alreadyExists, badRequest, conflict, invalid, notFound, unsupportedMediaType } from './status.js';
+import { StatusError, alreadyExists, badRequest, conflict, expired, invalid, notFound, unsupportedMediaType } from './status.js';
 import { asObject, checkTypeAndNamespace, initMetadata, nowRfc3339, randomSuffix, specProblems, validateNew } from './objects.js';
 import { applyDefaults, mockNode } from './defaults.js';
 import { fieldMatcher, labelMatcher, exactNameFromFieldSelector } from './selectors.js';
 import { jsonPatch, mergePatch, strategicMerge } from './patch.js';
+import { afterCreate, afterUpdate, apply as applyOwnership, removeAt, type ManagedFieldsEntry } from './managed-fields.js';
 
 /** ApiOptions tunes storage and the simulated kubelet's deletion. */
 export interface ApiOptions {
@@ -59,6 +60,10 @@ export type PatchType = (typeof PATCH_TYPES)[number];
 
 /** STOP_DELAY_ANNOTATION sets how long a pod's simulated container takes to stop after a graceful delete, in ms (capped by the grace period). */
 export const STOP_DELAY_ANNOTATION = 'racerig.dev/stop-delay-ms';
+
+/** CONTINUE_EXPIRED is kube-apiserver's message when a continue token's resourceVersion has been compacted away. */
+export const CONTINUE_EXPIRED =
+  'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.';
 
 const DEFAULT_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 const NS_ID = '/namespaces';
@@ -129,6 +134,29 @@ export class MockApi {
     this.timers.clear();
   }
 
+  /** view returns a stored object in the form of `info`'s API (itself, unless `info` views another type's storage; converted forms are cached on the stored version). */
+  view(info: ResourceInfo, s: StoredObject): StoredObject {
+    const v = info.view;
+    if (!v) return s;
+    const cache = (s.views ??= {});
+    let out = cache[info.apiVersion];
+    if (!out) {
+      const obj = v.fromStorage(s.obj);
+      out = cache[info.apiVersion] = { key: s.key, resourceId: s.resourceId, rv: s.rv, obj, json: JSON.stringify(obj) };
+    }
+    return out;
+  }
+
+  /** apiForm returns a mutable copy of a stored object in `info`'s API form. */
+  private apiForm(info: ResourceInfo, s: StoredObject): KubeObject {
+    return info.view ? (JSON.parse(this.view(info, s).json) as KubeObject) : clone(s);
+  }
+
+  /** storageInfo returns the type whose storage `info` uses (itself unless it is a view). */
+  private storageInfo(info: ResourceInfo): ResourceInfo {
+    return info.view ? (this.infoById(info.id) ?? info) : info;
+  }
+
   /** resolve returns the type at group/version/resource or throws 404. */
   resolve(group: string, version: string, resource: string): ResourceInfo {
     const info = this.registry.get(group, version, resource);
@@ -155,16 +183,26 @@ export class MockApi {
     return s;
   }
 
-  /** list returns one page of matching objects (all namespaces when `namespace` is empty). */
+  /**
+   * list returns one page of matching objects (all namespaces when `namespace` is empty). Pages after
+   * the first (a continue token) show the objects as they were at the first page's resourceVersion,
+   * read back through the watch history; 410 Expired once that version has left the history.
+   */
   list(info: ResourceInfo, namespace: string, opts: ListOptions = {}): ListResult {
     const lm = labelMatcher(opts.labelSelector);
-    const fm = fieldMatcher(opts.fieldSelector, info.id);
+    const fm = fieldMatcher(opts.fieldSelector, info.apiId, info.view?.fieldPath);
     let rv = this.store.rv;
     let after: string | undefined;
+    let past: Map<string, StoredObject | null> | undefined;
     if (opts.continueToken) {
       const c = decodeContinue(opts.continueToken);
       rv = c.rv;
       after = c.key;
+      if (rv < this.store.rv) {
+        past = this.store.changesSince(info.id, rv);
+        if (!past) throw expired(CONTINUE_EXPIRED);
+        if (past.size === 0) past = undefined;
+      }
     }
     const ns = info.namespaced ? namespace : '';
     const exact = exactNameFromFieldSelector(opts.fieldSelector);
@@ -173,11 +211,13 @@ export class MockApi {
     const items: StoredObject[] = [];
     const result: ListResult = { items, rv };
     if (exact !== undefined && ns) {
-      const one = this.store.get(info.id, objectKey(ns, exact));
+      const key = objectKey(ns, exact);
+      const one = past?.has(key) ? past.get(key) : this.store.get(info.id, key);
       if (one && (after === undefined || one.key > after) && lm(one.obj) && fm(one.obj)) items.push(one);
       return result;
     }
     const r = this.store.range(info.id, ns, after);
+    if (past) return this.listPast(r, past, ns, after, limit, unfiltered, (o) => lm(o) && fm(o), result);
     let i = r.start;
     for (; i < r.end && items.length < limit; i++) {
       const s = r.get(r.keys[i]!);
@@ -190,10 +230,57 @@ export class MockApi {
     return result;
   }
 
+  /** listPast fills a page from the current keys merged with `past` (the objects written since the page's resourceVersion, as they were then). */
+  private listPast(
+    r: ReturnType<Store['range']>,
+    past: Map<string, StoredObject | null>,
+    ns: string,
+    after: string | undefined,
+    limit: number,
+    unfiltered: boolean,
+    match: (o: KubeObject) => boolean,
+    result: ListResult,
+  ): ListResult {
+    const inRange = (k: string) => (after === undefined || k > after) && (!ns || k.startsWith(`${ns}/`));
+    // Keys that existed at the page's version but are gone now, in order.
+    const gone = [...past.keys()].filter((k) => past.get(k) && r.get(k) === undefined && inRange(k)).sort();
+    const items = result.items;
+    let i = r.start;
+    let j = 0;
+    let more = false;
+    for (;;) {
+      const cur = i < r.end ? r.keys[i]! : undefined;
+      const old = j < gone.length ? gone[j]! : undefined;
+      if (cur === undefined && old === undefined) break;
+      let key: string;
+      if (old === undefined || (cur !== undefined && cur < old)) {
+        key = cur!;
+        i++;
+      } else {
+        key = old;
+        j++;
+      }
+      const s = past.has(key) ? past.get(key) : r.get(key);
+      if (!s || !(unfiltered || match(s.obj))) continue;
+      if (items.length === limit) {
+        more = true;
+        break;
+      }
+      items.push(s);
+    }
+    if (more) result.continueToken = encodeContinue({ rv: result.rv, key: items[items.length - 1]!.key });
+    return result;
+  }
+
   /** create stores a new object (422/409/404 on invalid, existing, or missing namespace). */
-  create(info: ResourceInfo, namespace: string, body: unknown, dryRun = false): StoredObject {
-    const obj = asObject(body, info);
+  create(info: ResourceInfo, namespace: string, body: unknown, dryRun = false, manager?: string, operation: 'Apply' | 'Update' = 'Update'): StoredObject {
+    let obj = asObject(body, info);
+    const apiVersion = info.apiVersion;
     checkTypeAndNamespace(info, obj, namespace);
+    if (info.view) {
+      obj = info.view.toStorage(obj);
+      info = this.storageInfo(info);
+    }
     const ns = info.namespaced ? namespace || obj.metadata.namespace || '' : '';
     if (info.namespaced && !ns) throw badRequest('the namespace of the object must be set for a namespaced resource');
     const generated = initMetadata(info, obj, ns);
@@ -206,6 +293,11 @@ export class MockApi {
       key = objectKey(ns, obj.metadata.name);
     }
     if (this.store.get(info.id, key)) throw alreadyExists(info.resource, info.group, obj.metadata.name!);
+    if (manager) {
+      const mf = afterCreate(obj, manager, operation, apiVersion, nowRfc3339());
+      if (mf.length) obj.metadata.managedFields = mf;
+      else delete obj.metadata.managedFields;
+    }
     applyDefaults(info, obj);
     if (info.id === CRD_ID) validateCrd(obj);
     if (dryRun) return { key, resourceId: info.id, rv: this.store.rv, obj, json: JSON.stringify(obj) };
@@ -215,18 +307,24 @@ export class MockApi {
   }
 
   /** update replaces an object (PUT), or only its status when `subresource` is `status`. */
-  update(info: ResourceInfo, namespace: string, name: string, body: unknown, subresource = '', dryRun = false): StoredObject {
+  update(info: ResourceInfo, namespace: string, name: string, body: unknown, subresource = '', dryRun = false, manager?: string): StoredObject {
     const obj = asObject(body, info);
     checkTypeAndNamespace(info, obj, namespace);
     if (obj.metadata.name && obj.metadata.name !== name) {
       throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
     }
     const existing = this.get(info, namespace, name);
-    return this.write(info, existing, obj, subresource, dryRun);
+    const fields = manager ? { manager, apiVersion: info.apiVersion } : undefined;
+    if (info.view) return this.write(this.storageInfo(info), existing, info.view.toStorage(obj), subresource, dryRun, fields);
+    return this.write(info, existing, obj, subresource, dryRun, fields);
   }
 
-  /** write turns `next` (a full new object) into the stored successor of `existing`, enforcing update rules. */
-  private write(info: ResourceInfo, existing: StoredObject, next: KubeObject, subresource: string, dryRun: boolean): StoredObject {
+  /**
+   * write turns `next` (a full new object) into the stored successor of `existing`, enforcing update
+   * rules. managedFields stay as they were, unless `fields` names the manager of this update (its
+   * changes become its fields) or gives the new entries outright (server-side apply).
+   */
+  private write(info: ResourceInfo, existing: StoredObject, next: KubeObject, subresource: string, dryRun: boolean, fields?: { manager: string; apiVersion: string } | { managedFields: ManagedFieldsEntry[] }): StoredObject {
     const old = existing.obj;
     const rv = next.metadata.resourceVersion;
     if (rv !== undefined && rv !== '' && rv !== old.metadata.resourceVersion) {
@@ -256,6 +354,11 @@ export class MockApi {
       }
       if (!m.generateName) delete m.generateName;
       if (om.generateName && m.generateName === undefined) m.generateName = om.generateName;
+      if (fields && 'managedFields' in fields) {
+        if (fields.managedFields.length) m.managedFields = fields.managedFields;
+        else delete m.managedFields;
+      } else if (om.managedFields) m.managedFields = om.managedFields;
+      else delete m.managedFields;
       out.apiVersion = info.apiVersion;
       out.kind = info.kind;
       if (info.subresources.includes('status')) {
@@ -274,6 +377,11 @@ export class MockApi {
     out.metadata.resourceVersion = old.metadata.resourceVersion;
     // A write that changes nothing is a no-op: no new resourceVersion, no watch event (as kube-apiserver does).
     if (jsonEqual(out, old)) return existing;
+    if (fields && 'manager' in fields && !subresource) {
+      const mf = afterUpdate(old, out, fields.manager, fields.apiVersion, nowRfc3339());
+      if (mf.length) out.metadata.managedFields = mf;
+      else delete out.metadata.managedFields;
+    }
     if (dryRun) return { ...existing, obj: out, json: JSON.stringify(out) };
     if (out.metadata.deletionTimestamp && !(out.metadata.finalizers && out.metadata.finalizers.length)) {
       return this.finish(info, existing.key) ?? existing;
@@ -305,7 +413,7 @@ export class MockApi {
     name: string,
     contentType: string,
     raw: string,
-    opts: { subresource?: string; fieldManager?: string | null; dryRun?: boolean } = {},
+    opts: { subresource?: string; fieldManager?: string | null; dryRun?: boolean; force?: boolean; defaultManager?: string } = {},
   ): { stored: StoredObject; created: boolean } {
     const type = contentType.split(';')[0]!.trim().toLowerCase();
     if (!(PATCH_TYPES as readonly string[]).includes(type)) throw unsupportedMediaType(contentType);
@@ -328,18 +436,20 @@ export class MockApi {
       if (applied.metadata.name && applied.metadata.name !== name) {
         throw badRequest(`the name of the object (${applied.metadata.name}) does not match the name on the URL (${name})`);
       }
+      delete applied.metadata.managedFields;
       const existing = this.store.get(info.id, objectKey(info.namespaced ? namespace : '', name));
-      const entry = { manager: opts.fieldManager, operation: 'Apply', apiVersion: info.apiVersion, time: nowRfc3339(), fieldsType: 'FieldsV1', fieldsV1: {} };
       if (!existing) {
         applied.metadata.name = name;
-        applied.metadata.managedFields = [entry];
-        return { stored: this.create(info, namespace, applied, opts.dryRun), created: true };
+        return { stored: this.create(info, namespace, applied, opts.dryRun, opts.fieldManager, 'Apply'), created: true };
       }
-      const merged = (info.builtin ? strategicMerge(clone(existing), applied) : mergePatch(clone(existing), applied)) as KubeObject;
-      const others = (existing.obj.metadata.managedFields ?? []).filter((f) => (f as { manager?: string }).manager !== opts.fieldManager);
-      merged.metadata.managedFields = [...others, entry];
+      const live = this.apiForm(info, existing);
+      const owners = applyOwnership(live, applied, opts.fieldManager, info.apiVersion, nowRfc3339(), !!opts.force, { resource: info.resource, group: info.group, name });
+      let merged = (info.builtin ? strategicMerge(live, applied) : mergePatch(live, applied)) as KubeObject;
+      // Fields this manager applied before, no longer applies, and nobody else owns are removed.
+      for (const p of owners.remove) removeAt(merged, p);
+      if (info.view) merged = info.view.toStorage(merged);
       if (applied.metadata.resourceVersion === undefined) merged.metadata.resourceVersion = existing.obj.metadata.resourceVersion;
-      return { stored: this.write(info, existing, merged, sub, !!opts.dryRun), created: false };
+      return { stored: this.write(this.storageInfo(info), existing, merged, sub, !!opts.dryRun, { managedFields: owners.managedFields }), created: false };
     }
     const existing = this.get(info, namespace, name);
     if (sub === 'scale') {
@@ -348,13 +458,16 @@ export class MockApi {
       return { stored: this.updateScale(info, namespace, name, next), created: false };
     }
     let patched: unknown;
-    if (type === 'application/json-patch+json') patched = jsonPatch(clone(existing), body);
-    else if (type === 'application/merge-patch+json') patched = mergePatch(clone(existing), body);
-    else patched = strategicMerge(clone(existing), body);
-    const next = asObject(patched, info);
+    const current = this.apiForm(info, existing);
+    if (type === 'application/json-patch+json') patched = jsonPatch(current, body);
+    else if (type === 'application/merge-patch+json') patched = mergePatch(current, body);
+    else patched = strategicMerge(current, body);
+    let next = asObject(patched, info);
+    if (info.view) next = info.view.toStorage(next);
     const patchRv = (body as { metadata?: { resourceVersion?: unknown } } | null)?.metadata?.resourceVersion;
     if (type !== 'application/json-patch+json' && patchRv === undefined) next.metadata.resourceVersion = existing.obj.metadata.resourceVersion;
-    return { stored: this.write(info, existing, next, sub, !!opts.dryRun), created: false };
+    const manager = opts.fieldManager || opts.defaultManager;
+    return { stored: this.write(this.storageInfo(info), existing, next, sub, !!opts.dryRun, manager ? { manager, apiVersion: info.apiVersion } : undefined), created: false };
   }
 
   /** delete removes an object, or marks it with deletionTimestamp while finalizers or a pod's grace period hold it. */
@@ -517,7 +630,7 @@ export class MockApi {
 
   private terminateNamespace(ns: string): void {
     for (const info of this.registry.all()) {
-      if (!info.namespaced || info.version !== this.preferredVersion(info)) continue;
+      if (!info.namespaced || info.view || info.version !== this.preferredVersion(info)) continue;
       for (const s of this.store.list(info.id, ns)) {
         try {
           this.delete(info, ns, s.obj.metadata.name!, { gracePeriodSeconds: 0, propagationPolicy: 'Background' });

@@ -12,7 +12,7 @@ import { StatusError } from './status.js';
 import { writeRawStatus } from './http-util.js';
 import { parseQuery, parseResourcePath, splitUrl, isTrue } from './request-info.js';
 import { runBuiltin } from './exec-commands.js';
-import { nowRfc3339 } from './objects.js';
+import { exitContainers } from './lifecycle.js';
 
 /** EXEC_PROTOCOLS are the subprotocols the mock speaks, most preferred first. */
 export const EXEC_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
@@ -40,7 +40,7 @@ export interface ExecHandler {
 }
 
 /** createExecHandler returns the WebSocket exec endpoint over `api`'s pods. */
-export function createExecHandler(api: MockApi): ExecHandler {
+export function createExecHandler(api: MockApi, startDelayMs = DEFAULT_EXEC_START_DELAY_MS): ExecHandler {
   const wss = new WebSocketServer({
     noServer: true,
     perMessageDeflate: false,
@@ -51,16 +51,7 @@ export function createExecHandler(api: MockApi): ExecHandler {
     const cur = api.store.get('/pods', key);
     if (!cur || cur.obj.metadata.uid !== uid) return;
     const o = JSON.parse(cur.json) as KubeObject;
-    const status = (o.status ??= {}) as Record<string, unknown>;
-    const restart = (o.spec as { restartPolicy?: string } | undefined)?.restartPolicy ?? 'Always';
-    const exitCode = 128 + sig;
-    const statuses = (status.containerStatuses as Array<Record<string, unknown>> | undefined) ?? [];
-    if (restart === 'Never') {
-      status.phase = 'Failed';
-      status.containerStatuses = statuses.map((c) => ({ ...c, ready: false, started: false, state: { terminated: { exitCode, reason: 'Error', finishedAt: nowRfc3339() } } }));
-    } else {
-      status.containerStatuses = statuses.map((c) => ({ ...c, restartCount: Number(c.restartCount ?? 0) + 1, lastState: { terminated: { exitCode, reason: 'Error', finishedAt: nowRfc3339() } } }));
-    }
+    exitContainers(o, 128 + sig);
     api.store.put('/pods', key, o, 'MODIFIED');
   };
 
@@ -89,7 +80,7 @@ export function createExecHandler(api: MockApi): ExecHandler {
         const key = pod.key;
         const uid = pod.obj.metadata.uid!;
         wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-          session(ws, argv, isTrue(query.get('stdin')), ri.name, (sig) => killMain(key, uid, sig)).then(
+          session(ws, argv, isTrue(query.get('stdin')), ri.name, (sig) => killMain(key, uid, sig), startDelayMs).then(
             (code) => onDone?.(code),
             () => {
               ws.terminate();
@@ -110,7 +101,16 @@ export function createExecHandler(api: MockApi): ExecHandler {
   };
 }
 
-async function session(ws: WebSocket, argv: string[], stdinWanted: boolean, podName: string, killMain: (sig: number) => void): Promise<number> {
+/**
+ * DEFAULT_EXEC_START_DELAY_MS is how long an exec'd command takes to start, in ms. A kubelet and its
+ * container runtime take at least this long; answering at once (output in the same packets as the
+ * 101 response) makes client-go before 1.33, kubectl included, drop the output: its reader discards
+ * frames of streams it has not created yet ("Unknown stream id 1, discarding message",
+ * kubernetes/kubernetes#131189, fixed by #131203).
+ */
+export const DEFAULT_EXEC_START_DELAY_MS = 20;
+
+async function session(ws: WebSocket, argv: string[], stdinWanted: boolean, podName: string, killMain: (sig: number) => void, startDelayMs: number): Promise<number> {
   const abort = new AbortController();
   const queue: Buffer[] = [];
   let stdinOpen = stdinWanted;
@@ -142,6 +142,12 @@ async function session(ws: WebSocket, argv: string[], stdinWanted: boolean, podN
   const send = (stream: number, text: string) => {
     if (ws.readyState === ws.OPEN) ws.send(Buffer.concat([Buffer.from([stream]), Buffer.from(text)]));
   };
+  if (startDelayMs > 0) {
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, startDelayMs);
+      abort.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+    });
+  }
   const code = await runBuiltin(argv, {
     stdout: (t) => send(STDOUT, t),
     stderr: (t) => send(STDERR, t),

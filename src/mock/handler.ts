@@ -40,7 +40,7 @@ export interface HandlerDeps {
   openapi: OpenApi;
   metrics: MockMetrics;
   hub: WatchHub;
-  watch: Omit<WatchOptions, 'represent'>;
+  watch: Omit<WatchOptions, 'represent' | 'representation'>;
   /** Largest accepted request body, in bytes (413 beyond). */
   maxBodyBytes: number;
   /** Gates run in order before every resource request. */
@@ -91,6 +91,16 @@ export function labelsFor(ri: RequestInfo, contentType?: string): RequestLabels 
 }
 
 const NON_RESOURCE: RequestLabels = { verb: 'GET', group: '', version: '', resource: '', subresource: '', scope: '' };
+
+/** fieldManager is the manager a write is recorded under in managedFields: the fieldManager parameter, else (like kube-apiserver) the User-Agent up to its first '/'. */
+export function fieldManager(query: Query, req: IncomingMessage): string | undefined {
+  const explicit = query.get('fieldManager');
+  if (explicit) return explicit;
+  const ua = req.headers['user-agent'];
+  if (!ua) return undefined;
+  const slash = ua.indexOf('/');
+  return (slash < 0 ? ua : ua.slice(0, slash)).slice(0, 128) || undefined;
+}
 
 /** isLongRunning tells whether a request is exempt from max-inflight (watch, exec, follow logs). */
 export function isLongRunning(ri: RequestInfo, query: Query): boolean {
@@ -200,10 +210,11 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
           h(info, s, query, req, res);
           return;
         }
+        const v = api.view(info, s);
         if (sub === 'scale') sendJson(res, 200, JSON.stringify(scaleOf(s)));
-        else if (wantsTable(req.headers.accept)) sendJson(res, 200, renderTable(info, [s], s.rv, query.get('includeObject')));
-        else if (wantsMetadata(req.headers.accept)) sendJson(res, 200, partialJson(s));
-        else sendObject(res, 200, s);
+        else if (wantsTable(req.headers.accept)) sendJson(res, 200, renderTable(info, [v], v.rv, query.get('includeObject')));
+        else if (wantsMetadata(req.headers.accept)) sendJson(res, 200, partialJson(v));
+        else sendObject(res, 200, v);
         return;
       }
       case 'list': {
@@ -213,6 +224,7 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
           limit: intParam(query, 'limit'),
           continueToken: query.get('continue'),
         });
+        if (info.view) r.items = r.items.map((s) => api.view(info, s));
         if (wantsTable(req.headers.accept)) sendJson(res, 200, renderTable(info, r.items, r.rv, query.get('includeObject'), r.continueToken));
         else if (wantsMetadata(req.headers.accept)) sendJson(res, 200, partialListJson(r.items, r.rv, r.continueToken));
         else sendJson(res, 200, listJson(info, r.items, r.rv, r.continueToken, r.remainingItemCount));
@@ -227,7 +239,8 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
             : undefined;
         const labels = labelsFor(ri);
         metrics.longRunningDelta(labels, 1);
-        serveWatch(api, deps.hub, info, ns, query, req, res, represent ? { ...deps.watch, represent } : deps.watch, () => metrics.longRunningDelta(labels, -1));
+        const representation = wantsTable(accept) ? `table;includeObject=${query.get('includeObject') ?? ''}` : represent ? 'metadata' : '';
+        serveWatch(api, deps.hub, info, ns, query, req, res, represent ? { ...deps.watch, represent, representation } : deps.watch, () => metrics.longRunningDelta(labels, -1));
         return;
       }
       default:
@@ -250,35 +263,35 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
           sendJson(res, 201, reviewAccess(body));
           return;
         }
-        const s = api.create(info, ns, body, dryRun);
-        sendObject(res, 201, s);
+        const s = api.create(info, ns, body, dryRun, fieldManager(query, req));
+        sendObject(res, 201, api.view(info, s));
         return;
       }
       case 'update': {
         const body = await readObject(req);
         if (sub === 'scale') sendJson(res, 200, JSON.stringify(scaleOf(api.updateScale(info, ns, ri.name, body))));
-        else sendObject(res, 200, api.update(info, ns, ri.name, body, sub, dryRun));
+        else sendObject(res, 200, api.view(info, api.update(info, ns, ri.name, body, sub, dryRun, fieldManager(query, req))));
         return;
       }
       case 'patch': {
         const raw = await readBody(req, deps.maxBodyBytes);
         const ct = req.headers['content-type'] ?? '';
-        const r = api.patch(info, ns, ri.name, ct, raw, { subresource: sub, fieldManager: query.get('fieldManager'), dryRun });
+        const r = api.patch(info, ns, ri.name, ct, raw, { subresource: sub, fieldManager: query.get('fieldManager'), dryRun, force: isTrue(query.get('force')), defaultManager: fieldManager(query, req) });
         if (sub === 'scale') sendJson(res, 200, JSON.stringify(scaleOf(r.stored)));
-        else sendObject(res, r.created ? 201 : 200, r.stored);
+        else sendObject(res, r.created ? 201 : 200, api.view(info, r.stored));
         return;
       }
       case 'delete': {
         const raw = await readBody(req, deps.maxBodyBytes);
         const s = api.delete(info, ns, ri.name, deleteOptions(query, raw));
-        sendObject(res, 200, s);
+        sendObject(res, 200, api.view(info, s));
         return;
       }
       case 'deletecollection': {
         if (info.id === '/namespaces') throw methodNotAllowed('deletecollection');
         const raw = await readBody(req, deps.maxBodyBytes);
         const items = api.deleteCollection(info, ns, { labelSelector: query.get('labelSelector'), fieldSelector: query.get('fieldSelector') }, deleteOptions(query, raw));
-        sendJson(res, 200, listJson(info, items, api.store.rv));
+        sendJson(res, 200, listJson(info, items.map((s) => api.view(info, s)), api.store.rv));
         return;
       }
       default:

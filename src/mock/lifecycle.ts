@@ -28,7 +28,37 @@ export const ANNOTATIONS = {
   exitCode: 'racerig.dev/exit-code',
   /** Log text of the pod's containers (lines separated by newlines). */
   logLines: 'racerig.dev/log',
+  /** Log text of the previous instance of a restarted container (`logs --previous`); default: what the container logs. */
+  previousLogLines: 'racerig.dev/previous-log',
+  /** Running time after which every container of the pod exits with code 2 once (restartPolicy Always/OnFailure: restarted; Never: the pod fails), in ms. */
+  restartAfter: 'racerig.dev/restart-after-ms',
 } as const;
+
+/** exitContainers records that every container of a running pod exited with `exitCode`: restarted (restartCount + 1, lastState.terminated) unless restartPolicy is Never or (for exit code 0) OnFailure, which ends the pod. Mutates `o`. */
+export function exitContainers(o: KubeObject, exitCode: number): void {
+  const status = (o.status ??= {}) as Record<string, unknown>;
+  const policy = (o.spec as { restartPolicy?: string } | undefined)?.restartPolicy ?? 'Always';
+  const statuses = (status.containerStatuses as Array<Record<string, unknown>> | undefined) ?? [];
+  const now = nowRfc3339();
+  const terminated = (c: Record<string, unknown>) => ({
+    exitCode,
+    reason: exitCode === 0 ? 'Completed' : 'Error',
+    startedAt: (c.state as { running?: { startedAt?: string } } | undefined)?.running?.startedAt,
+    finishedAt: now,
+    containerID: c.containerID,
+  });
+  if (policy === 'Never' || (policy === 'OnFailure' && exitCode === 0)) {
+    status.phase = exitCode === 0 ? 'Succeeded' : 'Failed';
+    status.containerStatuses = statuses.map((c) => ({ ...c, ready: false, started: false, state: { terminated: terminated(c) } }));
+    return;
+  }
+  status.containerStatuses = statuses.map((c) => ({
+    ...c,
+    restartCount: Number(c.restartCount ?? 0) + 1,
+    lastState: { terminated: terminated(c) },
+    state: { running: { startedAt: now } },
+  }));
+}
 
 function jittered(ms: number, jitter: number): number {
   if (jitter <= 0) return ms;
@@ -99,6 +129,16 @@ export function startLifecycle(api: MockApi, options: LifecycleOptions = {}): ()
         };
         return true;
       });
+      const restartAfter = override(obj, ANNOTATIONS.restartAfter, -1);
+      if (restartAfter >= 0) {
+        api.later(restartAfter, () =>
+          update('/pods', key, uid, (o) => {
+            if ((o.status as { phase?: string }).phase !== 'Running') return false;
+            exitContainers(o, 2);
+            return true;
+          }),
+        );
+      }
       if (spec.restartPolicy !== 'Never' && spec.restartPolicy !== 'OnFailure') return;
       api.later(runFor, () =>
         update('/pods', key, uid, (o) => {

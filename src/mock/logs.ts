@@ -29,6 +29,13 @@ function defaultLines(pod: KubeObject, container: string): string[] {
   return [`racerig mock: container ${container} of pod ${ref} started`, `racerig mock: container ${container} is running`];
 }
 
+interface ContainerStatus {
+  name: string;
+  restartCount?: number;
+  state?: { running?: { startedAt?: string } };
+  lastState?: { terminated?: { exitCode?: number; startedAt?: string } };
+}
+
 function phaseOf(pod: KubeObject): string {
   return String((pod.status as { phase?: string } | undefined)?.phase ?? 'Pending');
 }
@@ -45,11 +52,17 @@ export function createLogHandler(api: MockApi, lines: string[] | undefined) {
       container = containers[0]!;
     }
     if (!containers.includes(container)) throw badRequest(`container ${container} is not valid for pod ${name}`);
-    if (isTrue(query.get('previous'))) throw badRequest(`previous terminated container "${container}" in pod "${name}" not found`);
+    const previous = isTrue(query.get('previous'));
+    const cs = ((pod.status as { containerStatuses?: ContainerStatus[] } | undefined)?.containerStatuses ?? []).find((c) => c.name === container);
+    const last = cs?.lastState?.terminated;
+    // Like the kubelet: the previous instance exists only once the container has restarted.
+    if (previous && (!cs || !(Number(cs.restartCount) > 0) || !last)) throw badRequest(`previous terminated container "${container}" in pod "${name}" not found`);
     if (phaseOf(pod) === 'Pending') throw badRequest(`container "${container}" in pod "${name}" is waiting to start: ContainerCreating`);
-    const annotated = pod.metadata.annotations?.[ANNOTATIONS.logLines];
+    const annotations = pod.metadata.annotations ?? {};
+    const annotated = (previous ? annotations[ANNOTATIONS.previousLogLines] : undefined) ?? annotations[ANNOTATIONS.logLines];
     let out = annotated !== undefined ? annotated.replace(/\n$/, '').split('\n') : lines ?? defaultLines(pod, container);
-    const started = (pod.status as { startTime?: string } | undefined)?.startTime ?? new Date().toISOString();
+    if (previous && annotated === undefined && lines === undefined) out = [...out, `racerig mock: container ${container} exited with code ${last!.exitCode ?? ''}`];
+    const started = (previous ? last!.startedAt : cs?.state?.running?.startedAt) ?? (pod.status as { startTime?: string } | undefined)?.startTime ?? new Date().toISOString();
     // Every simulated line was written when the container started.
     const sinceSeconds = query.get('sinceSeconds');
     const sinceTime = query.get('sinceTime');
@@ -64,7 +77,7 @@ export function createLogHandler(api: MockApi, lines: string[] | undefined) {
     let text = out.map((l) => (stamp ? `${started.replace('Z', '.000000000Z')} ${l}\n` : `${l}\n`)).join('');
     const limit = query.get('limitBytes');
     if (limit !== null && Number(limit) >= 0) text = Buffer.from(text).subarray(0, Number(limit)).toString('utf8');
-    if (!isTrue(query.get('follow'))) {
+    if (!isTrue(query.get('follow')) || previous) {
       res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(text) });
       res.end(text);
       return;

@@ -1,6 +1,8 @@
 /**
  * The resource types the mock serves: the built-in table, and a registry that CRDs extend at run time.
  */
+import type { KubeObject } from './store.js';
+import { coreFromEvents, eventsFieldPath, eventsFromCore } from './event-view.js';
 
 /** ResourceInfo describes one served resource type (one group/version/resource). */
 export interface ResourceInfo {
@@ -17,10 +19,22 @@ export interface ResourceInfo {
   subresources: string[];
   /** `group/version` or `version` for the core group. */
   apiVersion: string;
-  /** Stable storage id `group/resource` (storage is shared between versions). */
+  /** Stable storage id `group/resource` (storage is shared between versions, and between APIs that view one storage). */
   id: string;
+  /** The API's own `group/resource` (selectors, tables); equals `id` unless the type is a view of another type's storage. */
+  apiId: string;
+  /** For a view of another API's storage (events.k8s.io Events over core Events): conversions to and from the stored form. */
+  view?: ResourceView;
   /** Whether the type is compiled into Kubernetes (strategic merge patch is supported). */
   builtin: boolean;
+}
+
+/** ResourceView converts between a type's API form and the stored form of the type whose storage it shares. */
+export interface ResourceView {
+  toStorage(obj: KubeObject): KubeObject;
+  fromStorage(obj: KubeObject): KubeObject;
+  /** Maps a field selector path of this API to the stored form's path. */
+  fieldPath(path: string[]): string[];
 }
 
 /** VERBS are the verbs every mock resource supports. */
@@ -55,18 +69,27 @@ const ARGO: Spec[] = [
 
 /** makeResourceInfo fills in the derived fields of a resource type. */
 export function makeResourceInfo(
-  r: Omit<ResourceInfo, 'apiVersion' | 'id' | 'listKind' | 'singular'> & { listKind?: string; singular?: string },
+  r: Omit<ResourceInfo, 'apiVersion' | 'id' | 'apiId' | 'listKind' | 'singular'> & { listKind?: string; singular?: string; storageId?: string },
 ): ResourceInfo {
+  const { storageId, ...rest } = r;
+  const apiId = `${r.group}/${r.resource}`;
   return {
-    ...r,
+    ...rest,
     singular: r.singular ?? r.kind.toLowerCase(),
     listKind: r.listKind ?? `${r.kind}List`,
     apiVersion: r.group ? `${r.group}/${r.version}` : r.version,
-    id: `${r.group}/${r.resource}`,
+    id: storageId ?? apiId,
+    apiId,
   };
 }
 
+/** EVENTS_VIEW makes events.k8s.io/v1 Events a view of the core v1 Events' storage. */
+const EVENTS_VIEW: ResourceView = { toStorage: coreFromEvents, fromStorage: eventsFromCore, fieldPath: eventsFieldPath };
+
 function fromSpec([group, version, resource, kind, namespaced, shortNames, subresources]: Spec, builtin: boolean): ResourceInfo {
+  if (group === 'events.k8s.io' && resource === 'events') {
+    return makeResourceInfo({ group, version, resource, kind, namespaced, shortNames, subresources, builtin, storageId: '/events', view: EVENTS_VIEW });
+  }
   return makeResourceInfo({ group, version, resource, kind, namespaced, shortNames, subresources, builtin });
 }
 

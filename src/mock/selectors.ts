@@ -153,8 +153,8 @@ function fieldValue(obj: KubeLike, path: string[]): string {
   return String(cur);
 }
 
-/** fieldMatcher returns a cached matcher for a field selector on resource `resourceId` (`group/resource`); unsupported fields → 400. */
-export function fieldMatcher(selector: string | null | undefined, resourceId: string): Matcher {
+/** fieldMatcher returns a cached matcher for a field selector on resource `resourceId` (the API's `group/resource`); unsupported fields → 400. `storagePath` maps a field path to where the stored form keeps it (views of another type's storage). */
+export function fieldMatcher(selector: string | null | undefined, resourceId: string, storagePath?: (path: string[]) => string[]): Matcher {
   if (!selector) return MATCH_ALL;
   const cacheKey = `${resourceId} ${selector}`;
   const cached = fieldCache.get(cacheKey);
@@ -172,7 +172,7 @@ export function fieldMatcher(selector: string | null | undefined, resourceId: st
     if (key !== 'metadata.name' && key !== 'metadata.namespace' && !allowed.includes(key)) {
       throw badRequest(`field label not supported: ${key}`);
     }
-    const path = key.split('.');
+    const path = storagePath ? storagePath(key.split('.')) : key.split('.');
     tests.push(neg ? (o) => fieldValue(o, path) !== value : (o) => fieldValue(o, path) === value);
   }
   const m: Matcher = (obj) => {

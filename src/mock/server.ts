@@ -34,7 +34,7 @@ export interface MockServerOptions extends ApiOptions {
   port?: number;
   /** Where to write the kubeconfig; none is written when unset. */
   kubeconfigPath?: string;
-  /** Longest extra delay used to batch watch writes under load, in ms (default 5; 0: write every event-loop turn). */
+  /** Shortest window in which watch events are gathered into one write per stream, in ms (default 5; 0: every event-loop turn when idle); under load it stretches to the duration of the last round of writes. */
   watchBatchMs?: number;
   /** Interval of BOOKMARK events on watches that allow them, in ms (default 5000). */
   bookmarkIntervalMs?: number;
@@ -50,6 +50,8 @@ export interface MockServerOptions extends ApiOptions {
   tls?: boolean;
   /** Bearer token accepted with `tls` (default: random). */
   token?: string;
+  /** Time an exec'd command takes to start, in ms (default 20; see DEFAULT_EXEC_START_DELAY_MS: kubectl before 1.33 loses output that comes sooner). */
+  execStartDelayMs?: number;
   /** Faults to inject from the start (changeable later with MockServer.setFaults or PUT /racerig/faults). */
   faults?: FaultConfig;
 }
@@ -110,7 +112,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
   const server: Server = tls
     ? createHttpsServer({ ...serverOptions, key: tls.serverKeyPem, cert: tls.serverCertPem, ca: tls.caPem, requestCert: true, rejectUnauthorized: false }, handler)
     : createServer(serverOptions, handler);
-  const exec = createExecHandler(api);
+  const exec = createExecHandler(api, options.execStartDelayMs);
   server.on('upgrade', (req, socket, head) => {
     const start = performance.now();
     const path = splitUrl(req.url ?? '/').path;

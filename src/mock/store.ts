@@ -40,21 +40,23 @@ export interface StoredObject {
   readonly json: string;
   /** Byte length of `json` in UTF-8, filled on first read. */
   bytes?: number;
-  /** The ADDED watch event of this version as an HTTP chunk, filled on first use (initial watch state). */
-  addedFrame?: Buffer;
+  /** The ADDED watch-event line of this version, filled on first use (initial watch state). */
+  addedLine?: Buffer;
+  /** This version converted for APIs that view its storage (events.k8s.io Events), by apiVersion, filled on first use. */
+  views?: Record<string, StoredObject>;
 }
 
 /** EventType is a watch event type carried by stored changes. */
 export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
-/** StoreEvent is one change in the history; `frame` caches its watch-event line as an HTTP chunk. */
+/** StoreEvent is one change in the history; `line` caches its watch-event JSON line. */
 export interface StoreEvent {
   readonly type: EventType;
   readonly stored: StoredObject;
-  /** The version before a MODIFIED change (watches with selectors turn it into ADDED or DELETED). */
+  /** The version before a MODIFIED or DELETED change (watches with selectors turn MODIFIED into ADDED or DELETED; paged lists read the past through it). */
   readonly prev?: StoredObject;
-  /** The watch-event JSON line framed as one HTTP chunk, shared by every watch stream that sends it unchanged. */
-  frame?: Buffer;
+  /** The watch-event JSON line (newline included), shared by every watch stream that sends it unchanged. */
+  line?: Buffer;
 }
 
 /** StoreListener receives every change to one resource type, synchronously and in resourceVersion order. */
@@ -194,7 +196,7 @@ export class Store {
     const stored: StoredObject = { key, resourceId, rv, obj, json: JSON.stringify(obj) };
     t.delete(key);
     this.unindex(old);
-    this.publish({ type: 'DELETED', stored });
+    this.publish({ type: 'DELETED', stored, prev: old });
     return stored;
   }
 
@@ -276,6 +278,21 @@ export class Store {
     for (let i = lo; i < this.ringCount; i++) {
       const ev = this.ring[(this.ringStart + i) % cap]!;
       if (ev.stored.resourceId === resourceId) out.push(ev);
+    }
+    return out;
+  }
+
+  /**
+   * changesSince returns, for each key of `resourceId` written after `rv`, the object as it was at
+   * `rv` (null: it did not exist then), or undefined when `rv` is older than the history.
+   */
+  changesSince(resourceId: string, rv: number): Map<string, StoredObject | null> | undefined {
+    const events = this.eventsSince(resourceId, rv);
+    if (!events) return undefined;
+    const out = new Map<string, StoredObject | null>();
+    for (const ev of events) {
+      const key = ev.stored.key;
+      if (!out.has(key)) out.set(key, ev.type === 'ADDED' ? null : (ev.prev ?? null));
     }
     return out;
   }

@@ -115,10 +115,10 @@ test('label and field selectors filter lists', async () => {
   assert.equal(bad.status, 400);
 });
 
-test('limit/continue pages keep one resourceVersion and return every item once', async () => {
+test('limit/continue pages serve the snapshot of the first page, whatever changes between pages', async () => {
   await json(url, 'POST', '/api/v1/namespaces', { metadata: { name: 'page' } });
-  for (let i = 0; i < 25; i++) await json(url, 'POST', '/api/v1/namespaces/page/configmaps', { metadata: { name: `cm-${String(i).padStart(2, '0')}` } });
-  const seen: string[] = [];
+  for (let i = 0; i < 25; i++) await json(url, 'POST', '/api/v1/namespaces/page/configmaps', { metadata: { name: `cm-${String(i).padStart(2, '0')}` }, data: { v: 'old' } });
+  const seen: { name: string; v: string; rv: number }[] = [];
   let cont = '';
   let rv = '';
   for (let page = 0; page < 10; page++) {
@@ -127,17 +127,44 @@ test('limit/continue pages keep one resourceVersion and return every item once',
     if (page === 0) {
       rv = r.body.metadata.resourceVersion;
       assert.equal(r.body.metadata.remainingItemCount, 15);
-      await json(url, 'POST', '/api/v1/namespaces/page/configmaps', { metadata: { name: 'zz-late' } });
+      // Between pages: a create that sorts into a later page, a delete, an update, and a create in another namespace.
+      await json(url, 'POST', '/api/v1/namespaces/page/configmaps', { metadata: { name: 'cm-12a' } });
+      assert.equal((await json(url, 'DELETE', '/api/v1/namespaces/page/configmaps/cm-15')).status, 200);
+      assert.equal((await json(url, 'PATCH', '/api/v1/namespaces/page/configmaps/cm-20', { data: { v: 'new' } }, { 'content-type': 'application/merge-patch+json' })).status, 200);
+      await json(url, 'POST', '/api/v1/namespaces/api/configmaps', { metadata: { name: 'cm-elsewhere' } });
     } else {
       assert.equal(r.body.metadata.resourceVersion, rv);
     }
-    seen.push(...r.body.items.map((c: { metadata: { name: string } }) => c.metadata.name));
+    seen.push(...r.body.items.map((c: { metadata: { name: string; resourceVersion: string }; data?: { v: string } }) => ({ name: c.metadata.name, v: c.data?.v ?? '', rv: Number(c.metadata.resourceVersion) })));
     cont = r.body.metadata.continue ?? '';
     if (!cont) break;
   }
-  assert.equal(new Set(seen).size, seen.length);
-  assert.ok(seen.length >= 25);
-  assert.equal(seen[0], 'cm-00');
+  assert.deepEqual(
+    seen.map((s) => s.name),
+    Array.from({ length: 25 }, (_, i) => `cm-${String(i).padStart(2, '0')}`),
+  );
+  assert.ok(seen.every((s) => s.v === 'old' && s.rv <= Number(rv)));
+  // The current state has moved on.
+  const now = await json(url, 'GET', '/api/v1/namespaces/page/configmaps');
+  const names = now.body.items.map((c: { metadata: { name: string } }) => c.metadata.name);
+  assert.ok(names.includes('cm-12a') && !names.includes('cm-15'));
+});
+
+test('a continue token older than the retained history gets 410 Expired', async () => {
+  await json(url, 'POST', '/api/v1/namespaces', { metadata: { name: 'page-old' } });
+  for (let i = 0; i < 5; i++) await json(url, 'POST', '/api/v1/namespaces/page-old/configmaps', { metadata: { name: `c-${i}` } });
+  const first = await json(url, 'GET', '/api/v1/namespaces/page-old/configmaps?limit=2');
+  const cont = first.body.metadata.continue;
+  assert.ok(cont);
+  // The fixture keeps 50 events of history: 60 writes push the first page's version out of it.
+  for (let i = 0; i < 60; i++) await json(url, 'PATCH', '/api/v1/namespaces/page-old/configmaps/c-4', { data: { i: String(i) } }, { 'content-type': 'application/merge-patch+json' });
+  const r = await json(url, 'GET', `/api/v1/namespaces/page-old/configmaps?limit=2&continue=${encodeURIComponent(cont)}`);
+  assert.equal(r.status, 410);
+  assert.equal(r.body.kind, 'Status');
+  assert.equal(r.body.reason, 'Expired');
+  assert.match(r.body.message, /^The provided continue parameter is too old to display a consistent list result/);
+  const fresh = await json(url, 'GET', '/api/v1/namespaces/page-old/configmaps?limit=2');
+  assert.equal(fresh.status, 200);
 });
 
 test('watch: current state as ADDED, then changes, bookmarks, timeoutSeconds, and resume from a resourceVersion', async () => {

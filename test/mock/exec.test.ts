@@ -132,5 +132,36 @@ test('faults apply to exec: injected latency delays it, an injected 503 fails it
   assert.notEqual(failed.code, 0);
   assert.equal((await json(url, 'GET', '/api/v1/namespaces/default/pods/shell')).status, 200);
   await fx.server.setFaults({});
-  assert.equal((await kubectl(kc, ['exec', 'shell', '--', 'echo', 'hi'])).stdout, 'hi\n');
+  const again = await kubectl(kc, ['exec', 'shell', '--', 'echo', 'hi']);
+  assert.equal(again.stdout, 'hi\n', `exit ${again.code}, stderr: ${again.stderr}`);
+});
+
+test('logs --previous: 400 until the container restarted, then the previous instance\'s log (after kill 1, or the restart-after annotation)', async () => {
+  await json(url, 'POST', '/api/v1/namespaces/default/pods', podManifest('restarter', 'default', {}, { restartPolicy: 'Always' }));
+  await waitFor('restarter Running', async () => (await json(url, 'GET', '/api/v1/namespaces/default/pods/restarter')).body.status.phase === 'Running');
+  const none = await json(url, 'GET', '/api/v1/namespaces/default/pods/restarter/log?previous=true');
+  assert.equal(none.status, 400);
+  assert.equal(none.body.reason, 'BadRequest');
+  assert.equal(none.body.message, 'previous terminated container "main" in pod "restarter" not found');
+  const kill = await kubectl(kc, ['exec', 'restarter', '--', 'kill', '1']);
+  assert.equal(kill.code, 0, kill.stderr);
+  const pod = await waitFor('restarted', async () => {
+    const p = (await json(url, 'GET', '/api/v1/namespaces/default/pods/restarter')).body;
+    return p.status.containerStatuses[0].restartCount === 1 ? p : undefined;
+  });
+  assert.equal(pod.status.phase, 'Running');
+  assert.equal(pod.status.containerStatuses[0].lastState.terminated.exitCode, 143);
+  const prev = await kubectl(kc, ['logs', 'restarter', '--previous']);
+  assert.equal(prev.code, 0, prev.stderr);
+  assert.match(prev.stdout, /container main of pod default\/restarter started\n[^]*exited with code 143\n$/);
+  const current = await kubectl(kc, ['logs', 'restarter']);
+  assert.doesNotMatch(current.stdout, /exited with code/);
+
+  const annotated = podManifest('crasher2', 'default', {}, { restartPolicy: 'OnFailure' }) as { metadata: Record<string, unknown> };
+  annotated.metadata.annotations = { 'racerig.dev/restart-after-ms': '30', 'racerig.dev/previous-log': 'panic: boom\ngoroutine 1 [running]:' };
+  await json(url, 'POST', '/api/v1/namespaces/default/pods', annotated);
+  await waitFor('crasher2 restarted', async () => (await json(url, 'GET', '/api/v1/namespaces/default/pods/crasher2')).body.status?.containerStatuses?.[0]?.restartCount === 1);
+  const crash = await http(url, 'GET', '/api/v1/namespaces/default/pods/crasher2/log?previous=true');
+  assert.equal(crash.status, 200);
+  assert.equal(crash.body, 'panic: boom\ngoroutine 1 [running]:\n');
 });

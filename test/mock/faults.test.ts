@@ -118,6 +118,27 @@ test('slow watch delivery delays every event by the configured time', async () =
   }
 });
 
+test('a watcher that opens while delayed events are in flight gets each object once (its initial state covers them)', async () => {
+  const path = '/api/v1/namespaces/default/configmaps';
+  const first = await openWatch(url, `${path}?watch=1&labelSelector=delayed%3Djoin`);
+  await setFaults({ watchDelayMs: 150 });
+  let second: Awaited<ReturnType<typeof openWatch>> | undefined;
+  try {
+    await json(url, 'POST', path, { metadata: { name: 'delayed-a', labels: { delayed: 'join' } } });
+    // Opens while the ADDED of delayed-a waits out the delay for the first watcher.
+    second = await openWatch(url, `${path}?watch=1&labelSelector=delayed%3Djoin`);
+    await json(url, 'POST', path, { metadata: { name: 'delayed-b', labels: { delayed: 'join' } } });
+    await waitFor('both watchers see delayed-b', () => [first, second!].every((w) => w.events.some((e) => e.object.metadata.name === 'delayed-b')), 3000);
+    const names = (w: { events: Array<{ type: string; object: { metadata: { name: string } } }> }) => w.events.map((e) => `${e.type} ${e.object.metadata.name}`);
+    assert.deepEqual(names(first), ['ADDED delayed-a', 'ADDED delayed-b']);
+    assert.deepEqual(names(second), ['ADDED delayed-a', 'ADDED delayed-b']);
+  } finally {
+    first.close();
+    second?.close();
+    await setFaults({});
+  }
+});
+
 test('invalid fault configurations are refused with every problem listed', async () => {
   const r = await json(url, 'PUT', '/racerig/faults', { errors: [{ code: 404, fraction: 2 }], resetFraction: -1 });
   assert.equal(r.status, 400);

@@ -57,6 +57,70 @@ test('server-side apply: fieldManager required, creates then updates; strategic 
   assert.equal(smp.status, 415);
 });
 
+const cm = (data: Record<string, string>, labels?: Record<string, string>) =>
+  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: owned\n  namespace: default\n${labels ? `  labels: ${JSON.stringify(labels)}\n` : ''}data: ${JSON.stringify(data)}\n`;
+
+function managers(obj: { metadata: { managedFields?: Array<{ manager: string; operation: string; fieldsV1: Record<string, Record<string, unknown>> }> } }): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const e of obj.metadata.managedFields ?? []) out[`${e.manager}/${e.operation}`] = Object.keys(e.fieldsV1['f:data'] ?? {}).sort();
+  return out;
+}
+
+test('server-side apply field ownership with kubectl: managers, conflicts (409 with causes), --force-conflicts, and updates recorded', async () => {
+  const first = await kubectl(kc, ['apply', '--server-side', '-f', '-'], { stdin: cm({ a: '1', b: '1' }, { team: 'x' }) });
+  assert.equal(first.code, 0, first.stderr);
+  let obj = (await json(url, 'GET', '/api/v1/namespaces/default/configmaps/owned')).body;
+  assert.deepEqual(managers(obj), { 'kubectl/Apply': ['f:a', 'f:b'] });
+  const entry = obj.metadata.managedFields[0];
+  assert.equal(entry.fieldsType, 'FieldsV1');
+  assert.equal(entry.apiVersion, 'v1');
+  assert.deepEqual(entry.fieldsV1['f:metadata'], { 'f:labels': { 'f:team': {} } });
+
+  // Another manager sets a field to a different value: conflict, nothing changes.
+  const clash = await kubectl(kc, ['apply', '--server-side', '--field-manager=other', '-f', '-'], { stdin: cm({ a: '2', c: '1' }) });
+  assert.notEqual(clash.code, 0);
+  assert.match(clash.stderr, /Apply failed with 1 conflict: conflict with "kubectl": \.data\.a/);
+  const raw = await http(url, 'PATCH', '/api/v1/namespaces/default/configmaps/owned?fieldManager=other', cm({ a: '2', b: '2' }), { 'Content-Type': 'application/apply-patch+yaml' });
+  assert.equal(raw.status, 409);
+  const status = JSON.parse(raw.body);
+  assert.equal(status.reason, 'Conflict');
+  assert.deepEqual(status.details.causes.map((c: { reason: string; field: string; message: string }) => [c.reason, c.field, c.message]), [
+    ['FieldManagerConflict', '.data.a', 'conflict with "kubectl"'],
+    ['FieldManagerConflict', '.data.b', 'conflict with "kubectl"'],
+  ]);
+  assert.equal((await json(url, 'GET', '/api/v1/namespaces/default/configmaps/owned')).body.data.a, '1');
+
+  // The same value is shared without conflict.
+  const shared = await kubectl(kc, ['apply', '--server-side', '--field-manager=other', '-f', '-'], { stdin: cm({ b: '1' }) });
+  assert.equal(shared.code, 0, shared.stderr);
+  obj = (await json(url, 'GET', '/api/v1/namespaces/default/configmaps/owned')).body;
+  assert.deepEqual(managers(obj), { 'kubectl/Apply': ['f:a', 'f:b'], 'other/Apply': ['f:b'] });
+
+  // --force-conflicts takes ownership.
+  const forced = await kubectl(kc, ['apply', '--server-side', '--force-conflicts', '--field-manager=other', '-f', '-'], { stdin: cm({ a: '2', b: '1' }) });
+  assert.equal(forced.code, 0, forced.stderr);
+  obj = (await json(url, 'GET', '/api/v1/namespaces/default/configmaps/owned')).body;
+  assert.equal(obj.data.a, '2');
+  assert.deepEqual(managers(obj), { 'kubectl/Apply': ['f:b'], 'other/Apply': ['f:a', 'f:b'] });
+
+  // A field the first manager stops applying, owned by nobody else, is removed; a shared one stays.
+  const dropped = await kubectl(kc, ['apply', '--server-side', '-f', '-'], { stdin: cm({}, { team: 'x' }) });
+  assert.equal(dropped.code, 0, dropped.stderr);
+  obj = (await json(url, 'GET', '/api/v1/namespaces/default/configmaps/owned')).body;
+  assert.deepEqual(obj.data, { a: '2', b: '1' });
+
+  // Ordinary updates record their manager (operation Update) and take the fields they change.
+  const patched = await kubectl(kc, ['patch', 'configmap', 'owned', '--type=merge', '-p', '{"data":{"a":"3","d":"1"}}']);
+  assert.equal(patched.code, 0, patched.stderr);
+  obj = (await json(url, 'GET', '/api/v1/namespaces/default/configmaps/owned')).body;
+  assert.deepEqual(managers(obj), { 'other/Apply': ['f:b'], 'kubectl/Apply': [], 'kubectl-patch/Update': ['f:a', 'f:d'] }, 'kubectl keeps the labels it applies');
+  const byAgent = await http(url, 'PUT', '/api/v1/namespaces/default/configmaps/owned', JSON.stringify({ ...obj, data: { ...obj.data, e: '1' } }), { 'Content-Type': 'application/json', 'User-Agent': 'my-controller/1.0 (linux)' });
+  assert.equal(byAgent.status, 200);
+  assert.deepEqual(managers(JSON.parse(byAgent.body))['my-controller/Update'], ['f:e']);
+  const again = await kubectl(kc, ['apply', '--server-side', '--field-manager=other', '-f', '-'], { stdin: cm({ a: '4', b: '1' }) });
+  assert.match(again.stderr, /conflict with "kubectl-patch" using v1: \.data\.a/);
+});
+
 test('creating a CustomResourceDefinition registers its resource; deleting it unregisters', async () => {
   const crd = {
     apiVersion: 'apiextensions.k8s.io/v1',
