@@ -20,6 +20,8 @@ export interface EngineConfig extends Omit<WorkerTask, 'index' | 'workers' | 'la
   workers: number;
   connections: number;
   operations: string[];
+  /** Indices of measurement operations (samples that are not requests: left out of totals). */
+  measurementOperations?: number[];
   requests: RequestSpec[];
   /** Called once per second on the main thread with the cumulative snapshot and the last interval. */
   onTick?: (tick: EngineTick) => void;
@@ -68,7 +70,7 @@ export class LoadEngine {
   private abortNow: (() => void) | undefined;
 
   constructor(private readonly config: EngineConfig) {
-    this.layout = createLayout(config.operations, config.extraSlots);
+    this.layout = createLayout(config.operations, config.extraSlots, config.measurementOperations);
     this.buffer = allocateMetrics(this.layout);
     this.view = new Uint32Array(this.buffer);
   }
@@ -224,7 +226,7 @@ function addDropped(recorder: MetricsRecorder, requests: RequestSpec[], n: numbe
 }
 
 function stripEngineOnly(c: EngineConfig): Omit<WorkerTask, 'index' | 'workers' | 'layout' | 'buffer' | 'connections'> {
-  const { onTick: _onTick, workers: _w, operations: _o, connections: _c, ...rest } = c;
+  const { onTick: _onTick, workers: _w, operations: _o, measurementOperations: _m, connections: _c, ...rest } = c;
   return rest;
 }
 

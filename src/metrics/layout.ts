@@ -104,6 +104,12 @@ export const OP_BLOCK_SLOTS = O.UNCORRECTED + COUNTS_LENGTH;
 export interface MetricsLayout {
   /** Operation names; an operation's index is its position here. */
   operations: readonly string[];
+  /**
+   * Indices of measurement operations: they record samples of something that is not a request (a
+   * watch event's delivery lag, a wait in the client-side rate limiter), so run totals, error rates
+   * and the all-operations percentiles leave them out.
+   */
+  measurements: readonly number[];
   /** Index of the first extra slot (after every operation block). */
   extraBase: number;
   extraSlots: number;
@@ -111,13 +117,14 @@ export interface MetricsLayout {
   byteLength: number;
 }
 
-/** createLayout computes the layout for the given operation names (unique, in order). */
-export function createLayout(operations: readonly string[], extraSlots = DEFAULT_EXTRA_SLOTS): MetricsLayout {
+/** createLayout computes the layout for the given operation names (unique, in order); `measurements` marks measurement operations by index. */
+export function createLayout(operations: readonly string[], extraSlots = DEFAULT_EXTRA_SLOTS, measurements: readonly number[] = []): MetricsLayout {
+  if (measurements.some((m) => !Number.isInteger(m) || m < 0 || m >= operations.length)) throw new Error('measurement operations must index operations');
   if (new Set(operations).size !== operations.length) throw new Error('operation names must be unique');
   const extraBase = GLOBAL_SLOTS + operations.length * OP_BLOCK_SLOTS;
   // An even slot count keeps the byte length a multiple of 8 (Float64 and BigInt64 views of the buffer).
   const total = extraBase + extraSlots + ((extraBase + extraSlots) % 2);
-  return { operations: [...operations], extraBase, extraSlots, byteLength: total * 4 };
+  return { operations: [...operations], measurements: [...new Set(measurements)].sort((a, b) => a - b), extraBase, extraSlots, byteLength: total * 4 };
 }
 
 /** opBase returns the first u32 slot of operation `op`'s block. */

@@ -138,15 +138,17 @@ export class Snapshot {
     return new Snapshot(this.layout, out, this.atMs);
   }
 
-  /** percentiles returns corrected latency percentiles (µs) over all operations together, e.g. [50, 99]. */
+  /** percentilesAll returns corrected latency percentiles (µs) over all request operations together, e.g. [50, 99]. */
   percentilesAll(percentiles: readonly number[]): number[] {
     const n = this.layout.operations.length;
+    const skip = this.layout.measurements;
     let counts: Uint32Array;
     if (n === 1) {
       counts = this.data.subarray(opBase(0) + O.LATENCY, opBase(0) + O.LATENCY + COUNTS_LENGTH);
     } else {
       counts = new Uint32Array(COUNTS_LENGTH);
       for (let op = 0; op < n; op++) {
+        if (skip.includes(op)) continue;
         const base = opBase(op) + O.LATENCY;
         for (let i = 0; i < COUNTS_LENGTH; i++) counts[i]! += this.data[base + i]!;
       }
@@ -166,12 +168,14 @@ export class Snapshot {
     return n;
   }
 
-  /** totals sums requests, errors and dropped over all operations. */
+  /** totals sums requests, errors and dropped over all request operations (measurement operations left out). */
   totals(): { requests: number; errors: number; dropped: number } {
     let requests = 0;
     let errors = 0;
     let dropped = 0;
+    const skip = this.layout.measurements;
     for (let op = 0; op < this.layout.operations.length; op++) {
+      if (skip.includes(op)) continue;
       const b = opBase(op);
       requests += this.data[b + O.REQUESTS]!;
       errors += this.data[b + O.ERRORS]!;

@@ -31,12 +31,24 @@ export function renderSummary(result: RunResult, options: SummaryOptions = {}): 
   }
   out.push('');
   const rows: string[][] = [['operation', 'requests', 'rate', 'p50', 'p90', 'p99', 'p99.9', 'max', 'errors', 'dropped']];
-  for (const op of result.operations) {
+  const requestOps = result.operations.filter((op) => !op.measurement);
+  for (const op of requestOps) {
     rows.push(latencyRow(op.name, op, op.latencyUs));
     if (differs(op)) rows.push(latencyRow('  (uncorrected)', null, op.uncorrectedLatencyUs));
   }
   out.push(table(rows));
-  for (const op of result.operations) {
+  const measured = result.operations.filter((op) => op.measurement);
+  if (measured.length) {
+    // Samples of something other than a request (watch delivery lag, client-side limiter waits): not in the totals.
+    const mrows: string[][] = [['measurement', 'samples', 'p50', 'p90', 'p99', 'p99.9', 'max']];
+    for (const op of measured) {
+      const l = op.latencyUs;
+      mrows.push([op.name, fmtInt(op.requests), fmtUs(l.p50), fmtUs(l.p90), fmtUs(l.p99), fmtUs(l.p999), fmtUs(l.max)]);
+    }
+    out.push('');
+    out.push(table(mrows));
+  }
+  for (const op of requestOps) {
     const status = Object.entries(op.status).map(([code, n]) => `${code}×${fmtInt(n)}`).join('  ') +
       (op.reasons && Object.keys(op.reasons).length ? `  (${Object.entries(op.reasons).map(([r, n]) => `${r}×${fmtInt(n)}`).join('  ')})` : '');
     const kinds = Object.entries(op.errorKinds).map(([k, n]) => `${k}×${fmtInt(n)}`).join('  ');

@@ -20,10 +20,12 @@ export interface RunMeta {
 /** buildResult turns an engine outcome into a `racerig/result@1` document. */
 export function buildResult(outcome: EngineOutcome, meta: RunMeta): RunResult {
   const seconds = Math.max(outcome.elapsedMs / 1000, 1e-9);
+  const measurements = outcome.layout.measurements;
   const operations: OperationResult[] = outcome.layout.operations.map((name, op) => {
     const c = outcome.final.counters(op);
     return {
       name,
+      ...(measurements.includes(op) ? { measurement: true } : {}),
       requests: c.requests,
       errors: c.errors,
       dropped: c.dropped,
@@ -38,7 +40,9 @@ export function buildResult(outcome: EngineOutcome, meta: RunMeta): RunResult {
       uncorrectedLatencyUs: summarize(outcome.final.uncorrected(op)),
     };
   });
-  const requests = operations.reduce((a, o) => a + o.requests, 0);
+  // Totals count requests: measurement operations (delivery lag, limiter waits) record samples, not requests.
+  const counted = operations.filter((o) => !o.measurement);
+  const requests = counted.reduce((a, o) => a + o.requests, 0);
   const lateness = outcome.lateness;
   return {
     schema: RESULT_SCHEMA,
@@ -55,8 +59,8 @@ export function buildResult(outcome: EngineOutcome, meta: RunMeta): RunResult {
     ...(meta.profile ? { profile: meta.profile } : {}),
     totals: {
       requests,
-      errors: operations.reduce((a, o) => a + o.errors, 0),
-      dropped: operations.reduce((a, o) => a + o.dropped, 0),
+      errors: counted.reduce((a, o) => a + o.errors, 0),
+      dropped: counted.reduce((a, o) => a + o.dropped, 0),
       achievedRate: round(requests / seconds, 3),
     },
     ...(meta.openModel && lateness.totalCount > 0

@@ -25,6 +25,12 @@ export interface LatencySummary {
 /** OperationResult is what one operation (a request kind, e.g. `GET /api/v1/pods`) measured. */
 export interface OperationResult {
   name: string;
+  /**
+   * true for a measurement operation: its "requests" are samples of something that is not a request
+   * (a watch event's delivery lag, `<watch operation> · delivery lag`; a wait in a component's client-side
+   * rate limiter, `ratelimit wait <component>`), left out of `totals` and of the time series.
+   */
+  measurement?: boolean;
   /** Requests that completed or failed (not counting dropped ones). */
   requests: number;
   /** Transport errors plus responses with status >= 400. */

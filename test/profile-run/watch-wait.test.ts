@@ -66,6 +66,11 @@ test('watch steps count events by type and time stamped ADDED and MODIFIED event
   assert.deepEqual([w.relists, w.expired, w.rewatches], [0, 0, 0]);
   // Every ADDED and MODIFIED event carries a fresh sent-at stamp of the write that caused it.
   assert.equal(op('watch configmaps · delivery lag').requests, 30);
+  // Lag samples are a measurement, not requests: they stay out of the totals and of the request table.
+  assert.equal(op('watch configmaps · delivery lag').measurement, true);
+  assert.equal(result.totals.requests, result.operations.filter((o) => !o.measurement).reduce((a, o) => a + o.requests, 0));
+  assert.equal(result.timeSeries.reduce((a, p) => a + p.requests, 0), result.totals.requests, 'the time series counts requests only');
+  assert.match(ctx.out(), /measurement +samples .*\n.*watch configmaps · delivery lag +30 /);
   assert.ok(op('watch configmaps · delivery lag').latencyUs.max < 5_000_000);
   assert.match(ctx.out(), /watch events +total .*\n.*watch configmaps +40 /);
   // Waits: a GET, then one watch until Running; the impossible one times out.

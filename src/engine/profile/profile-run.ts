@@ -277,6 +277,7 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
           workers: o.workers,
           connections: o.connections * o.workers,
           operations,
+          measurementOperations: [...Object.values(lagOperations), ...waitOps.values()],
           requests: [],
           origin: target.origin,
           pipelining: 1,
