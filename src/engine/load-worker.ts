@@ -176,6 +176,8 @@ function connect(
 
 /** WARM_UP_ARRIVALS is how many requests a worker sends through its own request path before the run. */
 const WARM_UP_ARRIVALS = 2000;
+/** WARM_UP_ROUNDS is how many fresh copies of the request path the warm-up arrivals are spread over. */
+const WARM_UP_ROUNDS = 5;
 
 /**
  * warmUpRequestPath runs this worker's exact request path (clients, interceptors, connection source,
@@ -185,26 +187,37 @@ const WARM_UP_ARRIVALS = 2000;
  */
 async function warmUpRequestPath(t: WorkerTask): Promise<void> {
   await withWarmUpServer(async (origin) => {
-    const buffer = allocateMetrics(t.layout);
-    const recorder = new MetricsRecorder(t.layout, buffer);
-    const t0 = performance.now();
-    const clock: RunClock = () => performance.now() - t0;
-    const { clients, dispatchers } = connect(t, origin, recorder, clock);
-    const requests = t.requests.map((r) => ({ operation: r.operation, method: r.body === undefined ? r.method : 'GET', path: r.path, headers: r.headers }));
-    const source = new ConnectionSource(new Uint32Array(buffer), recorder, dispatchers, t.pipelining, requests, 0);
-    const durationMs = WARM_UP_DEADLINE_MS / 2;
-    const loop = new ArrivalLoop(
-      recorder,
-      clock,
-      [{ pacer: createPacer({ kind: 'constant', rate: (WARM_UP_ARRIVALS * 1000) / durationMs, durationMs }, WARM_UP_ARRIVALS), maxUnits: WARM_UP_ARRIVALS, durationMs, maxLagMs: 50, ticketSlot: G.TICKET }],
-      source,
-    );
-    source.loop = loop;
-    const deadline = setTimeout(() => Atomics.store(new Uint32Array(buffer), G.STATE, RunState.Aborting), WARM_UP_DEADLINE_MS);
-    await loop.run();
-    clearTimeout(deadline);
-    await Promise.all(clients.map((c) => c.destroy().catch(() => {})));
+    // Several rounds, each with new clients, source, loop and recorder: call sites then see several
+    // targets and stay generic, so the run's own objects do not send optimized code back to the interpreter.
+    const deadline = performance.now() + WARM_UP_DEADLINE_MS;
+    for (let round = 0; round < WARM_UP_ROUNDS && performance.now() < deadline; round++) {
+      await warmUpRound(t, origin, Math.max(1, deadline - performance.now()));
+    }
   });
+}
+
+/** warmUpRound sends WARM_UP_ARRIVALS / WARM_UP_ROUNDS requests through a fresh copy of the request path, within `budgetMs`. */
+async function warmUpRound(t: WorkerTask, origin: string, budgetMs: number): Promise<void> {
+  const arrivals = Math.ceil(WARM_UP_ARRIVALS / WARM_UP_ROUNDS);
+  const buffer = allocateMetrics(t.layout);
+  const recorder = new MetricsRecorder(t.layout, buffer);
+  const t0 = performance.now();
+  const clock: RunClock = () => performance.now() - t0;
+  const { clients, dispatchers } = connect(t, origin, recorder, clock);
+  const requests = t.requests.map((r) => ({ operation: r.operation, method: r.body === undefined ? r.method : 'GET', path: r.path, headers: r.headers }));
+  const source = new ConnectionSource(new Uint32Array(buffer), recorder, dispatchers, t.pipelining, requests, 0);
+  const durationMs = WARM_UP_DEADLINE_MS / 2 / WARM_UP_ROUNDS;
+  const loop = new ArrivalLoop(
+    recorder,
+    clock,
+    [{ pacer: createPacer({ kind: 'constant', rate: (arrivals * 1000) / durationMs, durationMs }, arrivals), maxUnits: arrivals, durationMs, maxLagMs: 50, ticketSlot: G.TICKET }],
+    source,
+  );
+  source.loop = loop;
+  const deadline = setTimeout(() => Atomics.store(new Uint32Array(buffer), G.STATE, RunState.Aborting), budgetMs);
+  await loop.run();
+  clearTimeout(deadline);
+  await Promise.all(clients.map((c) => c.destroy().catch(() => {})));
 }
 
 /** runWorkerLoad connects, waits for the shared start signal, drives the load to the end and returns the report. */

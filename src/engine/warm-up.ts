@@ -7,12 +7,18 @@ import net from 'node:net';
 import { Client } from '../http/undici-client.js';
 
 /**
- * The throwaway server's response: the headers real servers send (server, date, content type, length,
- * keep-alive), so the response-parsing code is compiled for what the run will see.
+ * The throwaway server's responses, in turn: the header sets real servers send (nginx-like, Go
+ * net/http and kube-apiserver-like with audit and priority-and-fairness headers, Node-like with
+ * keep-alive; fixed length and chunked; 200, 201 and 404), so the JIT compiles response parsing for
+ * varied input and the target's own headers do not send optimized code back to the interpreter.
  */
-const WARM_UP_RESPONSE =
-  'HTTP/1.1 200 OK\r\nServer: racerig-warm-up\r\nDate: Thu, 01 Jan 1970 00:00:00 GMT\r\nContent-Type: application/json\r\n' +
-  'Content-Length: 2\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\n\r\n{}';
+const WARM_UP_RESPONSES = [
+  'HTTP/1.1 200 OK\r\nServer: nginx\r\nDate: Thu, 01 Jan 1970 00:00:00 GMT\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\n{}',
+  'HTTP/1.1 200 OK\r\nAudit-Id: 00000000-0000-0000-0000-000000000000\r\nCache-Control: no-cache, private\r\nContent-Type: application/json\r\n' +
+    'X-Kubernetes-Pf-Flowschema-Uid: 0\r\nX-Kubernetes-Pf-Prioritylevel-Uid: 0\r\nDate: Thu, 01 Jan 1970 00:00:00 GMT\r\nContent-Length: 13\r\n\r\n{"kind":"x"}\n',
+  'HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nDate: Thu, 01 Jan 1970 00:00:00 GMT\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n',
+  'HTTP/1.1 404 Not Found\r\nContent-Type: text/plain; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\nDate: Thu, 01 Jan 1970 00:00:00 GMT\r\nContent-Length: 9\r\n\r\nnot found',
+];
 
 /** WARM_UP_DEADLINE_MS bounds any warm-up, even on a slow machine. */
 export const WARM_UP_DEADLINE_MS = 1500;
@@ -23,6 +29,7 @@ export const WARM_UP_DEADLINE_MS = 1500;
  * Failures are swallowed: warming is an optimisation only.
  */
 export async function withWarmUpServer(fn: (origin: string) => Promise<void>): Promise<void> {
+  let served = 0;
   const server = net.createServer((socket) => {
     let pending = '';
     socket.setEncoding('latin1');
@@ -33,7 +40,7 @@ export async function withWarmUpServer(fn: (origin: string) => Promise<void>): P
       let out = '';
       while ((end = pending.indexOf('\r\n\r\n')) !== -1) {
         pending = pending.slice(end + 4);
-        out += WARM_UP_RESPONSE;
+        out += WARM_UP_RESPONSES[served++ % WARM_UP_RESPONSES.length];
       }
       if (out) socket.write(out);
     });
