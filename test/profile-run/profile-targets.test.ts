@@ -125,3 +125,48 @@ test('Ctrl-C during a profile run writes a partial result and still cleans up th
     await mock.close();
   }
 });
+
+test('--integrity is refused when the kubeconfig target is not a racerig mock (its /metrics would count other clients too)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'racerig-integrity-'));
+  const mock = await startMockServer({ thread: true });
+  // A proxy in front of the mock that reports a real API server's version: racerig must not trust its /metrics.
+  const { createServer, request } = await import('node:http');
+  const upstream = new URL(mock.url);
+  const proxy = createServer((req, res) => {
+    if (req.url === '/version') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ major: '1', minor: '32', gitVersion: 'v1.32.0' }));
+      return;
+    }
+    const fwd = request({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
+    fwd.on('error', () => res.destroy());
+    req.pipe(fwd);
+  });
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  try {
+    const port = (proxy.address() as { port: number }).port;
+    const kubeconfigPath = join(dir, 'proxy.kubeconfig');
+    writeFileSync(
+      kubeconfigPath,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'c', cluster: { server: `http://127.0.0.1:${port}` } }],
+        users: [{ name: 'u', user: {} }],
+        contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }],
+        'current-context': 'x',
+      }),
+    );
+    const ctx = captureContext({ cwd: dir });
+    const code = await main(['run', 'smoke', '--smoke', '--kubeconfig', kubeconfigPath, '--integrity', '-q', '-o', join(dir, 'r.json'), '-w', '1'], ctx);
+    assert.equal(code, ExitCode.TargetFailed, ctx.err());
+    assert.match(ctx.err(), /--integrity needs a racerig mock as the target; http:\/\/127\.0\.0\.1:\d+ reports version v1\.32\.0/);
+  } finally {
+    proxy.closeAllConnections();
+    await new Promise<void>((r) => proxy.close(() => r()));
+    await mock.close();
+  }
+});
