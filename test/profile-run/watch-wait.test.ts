@@ -110,3 +110,47 @@ test('cleanup.timeout bounds the cleanup: a server that stalls deletes does not 
   assert.match(ctx.err(), /cleanup did not finish within 300 ms: objects labelled racerig\.io\/run=\w+ may remain/);
   assert.ok(Date.now() - started < 15_000, 'the stalled delete did not hold the run');
 });
+
+const EXPIRING = `
+name: wait-expired
+description: Waits on pods while a writer churns config maps and the mock keeps one event of watch history, so a wait's watch from its GET's version often finds it expired. Emulates no controller.
+mock:
+  lifecycle: {podStartDelayMs: 400, podRunDurationMs: 60000, jitter: 0}
+  watchHistory: 1
+phases:
+  - name: p
+    duration: 3s
+    components:
+      - name: churn
+        rate: 800
+        scenario:
+          - create:
+              manifest: {apiVersion: v1, kind: ConfigMap, metadata: {generateName: churn-}, data: {x: "0"}}
+      - name: waiters
+        rate: 20
+        iterations: 10
+        scenario:
+          - create:
+              manifest: {apiVersion: v1, kind: Pod, metadata: {generateName: we-}, spec: {containers: [{name: main, image: busybox}]}}
+            as: pod
+          - wait: {resource: pods, name: "{{pod.name}}", until: {field: status.phase, equals: Running}, timeout: 8s}
+`;
+
+test('a wait whose watch finds its version expired (410) gets the object again and still sees the condition', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'racerig-waitexpired-'));
+  const file = join(dir, 'wait-expired.yaml');
+  writeFileSync(file, EXPIRING);
+  const out = join(dir, 'r.json');
+  const ctx = captureContext({ cwd: dir });
+  const code = await main(['run', file, '-q', '-o', out, '-w', '2'], ctx);
+  assert.equal(code, ExitCode.Ok, ctx.err() + ctx.out());
+  const result = JSON.parse(readFileSync(out, 'utf8')) as RunResult;
+  const wait = result.operations.find((o) => o.name === 'wait pods')!;
+  // With 800 writes/s and one event of history, most watches from a GET's version are already too old:
+  // the mock answers 200 and ends the stream with an ERROR event of code 410, as kube-apiserver does.
+  assert.ok(wait.watch && wait.watch.expired > 0, `some wait watches found their version expired: ${JSON.stringify(wait.watch)}`);
+  assert.ok(wait.watch!.rewatches >= wait.watch!.expired);
+  assert.ok(wait.status['200']! >= 10 + 2 * wait.watch!.expired, 'a GET and a watch per expired attempt, then a last GET or watch per wait');
+  assert.deepEqual(result.iterations?.failures ?? {}, {}, 'every wait saw its pod Running');
+  assert.equal(result.integrity?.ok, true, JSON.stringify(result.integrity));
+});

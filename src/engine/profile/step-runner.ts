@@ -378,7 +378,8 @@ const STOP_CHECK_MS = 200;
  * waitFor waits until the step's condition holds on its object: a GET (the object may already qualify;
  * its resourceVersion starts the watch), then a watch of that one object (fieldSelector
  * metadata.name=<name>) until an event meets the condition. A 410 Expired (or a stream the server
- * ended) re-GETs and watches again. Every GET and watch request counts under the step's operation.
+ * ended) re-GETs and watches again; those 410s and re-watches are counted in the operation's watch
+ * counters. Every GET and watch request counts under the step's operation.
  */
 async function waitFor(ctx: StepContext, step: Compiled<WaitStep>, it: Iteration): Promise<unknown> {
   const scope = it.scope;
@@ -430,8 +431,12 @@ async function waitFor(ctx: StepContext, step: Compiled<WaitStep>, it: Iteration
       case 'error':
         throw new StepFailure(`${step.operation}: ${end.error.message.slice(0, 60)}`, `${step.operation}: watch failed: ${end.error.message}`);
       case 'expired':
+        ctx.watchStats?.(step.operationIndex).expired();
+        ctx.watchStats?.(step.operationIndex).rewatch();
+        continue; // re-GET: the version expired
       case 'ended':
-        continue; // re-GET: the version expired, or the server ended the stream
+        ctx.watchStats?.(step.operationIndex).rewatch();
+        continue; // re-GET: the server ended the stream
     }
   }
   throw timeout();
