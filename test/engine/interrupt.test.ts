@@ -45,7 +45,9 @@ test('SIGINT stops the run gracefully and writes a partial result file (exit 130
     // Plain (non-TTY) progress lines appear every 5 s; wait until the server has seen load instead.
     await waitFor(() => server.total() > 200, 20_000, 'load to reach the server');
     rig.child.kill('SIGINT');
-    const code = await Promise.race([rig.exited, new Promise<null>((r) => setTimeout(() => r(null), 20_000))]);
+    let timer: NodeJS.Timeout | undefined;
+    const code = await Promise.race([rig.exited, new Promise<null>((r) => (timer = setTimeout(() => r(null), 20_000)))]);
+    clearTimeout(timer); // a pending timer would keep the test process alive that long
     assert.equal(code, 130, rig.err());
     assert.match(rig.err(), /stopping/);
     const res = JSON.parse(readFileSync(out, 'utf8')) as RunResult;
@@ -71,7 +73,9 @@ test('a second SIGINT aborts at once and still writes what was measured', async 
     rig.child.kill('SIGINT');
     await waitFor(() => /stopping/.test(rig.err()), 10_000, 'the graceful stop message');
     rig.child.kill('SIGINT');
-    const code = await Promise.race([rig.exited, new Promise<null>((r) => setTimeout(() => r(null), 15_000))]);
+    let timer: NodeJS.Timeout | undefined;
+    const code = await Promise.race([rig.exited, new Promise<null>((r) => (timer = setTimeout(() => r(null), 15_000)))]);
+    clearTimeout(timer); // a pending timer would keep the test process alive that long
     assert.equal(code, 130, rig.err());
     const res = JSON.parse(readFileSync(out, 'utf8')) as RunResult;
     assert.equal(res.partial, true);

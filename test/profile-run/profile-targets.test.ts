@@ -113,7 +113,9 @@ test('Ctrl-C during a profile run writes a partial result and still cleans up th
       await new Promise((r) => setTimeout(r, 50));
     }
     child.kill('SIGINT');
-    const code = await Promise.race([exited, new Promise<null>((r) => setTimeout(() => r(null), 40_000))]);
+    let timer: NodeJS.Timeout | undefined;
+    const code = await Promise.race([exited, new Promise<null>((r) => (timer = setTimeout(() => r(null), 40_000)))]);
+    clearTimeout(timer); // a pending 40 s timer would keep the test process alive that long
     assert.equal(code, ExitCode.Interrupted, stderr);
     const result = JSON.parse(readFileSync(out, 'utf8')) as RunResult;
     assert.equal(result.partial, true);

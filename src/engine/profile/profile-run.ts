@@ -119,6 +119,18 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
       throw new TargetError(`cannot reach the API server at ${target.origin}: ${err.message}`, 'is the cluster running?', err);
     });
     if (versionRes.status === 200) serverVersion = (JSON.parse(versionRes.body.toString()) as { gitVersion?: string }).gitVersion;
+    // Checked before anything starts (watches, pools, the live view). The mock's /metrics: the embedded one's directly; a racerig mock behind a kubeconfig over HTTP, when asked.
+    let readMetrics: (() => Promise<string>) | undefined = mock ? () => mock!.metrics() : undefined;
+    if (!mock && o.integrity) {
+      if (!serverVersion?.includes('racerig-mock')) {
+        throw new TargetError(`--integrity needs a racerig mock as the target; ${target.origin} reports version ${serverVersion ?? '(none)'}`, "a real API server's /metrics counts every client's requests, not only the run's");
+      }
+      readMetrics = async () => {
+        const r = await send(dispatch, { method: 'GET', path: `${target.pathPrefix}/metrics`, headers: { accept: 'text/plain' } });
+        if (r.status !== 200) throw new TargetError(`--integrity: GET /metrics answered ${r.status}`);
+        return r.body.toString('utf8');
+      };
+    }
     const discovery = new Discovery({ dispatch, pathPrefix: target.pathPrefix });
     const resources: Record<string, ResourceInfo> = {};
     const created = new Map<string, ResourceInfo>(); // resources the run creates objects of, for cleanup
@@ -236,18 +248,6 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
     });
 
     const byResource = !hasRawHttp(profile);
-    // The mock's /metrics: the embedded one's directly; a racerig mock behind a kubeconfig over HTTP, when asked.
-    let readMetrics: (() => Promise<string>) | undefined = mock ? () => mock!.metrics() : undefined;
-    if (!mock && o.integrity) {
-      if (!serverVersion?.includes('racerig-mock')) {
-        throw new TargetError(`--integrity needs a racerig mock as the target; ${target.origin} reports version ${serverVersion ?? '(none)'}`, "a real API server's /metrics counts every client's requests, not only the run's");
-      }
-      readMetrics = async () => {
-        const r = await send(dispatch, { method: 'GET', path: `${target.pathPrefix}/metrics`, headers: { accept: 'text/plain' } });
-        if (r.status !== 200) throw new TargetError(`--integrity: GET /metrics answered ${r.status}`);
-        return r.body.toString('utf8');
-      };
-    }
     const serverBefore = readMetrics ? parseRequestTotals(await readMetrics(), byResource) : undefined;
 
     const outcomes: EngineOutcome[] = [];
