@@ -242,10 +242,12 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
     const lifecycles = profile.measure.map(
       (m) => new LifecycleWatch(m, longDispatch, new ResourcePaths(resources[resourceKey(m.resource)]!, target.pathPrefix), compileTemplates(m.namespace)(scope), runId),
     );
-    await Promise.all(lifecycles.map((l) => l.start()));
     cleanups.unshift(async () => {
+      // Also on early failures: a watch left running retries forever and keeps the process alive.
+      await Promise.all(lifecycles.map((l) => l.stop().catch(() => {})));
       await longPool.destroy().catch(() => {});
     });
+    await Promise.all(lifecycles.map((l) => l.start()));
 
     const byResource = !hasRawHttp(profile);
     const serverBefore = readMetrics ? parseRequestTotals(await readMetrics(), byResource) : undefined;
