@@ -200,12 +200,13 @@ async function warmUpRequestPath(t: WorkerTask): Promise<void> {
 async function warmUpRound(t: WorkerTask, origin: string, budgetMs: number): Promise<void> {
   const arrivals = Math.ceil(WARM_UP_ARRIVALS / WARM_UP_ROUNDS);
   const buffer = allocateMetrics(t.layout);
+  const view = new Uint32Array(buffer);
   const recorder = new MetricsRecorder(t.layout, buffer);
   const t0 = performance.now();
   const clock: RunClock = () => performance.now() - t0;
   const { clients, dispatchers } = connect(t, origin, recorder, clock);
   const requests = t.requests.map((r) => ({ operation: r.operation, method: r.body === undefined ? r.method : 'GET', path: r.path, headers: r.headers }));
-  const source = new ConnectionSource(new Uint32Array(buffer), recorder, dispatchers, t.pipelining, requests, 0);
+  const source = new ConnectionSource(view, recorder, dispatchers, t.pipelining, requests, 0);
   const durationMs = WARM_UP_DEADLINE_MS / 2 / WARM_UP_ROUNDS;
   const loop = new ArrivalLoop(
     recorder,
@@ -214,7 +215,7 @@ async function warmUpRound(t: WorkerTask, origin: string, budgetMs: number): Pro
     source,
   );
   source.loop = loop;
-  const deadline = setTimeout(() => Atomics.store(new Uint32Array(buffer), G.STATE, RunState.Aborting), budgetMs);
+  const deadline = setTimeout(() => Atomics.store(view, G.STATE, RunState.Aborting), budgetMs);
   await loop.run();
   clearTimeout(deadline);
   await Promise.all(clients.map((c) => c.destroy().catch(() => {})));

@@ -25,7 +25,8 @@ export const WARM_UP_DEADLINE_MS = 1500;
 
 /**
  * withWarmUpServer starts a minimal keep-alive HTTP/1.1 server on 127.0.0.1 that answers every request
- * head with `200 {}` (requests must carry no body), runs `fn` with its origin, and closes it.
+ * head with the next of WARM_UP_RESPONSES (requests must carry no body), runs `fn` with its origin,
+ * and closes it.
  * Failures are swallowed: warming is an optimisation only.
  */
 export async function withWarmUpServer(fn: (origin: string) => Promise<void>): Promise<void> {

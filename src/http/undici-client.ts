@@ -10,31 +10,24 @@ import type { Client as UndiciClient } from 'undici';
 
 const require = createRequire(import.meta.url);
 
-function loadClient(): typeof UndiciClient {
+/** loadPart requires one undici module by path, or takes `fallback` from the package entry if the file moved or is not what `valid` expects. */
+function loadPart<T>(path: string, valid: (part: T) => boolean, fallback: (undici: typeof import('undici')) => T): T {
   try {
-    const client = require('undici/lib/dispatcher/client.js') as typeof UndiciClient;
-    if (typeof client === 'function' && typeof client.prototype.compose === 'function') return client;
+    const part = require(path) as T;
+    if (valid(part)) return part;
   } catch {
     // fall through to the package entry
   }
-  return (require('undici') as typeof import('undici')).Client;
+  return fallback(require('undici') as typeof import('undici'));
 }
 
 /** Client is undici's Client (one connection, optional pipelining) and the type of its instances. */
-export const Client = loadClient();
+export const Client = loadPart<typeof UndiciClient>(
+  'undici/lib/dispatcher/client.js',
+  (c) => typeof c === 'function' && typeof c.prototype.compose === 'function',
+  (u) => u.Client,
+);
 export type Client = UndiciClient;
 
-type BuildConnector = typeof import('undici').buildConnector;
-
-function loadBuildConnector(): BuildConnector {
-  try {
-    const build = require('undici/lib/core/connect.js') as BuildConnector;
-    if (typeof build === 'function') return build;
-  } catch {
-    // fall through to the package entry
-  }
-  return (require('undici') as typeof import('undici')).buildConnector;
-}
-
 /** buildConnector is undici's socket connector factory (net or TLS), loaded the same way as Client. */
-export const buildConnector = loadBuildConnector();
+export const buildConnector = loadPart<typeof import('undici').buildConnector>('undici/lib/core/connect.js', (b) => typeof b === 'function', (u) => u.buildConnector);

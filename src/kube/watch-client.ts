@@ -13,6 +13,7 @@ import { listRequest, watchRequest } from './requests.js';
 import { send, type DispatchFn } from './send.js';
 import { KubeApiError, isExpired, parseStatus, type KubeStatus } from './status.js';
 import { WatchParser, type WatchEvent } from './watch-parser.js';
+import { WATCH_EVENT_TYPES } from '../metrics/layout.js';
 
 /** SENT_AT_ANNOTATION is the annotation (wall-clock ms since the Unix epoch) racerig stamps on objects so watchers can measure delivery lag. */
 export const SENT_AT_ANNOTATION = 'racerig.io/sent-at';
@@ -34,7 +35,7 @@ export interface WatchCounters {
 
 /** WatchStats receives a watch client's counts as they happen (e.g. into the shared metrics); called on the client's thread, once per event. */
 export interface WatchStats {
-  /** One event from a watch stream: `typeIndex` in WATCH_EVENT_ORDER (ADDED, MODIFIED, DELETED, BOOKMARK, ERROR). */
+  /** One event from a watch stream: `typeIndex` in WATCH_EVENT_TYPES (ADDED, MODIFIED, DELETED, BOOKMARK, ERROR). */
   event(typeIndex: number): void;
   /** A list after the first (or any list, when the client started from a resourceVersion). */
   relist(): void;
@@ -44,9 +45,9 @@ export interface WatchStats {
   rewatch(): void;
 }
 
-/** WATCH_EVENT_ORDER is the order of event types in WatchStats.event (the shared metrics' slot order). */
-export const WATCH_EVENT_ORDER = ['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR'] as const;
-const TYPE_INDEX: Record<string, number> = { ADDED: 0, MODIFIED: 1, DELETED: 2, BOOKMARK: 3, ERROR: 4 };
+/** TYPE_INDEX maps an event type to its index in WATCH_EVENT_TYPES (the shared metrics' slot order). */
+const TYPE_INDEX: Record<string, number> = Object.fromEntries(WATCH_EVENT_TYPES.map((t, i) => [t, i]));
+const ERROR_INDEX = WATCH_EVENT_TYPES.indexOf('ERROR');
 
 /** WatchClientOptions configure one list+watch loop. */
 export interface WatchClientOptions {
@@ -193,7 +194,7 @@ export class WatchClient {
     if (rv) this.resourceVersion = rv;
     const c = this.counters;
     c.events++;
-    if (!fromList) this.stats?.event(TYPE_INDEX[ev.type] ?? 4);
+    if (!fromList) this.stats?.event(TYPE_INDEX[ev.type] ?? ERROR_INDEX);
     if (ev.type === 'ADDED') c.added++;
     else if (ev.type === 'MODIFIED') c.modified++;
     else if (ev.type === 'DELETED') c.deleted++;

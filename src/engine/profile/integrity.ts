@@ -5,7 +5,6 @@
  */
 import type { Profile } from '../../profile/types.js';
 import type { RunResult } from '../../results/model.js';
-import { RATELIMIT_OPERATION_PREFIX } from '../../http/interceptors/rate-limit.js';
 
 /** RequestCounts maps `group/resource code` (or `* code` when the run has raw http steps) to a count. */
 export type RequestCounts = Map<string, number>;
@@ -52,7 +51,7 @@ export function runCounts(profile: Profile, result: RunResult, byResource: boole
   }
   const out: RequestCounts = new Map();
   for (const op of result.operations) {
-    if (op.name.startsWith(RATELIMIT_OPERATION_PREFIX)) continue;
+    if (op.measurement) continue; // delivery lag and limiter waits: samples, not requests
     const res = byResource ? resourceOf.get(op.name) : '*';
     if (res === undefined) continue;
     for (const [code, n] of Object.entries(op.status)) {
