@@ -31,7 +31,7 @@ export interface EngineConfig extends Omit<WorkerTask, 'index' | 'workers' | 'la
   taskFor?: (index: number, workers: number, layout: MetricsLayout, buffer: SharedArrayBuffer) => object;
 }
 
-/** EngineTick is what the live view receives every second. */
+/** EngineTick is what the live view receives every second; its snapshots are reused, valid until the next tick. */
 export interface EngineTick {
   elapsedMs: number;
   total: Snapshot;
@@ -129,12 +129,15 @@ export class LoadEngine {
 
     const pacer = createPacer(c.model, c.maxRequests);
     const timeSeries: TimeSeriesPoint[] = [];
-    let prev = Snapshot.take(this.layout, this.buffer, 0);
+    // Three reused copies of the buffer (the previous and the current cumulative snapshot, and their
+    // difference): the snapshots a tick hands out are valid until the next tick.
+    const copies = [0, 1, 2].map(() => new Uint32Array(this.view.length));
+    let prev = Snapshot.takeInto(this.layout, this.buffer, 0, copies[0]!);
     let tickNo = 0;
     const tick = (at?: number) => {
       const elapsedMs = Math.max(at ?? wallMs() - epoch, prev.atMs);
-      const total = Snapshot.take(this.layout, this.buffer, elapsedMs);
-      const interval = total.minus(prev);
+      const total = Snapshot.takeInto(this.layout, this.buffer, elapsedMs, prev.data === copies[0] ? copies[1]! : copies[0]!);
+      const interval = total.minus(prev, copies[2]!);
       const intervalMs = elapsedMs - prev.atMs;
       prev = total;
       const t = interval.totals();

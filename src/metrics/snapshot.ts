@@ -32,6 +32,9 @@ export interface WatchCounts {
   rewatches: number;
 }
 
+/** Scratch histogram counts for percentilesAll over several operations (one per thread; used synchronously). */
+let scratchCounts: Uint32Array | undefined;
+
 /** Snapshot is a copy of the shared buffer taken at `atMs` (ms since the run's epoch). */
 export class Snapshot {
   readonly layout: MetricsLayout;
@@ -47,6 +50,16 @@ export class Snapshot {
   /** take copies the live buffer now. */
   static take(layout: MetricsLayout, buffer: SharedArrayBuffer, atMs: number): Snapshot {
     return new Snapshot(layout, new Uint32Array(buffer).slice(), atMs);
+  }
+
+  /**
+   * takeInto copies the live buffer now into `into` (a Uint32Array of the buffer's length) and wraps it:
+   * the periodic tick reuses its copies, so a long run does not allocate a new ~200 KiB backing store
+   * per operation per second (freed ones fragment the C heap: RSS grew with run length).
+   */
+  static takeInto(layout: MetricsLayout, buffer: SharedArrayBuffer, atMs: number, into: Uint32Array): Snapshot {
+    into.set(new Uint32Array(buffer));
+    return new Snapshot(layout, into, atMs);
   }
 
   /** global reads a control-block slot (see G). */
@@ -118,11 +131,11 @@ export class Snapshot {
     return countsToHistogram(this.data, opBase(op) + O.UNCORRECTED);
   }
 
-  /** minus returns the interval between `earlier` and this snapshot (every slot subtracted, wrapping as u32). */
-  minus(earlier: Snapshot): Snapshot {
+  /** minus returns the interval between `earlier` and this snapshot (every slot subtracted, wrapping as u32), written into `into` when given. */
+  minus(earlier: Snapshot, into?: Uint32Array): Snapshot {
     const a = this.data;
     const b = earlier.data;
-    const out = new Uint32Array(a.length);
+    const out = into ?? new Uint32Array(a.length);
     for (let i = 0; i < a.length; i++) out[i] = (a[i]! - b[i]!) >>> 0;
     // 64-bit counters subtract with borrow.
     for (let op = 0; op < this.layout.operations.length; op++) {
@@ -146,7 +159,8 @@ export class Snapshot {
     if (n === 1) {
       counts = this.data.subarray(opBase(0) + O.LATENCY, opBase(0) + O.LATENCY + COUNTS_LENGTH);
     } else {
-      counts = new Uint32Array(COUNTS_LENGTH);
+      counts = scratchCounts ??= new Uint32Array(COUNTS_LENGTH);
+      counts.fill(0);
       for (let op = 0; op < n; op++) {
         if (skip.includes(op)) continue;
         const base = opBase(op) + O.LATENCY;
