@@ -31,3 +31,13 @@ export type Client = UndiciClient;
 
 /** buildConnector is undici's socket connector factory (net or TLS), loaded the same way as Client. */
 export const buildConnector = loadPart<typeof import('undici').buildConnector>('undici/lib/core/connect.js', (b) => typeof b === 'function', (u) => u.buildConnector);
+
+/** RawHeaderParser turns undici's raw header list (name, value, …) into an object with lower-cased names. */
+type RawHeaderParser = (raw: Buffer[] | string[]) => Record<string, string | string[]>;
+
+/** parseHeaders is undici's own raw-header parser (what its handler adapter uses), loaded the same way as Client. */
+export const parseHeaders = loadPart<{ parseHeaders: RawHeaderParser }>(
+  'undici/lib/core/util.js',
+  (u) => typeof u.parseHeaders === 'function',
+  (u) => u.util as unknown as { parseHeaders: RawHeaderParser },
+).parseHeaders;

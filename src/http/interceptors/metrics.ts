@@ -2,6 +2,7 @@
  * The metrics wrapper: records every request's outcome (status or error kind, corrected and
  * uncorrected latency, bytes) into the shared metrics. Created per dispatcher; per-request state
  * lives only in its handler; the options object is never written; upgrades (101) count like responses.
+ * The handler talks to undici's Client in its raw interface (see MetricsHandler).
  */
 import type { Dispatcher } from 'undici';
 import type { Duplex } from 'node:stream';
@@ -11,6 +12,7 @@ import type { RunClock } from '../../engine/clock.js';
 import { errorKind } from '../error-kind.js';
 import { bodyLength, type RigDispatchOptions } from '../request-options.js';
 import { MAX_STATUS_BODY, reasonIndex } from '../status-reason.js';
+import { parseHeaders } from '../undici-client.js';
 
 /** MetricsInterceptorOptions configure the metrics wrapper. */
 export interface MetricsInterceptorOptions {
@@ -20,12 +22,71 @@ export interface MetricsInterceptorOptions {
   defaultOperation?: number;
 }
 
-class MetricsHandler implements Dispatcher.DispatchHandler {
+/** A response without trailers (nearly all of them) hands its handler this one empty object. */
+const NO_TRAILERS: IncomingHttpHeaders = Object.freeze({}) as IncomingHttpHeaders;
+
+/**
+ * The controller the next handler sees (undici's own handler adapter makes the same): abort, and
+ * pause/resume of the response body, forwarded to the request undici is running.
+ */
+class ForwardController implements Dispatcher.DispatchController {
+  #paused = false;
+  #aborted = false;
+  #reason: Error | null = null;
+  resumeRequest: (() => void) | null = null;
+  rawHeaders: Buffer[] | null = null;
+  rawTrailers: string[] | Buffer[] | null = null;
+
+  constructor(private readonly abortRequest: (err?: Error) => void) {}
+
+  pause(): void {
+    this.#paused = true;
+  }
+
+  resume(): void {
+    if (this.#paused) {
+      this.#paused = false;
+      this.resumeRequest?.();
+    }
+  }
+
+  abort(reason: Error): void {
+    if (!this.#aborted) {
+      this.#aborted = true;
+      this.#reason = reason;
+      this.abortRequest(reason);
+    }
+  }
+
+  get aborted(): boolean {
+    return this.#aborted;
+  }
+
+  get reason(): Error | null {
+    return this.#reason;
+  }
+
+  get paused(): boolean {
+    return this.#paused;
+  }
+}
+
+const noAbort = (): void => {};
+
+/**
+ * MetricsHandler speaks undici's raw handler interface (onConnect, onHeaders, onData, onComplete,
+ * onError, onUpgrade) to the Client and the current interface to the next handler. undici otherwise
+ * puts its own adapter in between, which parses every response's headers into an object; this one
+ * parses them only for a next handler that has `onResponseStart` (the load path's has none): about
+ * 5 % of a load worker's CPU at 10,000 requests/s.
+ */
+class MetricsHandler {
   private status = 0;
   private bytesIn = 0;
   private done = false;
   /** The first bytes of an error response's body, to read its Status reason. */
   private errorBody: Buffer[] | undefined;
+  private controller: ForwardController | undefined;
 
   constructor(
     private readonly inner: Dispatcher.DispatchHandler,
@@ -44,33 +105,49 @@ class MetricsHandler implements Dispatcher.DispatchHandler {
     if (status >= 400) this.o.recorder.reason(this.op, reasonIndex(status, this.errorBody && Buffer.concat(this.errorBody)));
   }
 
-  onRequestStart(controller: Dispatcher.DispatchController, context: unknown): void {
-    this.inner.onRequestStart?.(controller, context);
+  private ctl(): ForwardController {
+    return (this.controller ??= new ForwardController(noAbort));
   }
 
-  onRequestUpgrade(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders, socket: Duplex): void {
+  onConnect(abort: (err?: Error) => void, context?: unknown): void {
+    this.controller = new ForwardController(abort);
+    this.inner.onRequestStart?.(this.controller, context);
+  }
+
+  onUpgrade(statusCode: number, rawHeaders: Buffer[] | string[] | null, socket: Duplex): void {
     this.record(statusCode);
-    this.inner.onRequestUpgrade?.(controller, statusCode, headers, socket);
+    const c = this.ctl();
+    c.rawHeaders = rawHeaders as Buffer[] | null;
+    this.inner.onRequestUpgrade?.(c, statusCode, parseHeaders(rawHeaders ?? []) as IncomingHttpHeaders, socket);
   }
 
-  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders, statusMessage?: string): void {
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusMessage?: string): boolean {
     if (statusCode >= 200) this.status = statusCode; // 1xx informational responses are not the outcome
     if (statusCode >= 400) this.errorBody = [];
-    this.inner.onResponseStart?.(controller, statusCode, headers, statusMessage);
+    const c = this.ctl();
+    c.resumeRequest = resume;
+    c.rawHeaders = rawHeaders;
+    const inner = this.inner;
+    if (inner.onResponseStart) inner.onResponseStart(c, statusCode, parseHeaders(rawHeaders) as IncomingHttpHeaders, statusMessage);
+    return !c.paused;
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  onData(chunk: Buffer): boolean {
     if (this.errorBody && this.bytesIn < MAX_STATUS_BODY) this.errorBody.push(chunk);
     this.bytesIn += chunk.length;
-    this.inner.onResponseData?.(controller, chunk);
+    const c = this.ctl();
+    this.inner.onResponseData?.(c, chunk);
+    return !c.paused;
   }
 
-  onResponseEnd(controller: Dispatcher.DispatchController, trailers: IncomingHttpHeaders): void {
+  onComplete(rawTrailers: string[] | Buffer[] | null): void {
     this.record(this.status);
-    this.inner.onResponseEnd?.(controller, trailers);
+    const c = this.ctl();
+    c.rawTrailers = rawTrailers;
+    this.inner.onResponseEnd?.(c, rawTrailers && rawTrailers.length > 0 ? (parseHeaders(rawTrailers) as IncomingHttpHeaders) : NO_TRAILERS);
   }
 
-  onResponseError(controller: Dispatcher.DispatchController, err: Error): void {
+  onError(err: Error): void {
     if (!this.done) {
       const kind = errorKind(err);
       // A stream the client ended itself after the response began (a watch or a followed log it
@@ -81,7 +158,7 @@ class MetricsHandler implements Dispatcher.DispatchHandler {
         this.o.recorder.failure(this.op, kind, this.bytesOut);
       }
     }
-    this.inner.onResponseError?.(controller, err);
+    this.inner.onResponseError?.(this.ctl(), err);
   }
 }
 
@@ -93,6 +170,6 @@ export function metricsInterceptor(options: MetricsInterceptorOptions): Dispatch
       const now = options.clock();
       const op = opts.operation ?? fallbackOp;
       const intended = opts.intendedAt ?? now;
-      return dispatch(opts, new MetricsHandler(handler, options, op, now, Math.min(intended, now), bodyLength(opts.body)));
+      return dispatch(opts, new MetricsHandler(handler, options, op, now, Math.min(intended, now), bodyLength(opts.body)) as unknown as Dispatcher.DispatchHandler);
     };
 }
