@@ -132,13 +132,14 @@ export function comparisonTable(rounds: Rounds, baseline: string, metric: Metric
       ms(median(ok.map((r) => r.p999Ms))),
       ms(median(ok.map((r) => r.maxMs))),
       num(median(ok.map((r) => r.cpuSeconds)), 2),
+      num(median(ok.map((r) => (r.requests > 0 ? (r.cpuSeconds * 1e6) / r.requests : NaN))), 0),
       num(median(ok.map((r) => r.rssMb)), 0),
       label === baseline ? '(baseline)' : ratios.map((x) => x.toFixed(2)).join(', ') || '–',
       label === baseline ? '' : ratio(median(ratios)),
     ]);
   }
   return table(
-    ['tool', 'runs ok', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'CPU s', 'peak RSS MiB', `racerig/peer ${metricName} per pair`, 'median ratio'],
+    ['tool', 'runs ok', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'CPU s', 'CPU µs/req', 'peak RSS MiB', `racerig/peer ${metricName} per pair`, 'median ratio'],
     rows,
   );
 }

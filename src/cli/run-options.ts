@@ -3,6 +3,7 @@
  * problem is reported at once (a UsageError listing them), before any worker starts.
  */
 import { readFileSync } from 'node:fs';
+import type { HttpClientKind } from '../engine/worker-task.js';
 import { resolve } from 'node:path';
 import os from 'node:os';
 import { UsageError } from '../errors.js';
@@ -22,6 +23,7 @@ export interface RawRunOptions {
   header?: string[];
   body?: string;
   pipelining?: string;
+  httpClient?: string;
   maxInFlight?: string;
   maxLag?: string;
   timeout?: string;
@@ -50,6 +52,7 @@ export interface RunPlan {
   durationMs: number;
   maxRequests: number;
   pipelining: number;
+  httpClient: HttpClientKind;
   maxInFlight: number;
   maxLagMs: number;
   timeoutMs: number;
@@ -137,6 +140,8 @@ export function parseRunOptions(target: string, o: RawRunOptions, cwd: string): 
   if (o.ramp !== undefined && o.duration === undefined) problems.push('--ramp needs --duration (the ramp spans the whole duration)');
   const durationMs = durationGiven ?? (o.requests !== undefined ? Infinity : RUN_DEFAULTS.durationMs);
   const pipelining = int('--pipelining', o.pipelining, 1) ?? RUN_DEFAULTS.pipelining;
+  const httpClient = (o.httpClient ?? 'fast') as HttpClientKind;
+  if (httpClient !== 'fast' && httpClient !== 'undici') problems.push(`--http-client must be fast or undici, got "${o.httpClient}"`);
   const maxInFlight = int('--max-in-flight', o.maxInFlight, 1) ?? 0;
   const maxLagMs = dur('--max-lag', o.maxLag) ?? RUN_DEFAULTS.maxLagMs;
   const timeoutMs = dur('--timeout', o.timeout) ?? RUN_DEFAULTS.timeoutMs;
@@ -192,6 +197,7 @@ export function parseRunOptions(target: string, o: RawRunOptions, cwd: string): 
     durationMs,
     maxRequests,
     pipelining,
+    httpClient,
     maxInFlight,
     maxLagMs,
     timeoutMs,

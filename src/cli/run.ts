@@ -29,6 +29,7 @@ export function addRunFlags(cmd: Command): Command {
     .option('-H, --header <k: v>', 'request header, repeatable', collect)
     .option('--body <string|@file>', 'request body, or @path to read it from a file')
     .option('-p, --pipelining <n>', `requests pipelined per connection (default ${RUN_DEFAULTS.pipelining})`)
+    .option('--http-client <fast|undici>', "HTTP client per connection: racerig's lean HTTP/1.1 client (fast, default) or undici's Client")
     .option('--max-in-flight <n>', 'cap on requests in flight across all workers (default: connections × pipelining)')
     .option('--max-lag <dur>', `open model: arrivals later than this when a connection frees are dropped (default ${RUN_DEFAULTS.maxLagMs / 1000}s)`)
     .option('--timeout <dur>', `per-request timeout (default ${RUN_DEFAULTS.timeoutMs / 1000}s)`)
@@ -56,7 +57,7 @@ interface ProfileFlags {
 }
 
 /** URL_ONLY_FLAGS may not be combined with a profile (the profile says what to send and how fast). */
-const URL_ONLY_FLAGS = ['rate', 'ramp', 'requests', 'method', 'header', 'body', 'pipelining', 'maxInFlight', 'insecure', 'name', 'hgrm'] as const;
+const URL_ONLY_FLAGS = ['rate', 'ramp', 'requests', 'method', 'header', 'body', 'pipelining', 'httpClient', 'maxInFlight', 'insecure', 'name', 'hgrm'] as const;
 
 /** registerRunCommand adds `racerig run <url|profile>`. */
 export const registerRunCommand: CommandRegistrar = (program, ctx, setExit) => {

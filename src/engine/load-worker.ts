@@ -5,6 +5,7 @@
  */
 import type { Dispatcher, buildConnector as BuildConnector } from 'undici';
 import { buildConnector, Client } from '../http/undici-client.js';
+import { H1Client } from '../http/h1-client.js';
 import type { Socket } from 'node:net';
 import * as hdr from 'hdr-histogram-js';
 import { MetricsRecorder } from '../metrics/recorder.js';
@@ -145,7 +146,15 @@ async function preconnect(t: WorkerTask, origin: string, count: number): Promise
   };
 }
 
-/** connect builds one undici Client per connection, each composed with the metrics (and logging) interceptors. */
+/**
+ * usesFastClient tells whether a worker's connections use racerig's lean HTTP/1.1 client: the default,
+ * unless `--http-client undici` or a request it does not send (an upgrade) asks for undici's Client.
+ */
+export function usesFastClient(t: Pick<WorkerTask, 'httpClient' | 'requests'>): boolean {
+  return (t.httpClient ?? 'fast') === 'fast' && t.requests.every((r) => !r.upgrade);
+}
+
+/** connect builds one HTTP client per connection (H1Client or undici's Client), each composed with the metrics (and logging) interceptors. */
 function connect(
   t: WorkerTask,
   origin: string,
@@ -153,17 +162,19 @@ function connect(
   clock: RunClock,
   log?: Parameters<typeof loggingInterceptor>[0],
   connector?: BuildConnector.connector,
-): { clients: Client[]; dispatchers: Dispatch[] } {
-  const clients: Client[] = [];
+): { clients: Array<Client | H1Client>; dispatchers: Dispatch[] } {
+  const clients: Array<Client | H1Client> = [];
   const dispatchers: Dispatch[] = [];
+  const fast = usesFastClient(t);
   for (let c = 0; c < t.connections; c++) {
-    const client = new Client(origin, {
+    const options = {
       pipelining: t.pipelining,
       headersTimeout: t.timeoutMs,
       bodyTimeout: t.timeoutMs,
       connectTimeout: t.timeoutMs,
       connect: connector ?? (t.rejectUnauthorized === false ? { rejectUnauthorized: false } : undefined),
-    });
+    };
+    const client = fast ? new H1Client(origin, options) : new Client(origin, options);
     client.on('connectionError', () => {}); // failures are counted per request
     const interceptors: Dispatcher.DispatcherComposeInterceptor[] = [metricsInterceptor({ recorder, clock })];
     if (log) interceptors.push(loggingInterceptor(log));

@@ -42,7 +42,12 @@ export interface WorkerTask {
   log?: { path: string; sample: number; operations: string[] };
   /** TLS: verify the server certificate (default true). */
   rejectUnauthorized?: boolean;
+  /** HTTP client per connection: racerig's lean HTTP/1.1 client ('fast', default) or undici's Client. */
+  httpClient?: HttpClientKind;
 }
+
+/** HttpClientKind names the HTTP client a load worker uses per connection (see --http-client). */
+export type HttpClientKind = 'fast' | 'undici';
 
 /** WorkerReport is what a worker returns when it ends. */
 export interface WorkerReport {

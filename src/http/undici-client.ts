@@ -41,3 +41,20 @@ export const parseHeaders = loadPart<{ parseHeaders: RawHeaderParser }>(
   (u) => typeof u.parseHeaders === 'function',
   (u) => u.util as unknown as { parseHeaders: RawHeaderParser },
 ).parseHeaders;
+
+/** Dispatcher is undici's dispatcher base class (an EventEmitter with `compose`), loaded the same way as Client. */
+export const Dispatcher = loadPart<typeof import('undici').Dispatcher>(
+  'undici/lib/dispatcher/dispatcher.js',
+  (d) => typeof d === 'function' && typeof d.prototype.compose === 'function',
+  (u) => u.Dispatcher,
+);
+
+/** errors are undici's error classes (codes such as UND_ERR_SOCKET, which racerig's error kinds map), loaded the same way as Client. */
+export const errors = loadPart<typeof import('undici').errors>('undici/lib/core/errors.js', (e) => typeof e.SocketError === 'function', (u) => u.errors);
+
+/** UnwrapHandler adapts a handler of undici's current interface (onRequestStart, onResponseStart, …) to the raw one its Client calls (no `unwrap` if undici moved it: undici does not export it). */
+export const UnwrapHandler = loadPart<{ unwrap?(handler: import('undici').Dispatcher.DispatchHandler): import('undici').Dispatcher.DispatchHandler }>(
+  'undici/lib/handler/unwrap-handler.js',
+  (h) => typeof h.unwrap === 'function',
+  () => ({}),
+);

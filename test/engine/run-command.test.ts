@@ -21,13 +21,20 @@ async function run(args: string[]) {
   return { code, out: ctx.out(), err: ctx.err() };
 }
 
-test('closed model: requests in the result equal the requests the server counted, to the request', async () => {
+test('closed model: requests in the result equal the requests the server counted, to the request (both HTTP clients)', async () => {
+  for (const client of ['fast', 'undici']) {
+    await closedModelCounts(client);
+  }
+});
+
+async function closedModelCounts(client: string): Promise<void> {
   const server = await startCountingServer();
   try {
-    const out = join(tmp, 'closed.json');
-    const r = await run([`${server.url}/x`, '-n', '3000', '-c', '8', '-w', '2', '-q', '-o', out]);
+    const out = join(tmp, `closed-${client}.json`);
+    const r = await run([`${server.url}/x`, '-n', '3000', '-c', '8', '-w', '2', '-q', '--http-client', client, '-o', out]);
     assert.equal(r.code, ExitCode.Ok, r.err);
     const res = read(out);
+    assert.equal((res.config as { httpClient?: string }).httpClient, client);
     assert.equal(res.schema, 'racerig/result@1');
     assert.equal(res.totals.requests, 3000);
     assert.equal(server.total(), 3000);
@@ -40,7 +47,7 @@ test('closed model: requests in the result equal the requests the server counted
   } finally {
     await server.close();
   }
-});
+}
 
 test('workers open their --connections before the start and send every request over them, plain and TLS', async () => {
   const server = await startCountingServer();
@@ -115,9 +122,9 @@ test('status codes >= 400 count as errors and transport failures are reported by
 });
 
 test('invalid flags and URLs exit with the usage code before anything starts, listing every problem', async () => {
-  const r = await run(['ftp://127.0.0.1/', '-r', 'fast', '-c', '0', '-d', 'soon', '-H', 'nocolon', '-l', 'x']);
+  const r = await run(['ftp://127.0.0.1/', '-r', 'fast', '-c', '0', '-d', 'soon', '-H', 'nocolon', '-l', 'x', '--http-client', 'curl']);
   assert.equal(r.code, ExitCode.Usage);
-  for (const want of [/http or https/, /--rate/, /--connections/, /--duration/, /--header/, /--label/]) assert.match(r.err, want);
+  for (const want of [/http or https/, /--rate/, /--connections/, /--duration/, /--header/, /--label/, /--http-client must be fast or undici, got "curl"/]) assert.match(r.err, want);
   const remote = await run(['http://192.0.2.1/', '-n', '1']);
   assert.equal(remote.code, ExitCode.Usage);
   assert.match(remote.err, /not a loopback address.*--allow-remote/);
