@@ -1,6 +1,6 @@
 /**
  * Watch fan-out: N concurrent watch streams on one namespace of the mock, held by a cheap
- * racerig-style client in worker threads (undici dispatch handlers that count event lines and read the
+ * racerig client in worker threads (racerig's H1Client, or an undici Pool; dispatch handlers that count event lines and read the
  * `racerig.io/sent-at` stamp without parsing the JSON, on every watcher or every k-th), while small ConfigMaps are created at a
  * fixed rate. Lag = receive time − the create's stamp, for every (watcher, event) pair.
  * Everything is bounded: the number of creates, and a deadline for the events to arrive.
@@ -9,6 +9,7 @@ import { Pool, type Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { H1Client } from '../../src/http/h1-client.js';
 
 /** FanoutOptions describe one fan-out run against a mock at `base` (a loopback URL ending in /). */
 export interface FanoutOptions {
@@ -29,13 +30,19 @@ export interface FanoutOptions {
   clientThreads?: number;
   /** Events created in the first `warmupSec` seconds are delivered and counted but left out of p50/p99/max (JIT and connection warm-up; default 1). */
   warmupSec?: number;
+  /** HTTP client of the watch streams: racerig's H1Client, one per stream (default), or an undici Pool. */
+  client?: FanoutClient;
 }
+
+/** FanoutClient names the HTTP client holding the watch streams. */
+export type FanoutClient = 'h1' | 'undici';
 
 /** FanoutResult is what one run measured; lags in ms. */
 export interface FanoutResult {
   watchers: number;
   rate: number;
   count: number;
+  client: FanoutClient;
   clientThreads: number;
   lagEvery: number;
   /** Lag samples after the warm-up (deliveries to the watchers that read the lag). */
@@ -188,6 +195,7 @@ interface GroupSpec {
   lagEvery: number;
   /** Lines each watcher must receive. */
   count: number;
+  client: FanoutClient;
 }
 
 type GroupMessage =
@@ -197,7 +205,9 @@ type GroupMessage =
 
 /** runGroup holds one thread's watch streams until told to stop, then reports what they received. */
 async function runGroup(spec: GroupSpec, port: NonNullable<typeof parentPort>): Promise<void> {
-  const pool = new Pool(spec.origin, { connections: spec.watchers, bodyTimeout: 0, headersTimeout: 30_000, pipelining: 0 });
+  // One H1Client per stream (racerig's client), or one undici Pool with a connection per stream.
+  const h1 = spec.client === 'h1' ? Array.from({ length: spec.watchers }, () => new H1Client(spec.origin, { bodyTimeout: 0, headersTimeout: 30_000 })) : [];
+  const pool = spec.client === 'h1' ? undefined : new Pool(spec.origin, { connections: spec.watchers, bodyTimeout: 0, headersTimeout: 30_000, pipelining: 0 });
   const lags = new Lags();
   const expected = spec.watchers * spec.count;
   let received = 0;
@@ -208,13 +218,13 @@ async function runGroup(spec: GroupSpec, port: NonNullable<typeof parentPort>): 
   for (let i = 0; i < spec.watchers; i++) {
     const h = new CountingHandler((spec.first + i) % spec.lagEvery === 0 ? lags : undefined, onLine, () => {});
     handlers.push(h);
-    pool.dispatch({ path: `${spec.path}?watch=1&resourceVersion=${spec.rv}&allowWatchBookmarks=false&timeoutSeconds=600`, method: 'GET' }, h);
+    (pool ?? h1[i]!).dispatch({ path: `${spec.path}?watch=1&resourceVersion=${spec.rv}&allowWatchBookmarks=false&timeoutSeconds=600`, method: 'GET' }, h);
   }
   for (let t = 0; t < 300 && handlers.some((h) => h.status === 0); t++) await new Promise((r) => setTimeout(r, 20));
   port.postMessage({ type: 'ready', open: handlers.filter((h) => h.status === 200).length } satisfies GroupMessage);
   await new Promise<void>((resolve) => port.once('message', () => resolve()));
   for (const h of handlers) h.controller?.abort(new Error('fan-out done'));
-  await pool.destroy().catch(() => {});
+  await Promise.all([pool, ...h1].map((d) => d?.destroy().catch(() => {})));
   const out = lags.a.slice(0, lags.n);
   const sentAt = lags.at.slice(0, lags.n);
   port.postMessage({ type: 'result', received, chunks: handlers.reduce((n, h) => n + h.chunks, 0), lags: out, sentAt } satisfies GroupMessage, [out.buffer, sentAt.buffer]);
@@ -233,6 +243,7 @@ export async function runWatchFanout(o: FanoutOptions): Promise<FanoutResult> {
   const writePool = new Pool(origin, { connections: 16 });
   const lagEvery = Math.max(1, Math.floor(o.lagEvery ?? 1));
   const threads = Math.max(1, Math.min(o.watchers, Math.floor(o.clientThreads ?? 2)));
+  const client = o.client ?? 'h1';
   const expected = o.watchers * o.count;
   const workers: Worker[] = [];
   const inbox: GroupMessage[][] = [];
@@ -254,7 +265,7 @@ export async function runWatchFanout(o: FanoutOptions): Promise<FanoutResult> {
     let first = 0;
     for (let t = 0; t < threads; t++) {
       const n = Math.floor(o.watchers / threads) + (t < o.watchers % threads ? 1 : 0);
-      const spec: GroupSpec = { origin, path, rv, watchers: n, first, lagEvery, count: o.count };
+      const spec: GroupSpec = { origin, path, rv, watchers: n, first, lagEvery, count: o.count, client };
       first += n;
       const box: GroupMessage[] = [];
       inbox.push(box);
@@ -312,6 +323,7 @@ export async function runWatchFanout(o: FanoutOptions): Promise<FanoutResult> {
       watchers: o.watchers,
       rate: o.rate,
       count: o.count,
+      client,
       clientThreads: threads,
       lagEvery,
       samples: sorted.length,

@@ -65,9 +65,10 @@ export function memoryOverTime(minutes: number): Scenario {
           `Median RSS over 45–75 s: ${num(atMinute.rssMb, 1)} MiB; over the last 30 s (${num(durationSec - 31)}–${num(durationSec - 1)} s): ${num(atEnd.rssMb, 1)} MiB (${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(1)}%). Least-squares trend after the first minute: ${slope >= 0 ? '+' : ''}${slope.toFixed(2)} MiB/min. ${num(r.requests)} requests; peak ${num(r.rssMb, 1)} MiB.`,
         );
         checks.push({
-          target: `RSS at the end within 10% of RSS after 1 min (window medians) (issue: 10-min run; this run: ${num(durationSec / 60, 1)} min)`,
+          // The issue's point is that memory does not grow with run length: a run whose RSS ends lower (V8 giving memory back) meets it.
+          target: `RSS at the end at most 10% above RSS after 1 min (window medians): memory does not grow with run length (issue: 10-min run; this run: ${num(durationSec / 60, 1)} min)`,
           measured: `${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(1)}%`,
-          met: durationSec >= 600 ? Math.abs(growth) <= 0.1 : null,
+          met: durationSec >= 600 ? growth <= 0.1 : null,
         });
       }
     }
