@@ -281,8 +281,8 @@ export class H1Client extends Dispatcher {
     this.connecting = true;
     this.connector(this.connectParams, (err, socket) => {
       this.connecting = false;
-      if (this.destroyed) {
-        socket?.destroy();
+      if (this.destroyed || (this.closing && this.queue.length === 0)) {
+        socket?.destroy(); // destroyed, or closed with nothing left to send, while connecting
         return;
       }
       if (err || !socket) {
