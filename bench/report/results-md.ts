@@ -19,7 +19,8 @@ export interface ResultsInput {
 
 /** renderResults returns the Markdown text of the results file. */
 export function renderResults(input: ResultsInput): string {
-  const suite = input.quick ? 'quick' : 'full';
+  const only = input.argv.indexOf('--only');
+  const suite = only >= 0 && input.argv[only + 1] ? `${input.quick ? 'quick' : 'full'}-length scenarios ${input.argv[only + 1]} of the` : input.quick ? 'quick' : 'full';
   // Notes are printed in their own section; the invocation shows that there were some.
   const shown: string[] = [];
   for (let i = 0; i < input.argv.length; i++) {
