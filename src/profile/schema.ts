@@ -259,6 +259,8 @@ export const MockSchema = z
     podTerminationMs: z.number().nonnegative().optional(),
     watchHistory: positiveInt.optional(),
     bookmarkIntervalMs: positiveInt.optional(),
+    watchBatchMs: nonNegativeInt.optional().meta({ description: "Shortest window for gathering watch events into one write per stream, ms (as `racerig mock --watch-batch`; default 5, 0: every event-loop turn)." }),
+    execStartDelayMs: nonNegativeInt.optional().meta({ description: 'How long an exec waits after the WebSocket upgrade before the command runs, ms (as `racerig mock --exec-start-delay`; default 20, like a kubelet).' }),
     logs: z.strictObject({ lines: z.array(z.string()).optional(), file: text('Log file relative to the profile.').optional() }).optional(),
     faults: z
       .strictObject({

@@ -230,7 +230,7 @@ export type Observer =
   | { kind: 'metrics'; url: string; intervalMs: number };
 
 /** ProfileMockOptions are the embedded mock's options taken from the profile (paths resolved). */
-export type ProfileMockOptions = Pick<MockServerOptions, 'lifecycle' | 'logs' | 'faults' | 'podTerminationMs' | 'watchHistory' | 'bookmarkIntervalMs'>;
+export type ProfileMockOptions = Pick<MockServerOptions, 'lifecycle' | 'logs' | 'faults' | 'podTerminationMs' | 'watchHistory' | 'bookmarkIntervalMs' | 'watchBatchMs' | 'execStartDelayMs'>;
 
 /** Profile is a loaded, validated, normalized profile. */
 export interface Profile {

@@ -99,6 +99,11 @@ const CASES: Case[] = [
     ],
   },
   {
+    name: 'a negative mock exec start delay',
+    files: { 'bad.yaml': profile('          - get: {resource: pods, name: a}\n', { tail: 'mock:\n  watchBatchMs: 2\n  execStartDelayMs: -5\n' }) },
+    expect: [['bad.yaml', 13, '-5', /mock\.execStartDelayMs: must be ≥ 0/]],
+  },
+  {
     name: 'several problems at once',
     files: {
       'bad.yaml': profile(
@@ -188,4 +193,11 @@ test('a missing profile file is a profile problem (exit 3), and validate without
     assert.match(ctx.err(), /^absent\.yaml:1:1: profile file not found/);
     const usage = captureContext({ cwd: dir });
     assert.equal(await main(['profiles', 'validate'], usage), 2);
+  }));
+
+test('the mock settings of a profile carry the watch batch window and the exec start delay (spread into the embedded mock options)', () =>
+  withFiles({ 'ok.yaml': profile('          - get: {resource: pods, name: a}\n', { tail: 'mock:\n  watchBatchMs: 0\n  execStartDelayMs: 35\n' }) }, async (dir) => {
+    const p = await loadProfile('ok.yaml', { cwd: dir });
+    assert.equal(p.mock.watchBatchMs, 0);
+    assert.equal(p.mock.execStartDelayMs, 35);
   }));
