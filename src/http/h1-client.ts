@@ -10,7 +10,7 @@
  * requests serialized once per (method, path, headers, body) and written as one buffer, up to
  * `pipelining` in flight, responses parsed by a small state machine (status line and headers,
  * Content-Length, chunked with trailers, bodies up to the close, 1xx skipped, HEAD/204/304 without
- * a body, Connection: close), header and body timeouts, abort, close and destroy with undici's
+ * a body, Connection: close, with requests pipelined behind it sent again), header and body timeouts, abort, close and destroy with undici's
  * error classes (so error kinds count the same). What it leaves to undici's Client: upgrades,
  * streamed bodies, Expect: 100-continue, HTTP/2 (`run` picks undici's Client for such requests,
  * and with `--http-client undici`).
@@ -667,10 +667,11 @@ export class H1Client extends Dispatcher {
       const s = this.socket;
       if (s) {
         this.socket = null;
-        const running = this.inflight.splice(0);
         s.destroy();
         this.stopTimer();
-        for (const o of running) this.fail(o, new errors.SocketError('other side closed'));
+        // Requests pipelined behind a response that closed the connection were sent after the server
+        // had decided to close: it processed none of them, so they go again on a new connection.
+        this.queue.unshift(...this.inflight.splice(0));
       }
       this.keepAlive = true;
     }

@@ -45,7 +45,11 @@ async function rawServer(
           s.write(Buffer.from(r.bytes.slice(cuts[i], cuts[i + 1]), 'latin1'));
           if (cuts.length > 2) await new Promise((res) => setTimeout(res, 1));
         }
-        if (r.close) s.end();
+        if (r.close) {
+          s.end(); // like a real server: nothing more is read or answered on this connection
+          s.removeAllListeners('data');
+          return;
+        }
       }
     });
   });
@@ -141,11 +145,13 @@ test('H1Client follows RFC 9110 where undici\'s Client refuses: a 304 has no bod
   }
 });
 
-test('H1Client keeps the connection across requests, pipelines in order, and reconnects after Connection: close', async () => {
+test('H1Client keeps the connection across requests, pipelines in order, and reconnects after Connection: close, sending again what was pipelined behind it', async () => {
   let connections = 0;
-  const server = await rawServer((n) => {
+  let answered = 0;
+  const server = await rawServer(() => {
+    const n = answered++;
     const body = `r${n}`;
-    return { bytes: `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n${n === 5 ? 'Connection: close\r\n' : ''}\r\n${body}`, close: n === 5 };
+    return { bytes: `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n${n === 1 || n === 5 ? 'Connection: close\r\n' : ''}\r\n${body}`, close: n === 1 || n === 5 };
   });
   const client = new H1Client(server.url, {
     pipelining: 4,
@@ -157,11 +163,11 @@ test('H1Client keeps the connection across requests, pipelines in order, and rec
     },
   });
   const bodies = await Promise.all(Array.from({ length: 6 }, () => fetchWith(client, `${server.url}/p`).then((g) => g.body)));
-  assert.deepEqual(bodies, ['r0', 'r1', 'r2', 'r3', 'r4', 'r5']);
-  assert.equal(connections, 1, 'six requests, four pipelined, on one connection');
+  assert.deepEqual(bodies, ['r0', 'r1', 'r2', 'r3', 'r4', 'r5'], 'in order; the two pipelined behind r1 went again');
+  assert.equal(connections, 2, 'six requests, four pipelined; the second response closed the first connection');
   const after = await fetchWith(client, `${server.url}/p`);
   assert.equal(after.body, 'r6');
-  assert.equal(connections, 2, 'a new connection after the server said close');
+  assert.equal(connections, 3, 'a new connection after the server said close again');
   await client.close();
   await server.close();
 });
