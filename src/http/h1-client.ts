@@ -71,6 +71,18 @@ interface Serialized {
   bytes: Buffer;
 }
 
+/** decimal parses a Content-Length value: digits only, at most 15 of them; -1 otherwise. */
+function decimal(s: string): number {
+  if (s.length === 0 || s.length > 15) return -1;
+  let v = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
 /** One request on this client. */
 class Req {
   aborted = false;
@@ -520,8 +532,11 @@ export class H1Client extends Dispatcher {
     // Status line: HTTP/1.x SSS reason
     if (!text.startsWith('HTTP/1.') || text.charCodeAt(8) !== 32) return this.protocolError(s, 'invalid status line');
     const minor = text.charCodeAt(7) - 48;
-    const status = Number(text.slice(9, 12));
-    if (!(status >= 100 && status <= 999) || (text.length > 12 && text.charCodeAt(12) !== 32)) return this.protocolError(s, 'invalid status code');
+    const d0 = text.charCodeAt(9) - 48;
+    const d1 = text.charCodeAt(10) - 48;
+    const d2 = text.charCodeAt(11) - 48;
+    if (!(d0 >= 1 && d0 <= 9 && d1 >= 0 && d1 <= 9 && d2 >= 0 && d2 <= 9) || (text.length > 12 && text.charCodeAt(12) !== 32)) return this.protocolError(s, 'invalid status code');
+    const status = d0 * 100 + d1 * 10 + d2;
     let eol = text.indexOf('\r\n');
     if (eol < 0) eol = text.length;
     const statusText = eol > 13 ? text.slice(13, eol) : '';
@@ -538,13 +553,19 @@ export class H1Client extends Dispatcher {
       const c0 = text.charCodeAt(pos);
       if (c0 === 32 || c0 === 9) return this.protocolError(s, 'folded header line');
       const name = text.slice(pos, colon);
-      const value = text.slice(colon + 1, next).trim();
+      // "Name: value" is the usual form: trim only when there is more white space than one leading space.
+      let from = colon + 1;
+      if (text.charCodeAt(from) === 32) from++;
+      let value = text.slice(from, next);
+      const first = value.charCodeAt(0);
+      const last = value.charCodeAt(value.length - 1);
+      if (first === 32 || first === 9 || last === 32 || last === 9) value = value.trim();
       raw.push(name, value);
       switch (name.length) {
         case 14:
           if (name.toLowerCase() === 'content-length') {
-            const v = Number(value);
-            if (!/^\d+$/.test(value) || (contentLength >= 0 && contentLength !== v)) return this.protocolError(s, 'invalid content-length');
+            const v = decimal(value);
+            if (v < 0 || (contentLength >= 0 && contentLength !== v)) return this.protocolError(s, 'invalid content-length');
             contentLength = v;
           }
           break;
@@ -561,7 +582,7 @@ export class H1Client extends Dispatcher {
       if (status === 101) return this.protocolError(s, 'unexpected upgrade');
       return true; // 1xx informational: the real response follows
     }
-    this.keepAlive = minor >= 1 ? !/(^|,)\s*close\s*(,|$)/.test(connection) : /(^|,)\s*keep-alive\s*(,|$)/.test(connection);
+    this.keepAlive = connection === '' ? minor >= 1 : minor >= 1 ? !/(^|,)\s*close\s*(,|$)/.test(connection) : /(^|,)\s*keep-alive\s*(,|$)/.test(connection);
     this.gotHead = true;
     let paused = false;
     try {
