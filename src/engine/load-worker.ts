@@ -150,7 +150,7 @@ async function preconnect(t: WorkerTask, origin: string, count: number): Promise
  * usesFastClient tells whether a worker's connections use racerig's lean HTTP/1.1 client: the default,
  * unless `--http-client undici` or a request it does not send (an upgrade) asks for undici's Client.
  */
-export function usesFastClient(t: Pick<WorkerTask, 'httpClient' | 'requests'>): boolean {
+function usesFastClient(t: Pick<WorkerTask, 'httpClient' | 'requests'>): boolean {
   return (t.httpClient ?? 'fast') === 'fast' && t.requests.every((r) => !r.upgrade);
 }
 

@@ -312,10 +312,7 @@ export class H1Client extends Dispatcher {
   }
 
   private attach(s: Socket): void {
-    this.socket = s;
-    this.st = St.Head;
-    this.headParts = [];
-    this.headBytes = 0;
+    this.socket = s; // the parser state is fresh: detach reset it when the last connection went
     this.keepAlive = true;
     this.paused = false;
     this.startTimer();
@@ -336,15 +333,30 @@ export class H1Client extends Dispatcher {
 
   /** ended handles the end of the socket: a body read to the close completes, every other running request fails. */
   private ended(s: Socket, err: Error | undefined): void {
-    this.socket = null;
+    this.socket = null; // first, so that completing a response does not write the next request to this socket
     if (!s.destroyed) s.destroy();
     if (this.st === St.UntilClose && this.inflight.length > 0) this.complete(NO_TRAILERS);
-    const e = err ?? new errors.SocketError('other side closed');
-    const running = this.inflight.splice(0);
-    for (const r of running) this.fail(r, e);
-    this.st = St.Head;
+    this.dropConnection(err ?? new errors.SocketError('other side closed'));
+  }
+
+  /** detach lets the connection go: the socket is destroyed, the parser reset, and the requests that were running on it are returned. */
+  private detach(): Req[] {
+    const s = this.socket;
+    this.socket = null;
+    if (s && !s.destroyed) s.destroy();
     this.stopTimer();
-    this.flush(); // queued requests go on a new connection
+    this.st = St.Head;
+    this.headParts = [];
+    this.headBytes = 0;
+    this.line = '';
+    this.gotHead = false;
+    return this.inflight.splice(0);
+  }
+
+  /** dropConnection detaches, fails every request that was running with `err`, and goes on with the queue on a new connection. */
+  private dropConnection(err: Error): void {
+    for (const r of this.detach()) this.fail(r, err);
+    this.flush();
     this.maybeClosed();
   }
 
@@ -361,17 +373,7 @@ export class H1Client extends Dispatcher {
     // A running HTTP/1.1 request cannot be cancelled on its connection: the connection goes.
     this.inflight.splice(i, 1);
     this.fail(r, e);
-    const s = this.socket;
-    if (s) {
-      this.socket = null;
-      const running = this.inflight.splice(0);
-      s.destroy();
-      for (const o of running) this.fail(o, new errors.SocketError('aborted'));
-      this.st = St.Head;
-      this.stopTimer();
-      this.flush();
-    }
-    this.maybeClosed();
+    this.dropConnection(new errors.SocketError('aborted'));
   }
 
   private fail(r: Req, err: Error): void {
@@ -425,16 +427,7 @@ export class H1Client extends Dispatcher {
     const idle = performance.now() - this.lastActivity;
     const limit = this.gotHead ? this.bodyTimeout : this.headersTimeout;
     if (limit <= 0 || idle < limit) return;
-    const err = this.gotHead ? new errors.BodyTimeoutError() : new errors.HeadersTimeoutError();
-    const s = this.socket;
-    this.socket = null;
-    const running = this.inflight.splice(0);
-    for (const r of running) this.fail(r, err);
-    this.st = St.Head;
-    this.stopTimer();
-    s?.destroy();
-    this.flush();
-    this.maybeClosed();
+    this.dropConnection(this.gotHead ? new errors.BodyTimeoutError() : new errors.HeadersTimeoutError());
   }
 
   /** onChunk parses one chunk of the response stream. */
@@ -675,7 +668,6 @@ export class H1Client extends Dispatcher {
     const r = this.inflight.shift()!;
     this.st = St.Head;
     this.gotHead = false;
-    this.lastActivity = performance.now();
     if (!r.aborted) {
       r.aborted = true; // ended: later errors are not reported for it
       try {
@@ -685,15 +677,9 @@ export class H1Client extends Dispatcher {
       }
     }
     if (!this.keepAlive) {
-      const s = this.socket;
-      if (s) {
-        this.socket = null;
-        s.destroy();
-        this.stopTimer();
-        // Requests pipelined behind a response that closed the connection were sent after the server
-        // had decided to close: it processed none of them, so they go again on a new connection.
-        this.queue.unshift(...this.inflight.splice(0));
-      }
+      // Requests pipelined behind a response that closed the connection were sent after the server
+      // had decided to close: it processed none of them, so they go again on a new connection.
+      if (this.socket) this.queue.unshift(...this.detach());
       this.keepAlive = true;
     }
     this.flush();
@@ -702,19 +688,7 @@ export class H1Client extends Dispatcher {
 
   /** protocolError drops the connection: every running request fails with an HTTP parser error. */
   private protocolError(s: Socket, message: string): false {
-    if (this.socket === s) {
-      this.socket = null;
-      const running = this.inflight.splice(0);
-      s.destroy();
-      const err = new errors.HTTPParserError(message);
-      for (const r of running) this.fail(r, err);
-      this.st = St.Head;
-      this.headParts = [];
-      this.line = '';
-      this.stopTimer();
-      this.flush();
-      this.maybeClosed();
-    }
+    if (this.socket === s) this.dropConnection(new errors.HTTPParserError(message));
     return false;
   }
 }
