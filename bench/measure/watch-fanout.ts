@@ -240,7 +240,10 @@ export async function runWatchFanout(o: FanoutOptions): Promise<FanoutResult> {
   if (url.hostname !== '127.0.0.1' && url.hostname !== 'localhost' && url.hostname !== '[::1]') throw new Error(`fan-out target ${o.base} is not on loopback`);
   const origin = url.origin;
   const path = `/api/v1/namespaces/${o.namespace}/configmaps`;
-  const writePool = new Pool(origin, { connections: 16 });
+  const writePool = new Pool(origin, { connections: 2 });
+  // The creates go through racerig's H1Client too (undici's Pool cost ~0.2 cores at 500 creates/s
+  // here, mostly in code that never got optimized at that rate, taken from the client threads' share).
+  const creators = Array.from({ length: 16 }, () => new H1Client(origin, { headersTimeout: 30_000, bodyTimeout: 30_000 }));
   const lagEvery = Math.max(1, Math.floor(o.lagEvery ?? 1));
   const threads = Math.max(1, Math.min(o.watchers, Math.floor(o.clientThreads ?? 2)));
   const client = o.client ?? 'h1';
@@ -291,13 +294,24 @@ export async function runWatchFanout(o: FanoutOptions): Promise<FanoutResult> {
       if (wait > 1) await new Promise((r) => setTimeout(r, wait));
       const body = `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"fan-${i}","annotations":{"racerig.io/sent-at":"${wallMs().toFixed(3)}"}},"data":{"k":"v"}}`;
       creates.push(
-        writePool.request({ path, method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(
-          async (r) => {
-            await r.body.dump();
-            if (r.statusCode !== 201) failures++;
-          },
-          () => failures++,
-        ),
+        new Promise<void>((resolve) => {
+          let status = 0;
+          creators[i % creators.length]!.dispatch({ path, method: 'POST', headers: { 'content-type': 'application/json' }, body }, {
+            onRequestStart() {},
+            onResponseStart(_c, code) {
+              status = code;
+            },
+            onResponseData() {},
+            onResponseEnd() {
+              if (status !== 201) failures++;
+              resolve();
+            },
+            onResponseError() {
+              failures++;
+              resolve();
+            },
+          });
+        }),
       );
     }
     await Promise.all(creates);
@@ -345,6 +359,6 @@ export async function runWatchFanout(o: FanoutOptions): Promise<FanoutResult> {
       loadEnd,
     };
   } finally {
-    await Promise.allSettled([writePool.destroy(), ...workers.map((w) => w.terminate())]);
+    await Promise.allSettled([writePool.destroy(), ...creators.map((c) => c.destroy()), ...workers.map((w) => w.terminate())]);
   }
 }

@@ -113,7 +113,7 @@ export const registerMockCommand: CommandRegistrar = (program, ctx, setExit) => 
     .option('--kubeconfig-out <file>', 'where to write the kubeconfig for the server', 'results/mock.kubeconfig')
     .option('--watch-history <events>', 'watch events kept for resuming watches; older resourceVersions get 410 Expired')
     .option('--bookmark-interval <ms>', 'interval of BOOKMARK events on watches that allow them')
-    .option('--watch-batch <ms>', 'shortest window for gathering watch events into one write per stream; stretches under load to the last write round\'s duration (default 5; 0: every event-loop turn)')
+    .option('--watch-batch <ms>', 'shortest interval between two rounds of watch writes (one chunk per stream per round); under load rounds run in 2 ms slices with equal pauses (default 5; 0: every event-loop turn)')
     .option('--latency <rule>', 'add latency: [verb[/resource]=]fixed:MS|uniform:MIN:MAX|normal:MEAN:SD|lognormal:MEDIAN:SIGMA (repeatable)', collect, [])
     .option('--error <rule>', 'inject errors: [verb[/resource]=]500|503|429:FRACTION[:RETRY_AFTER_S] (repeatable)', collect, [])
     .option('--reset <fraction>', 'reset this fraction of connections instead of answering')

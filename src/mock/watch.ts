@@ -53,15 +53,17 @@ function chunkOf(lines: Buffer[], from = 0): Buffer {
   return out;
 }
 
-/** WatchStream is one open watch response; its frames are written by the hub's flush. */
+/** WatchStream is one open watch response; its frames are written when the hub's sweep reaches it. */
 class WatchStream {
   /** Frames of this stream alone (initial state, ERROR), written before the audience's. */
   own: Buffer[] = [];
   /** A BOOKMARK is due: written after the audience's frames, with the store's resourceVersion at that time. */
   bookmarkDue = false;
-  /** The store's resourceVersion when the stream joined its audience: its initial state covers every event up to it, so queued events up to it are skipped. */
+  /** The store's resourceVersion when the stream joined its audience: its initial state covers every event up to it, so logged events up to it are skipped. */
   joinRv = 0;
   audience: Audience | undefined;
+  /** Position in the audience's log (absolute) up to which this stream has been written. */
+  cursor = 0;
   ended = false;
 
   constructor(
@@ -72,12 +74,17 @@ class WatchStream {
     readonly end: () => void,
   ) {}
 
+  /** pending tells whether anything waits to be written to this stream. */
+  pending(): boolean {
+    return this.own.length > 0 || this.bookmarkDue || (this.audience !== undefined && this.cursor < this.audience.end);
+  }
+
   bookmarkLine(): Buffer {
     return eventLine('BOOKMARK', JSON.stringify({ kind: this.info.kind, apiVersion: this.info.apiVersion, metadata: { resourceVersion: String(this.store.rv) } }));
   }
 
-  /** write sends, as one HTTP chunk, this stream's own lines, then the audience's `lines` (resourceVersions `rvs`; `shared`: all of them, already a chunk) newer than it joined, then a due bookmark. */
-  write(shared: Buffer | undefined, lines: Buffer[] | undefined, rvs?: number[]): void {
+  /** write sends, as one HTTP chunk, this stream's own lines, then the audience's logged lines newer than it joined and than it was last written, then a due bookmark. */
+  write(): void {
     if (this.ended) return;
     const sock = this.res.socket as Socket | null;
     if (!sock || sock.destroyed) {
@@ -85,37 +92,55 @@ class WatchStream {
       this.end();
       return;
     }
-    let chunk: Buffer;
-    let count: number;
-    let from = 0;
-    if (rvs && rvs[0]! <= this.joinRv) while (from < rvs.length && rvs[from]! <= this.joinRv) from++;
-    if (shared && this.own.length === 0 && !this.bookmarkDue && from === 0) {
-      chunk = shared;
-      count = lines!.length;
+    const a = this.audience;
+    let chunk: Buffer | undefined;
+    let count = 0;
+    if (a && this.own.length === 0 && !this.bookmarkDue) {
+      // The common case: only the audience's lines, as a chunk shared with the streams at the same position.
+      const from = a.skipTo(this.cursor, this.joinRv);
+      this.cursor = a.end;
+      if (from < a.end) {
+        chunk = a.chunkFrom(from);
+        count = a.end - from;
+      }
     } else {
       const out = this.own;
       this.own = [];
-      if (lines) for (let i = from; i < lines.length; i++) out.push(lines[i]!);
+      if (a) {
+        for (let i = a.skipTo(this.cursor, this.joinRv); i < a.end; i++) out.push(a.line(i));
+        this.cursor = a.end;
+      }
       if (this.bookmarkDue) {
         this.bookmarkDue = false;
         out.push(this.bookmarkLine());
       }
-      if (out.length === 0) return;
-      chunk = chunkOf(out);
-      count = out.length;
+      if (out.length) {
+        chunk = chunkOf(out);
+        count = out.length;
+      }
     }
+    if (!chunk) return;
     sock.write(chunk);
     this.onEvents(this.info, count);
     if (sock.writableLength > MAX_BUFFERED_BYTES) this.end();
   }
 }
 
-/** Audience is the set of watch streams that receive the same frames for the same store events. */
+/**
+ * Audience is the set of watch streams that receive the same frames for the same store events. Its
+ * frames go into a log (absolute positions from `base`); each member has a cursor into it, and the
+ * log is trimmed below the lowest cursor after each sweep.
+ */
 class Audience {
   readonly members = new Set<WatchStream>();
-  /** Event lines queued since the last flush, and their resourceVersions. */
-  batch: Buffer[] = [];
-  batchRv: number[] = [];
+  private log: Buffer[] = [];
+  private logRv: number[] = [];
+  /** Absolute position of log[0]. */
+  private base = 0;
+  /** The last shared chunk built, and the log range it covers. */
+  private cachedChunk: Buffer | undefined;
+  private cachedFrom = -1;
+  private cachedTo = -1;
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -130,6 +155,50 @@ class Audience {
     private readonly view: (s: StoredObject) => StoredObject,
   ) {
     this.unsubscribe = this.store.subscribe(info.id, (ev) => this.onEvent(ev));
+  }
+
+  /** end is the absolute position after the last logged frame. */
+  get end(): number {
+    return this.base + this.log.length;
+  }
+
+  /** line returns the logged frame at absolute position `i`. */
+  line(i: number): Buffer {
+    return this.log[i - this.base]!;
+  }
+
+  /** skipTo returns the first position at or after `cursor` whose event is newer than `joinRv`. */
+  skipTo(cursor: number, joinRv: number): number {
+    let i = Math.max(cursor, this.base);
+    while (i < this.end && this.logRv[i - this.base]! <= joinRv) i++;
+    return i;
+  }
+
+  /** chunkFrom returns the frames from absolute position `from` to the end as one HTTP chunk, shared by every stream written at the same position. */
+  chunkFrom(from: number): Buffer {
+    const to = this.end;
+    if (this.cachedChunk && this.cachedFrom === from && this.cachedTo === to) return this.cachedChunk;
+    this.cachedChunk = chunkOf(this.log, from - this.base);
+    this.cachedFrom = from;
+    this.cachedTo = to;
+    return this.cachedChunk;
+  }
+
+  /** trim drops the logged frames every member has been written (after a sweep). */
+  trim(): void {
+    let low = this.end;
+    for (const m of this.members) if (m.cursor < low) low = m.cursor;
+    const drop = low - this.base;
+    if (drop <= 0) return;
+    if (drop === this.log.length) {
+      this.log = [];
+      this.logRv = [];
+    } else {
+      this.log = this.log.slice(drop);
+      this.logRv = this.logRv.slice(drop);
+    }
+    this.base = low;
+    this.cachedChunk = undefined;
   }
 
   /** render returns the frame of `s` as a `type` event in this audience's representation, cached on the event or object when shared. */
@@ -165,20 +234,21 @@ class Audience {
     if (!frame) return;
     const d = this.delayMs();
     const rv = ev.stored.rv;
-    if (d > 0) setTimeout(() => this.queue(frame, rv), d);
-    else this.queue(frame, rv);
+    if (d > 0) setTimeout(() => this.append(frame, rv), d);
+    else this.append(frame, rv);
   }
 
-  private queue(frame: Buffer, rv: number): void {
+  private append(frame: Buffer, rv: number): void {
     if (this.members.size === 0) return;
-    this.batch.push(frame);
-    this.batchRv.push(rv);
-    this.hub.markAudience(this);
+    this.log.push(frame);
+    this.logRv.push(rv);
+    this.hub.markDirty();
   }
 
   join(w: WatchStream): void {
     w.audience = this;
     w.joinRv = this.store.rv;
+    w.cursor = this.end;
     this.members.add(w);
   }
 
@@ -189,56 +259,54 @@ class Audience {
       this.hub.dropAudience(this);
     }
   }
-
-  /** flush writes the frames queued since the last flush to every member, as one shared buffer. */
-  flush(): void {
-    const frames = this.batch;
-    const rvs = this.batchRv;
-    if (frames.length === 0) return;
-    this.batch = [];
-    this.batchRv = [];
-    const shared = chunkOf(frames);
-    for (const m of this.members) m.write(shared, frames, rvs);
-  }
 }
 
-/** WatchHub owns the audiences and open streams: an admin call can end them all, and writes are batched, at most one flush per `batchMs` (immediately when idle). */
+/** SLICE_MS is the longest the hub writes to sockets before it lets the event loop serve requests. */
+const SLICE_MS = 2;
+
+/**
+ * WatchHub owns the audiences and open streams, and writes their frames. Writes are done in sweeps:
+ * one pass over every open stream, in the order they opened, writing each the frames pending for it
+ * as one chunk (a socket write costs about the same whatever it carries, so a stream gets at most one
+ * write per sweep). A sweep starts at most once per `batchMs` (at once when the last one is older),
+ * and runs in slices of SLICE_MS with a pause as long as each slice, so writing takes at most about
+ * half the thread and requests are served in between. With many streams a sweep outlasts `batchMs`;
+ * because each stream is written when the sweep reaches it, an event waits at most about one sweep
+ * for any stream (writing every stream in one burst, then waiting, made it wait a burst and a gap).
+ */
 export class WatchHub {
   private readonly open = new Set<() => void>();
   private readonly audiences = new Map<string, Audience>();
-  private dirtyAudiences = new Set<Audience>();
-  private dirtyStreams = new Set<WatchStream>();
+  /** Every stream that may get writes, in the order they opened; ended ones are dropped after each sweep. */
+  private streams: WatchStream[] = [];
   private scheduled = false;
-  private lastFlush = -Infinity;
-  private lastFlushEnd = -Infinity;
-  private lastFlushMs = 0;
+  private sweeping = false;
+  /** Something was queued since the running sweep started (a new sweep is needed when it ends). */
+  private dirty = false;
+  private ptr = 0;
+  private sweepStart = -Infinity;
+  /** End and duration of the last slice: the next one starts no sooner than a pause as long. */
+  private sliceEnd = -Infinity;
+  private sliceMs = 0;
 
-  /**
-   * `batchMs` is the shortest flush window, in ms (0: flush every event-loop turn when idle). Under
-   * load the window also stretches to the duration of the last flush, so that writing to sockets
-   * (a fixed cost per socket, whatever the number of events) takes at most about half the thread and
-   * requests are served in between.
-   */
+  /** `batchMs` is the shortest interval between two sweeps, in ms (0: one sweep per event-loop turn when idle). */
   constructor(private readonly batchMs = 5) {}
 
-  private schedule(): void {
-    if (this.scheduled) return;
+  /** markDirty queues a sweep (internal). */
+  markDirty(): void {
+    this.dirty = true;
+    if (this.scheduled || this.sweeping) return;
     this.scheduled = true;
-    const wait = Math.max(this.lastFlush + this.batchMs, this.lastFlushEnd + this.lastFlushMs) - performance.now();
-    if (wait > 0) setTimeout(this.flushAll, wait);
-    else setImmediate(this.flushAll);
+    const wait = Math.max(this.sweepStart + this.batchMs, this.sliceEnd + this.sliceMs) - performance.now();
+    if (wait > 0) setTimeout(this.sweep, wait);
+    else setImmediate(this.sweep);
   }
 
-  /** markAudience queues an audience's flush (internal). */
-  markAudience(a: Audience): void {
-    this.dirtyAudiences.add(a);
-    this.schedule();
-  }
-
-  /** markStream queues the flush of a stream's own frames or bookmark (internal). */
-  markStream(w: WatchStream): void {
-    this.dirtyStreams.add(w);
-    this.schedule();
+  /** track adds a stream to the sweeps (internal). */
+  track(w: WatchStream): void {
+    // Ended streams leave the list after a sweep; compact here too, for when no events come.
+    if (!this.sweeping && this.streams.length >= 64 && this.streams.length > 2 * this.open.size) this.streams = this.streams.filter((s) => !s.ended);
+    this.streams.push(w);
   }
 
   /** audience returns the audience for this key, creating it (and its store subscription) when new (internal). */
@@ -251,20 +319,42 @@ export class WatchHub {
   /** dropAudience forgets an audience that has no member left (internal). */
   dropAudience(a: Audience): void {
     if (this.audiences.get(a.key) === a) this.audiences.delete(a.key);
-    this.dirtyAudiences.delete(a);
   }
 
-  private readonly flushAll = (): void => {
+  private readonly sweep = (): void => {
     this.scheduled = false;
-    this.lastFlush = performance.now();
-    const audiences = this.dirtyAudiences;
-    const streams = this.dirtyStreams;
-    this.dirtyAudiences = new Set();
-    this.dirtyStreams = new Set();
-    for (const a of audiences) a.flush();
-    for (const w of streams) if (w.own.length || w.bookmarkDue) w.write(undefined, undefined);
-    this.lastFlushEnd = performance.now();
-    this.lastFlushMs = this.lastFlushEnd - this.lastFlush;
+    const t0 = performance.now();
+    if (!this.sweeping) {
+      this.sweeping = true;
+      this.dirty = false;
+      this.sweepStart = t0;
+      this.ptr = 0;
+    }
+    const streams = this.streams;
+    let visited = 0;
+    while (this.ptr < streams.length) {
+      const w = streams[this.ptr++]!;
+      if (!w.ended && w.pending()) w.write();
+      if (++visited % 32 === 0 && performance.now() - t0 >= SLICE_MS) break;
+    }
+    this.sliceEnd = performance.now();
+    this.sliceMs = this.sliceEnd - t0;
+    if (this.ptr < streams.length) {
+      // A slice is over: pause as long as it took (timers have a 1 ms resolution).
+      this.scheduled = true;
+      if (this.sliceMs >= 1) setTimeout(this.sweep, this.sliceMs);
+      else setImmediate(this.sweep);
+      return;
+    }
+    this.sweeping = false;
+    let live = 0;
+    for (const w of streams) if (!w.ended) streams[live++] = w;
+    streams.length = live;
+    for (const a of this.audiences.values()) a.trim();
+    if (this.dirty) {
+      this.dirty = false;
+      this.markDirty();
+    }
   };
 
   /** size is the number of open watch streams. */
@@ -323,7 +413,7 @@ export function serveWatch(
   const end = (): void => {
     if (stream.ended) return;
     // Whatever is queued for this stream alone still goes out (an ERROR event before the end).
-    if (stream.own.length) stream.write(undefined, undefined);
+    if (stream.own.length) stream.write();
     stream.ended = true;
     stream.own = [];
     stream.audience?.leave(stream);
@@ -334,11 +424,12 @@ export function serveWatch(
     onEnd();
   };
   const stream = new WatchStream(res, info, api.store, options.onEvents, end);
+  hub.track(stream);
   const queueOwn = (frame: Buffer): void => {
     const push = () => {
       if (stream.ended) return;
       stream.own.push(frame);
-      hub.markStream(stream);
+      hub.markDirty();
     };
     const d = options.delayMs();
     if (d > 0) setTimeout(push, d);
@@ -388,7 +479,7 @@ export function serveWatch(
       const due = () => {
         if (stream.ended) return;
         stream.bookmarkDue = true;
-        hub.markStream(stream);
+        hub.markDirty();
       };
       if (d > 0) setTimeout(due, d);
       else due();

@@ -253,3 +253,59 @@ test('H1Client under the metrics wrapper records what undici\'s Client records (
   assert.deepEqual(viaH1.reasons, { Conflict: 10, NotFound: 10 });
   await server.close();
 });
+
+test('H1Client bodies stay intact when a slow reader pauses the socket and other connections read meanwhile (reads share one buffer per thread)', async () => {
+  // 3 MiB of a pattern that differs at every offset, chunked and with Content-Length, on two connections at once.
+  const size = 3 * 1024 * 1024;
+  const body = Buffer.alloc(size);
+  for (let i = 0; i < size; i++) body[i] = (i * 31 + (i >> 12)) % 251;
+  const server = net.createServer((s) => {
+    s.on('error', () => {});
+    let head = '';
+    s.on('data', (d) => {
+      head += d.toString('latin1');
+      if (!head.includes('\r\n\r\n')) return;
+      const chunked = head.startsWith('GET /chunked');
+      head = '';
+      if (chunked) {
+        s.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n');
+        for (let at = 0; at < size; at += 100_000) {
+          const part = body.subarray(at, Math.min(size, at + 100_000));
+          s.write(`${part.length.toString(16)}\r\n`);
+          s.write(part);
+          s.write('\r\n');
+        }
+        s.write('0\r\n\r\n');
+      } else {
+        s.write(`HTTP/1.1 200 OK\r\nContent-Length: ${size}\r\n\r\n`);
+        s.write(body);
+      }
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  const slow = new H1Client(url);
+  const fast = new H1Client(url);
+  const read = async (client: H1Client, path: string, delayEvery: number): Promise<Buffer> => {
+    const r = await request(`${url}${path}`, { dispatcher: client as unknown as Client, highWaterMark: 16 * 1024 } as never);
+    const parts: Buffer[] = [];
+    let n = 0;
+    for await (const c of r.body) {
+      parts.push(c as Buffer);
+      if (delayEvery && ++n % delayEvery === 0) await new Promise((res) => setTimeout(res, 2));
+    }
+    return Buffer.concat(parts);
+  };
+  try {
+    for (const path of ['/length', '/chunked']) {
+      const [a, b] = await Promise.all([read(slow, path, 8), read(fast, path, 0)]);
+      assert.equal(a.length, size, `${path}: slow reader length`);
+      assert.ok(a.equals(body), `${path}: slow reader got the bytes sent`);
+      assert.ok(b.equals(body), `${path}: other connection got the bytes sent`);
+    }
+  } finally {
+    await Promise.all([slow.close(), fast.close()]);
+    server.close();
+  }
+});

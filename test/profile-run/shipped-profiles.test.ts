@@ -61,7 +61,14 @@ test('every shipped profile runs under --smoke against a mock through a kubeconf
       assert.equal(result.integrity?.ok, true, `${p.name}: ${JSON.stringify(result.integrity)}`);
       assert.ok(result.integrity!.compared > 0);
       const runId = (result.config as { runId: string }).runId;
-      assert.deepEqual(await labelled(mock.url, runId), [], `${p.name} left objects behind`);
+      // Cleanup deletes the run's namespace without waiting for it to go (as `kubectl delete ns --wait=false`):
+      // the mock finishes a terminating namespace once its pods have stopped, so give that a few seconds.
+      let left = await labelled(mock.url, runId);
+      for (let t = 0; t < 100 && left.length > 0 && left.every((l) => l.endsWith(' (terminating)')); t++) {
+        await new Promise((r) => setTimeout(r, 50));
+        left = await labelled(mock.url, runId);
+      }
+      assert.deepEqual(left, [], `${p.name} left objects behind`);
     }
   } finally {
     await mock.close();
