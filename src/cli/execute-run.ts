@@ -45,6 +45,7 @@ export async function executeRun(workload: RunWorkload, plan: RunPlan, ctx: CliC
     maxRequests: plan.maxRequests,
     durationMs: plan.durationMs,
     maxLagMs: plan.maxLagMs,
+    gatherMs: plan.gatherMs,
     ...(plan.log ? { log: { path: plan.log, sample: plan.logSample, operations: workload.operations } } : {}),
     rejectUnauthorized: !plan.insecure,
     onTick: (t) => live.update(t),
@@ -124,6 +125,7 @@ function configOf(plan: RunPlan): Record<string, unknown> {
     httpClient: plan.httpClient,
     maxInFlight: plan.maxInFlight || null,
     maxLagMs: plan.maxLagMs,
+    gatherMs: plan.gatherMs,
     timeoutMs: plan.timeoutMs,
   };
 }

@@ -26,6 +26,7 @@ export interface RawRunOptions {
   httpClient?: string;
   maxInFlight?: string;
   maxLag?: string;
+  gather?: string;
   timeout?: string;
   label?: string[];
   name?: string;
@@ -55,6 +56,7 @@ export interface RunPlan {
   httpClient: HttpClientKind;
   maxInFlight: number;
   maxLagMs: number;
+  gatherMs: number;
   timeoutMs: number;
   labels: Record<string, string>;
   name: string;
@@ -67,7 +69,18 @@ export interface RunPlan {
 }
 
 /** DEFAULTS of `run` (documented in the README). */
-export const RUN_DEFAULTS = { connections: 50, durationMs: 10_000, timeoutMs: 10_000, maxLagMs: 10_000, pipelining: 1 };
+export const RUN_DEFAULTS = { connections: 50, durationMs: 10_000, timeoutMs: 10_000, maxLagMs: 10_000, gatherMs: 0.25, pipelining: 1 };
+
+/** parseGather reads `--gather`: a duration from 0 to 1ms (0 turns gathering off); adds a problem otherwise. */
+export function parseGather(v: string | undefined, problems: string[]): number {
+  if (v === undefined) return RUN_DEFAULTS.gatherMs;
+  const ms = v.trim() === '0' ? 0 : parseDurationMs(v);
+  if (!Number.isFinite(ms) || ms < 0 || ms > 1) {
+    problems.push(`--gather must be a duration from 0 to 1ms such as 250us (0: off), got "${v}"`);
+    return RUN_DEFAULTS.gatherMs;
+  }
+  return ms;
+}
 
 /** parseLabels turns `--label key=value` flags into labels, adding a problem for each malformed one. */
 export function parseLabels(flags: readonly string[] | undefined, problems: string[]): Record<string, string> {
@@ -144,6 +157,7 @@ export function parseRunOptions(target: string, o: RawRunOptions, cwd: string): 
   if (httpClient !== 'fast' && httpClient !== 'undici') problems.push(`--http-client must be fast or undici, got "${o.httpClient}"`);
   const maxInFlight = int('--max-in-flight', o.maxInFlight, 1) ?? 0;
   const maxLagMs = dur('--max-lag', o.maxLag) ?? RUN_DEFAULTS.maxLagMs;
+  const gatherMs = parseGather(o.gather, problems);
   const timeoutMs = dur('--timeout', o.timeout) ?? RUN_DEFAULTS.timeoutMs;
   const logSample = num('--log-sample', o.logSample, 0, 1) ?? 1;
   const method = (o.method ?? 'GET').toUpperCase();
@@ -200,6 +214,7 @@ export function parseRunOptions(target: string, o: RawRunOptions, cwd: string): 
     httpClient,
     maxInFlight,
     maxLagMs,
+    gatherMs,
     timeoutMs,
     labels,
     name: o.name ?? url.host,

@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import { join } from 'node:path';
 import type { CommandRegistrar } from './main.js';
 import type { CliContext } from './context.js';
-import { parseLabels, parseRunOptions, RUN_DEFAULTS, type RawRunOptions, type RunPlan } from './run-options.js';
+import { parseGather, parseLabels, parseRunOptions, RUN_DEFAULTS, type RawRunOptions, type RunPlan } from './run-options.js';
 import { executeRun } from './execute-run.js';
 import { UsageError } from '../errors.js';
 import { resolve } from 'node:path';
@@ -32,6 +32,7 @@ export function addRunFlags(cmd: Command): Command {
     .option('--http-client <fast|undici>', "HTTP client per connection: racerig's lean HTTP/1.1 client (fast, default) or undici's Client")
     .option('--max-in-flight <n>', 'cap on requests in flight across all workers (default: connections × pipelining)')
     .option('--max-lag <dur>', `open model: arrivals later than this when a connection frees are dropped (default ${RUN_DEFAULTS.maxLagMs / 1000}s)`)
+    .option('--gather <dur>', `open model: while responses keep coming, start an arrival once it is this late, with every other arrival due by then (fewer wake-ups at high rates; 0: each as soon as due; at most 1ms; default ${RUN_DEFAULTS.gatherMs * 1000}us)`)
     .option('--timeout <dur>', `per-request timeout (default ${RUN_DEFAULTS.timeoutMs / 1000}s)`)
     .option('-l, --label <k=v>', 'label stored in the result (e.g. build=3.6.0-rc1), repeatable', collect)
     .option('--name <name>', 'run name used in the result file name (default: target host)')
@@ -95,6 +96,12 @@ export const registerRunCommand: CommandRegistrar = (program, ctx, setExit) => {
         if (!Number.isFinite(ms) || ms <= 0) throw new UsageError(`${flag} must be a positive duration such as 10s, got "${v}"`);
         return ms;
       };
+      const gather = (v: string | undefined): number => {
+        const problems: string[] = [];
+        const ms = parseGather(v, problems);
+        if (problems.length) throw new UsageError(problems.join('; '));
+        return ms;
+      };
       const labelProblems: string[] = [];
       const labels = parseLabels(raw.label, labelProblems);
       if (labelProblems.length) throw new UsageError(labelProblems.join('; '));
@@ -106,6 +113,7 @@ export const registerRunCommand: CommandRegistrar = (program, ctx, setExit) => {
         connections: int('--connections', raw.connections, 16),
         timeoutMs: dur('--timeout', raw.timeout, 30_000),
         maxLagMs: dur('--max-lag', raw.maxLag, RUN_DEFAULTS.maxLagMs),
+        gatherMs: gather(raw.gather),
         labels,
         ...(raw.out ? { out: resolve(ctx.cwd, raw.out) } : {}),
         quiet: raw.quiet === true,

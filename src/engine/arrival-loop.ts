@@ -26,6 +26,16 @@ export interface LoopComponent {
   durationMs: number;
   /** Open model: an arrival later than this when capacity frees up is dropped, ms. */
   maxLagMs: number;
+  /**
+   * Open model: when a completion wakes the loop, an arrival due less than this long ago waits (ms;
+   * 0: none). The next completion (or the timer) starts it once it is this late, together with every
+   * other arrival due by then: at high rates requests go out in small groups, so the target and the
+   * worker wake up once per group rather than once per request (whole-process CPU per request at
+   * 10,000/s on one worker: 74–76 → 57 µs). A start is at most this late when a completion comes by
+   * then, else it waits for the timer (1 ms resolution, as at low rates). Lateness is recorded as
+   * always, and latency is counted from the planned time.
+   */
+  gatherMs: number;
   /** u32 slot in the shared view counting claimed units (open: next ticket; closed: units started). */
   ticketSlot: number;
 }
@@ -104,8 +114,15 @@ export class ArrivalLoop {
 
   private readonly queuedPump = (): void => {
     this.pumpQueued = false;
-    this.pump();
+    this.fromCompletion = true;
+    try {
+      this.pump();
+    } finally {
+      this.fromCompletion = false;
+    }
   };
+  /** The running pump was queued by a completion (not by the timer or the watchdog). */
+  private fromCompletion = false;
 
   private pump(): void {
     if (this.pumping) {
@@ -156,6 +173,9 @@ export class ArrivalLoop {
   private pumpOpen(c: number, now: number): number {
     const comp = this.components[c]!;
     const src = this.source;
+    // Called from a completion, an arrival is started only once it is `gatherMs` late, then together
+    // with every other arrival due by then (see LoopComponent.gatherMs); timer pumps start what is due.
+    let hold = this.fromCompletion ? comp.gatherMs : 0;
     while (src.capacity(c) > 0) {
       const i = Atomics.load(this.view, comp.ticketSlot);
       const at = comp.pacer.arrivalMs(i);
@@ -164,6 +184,8 @@ export class ArrivalLoop {
         return 0;
       }
       if (at > now) return at;
+      if (at > now - hold) return at + hold;
+      hold = 0;
       if (src.admit && !src.admit()) return BLOCKED;
       if (Atomics.compareExchange(this.view, comp.ticketSlot, i, i + 1) !== i) {
         src.release?.();

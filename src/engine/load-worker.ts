@@ -222,7 +222,7 @@ async function warmUpRound(t: WorkerTask, origin: string, budgetMs: number): Pro
   const loop = new ArrivalLoop(
     recorder,
     clock,
-    [{ pacer: createPacer({ kind: 'constant', rate: (arrivals * 1000) / durationMs, durationMs }, arrivals), maxUnits: arrivals, durationMs, maxLagMs: 50, ticketSlot: G.TICKET }],
+    [{ pacer: createPacer({ kind: 'constant', rate: (arrivals * 1000) / durationMs, durationMs }, arrivals), maxUnits: arrivals, durationMs, maxLagMs: 50, gatherMs: 0, ticketSlot: G.TICKET }],
     source,
   );
   source.loop = loop;
@@ -256,7 +256,7 @@ async function runWorkerLoad(t: WorkerTask): Promise<WorkerReport> {
   const loop = new ArrivalLoop(
     recorder,
     clock,
-    [{ pacer, maxUnits: t.maxRequests, durationMs: t.durationMs, maxLagMs: t.maxLagMs, ticketSlot: pacer.open ? G.TICKET : G.CLAIMED }],
+    [{ pacer, maxUnits: t.maxRequests, durationMs: t.durationMs, maxLagMs: t.maxLagMs, gatherMs: t.gatherMs, ticketSlot: pacer.open ? G.TICKET : G.CLAIMED }],
     source,
     () => {
       for (const c of clients) c.destroy().catch(() => {});

@@ -39,6 +39,8 @@ export interface WorkerTask {
   durationMs: number;
   /** Open model: an arrival more than this late when a connection frees up is dropped, not sent. */
   maxLagMs: number;
+  /** Open model: arrivals started together from completions (LoopComponent.gatherMs), ms. */
+  gatherMs: number;
   log?: { path: string; sample: number; operations: string[] };
   /** TLS: verify the server certificate (default true). */
   rejectUnauthorized?: boolean;

@@ -52,6 +52,7 @@ export interface ProfileRunOptions {
   connections: number;
   timeoutMs: number;
   maxLagMs: number;
+  gatherMs: number;
   labels: Record<string, string>;
   out?: string;
   quiet: boolean;
@@ -289,6 +290,7 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
           maxRequests: Infinity,
           durationMs: phase.durationMs ?? Infinity,
           maxLagMs: o.maxLagMs,
+          gatherMs: o.gatherMs,
           extraSlots: slot + 8,
           onTick: (t) => live.update({ ...t, elapsedMs: t.elapsedMs + offsetMs }),
           taskFor: (index, workers, layout, buffer) => {
@@ -311,6 +313,7 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
               connections: o.connections,
               timeoutMs: o.timeoutMs,
               maxLagMs: o.maxLagMs,
+              gatherMs: o.gatherMs,
               bucketEpochWallMs,
               ...(o.log ? { log: { ...o.log, operations } } : {}),
             };
@@ -367,6 +370,7 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
         connectionsPerWorker: o.connections,
         timeoutMs: o.timeoutMs,
         maxLagMs: o.maxLagMs,
+        gatherMs: o.gatherMs,
         phases: profile.phases.map((ph) => ({ name: ph.name, durationMs: ph.durationMs ?? null, components: ph.components.map((c) => ({ name: c.name, load: c.load, qps: c.qps ?? null })) })),
       },
       profile: { name: profile.name, sha256: profile.source.sha256 },

@@ -48,6 +48,8 @@ export interface ProfileTask {
   connections: number;
   timeoutMs: number;
   maxLagMs: number;
+  /** Open model: iterations started together from completions (LoopComponent.gatherMs), ms. */
+  gatherMs: number;
   /** Wall-clock ms of the run epoch for token buckets (the phase's own epoch is in the buffer). */
   bucketEpochWallMs: number;
   log?: { path: string; sample: number; operations: string[] };

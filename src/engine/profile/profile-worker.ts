@@ -228,7 +228,7 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
   const components: LoopComponent[] = phase.components.map((c, i) => {
     const pacer = componentPacer(c, durationMs);
     const delayed = c.delayMs > 0 && pacer.open ? { ...pacer, arrivalMs: (k: number) => pacer.arrivalMs(k) + c.delayMs } : pacer;
-    return { pacer: delayed, maxUnits: c.iterations ?? Infinity, durationMs, maxLagMs: t.maxLagMs, ticketSlot: t.components[i]!.ticket };
+    return { pacer: delayed, maxUnits: c.iterations ?? Infinity, durationMs, maxLagMs: t.maxLagMs, gatherMs: t.gatherMs, ticketSlot: t.components[i]!.ticket };
   });
   loop = new ArrivalLoop(recorder, clock, components, source, () => {
     phaseEnded();
