@@ -222,7 +222,7 @@ async function warmUpRound(t: WorkerTask, origin: string, budgetMs: number): Pro
   const loop = new ArrivalLoop(
     recorder,
     clock,
-    [{ pacer: createPacer({ kind: 'constant', rate: (arrivals * 1000) / durationMs, durationMs }, arrivals), maxUnits: arrivals, durationMs, maxLagMs: 50, gatherMs: 0, ticketSlot: G.TICKET }],
+    [{ pacer: createPacer({ kind: 'constant', rate: (arrivals * 1000) / durationMs, durationMs }, arrivals), maxUnits: arrivals, durationMs, maxLagMs: 50, gatherMs: t.gatherMs, ticketSlot: G.TICKET }],
     source,
   );
   source.loop = loop;

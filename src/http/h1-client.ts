@@ -146,7 +146,13 @@ export class H1Client extends Dispatcher {
     this.headersTimeout = opts.headersTimeout ?? 300_000;
     this.bodyTimeout = opts.bodyTimeout ?? 300_000;
     this.borrowed = typeof opts.connect !== 'function' && this.url.protocol === 'http:';
-    const onread = { buffer: READ_BUFFER, callback: (n: number, buf: Uint8Array): boolean => this.onRead(n, buf) };
+    const onRead = (from: Socket | undefined, n: number, buf: Uint8Array): boolean => this.onRead(from, n, buf);
+    const onread = {
+      buffer: READ_BUFFER,
+      callback(this: Socket | undefined, n: number, buf: Uint8Array): boolean {
+        return onRead(this, n, buf);
+      },
+    };
     this.connector =
       typeof opts.connect === 'function'
         ? opts.connect
@@ -444,10 +450,11 @@ export class H1Client extends Dispatcher {
     this.dropConnection(this.gotHead ? new errors.BodyTimeoutError() : new errors.HeadersTimeoutError());
   }
 
-  /** onRead takes a read into READ_BUFFER (net.connect's `onread` callback); false pauses the socket. */
-  private onRead(n: number, buf: Uint8Array): boolean {
+  /** onRead takes a read into READ_BUFFER (net.connect's `onread` callback, which Node calls on the socket that read); false pauses the socket. */
+  private onRead(from: Socket | undefined, n: number, buf: Uint8Array): boolean {
     const s = this.socket;
-    if (s && n > 0) this.onChunk((buf as Buffer).subarray(0, n), s);
+    if (!s || (from !== undefined && from !== s)) return true; // a socket this client has let go
+    if (n > 0) this.onChunk((buf as Buffer).subarray(0, n), s);
     return !this.paused;
   }
 
