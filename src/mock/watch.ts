@@ -410,8 +410,11 @@ export function serveWatch(
   let unregister = () => {};
   let timeoutTimer: NodeJS.Timeout | undefined;
   let bookmarkTimer: NodeJS.Timeout | undefined;
+  let ending = false;
   const end = (): void => {
-    if (stream.ended) return;
+    // Once: the last write below ends the stream again when it finds the socket gone.
+    if (ending) return;
+    ending = true;
     // Whatever is queued for this stream alone still goes out (an ERROR event before the end).
     if (stream.own.length) stream.write();
     stream.ended = true;
