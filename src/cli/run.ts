@@ -96,15 +96,10 @@ export const registerRunCommand: CommandRegistrar = (program, ctx, setExit) => {
         if (!Number.isFinite(ms) || ms <= 0) throw new UsageError(`${flag} must be a positive duration such as 10s, got "${v}"`);
         return ms;
       };
-      const gather = (v: string | undefined): number => {
-        const problems: string[] = [];
-        const ms = parseGather(v, problems);
-        if (problems.length) throw new UsageError(problems.join('; '));
-        return ms;
-      };
-      const labelProblems: string[] = [];
-      const labels = parseLabels(raw.label, labelProblems);
-      if (labelProblems.length) throw new UsageError(labelProblems.join('; '));
+      const problems: string[] = [];
+      const labels = parseLabels(raw.label, problems);
+      const gatherMs = parseGather(raw.gather, problems);
+      if (problems.length) throw new UsageError(problems.join('; '));
       const file = resolveProfileFile(target, ctx.cwd);
       const options: ProfileRunOptions = {
         file,
@@ -113,7 +108,7 @@ export const registerRunCommand: CommandRegistrar = (program, ctx, setExit) => {
         connections: int('--connections', raw.connections, 16),
         timeoutMs: dur('--timeout', raw.timeout, 30_000),
         maxLagMs: dur('--max-lag', raw.maxLag, RUN_DEFAULTS.maxLagMs),
-        gatherMs: gather(raw.gather),
+        gatherMs,
         labels,
         ...(raw.out ? { out: resolve(ctx.cwd, raw.out) } : {}),
         quiet: raw.quiet === true,

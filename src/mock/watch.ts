@@ -92,24 +92,23 @@ class WatchStream {
       this.end();
       return;
     }
+    // The audience's lines this stream has not had: from its cursor (past those its initial state covers) to the end.
     const a = this.audience;
+    const from = a ? a.skipTo(this.cursor, this.joinRv) : 0;
+    const to = a ? a.end : 0;
+    this.cursor = to;
     let chunk: Buffer | undefined;
     let count = 0;
     if (a && this.own.length === 0 && !this.bookmarkDue) {
       // The common case: only the audience's lines, as a chunk shared with the streams at the same position.
-      const from = a.skipTo(this.cursor, this.joinRv);
-      this.cursor = a.end;
-      if (from < a.end) {
+      if (from < to) {
         chunk = a.chunkFrom(from);
-        count = a.end - from;
+        count = to - from;
       }
     } else {
       const out = this.own;
       this.own = [];
-      if (a) {
-        for (let i = a.skipTo(this.cursor, this.joinRv); i < a.end; i++) out.push(a.line(i));
-        this.cursor = a.end;
-      }
+      for (let i = from; i < to; i++) out.push(a!.line(i));
       if (this.bookmarkDue) {
         this.bookmarkDue = false;
         out.push(this.bookmarkLine());
@@ -351,10 +350,7 @@ export class WatchHub {
     for (const w of streams) if (!w.ended) streams[live++] = w;
     streams.length = live;
     for (const a of this.audiences.values()) a.trim();
-    if (this.dirty) {
-      this.dirty = false;
-      this.markDirty();
-    }
+    if (this.dirty) this.markDirty();
   };
 
   /** size is the number of open watch streams. */
