@@ -69,7 +69,7 @@ export interface RunPlan {
 }
 
 /** DEFAULTS of `run` (documented in the README). */
-export const RUN_DEFAULTS = { connections: 50, durationMs: 10_000, timeoutMs: 10_000, maxLagMs: 10_000, gatherMs: 0.25, pipelining: 1 };
+export const RUN_DEFAULTS = { connections: 50, durationMs: 10_000, timeoutMs: 10_000, maxLagMs: 10_000, gatherMs: 0.5, pipelining: 1 };
 
 /** parseGather reads `--gather`: a duration from 0 to 1ms (0 turns gathering off); adds a problem otherwise. */
 export function parseGather(v: string | undefined, problems: string[]): number {
