@@ -17,3 +17,27 @@ export function createRunClock(epochWallMs: number): RunClock {
   const offset = performance.timeOrigin - epochWallMs;
   return () => offset + performance.now();
 }
+
+/** StartableClock is a run clock that reads 0 until `start` gives it the run's epoch. */
+export interface StartableClock {
+  readonly clock: RunClock;
+  start(epochWallMs: number): void;
+}
+
+/**
+ * startableClock returns a clock that reads 0 until `start(epochWallMs)` and then milliseconds since
+ * that epoch (as createRunClock). A worker's warm-up and its run both take their clock from here, so
+ * the request path calls one closure in both: with a different closure per phase, the code the JIT
+ * compiled during the warm-up was thrown away at the run's first requests ("wrong feedback cell").
+ */
+export function startableClock(): StartableClock {
+  let started = false;
+  let offset = 0;
+  return {
+    clock: () => (started ? offset + performance.now() : 0),
+    start(epochWallMs: number): void {
+      offset = performance.timeOrigin - epochWallMs;
+      started = true;
+    },
+  };
+}

@@ -13,7 +13,7 @@ import { allocateMetrics, EPOCH_F64, G, RunState } from '../metrics/layout.js';
 import { metricsInterceptor } from '../http/interceptors/metrics.js';
 import { loggingInterceptor } from '../http/interceptors/logging.js';
 import { LogSink } from '../http/log-sink.js';
-import { createRunClock, type RunClock } from './clock.js';
+import { startableClock, wallMs, type RunClock } from './clock.js';
 import { createPacer } from './load-model.js';
 import { ArrivalLoop, type WorkSource } from './arrival-loop.js';
 import type { RequestSpec, WorkerReport, WorkerTask } from './worker-task.js';
@@ -213,16 +213,18 @@ async function warmUpRound(t: WorkerTask, origin: string, budgetMs: number): Pro
   const buffer = allocateMetrics(t.layout);
   const view = new Uint32Array(buffer);
   const recorder = new MetricsRecorder(t.layout, buffer);
-  const t0 = performance.now();
-  const clock: RunClock = () => performance.now() - t0;
-  const { clients, dispatchers } = connect(t, origin, recorder, clock);
+  const { clock, start } = startableClock();
+  start(wallMs());
+  // Sockets come from a pre-connecting connector as in the run, so the code reading them is compiled for the run's socket objects.
+  const connector = await preconnect(t, origin, t.connections);
+  const { clients, dispatchers } = connect(t, origin, recorder, clock, undefined, connector);
   const requests = t.requests.map((r) => ({ operation: r.operation, method: r.body === undefined ? r.method : 'GET', path: r.path, headers: r.headers }));
   const source = new ConnectionSource(view, recorder, dispatchers, t.pipelining, requests, 0);
   const durationMs = WARM_UP_DEADLINE_MS / 2 / WARM_UP_ROUNDS;
   const loop = new ArrivalLoop(
     recorder,
     clock,
-    [{ pacer: createPacer({ kind: 'constant', rate: (arrivals * 1000) / durationMs, durationMs }, arrivals), maxUnits: arrivals, durationMs, maxLagMs: 50, gatherMs: t.gatherMs, ticketSlot: G.TICKET }],
+    [{ pacer: createPacer({ kind: 'constant', rate: (arrivals * 1000) / durationMs, durationMs }), maxUnits: Infinity, durationMs, maxLagMs: 50, gatherMs: t.gatherMs, ticketSlot: G.TICKET }],
     source,
   );
   source.loop = loop;
@@ -238,20 +240,20 @@ async function runWorkerLoad(t: WorkerTask): Promise<WorkerReport> {
   const recorder = new MetricsRecorder(t.layout, t.buffer);
   const epochArray = new Float64Array(t.buffer);
   const sink = t.log ? new LogSink(t.log.path) : undefined;
-  let clock: RunClock = () => 0;
-  const clockRef: RunClock = () => clock();
+  // One clock from before the start (reading 0) to the end, for the interceptors and the loop alike.
+  const { clock, start } = startableClock();
   const log =
     sink && t.log
-      ? { sink, clock: clockRef, worker: t.index, sample: t.log.sample, operations: t.log.operations, get epochWallMs() { return epochArray[EPOCH_F64]!; } }
+      ? { sink, clock, worker: t.index, sample: t.log.sample, operations: t.log.operations, get epochWallMs() { return epochArray[EPOCH_F64]!; } }
       : undefined;
   await warmUpRequestPath(t);
   const connector = await preconnect(t, t.origin, t.connections);
-  const { clients, dispatchers } = connect(t, t.origin, recorder, clockRef, log, connector);
+  const { clients, dispatchers } = connect(t, t.origin, recorder, clock, log, connector);
   const source = new ConnectionSource(view, recorder, dispatchers, t.pipelining, t.requests, t.maxInFlight);
   Atomics.add(view, G.READY, 1);
   const wait = Atomics.waitAsync(new Int32Array(t.buffer), G.GO, 0);
   if (wait.async) await wait.value;
-  clock = createRunClock(epochArray[EPOCH_F64]!);
+  start(epochArray[EPOCH_F64]!);
   const pacer = createPacer(t.model, t.model.kind === 'closed' ? Infinity : t.maxRequests);
   const loop = new ArrivalLoop(
     recorder,
