@@ -50,8 +50,8 @@ function labelText(l: RequestLabels): string {
 /** MockMetrics accumulates counters in memory and renders them in Prometheus text format (single-threaded). */
 export class MockMetrics {
   private readonly series = new Map<string, RequestSeries>();
-  private readonly watchEvents = new Map<string, number>();
-  private readonly watchLabels = new Map<string, string>();
+  /** Events written to watch streams, per resource's label text. */
+  private readonly watchEvents = new Map<string, { n: number }>();
   private readonly longRunning = new Map<string, number>();
   /** Current non-long-running requests being served, by kind. */
   inflightReadOnly = 0;
@@ -79,15 +79,18 @@ export class MockMetrics {
     this.longRunning.set(text, (this.longRunning.get(text) ?? 0) + delta);
   }
 
-  /** watchEventsSent counts events written to watch streams of one resource. */
-  watchEventsSent(group: string, version: string, resource: string, n: number): void {
-    const id = `${group}/${version}/${resource}`;
-    let k = this.watchLabels.get(id);
-    if (k === undefined) {
-      k = `group="${esc(group)}",version="${esc(version)}",resource="${esc(resource)}"`;
-      this.watchLabels.set(id, k);
-    }
-    this.watchEvents.set(k, (this.watchEvents.get(k) ?? 0) + n);
+  /**
+   * watchEventCounter returns the function that counts events written to watch streams of one
+   * resource; a stream takes it once and calls it per write (no label lookup per write).
+   */
+  watchEventCounter(group: string, version: string, resource: string): (n: number) => void {
+    const labels = `group="${esc(group)}",version="${esc(version)}",resource="${esc(resource)}"`;
+    let cell = this.watchEvents.get(labels);
+    if (!cell) this.watchEvents.set(labels, (cell = { n: 0 }));
+    const c = cell;
+    return (n) => {
+      c.n += n;
+    };
   }
 
   /** requestCount returns the total of apiserver_request_total over series whose labels include every given pair. */
@@ -131,7 +134,7 @@ export class MockMetrics {
     for (const [labels, n] of this.longRunning) out.push(`apiserver_longrunning_requests{${labels}} ${n}`);
     out.push('# HELP apiserver_watch_events_total Number of events sent in watch clients');
     out.push('# TYPE apiserver_watch_events_total counter');
-    for (const [labels, n] of this.watchEvents) out.push(`apiserver_watch_events_total{${labels}} ${n}`);
+    for (const [labels, c] of this.watchEvents) out.push(`apiserver_watch_events_total{${labels}} ${c.n}`);
     return out.join('\n') + '\n';
   }
 }

@@ -99,7 +99,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     watch: {
       bookmarkIntervalMs: options.bookmarkIntervalMs ?? 5000,
       delayMs: () => faults.watchDelayMs(),
-      onEvents: (info, n) => metrics.watchEventsSent(info.group, info.version, info.resource, n),
+      eventCounter: (info) => metrics.watchEventCounter(info.group, info.version, info.resource),
     },
     maxBodyBytes: options.maxBodyBytes ?? 3 * 1024 * 1024,
     gates: [faults.gate],

@@ -24,8 +24,8 @@ export interface WatchOptions {
   bookmarkIntervalMs: number;
   /** Delivery delay applied to every event, in ms (a fault; read per event so it can change at run time). */
   delayMs: () => number;
-  /** Called with the number of events written, for apiserver_watch_events_total. */
-  onEvents: (info: ResourceInfo, count: number) => void;
+  /** Returns, once per stream, the function a stream calls with the number of events it wrote (apiserver_watch_events_total). */
+  eventCounter: (info: ResourceInfo) => (count: number) => void;
   /** Renders one object in the form the client asked for (a Table for kubectl's `get -w`, PartialObjectMetadata); the full object when unset. */
   represent?: (info: ResourceInfo, s: StoredObject) => string;
   /** Names the representation (`represent`), so streams asking for the same one share an audience; '' for the full object. */
@@ -70,7 +70,7 @@ class WatchStream {
     readonly res: ServerResponse,
     readonly info: ResourceInfo,
     readonly store: Store,
-    readonly onEvents: (info: ResourceInfo, count: number) => void,
+    readonly countEvents: (count: number) => void,
     readonly end: () => void,
   ) {}
 
@@ -120,7 +120,7 @@ class WatchStream {
     }
     if (!chunk) return;
     sock.write(chunk);
-    this.onEvents(this.info, count);
+    this.countEvents(count);
     if (sock.writableLength > MAX_BUFFERED_BYTES) this.end();
   }
 }
@@ -422,7 +422,7 @@ export function serveWatch(
     res.end();
     onEnd();
   };
-  const stream = new WatchStream(res, info, api.store, options.onEvents, end);
+  const stream = new WatchStream(res, info, api.store, options.eventCounter(info), end);
   hub.track(stream);
   const queueOwn = (frame: Buffer): void => {
     const push = () => {
