@@ -5,7 +5,7 @@
  */
 import type { Dispatcher, buildConnector as BuildConnector } from 'undici';
 import { buildConnector, Client } from '../http/undici-client.js';
-import { H1Client } from '../http/h1-client.js';
+import { H1Client, sharedReadOptions } from '../http/h1-client.js';
 import type { Socket } from 'node:net';
 import * as hdr from 'hdr-histogram-js';
 import { MetricsRecorder } from '../metrics/recorder.js';
@@ -110,8 +110,10 @@ class ConnectionSource implements WorkSource {
  * A socket that failed or closed while waiting is replaced by a fresh connection on use.
  */
 async function preconnect(t: WorkerTask, origin: string, count: number): Promise<BuildConnector.connector> {
-  const connector = buildConnector({ rejectUnauthorized: t.rejectUnauthorized !== false, timeout: t.timeoutMs });
   const url = new URL(origin);
+  // Plain-TCP sockets for racerig's client read into its thread's one buffer (H1Client's `sharedRead`).
+  const shared = sharesReads(t, url);
+  const connector = buildConnector({ rejectUnauthorized: t.rejectUnauthorized !== false, timeout: t.timeoutMs, ...(shared ? sharedReadOptions() : {}) } as BuildConnector.BuildOptions);
   const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   const params = { host: url.host, hostname, protocol: url.protocol, port: url.port || (url.protocol === 'https:' ? '443' : '80') };
   const ready: Socket[] = [];
@@ -154,6 +156,11 @@ function usesFastClient(t: Pick<WorkerTask, 'httpClient' | 'requests'>): boolean
   return (t.httpClient ?? 'fast') === 'fast' && t.requests.every((r) => !r.upgrade);
 }
 
+/** sharesReads tells whether a worker's pre-connected sockets to `url` are read by H1Client into its shared buffer. */
+function sharesReads(t: WorkerTask, url: URL): boolean {
+  return usesFastClient(t) && url.protocol === 'http:';
+}
+
 /** connect builds one HTTP client per connection (H1Client or undici's Client), each composed with the metrics (and logging) interceptors. */
 function connect(
   t: WorkerTask,
@@ -166,6 +173,7 @@ function connect(
   const clients: Array<Client | H1Client> = [];
   const dispatchers: Dispatch[] = [];
   const fast = usesFastClient(t);
+  const sharedRead = connector !== undefined && sharesReads(t, new URL(origin));
   for (let c = 0; c < t.connections; c++) {
     const options = {
       pipelining: t.pipelining,
@@ -174,7 +182,7 @@ function connect(
       connectTimeout: t.timeoutMs,
       connect: connector ?? (t.rejectUnauthorized === false ? { rejectUnauthorized: false } : undefined),
     };
-    const client = fast ? new H1Client(origin, options) : new Client(origin, options);
+    const client = fast ? new H1Client(origin, { ...options, sharedRead }) : new Client(origin, options);
     client.on('connectionError', () => {}); // failures are counted per request
     const interceptors: Dispatcher.DispatcherComposeInterceptor[] = [metricsInterceptor({ recorder, clock })];
     if (log) interceptors.push(loggingInterceptor(log));

@@ -42,6 +42,11 @@ export interface H1ClientOptions {
   connectTimeout?: number;
   /** A connector (undici's `buildConnector` result) or options for one. */
   connect?: BuildConnector.connector | BuildConnector.BuildOptions;
+  /**
+   * The `connect` function's sockets were made with `sharedReadOptions()` (plain TCP only): they read
+   * into READ_BUFFER, like the sockets of the connector H1Client builds itself.
+   */
+  sharedRead?: boolean;
 }
 
 /** MAX_HEAD_BYTES bounds a response head (undici's default maxHeaderSize is 16 KiB; this allows more). */
@@ -58,6 +63,22 @@ const EXPECTS_PAYLOAD = new Set(['PUT', 'POST', 'PATCH', 'QUERY']);
  * handler) is copied.
  */
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+/** The H1Client reading a socket made with SHARED_ONREAD, set while the client holds it. */
+const kReader = Symbol('racerig.h1.reader');
+type Reader = (from: Socket, n: number, buf: Uint8Array) => boolean;
+/** net.connect's `onread` for READ_BUFFER: a read goes to the client holding the socket; with none (a pre-connected socket not handed out yet) it is dropped. */
+const SHARED_ONREAD = {
+  buffer: READ_BUFFER,
+  callback(this: Socket & { [kReader]?: Reader }, n: number, buf: Uint8Array): boolean {
+    const reader = this[kReader];
+    return reader ? reader(this, n, buf) : true;
+  },
+};
+
+/** sharedReadOptions are the connector options (undici's `buildConnector`) for plain-TCP sockets an H1Client with `sharedRead` reads into its thread's one buffer. */
+export function sharedReadOptions(): { onread: typeof SHARED_ONREAD } {
+  return { onread: SHARED_ONREAD };
+}
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const BAD_VALUE = /[\0\r\n]/;
 
@@ -145,18 +166,11 @@ export class H1Client extends Dispatcher {
     this.pipelining = Math.max(1, opts.pipelining ?? 1);
     this.headersTimeout = opts.headersTimeout ?? 300_000;
     this.bodyTimeout = opts.bodyTimeout ?? 300_000;
-    this.borrowed = typeof opts.connect !== 'function' && this.url.protocol === 'http:';
-    const onRead = (from: Socket | undefined, n: number, buf: Uint8Array): boolean => this.onRead(from, n, buf);
-    const onread = {
-      buffer: READ_BUFFER,
-      callback(this: Socket | undefined, n: number, buf: Uint8Array): boolean {
-        return onRead(this, n, buf);
-      },
-    };
+    this.borrowed = this.url.protocol === 'http:' && (typeof opts.connect !== 'function' || opts.sharedRead === true);
     this.connector =
       typeof opts.connect === 'function'
         ? opts.connect
-        : buildConnector({ ...(opts.connect ?? {}), ...(opts.connectTimeout ? { timeout: opts.connectTimeout } : {}), ...(this.borrowed ? { onread } : {}) } as BuildConnector.BuildOptions);
+        : buildConnector({ ...(opts.connect ?? {}), ...(opts.connectTimeout ? { timeout: opts.connectTimeout } : {}), ...(this.borrowed ? sharedReadOptions() : {}) } as BuildConnector.BuildOptions);
     const hostname = this.url.hostname.startsWith('[') ? this.url.hostname.slice(1, -1) : this.url.hostname;
     this.connectParams = {
       host: this.url.host,
@@ -335,7 +349,9 @@ export class H1Client extends Dispatcher {
     this.paused = false;
     this.startTimer();
     let sockErr: Error | undefined;
-    if (!this.borrowed) {
+    if (this.borrowed) {
+      (s as Socket & { [kReader]?: Reader })[kReader] = this.reader;
+    } else {
       s.on('data', (chunk: Buffer) => {
         if (this.socket === s) this.onChunk(chunk, s);
       });
@@ -450,13 +466,13 @@ export class H1Client extends Dispatcher {
     this.dropConnection(this.gotHead ? new errors.BodyTimeoutError() : new errors.HeadersTimeoutError());
   }
 
-  /** onRead takes a read into READ_BUFFER (net.connect's `onread` callback, which Node calls on the socket that read); false pauses the socket. */
-  private onRead(from: Socket | undefined, n: number, buf: Uint8Array): boolean {
+  /** reader takes a read into READ_BUFFER (SHARED_ONREAD, called on the socket that read); false pauses the socket. */
+  private readonly reader: Reader = (from, n, buf) => {
     const s = this.socket;
-    if (!s || (from !== undefined && from !== s)) return true; // a socket this client has let go
+    if (!s || from !== s) return true; // a socket this client has let go
     if (n > 0) this.onChunk((buf as Buffer).subarray(0, n), s);
     return !this.paused;
-  }
+  };
 
   /** onChunk parses one chunk of the response stream (borrowed when `this.borrowed`: copy what is kept). */
   private onChunk(chunk: Buffer, s: Socket): void {
