@@ -14,7 +14,8 @@ import type { Target } from './target.js';
 export async function startMockProcess(timeoutMs = 15_000, extraArgs: string[] = []): Promise<Target & { pid: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'racerig-bench-mock-'));
   const args = ['bin/racerig', 'mock', '--host', '127.0.0.1', '--port', '0', '--kubeconfig-out', join(dir, 'mock.kubeconfig'), ...extraArgs];
-  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  // As bin/racerig's shebang starts it (`racerig mock` as a command).
+  const child = spawn(process.execPath, ['--v8-pool-size=1', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const close = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) {

@@ -11,8 +11,11 @@ import { REPO_ROOT } from '../measure/paths.js';
 import { runMeasured, type MeasuredRun } from '../measure/run-measured.js';
 import { checkExit, commandLine, measuredResult, timeoutFor, type LoadSpec, type ParsedRun, type Tool, type ToolResult } from './tool.js';
 
-/** RACERIG_NODE_ARGS are extra node options for every racerig run (the suite's --cpu-prof adds profiling here). */
-export const RACERIG_NODE_ARGS: string[] = [];
+/**
+ * RACERIG_NODE_ARGS are the node options of every racerig run: the ones bin/racerig's shebang gives
+ * when racerig runs as a command (`--v8-pool-size=1`), plus the suite's --cpu-prof when asked.
+ */
+export const RACERIG_NODE_ARGS: string[] = ['--v8-pool-size=1'];
 
 /** racerigDist is the absolute build folder bin/racerig will load. */
 export function racerigDist(): string {

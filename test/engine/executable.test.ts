@@ -1,0 +1,39 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startCountingServer } from '../fixtures/servers.js';
+import type { RunResult } from '../../src/results/model.js';
+
+// The compiled test lives at <root>/<dist>/test/engine/: the repository root is three levels up.
+const here = fileURLToPath(new URL('.', import.meta.url));
+const root = resolve(here, '../../..');
+const distDir = resolve(here, '../..');
+
+test('bin/racerig runs as a command (its shebang) and starts Node with --v8-pool-size=1', async () => {
+  const server = await startCountingServer();
+  const cwd = mkdtempSync(join(tmpdir(), 'racerig-exe-'));
+  try {
+    // Executed directly, not through `node`: the kernel reads the shebang (`env -S node --v8-pool-size=1`).
+    const child = spawn(join(root, 'bin/racerig'), ['run', `${server.url}/`, '-r', '200', '-d', '1500ms', '-c', '2', '-w', '1', '-q', '-o', 'r.json'], {
+      cwd,
+      env: { ...process.env, RACERIG_DIST: distDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    await new Promise((r) => setTimeout(r, 300));
+    const cmdline = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0');
+    assert.ok(cmdline.includes('--v8-pool-size=1'), `node's arguments: ${cmdline.join(' ')}`);
+    assert.equal(await exited, 0, err);
+    const res = JSON.parse(readFileSync(join(cwd, 'r.json'), 'utf8')) as RunResult;
+    assert.equal(res.totals.requests, server.total());
+    assert.ok(res.totals.requests >= 250, `${res.totals.requests} requests`);
+  } finally {
+    await server.close();
+  }
+});
