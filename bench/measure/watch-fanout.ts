@@ -206,7 +206,7 @@ type GroupMessage =
 /** runGroup holds one thread's watch streams until told to stop, then reports what they received. */
 async function runGroup(spec: GroupSpec, port: NonNullable<typeof parentPort>): Promise<void> {
   // One H1Client per stream (racerig's client), or one undici Pool with a connection per stream.
-  const h1 = spec.client === 'h1' ? Array.from({ length: spec.watchers }, () => new H1Client(spec.origin, { bodyTimeout: 0, headersTimeout: 30_000 })) : [];
+  const h1 = spec.client === 'h1' ? Array.from({ length: spec.watchers }, () => new H1Client(spec.origin, { bodyTimeout: 0, headersTimeout: 30_000, lendBodyChunks: true })) : [];
   const pool = spec.client === 'h1' ? undefined : new Pool(spec.origin, { connections: spec.watchers, bodyTimeout: 0, headersTimeout: 30_000, pipelining: 0 });
   const lags = new Lags();
   const expected = spec.watchers * spec.count;

@@ -164,7 +164,7 @@ export const mockApi: Scenario = async (ctx) => {
     });
     const mockCores = f.mockCpuSec !== null && f.wallSec > 0 ? f.mockCpuSec / f.wallSec : null;
     notes.push(
-      `Watch fan-out (${num(f.watchers)} watch streams on one namespace held by a cheap racerig client in ${f.clientThreads} worker threads of the bench process (${f.client === 'h1' ? 'racerig\'s H1Client, one per stream' : 'an undici Pool'}; counts event lines and reads the \`racerig.io/sent-at\` stamp without JSON.parse, lag read on every ${f.lagEvery}th watcher); ${num(f.count)} small ConfigMaps created at ${f.rate}/s, i.e. ${num(f.watchers * f.rate)} deliveries/s): ` +
+      `Watch fan-out (${num(f.watchers)} watch streams on one namespace held by a cheap racerig client in ${f.clientThreads} worker threads of the bench process (${f.client === 'h1' ? 'racerig\'s H1Client, one per stream, body chunks lent rather than copied' : 'an undici Pool'}; counts event lines and reads the \`racerig.io/sent-at\` stamp without JSON.parse, lag read on every ${f.lagEvery}th watcher); ${num(f.count)} small ConfigMaps created at ${f.rate}/s, i.e. ${num(f.watchers * f.rate)} deliveries/s): ` +
         `${num(f.received)} of ${num(f.expected)} delivered in ${ms(f.wallSec * 1000)} ms; after a ${f.warmupSec} s warm-up lag p50 ${ms(f.p50)} ms, p99 ${ms(f.p99)} ms, max ${ms(f.max)} ms (p99 with the warm-up ${ms(f.p99All)} ms; p99 per second of the run: ${f.p99PerSecond.join(', ')} ms); ` +
         `mock CPU ${num(f.mockCpuSec, 2)} s (${num(f.mockUsPerDelivery, 2)} µs per delivered event, ${num(mockCores, 2)} cores), client CPU ${num(f.clientCpuSec, 2)} s; load average ${f.loadStart} at the start, ${f.loadEnd} at the end.`,
     );

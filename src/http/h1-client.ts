@@ -47,6 +47,11 @@ export interface H1ClientOptions {
    * into READ_BUFFER, like the sockets of the connector H1Client builds itself.
    */
   sharedRead?: boolean;
+  /**
+   * Body chunks given to handlers are lent, not copied: with a shared read buffer a chunk is valid only
+   * during the handler's call (a handler that keeps part of one must copy it).
+   */
+  lendBodyChunks?: boolean;
 }
 
 /** MAX_HEAD_BYTES bounds a response head (undici's default maxHeaderSize is 16 KiB; this allows more). */
@@ -133,6 +138,8 @@ export class H1Client extends Dispatcher {
   private readonly connector: BuildConnector.connector;
   /** Sockets read into READ_BUFFER (see there): chunks are borrowed and copied when kept. */
   private readonly borrowed: boolean;
+  /** Body chunks read into READ_BUFFER are copied before handlers get them (false with `lendBodyChunks`). */
+  private readonly copyBody: boolean;
   private readonly connectParams: BuildConnector.Options;
   private readonly cache = new Map<string, Serialized>();
 
@@ -167,6 +174,7 @@ export class H1Client extends Dispatcher {
     this.headersTimeout = opts.headersTimeout ?? 300_000;
     this.bodyTimeout = opts.bodyTimeout ?? 300_000;
     this.borrowed = this.url.protocol === 'http:' && (typeof opts.connect !== 'function' || opts.sharedRead === true);
+    this.copyBody = this.borrowed && opts.lendBodyChunks !== true;
     this.connector =
       typeof opts.connect === 'function'
         ? opts.connect
@@ -687,7 +695,7 @@ export class H1Client extends Dispatcher {
     if (part.length === 0) return;
     let ok = true;
     try {
-      ok = r.handler.onData?.(this.borrowed ? Buffer.from(part) : part) !== false;
+      ok = r.handler.onData?.(this.copyBody ? Buffer.from(part) : part) !== false;
     } catch (err) {
       this.abort(r, err as Error);
       return;

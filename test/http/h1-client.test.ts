@@ -309,3 +309,64 @@ test('H1Client bodies stay intact when a slow reader pauses the socket and other
     server.close();
   }
 });
+
+test('H1Client with lendBodyChunks hands handlers views of its shared read buffer; by default each chunk is a copy of its own', async () => {
+  // A body written in pieces, so that it arrives in several reads.
+  const server = net.createServer((s) => {
+    s.on('error', () => {});
+    s.once('data', () => {
+      s.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n');
+      let i = 0;
+      const next = (): void => {
+        if (i++ === 8) return void s.write('0\r\n\r\n');
+        s.write(`5\r\nline${i}\r\n`);
+        setTimeout(next, 5);
+      };
+      next();
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  const chunksOf = async (lend: boolean): Promise<{ text: string; buffers: Set<ArrayBufferLike>; chunks: number }> => {
+    const client = new H1Client(url, { lendBodyChunks: lend });
+    const buffers = new Set<ArrayBufferLike>();
+    let text = '';
+    let chunks = 0;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        client.dispatch(
+          { method: 'GET', path: '/', origin: url },
+          {
+            onRequestStart() {},
+            onResponseStart() {},
+            onResponseData(_c: unknown, chunk: Buffer) {
+              chunks++;
+              buffers.add(chunk.buffer);
+              text += chunk.toString('latin1'); // read during the call, as a lent chunk must be
+            },
+            onResponseEnd: () => resolve(),
+            onResponseError: (_c: unknown, err: Error) => reject(err),
+          } as never,
+        );
+      });
+    } finally {
+      await client.close();
+    }
+    return { text, buffers, chunks };
+  };
+  try {
+    const lent = await chunksOf(true);
+    const copied = await chunksOf(false);
+    const want = Array.from({ length: 8 }, (_, i) => `line${i + 1}`).join('');
+    assert.equal(lent.text, want);
+    assert.equal(copied.text, want);
+    assert.ok(lent.chunks >= 4 && copied.chunks >= 4, `several reads: ${lent.chunks}, ${copied.chunks}`);
+    assert.equal(lent.buffers.size, 1, 'lent chunks all view the one read buffer');
+    // Copies are Buffers of their own (small ones may share Node's Buffer pool), never views of the read buffer.
+    const readBuffer = [...lent.buffers][0]!;
+    assert.ok(![...copied.buffers].includes(readBuffer), 'copied chunks are not views of the read buffer');
+  } finally {
+    server.close();
+  }
+});
