@@ -116,13 +116,9 @@ export class ArrivalLoop {
   private readonly queuedPump = (): void => {
     this.pumpQueued = false;
     this.gathering = true;
-    try {
-      this.pump();
-    } finally {
-      this.gathering = false;
-    }
+    this.pump();
   };
-  /** The running pump may hold due arrivals to gather them (it was queued by a completion, or slept); not a timer or watchdog pump. */
+  /** The running pump may hold due arrivals to gather them (it was queued by a completion, or slept); not a timer or watchdog pump. Reset when the pump ends. */
   private gathering = false;
 
   private pump(): void {
@@ -138,6 +134,7 @@ export class ArrivalLoop {
       } while (this.pumpAgain);
     } finally {
       this.pumping = false;
+      this.gathering = false; // a sleep inside a timer's pump must not make later timer pumps gather
     }
   }
 
