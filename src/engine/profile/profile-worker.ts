@@ -24,7 +24,7 @@ import { SharedTokenBucket } from '../../kube/shared-token-bucket.js';
 import { loadProfile } from '../../profile/loader.js';
 import { compileTemplates } from '../../profile/compile.js';
 import type { Component, Step } from '../../profile/types.js';
-import { createRunClock, type RunClock } from '../clock.js';
+import { startableClock } from '../clock.js';
 import { createPacer } from '../load-model.js';
 import type { Pacer } from '../pacer.js';
 import type { LoadModel } from '../load-model.js';
@@ -78,8 +78,8 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
   const view = new Uint32Array(t.buffer);
   const recorder = new MetricsRecorder(t.layout, t.buffer);
   const epochArray = new Float64Array(t.buffer);
-  let clock: RunClock = () => 0;
-  const clockRef: RunClock = () => clock();
+  // One clock from before the start (reading 0) to the end, for the wrappers and the loop alike.
+  const { clock, start } = startableClock();
   const sink = t.log ? new LogSink(t.log.path) : undefined;
   const credentials = t.target.kube?.refreshable ? createCredentials(t.target.kube) : staticCredentials(t.target.headers);
   // With an exec plugin's client certificate, a refreshed certificate moves new requests to a new pool.
@@ -110,9 +110,9 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
       const bucket = new SharedTokenBucket(t.buffer, { qps: comp.qps, burst: comp.burst ?? Math.max(1, Math.ceil(comp.qps)), slot: slots.bucket, epochWallMs: t.bucketEpochWallMs });
       list.push(rateLimitInterceptor({ bucket, recorder, ...(slots.waitOperation !== undefined ? { waitOperation: slots.waitOperation } : {}) }));
     }
-    list.push(metricsInterceptor({ recorder, clock: clockRef }));
+    list.push(metricsInterceptor({ recorder, clock }));
     if (sink && t.log) {
-      list.push(loggingInterceptor({ sink, clock: clockRef, worker: t.index, sample: t.log.sample, operations: t.log.operations, get epochWallMs() { return epochArray[EPOCH_F64]!; } }));
+      list.push(loggingInterceptor({ sink, clock, worker: t.index, sample: t.log.sample, operations: t.log.operations, get epochWallMs() { return epochArray[EPOCH_F64]!; } }));
     }
     return list;
   };
@@ -139,7 +139,7 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
     dispatch: composeDispatch(pool, wrappers(c)),
     longDispatch: composeDispatch(longPool, wrappers(c)),
     paths: pathsOf,
-    clock: clockRef,
+    clock,
     phaseEnd,
     stopping: () => Atomics.load(view, G.STATE) !== RunState.Running,
     runId: t.runId,
@@ -223,7 +223,7 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
   Atomics.add(view, G.READY, 1);
   const wait = Atomics.waitAsync(new Int32Array(t.buffer), G.GO, 0);
   if (wait.async) await wait.value;
-  clock = createRunClock(epochArray[EPOCH_F64]!);
+  start(epochArray[EPOCH_F64]!);
   const phaseTimer = Number.isFinite(durationMs) ? setTimeout(phaseEnded, durationMs) : undefined;
   const components: LoopComponent[] = phase.components.map((c, i) => {
     const pacer = componentPacer(c, durationMs);
