@@ -6,9 +6,7 @@ import { Option } from 'commander';
 import type { CommandRegistrar } from './main.js';
 import { ExitCode } from './exit-codes.js';
 import { UsageError } from '../errors.js';
-import { selectResults } from '../results/select-results.js';
-import { compareSets } from '../results/compare.js';
-import { evaluateRules, parseFailRule, type FailRule } from '../results/fail-on.js';
+import type { FailRule } from '../results/fail-on.js';
 import { COMPARE_FORMATS, renderComparison, type CompareFormat } from '../report/compare-output.js';
 
 interface CompareFlags {
@@ -44,6 +42,12 @@ export const registerCompareCommand: CommandRegistrar = (program, ctx, setExit) 
     .option('--results-dir <dir>', 'folder searched by label selectors', 'results')
     .option('--ignore-profile', 'compare even when the runs come from different profiles')
     .action(async (baselineSpec: string, candidateSpec: string, flags: CompareFlags) => {
+      // Loaded on use, so that other commands (a run) do not pay for them at start-up.
+      const [{ selectResults }, { compareSets }, { evaluateRules, parseFailRule }] = await Promise.all([
+        import('../results/select-results.js'),
+        import('../results/compare.js'),
+        import('../results/fail-on.js'),
+      ]);
       const alpha = probability('--alpha', flags.alpha);
       const confidence = probability('--confidence', flags.confidence);
       const rules: FailRule[] = (flags.failOn ?? []).map(parseFailRule);

@@ -32,7 +32,15 @@ export function processContext(): CliContext {
   };
   process.on('SIGINT', forward('SIGINT'));
   process.on('SIGTERM', forward('SIGTERM'));
+  // A reader that goes away (`racerig profiles list | head -1`) is not a failure: later output is
+  // dropped, and a run still writes its result file.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', ignoreClosedPipe);
   return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), signals };
+}
+
+/** ignoreClosedPipe swallows EPIPE (the reading end closed) on an output stream and rethrows anything else. */
+function ignoreClosedPipe(err: NodeJS.ErrnoException): void {
+  if (err.code !== 'EPIPE') throw err;
 }
 
 /** captureContext builds a context whose output is collected in strings, for in-process tests. */

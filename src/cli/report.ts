@@ -7,13 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { Option } from 'commander';
 import type { CommandRegistrar } from './main.js';
 import { UsageError } from '../errors.js';
-import { selectResults } from '../results/select-results.js';
 import type { LoadedResult } from '../results/read-result.js';
-import { renderSummary } from '../report/summary.js';
-import { renderHgrm } from '../report/hgrm.js';
-import { renderResultMarkdown } from '../report/result-markdown.js';
-import { reportJson } from '../report/result-json.js';
-import { renderHtmlReport } from '../report/html-report.js';
 
 /** REPORT_FORMATS lists the accepted `report --format` values. */
 export const REPORT_FORMATS = ['text', 'markdown', 'json'] as const;
@@ -25,7 +19,7 @@ interface ReportFlags {
   resultsDir: string;
 }
 
-function hgrm(results: readonly LoadedResult[], operation: string | undefined): string {
+function hgrm(results: readonly LoadedResult[], operation: string | undefined, renderHgrm: (r: LoadedResult['result'], operation?: string) => string): string {
   return results
     .map(({ file, result }) => {
       if (operation !== undefined && !result.operations.some((o) => o.name === operation)) {
@@ -46,6 +40,15 @@ export const registerReportCommand: CommandRegistrar = (program, ctx) => {
     .option('--html <file>', 'also write a self-contained HTML report (opens offline; several results overlay their curves)')
     .option('--results-dir <dir>', 'folder searched by label selectors', 'results')
     .action(async (specs: string[], flags: ReportFlags) => {
+      // Loaded on use, so that other commands (a run) do not pay for them at start-up.
+      const [{ selectResults }, { renderSummary }, { renderHgrm }, { renderResultMarkdown }, { reportJson }, { renderHtmlReport }] = await Promise.all([
+        import('../results/select-results.js'),
+        import('../report/summary.js'),
+        import('../report/hgrm.js'),
+        import('../report/result-markdown.js'),
+        import('../report/result-json.js'),
+        import('../report/html-report.js'),
+      ]);
       const results: LoadedResult[] = [];
       for (const spec of specs) {
         for (const r of (await selectResults(spec, { cwd: ctx.cwd, resultsDir: flags.resultsDir })).runs) {
@@ -53,7 +56,7 @@ export const registerReportCommand: CommandRegistrar = (program, ctx) => {
         }
       }
       if (flags.hgrm !== undefined) {
-        ctx.stdout.write(hgrm(results, flags.hgrm === true ? undefined : flags.hgrm));
+        ctx.stdout.write(hgrm(results, flags.hgrm === true ? undefined : flags.hgrm, renderHgrm));
       } else if (flags.format === 'json') {
         ctx.stdout.write(JSON.stringify(reportJson(results), null, 2) + '\n');
       } else if (flags.format === 'markdown') {

@@ -2,7 +2,11 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join, relative, resolve, isAbsolute } from 'node:path';
-import { parse } from 'yaml';
+import { createRequire } from 'node:module';
+
+/** yaml is loaded on first use: a run against a URL never reads a profile, and loading yaml costs ~50 ms of CPU. */
+const require = createRequire(import.meta.url);
+const parseYaml = (text: string): unknown => (require('yaml') as typeof import('yaml')).parse(text);
 
 /** SHIPPED_PROFILES_DIR is the absolute path of the shipped profiles folder (compiled code sits three levels below the package root). */
 export const SHIPPED_PROFILES_DIR = fileURLToPath(new URL('../../../profiles/', import.meta.url));
@@ -24,7 +28,7 @@ export function listShippedProfiles(dir: string = SHIPPED_PROFILES_DIR): Shipped
       const file = join(dir, f);
       let description = '';
       try {
-        const data = parse(readFileSync(file, 'utf8')) as { description?: unknown } | null;
+        const data = parseYaml(readFileSync(file, 'utf8')) as { description?: unknown } | null;
         if (typeof data?.description === 'string') description = data.description.trim();
       } catch {
         description = '(unreadable: run racerig profiles validate)';

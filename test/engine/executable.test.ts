@@ -37,3 +37,23 @@ test('bin/racerig runs as a command (its shebang) and starts Node with --v8-pool
     await server.close();
   }
 });
+
+test('a reader that closes early is not a failure: output is dropped, the command still finishes (EPIPE)', async () => {
+  const server = await startCountingServer();
+  const cwd = mkdtempSync(join(tmpdir(), 'racerig-epipe-'));
+  try {
+    for (const args of [['profiles', 'list'], ['run', `${server.url}/`, '-n', '50', '-c', '2', '-w', '1', '-o', 'r.json']]) {
+      const child = spawn(process.execPath, [join(root, 'bin/racerig'), ...args], { cwd, env: { ...process.env, RACERIG_DIST: distDir }, stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout.destroy(); // like `| head -0`: every write to stdout fails with EPIPE
+      let err = '';
+      child.stderr.on('data', (d) => (err += d));
+      const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+      assert.equal(code, 0, `racerig ${args[0]}: ${err}`);
+      assert.doesNotMatch(err, /EPIPE/);
+    }
+    const res = JSON.parse(readFileSync(join(cwd, 'r.json'), 'utf8')) as RunResult;
+    assert.equal(res.totals.requests, 50);
+  } finally {
+    await server.close();
+  }
+});
