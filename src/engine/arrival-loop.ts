@@ -6,7 +6,7 @@
  * latency is still counted from it) or, past `maxLagMs`, is dropped and counted. The closed model
  * starts a unit whenever the work source has capacity. Never posts a message per unit.
  */
-import * as hdr from 'hdr-histogram-js';
+import type * as hdr from 'hdr-histogram-js';
 import { G, RunState } from '../metrics/layout.js';
 import { newHistogram } from '../metrics/histogram.js';
 import type { RunClock } from './clock.js';

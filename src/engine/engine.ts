@@ -4,7 +4,7 @@
  * The main thread only schedules, reads snapshots and calls back: it stays responsive at any load.
  */
 import { Piscina } from 'piscina';
-import * as hdr from 'hdr-histogram-js';
+import type * as hdr from 'hdr-histogram-js';
 import { allocateMetrics, createLayout, EPOCH_F64, G, RunState, type MetricsLayout } from '../metrics/layout.js';
 import { Snapshot } from '../metrics/snapshot.js';
 import { MetricsRecorder } from '../metrics/recorder.js';

@@ -7,7 +7,7 @@ import type { Dispatcher, buildConnector as BuildConnector } from 'undici';
 import { buildConnector, Client } from '../http/undici-client.js';
 import { H1Client, sharedReadOptions } from '../http/h1-client.js';
 import type { Socket } from 'node:net';
-import * as hdr from 'hdr-histogram-js';
+import { encodeIntoCompressedBase64 } from '../metrics/hdr.js';
 import { MetricsRecorder } from '../metrics/recorder.js';
 import { allocateMetrics, EPOCH_F64, G, RunState } from '../metrics/layout.js';
 import { metricsInterceptor } from '../http/interceptors/metrics.js';
@@ -288,7 +288,7 @@ async function runWorkerLoad(t: WorkerTask): Promise<WorkerReport> {
     index: t.index,
     sent: loop.started,
     lastEndMs: loop.lastEndMs,
-    lateness: pacer.open ? hdr.encodeIntoCompressedBase64(loop.lateness) : '',
+    lateness: pacer.open ? encodeIntoCompressedBase64(loop.lateness) : '',
   };
 }
 

@@ -2,13 +2,14 @@
  * Conversions between shared counts (HdrHistogram bucket layout, see hdr-layout.ts) and
  * `hdr-histogram-js` histograms, and the latency summary a result file stores.
  */
-import * as hdr from 'hdr-histogram-js';
+import type * as hdr from 'hdr-histogram-js';
+import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64 } from './hdr.js';
 import { COUNTS_LENGTH, HIGHEST_US, LOWEST_US, SIGNIFICANT_DIGITS, highestEquivalentAt, valueAt } from './hdr-layout.js';
 import type { LatencySummary } from '../results/model.js';
 
 /** newHistogram builds an empty `hdr-histogram-js` histogram with racerig's parameters (µs, 1 µs .. 1 h, 3 digits). */
 export function newHistogram(): hdr.Histogram {
-  return hdr.build({
+  return build({
     lowestDiscernibleValue: LOWEST_US,
     highestTrackableValue: HIGHEST_US,
     numberOfSignificantValueDigits: SIGNIFICANT_DIGITS,
@@ -31,7 +32,7 @@ export function countsToHistogram(counts: ArrayLike<number>, offset = 0): hdr.Hi
 export function summarize(h: hdr.Histogram): LatencySummary {
   const count = h.totalCount;
   if (count === 0) {
-    return { count: 0, p50: 0, p90: 0, p99: 0, p999: 0, min: 0, max: 0, mean: 0, stddev: 0, hdr: hdr.encodeIntoCompressedBase64(h) };
+    return { count: 0, p50: 0, p90: 0, p99: 0, p999: 0, min: 0, max: 0, mean: 0, stddev: 0, hdr: encodeIntoCompressedBase64(h) };
   }
   return {
     count,
@@ -45,13 +46,13 @@ export function summarize(h: hdr.Histogram): LatencySummary {
     max: h.getValueAtPercentile(100),
     mean: Math.round(h.mean * 1000) / 1000,
     stddev: Math.round(h.stdDeviation * 1000) / 1000,
-    hdr: hdr.encodeIntoCompressedBase64(h),
+    hdr: encodeIntoCompressedBase64(h),
   };
 }
 
 /** decodeHistogram decodes a compressed base64 HdrHistogram (as stored in result files). */
 export function decodeHistogram(encoded: string): hdr.Histogram {
-  return hdr.decodeFromCompressedBase64(encoded, 64, false);
+  return decodeFromCompressedBase64(encoded, 64, false);
 }
 
 /**

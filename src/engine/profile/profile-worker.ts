@@ -4,7 +4,7 @@
  * undici pools wrapped by auth, rate-limit, retry-after, metrics and logging interceptors.
  */
 import { randomUUID } from 'node:crypto';
-import * as hdr from 'hdr-histogram-js';
+import { encodeIntoCompressedBase64 } from '../../metrics/hdr.js';
 import type { Dispatcher } from 'undici';
 import { MetricsRecorder } from '../../metrics/recorder.js';
 import { EPOCH_F64, G, O, RunState } from '../../metrics/layout.js';
@@ -249,7 +249,7 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
     index: t.index,
     sent: loop.started,
     lastEndMs: loop.lastEndMs,
-    lateness: components.some((c) => c.pacer.open) ? hdr.encodeIntoCompressedBase64(loop.lateness) : '',
+    lateness: components.some((c) => c.pacer.open) ? encodeIntoCompressedBase64(loop.lateness) : '',
     iterations,
     retries: retryCounters,
   };
