@@ -49,6 +49,32 @@ class RequestHandler implements Dispatcher.DispatchHandler {
   }
 }
 
+/**
+ * LateRequest is a copy of a request's options with the planned start of an arrival that starts late
+ * (nearly every arrival: groups start once the first is `--gather` late). A class rather than
+ * `{ ...base, intendedAt }`: copying a frozen object by spread takes V8's slow path, ~240 against
+ * ~20 ns here. It copies every field toDispatchOptions sets.
+ */
+class LateRequest implements RigDispatchOptions {
+  readonly method: RigDispatchOptions['method'];
+  readonly path: string;
+  readonly headers: RigDispatchOptions['headers'];
+  readonly operation: number | undefined;
+  readonly body: RigDispatchOptions['body'];
+  readonly upgrade: RigDispatchOptions['upgrade'];
+  constructor(
+    base: Readonly<RigDispatchOptions>,
+    readonly intendedAt: number,
+  ) {
+    this.method = base.method;
+    this.path = base.path;
+    this.headers = base.headers;
+    this.operation = base.operation;
+    this.body = base.body;
+    this.upgrade = base.upgrade;
+  }
+}
+
 /** ConnectionSource turns arrivals into requests on free connection slots, under the global in-flight cap. */
 class ConnectionSource implements WorkSource {
   /** Free pipeline slots: connection indices, one entry per free slot. */
@@ -88,7 +114,7 @@ class ConnectionSource implements WorkSource {
   start(_component: number, unit: number, intendedAt: number | undefined, now: number): void {
     const conn = this.free.pop()!;
     const base = this.requests[unit % this.requests.length]!;
-    const opts = intendedAt === undefined || intendedAt >= now ? base : Object.freeze({ ...base, intendedAt });
+    const opts = intendedAt === undefined || intendedAt >= now ? base : new LateRequest(base, intendedAt);
     this.dispatchers[conn]!(opts, new RequestHandler(this, conn));
   }
 
