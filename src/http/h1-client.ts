@@ -27,6 +27,13 @@ import { buildConnector, Dispatcher, errors, UnwrapHandler } from './undici-clie
 interface RawHandler {
   onConnect?(abort: (err?: Error) => void, context?: unknown): void;
   onHeaders?(statusCode: number, rawHeaders: string[], resume: () => void, statusText: string): boolean;
+  /**
+   * true: the handler never reads the header list onHeaders gets, so H1Client passes an empty one
+   * and does not cut the header lines into names and values (it still reads Content-Length,
+   * Transfer-Encoding and Connection). racerig's metrics wrapper says so when nothing after it
+   * looks at headers, as on the load path.
+   */
+  readonly ignoresHeaders?: boolean;
   onData?(chunk: Buffer): boolean;
   onComplete?(trailers: string[]): void;
   onError?(err: Error): void;
@@ -58,6 +65,8 @@ export interface H1ClientOptions {
 const MAX_HEAD_BYTES = 64 * 1024;
 /** A completed response without trailers (nearly all) passes this one empty list. */
 const NO_TRAILERS: string[] = [];
+/** The header list a handler that ignores headers gets (see RawHandler.ignoresHeaders). */
+const NO_HEADERS: string[] = Object.freeze([]) as unknown as string[];
 const CRLF_CRLF = Buffer.from('\r\n\r\n');
 const EXPECTS_PAYLOAD = new Set(['PUT', 'POST', 'PATCH', 'QUERY']);
 /**
@@ -585,7 +594,8 @@ export class H1Client extends Dispatcher {
     let eol = text.indexOf('\r\n');
     if (eol < 0) eol = text.length;
     const statusText = eol > 13 ? text.slice(13, eol) : '';
-    const raw: string[] = [];
+    const keepRaw = r.handler.ignoresHeaders !== true;
+    const raw: string[] = keepRaw ? [] : NO_HEADERS;
     let contentLength = -1;
     let chunked = false;
     let connection = '';
@@ -597,6 +607,12 @@ export class H1Client extends Dispatcher {
       if (colon < 0 || colon > next || colon === pos) return this.protocolError(s, 'invalid header line');
       const c0 = text.charCodeAt(pos);
       if (c0 === 32 || c0 === 9) return this.protocolError(s, 'folded header line');
+      const nameLength = colon - pos;
+      // Without a header list to fill, only the three names below need cutting out.
+      if (!keepRaw && nameLength !== 10 && nameLength !== 14 && nameLength !== 17) {
+        pos = next + 2;
+        continue;
+      }
       const name = text.slice(pos, colon);
       // "Name: value" is the usual form: trim only when there is more white space than one leading space.
       let from = colon + 1;
@@ -605,8 +621,8 @@ export class H1Client extends Dispatcher {
       const first = value.charCodeAt(0);
       const last = value.charCodeAt(value.length - 1);
       if (first === 32 || first === 9 || last === 32 || last === 9) value = value.trim();
-      raw.push(name, value);
-      switch (name.length) {
+      if (keepRaw) raw.push(name, value);
+      switch (nameLength) {
         case 14:
           if (name.toLowerCase() === 'content-length') {
             const v = decimal(value);

@@ -370,3 +370,65 @@ test('H1Client with lendBodyChunks hands handlers views of its shared read buffe
     server.close();
   }
 });
+
+/** rawFetch dispatches one request to `client` with a raw handler (as the metrics wrapper is), saying whether it ignores headers. */
+function rawFetch(client: H1Client, method: string, ignoresHeaders: boolean): Promise<{ status: number; raw: string[]; body: string }> {
+  return new Promise((resolve, reject) => {
+    let status = 0;
+    let raw: string[] = [];
+    const chunks: Buffer[] = [];
+    const handler = {
+      ignoresHeaders,
+      onConnect() {},
+      onHeaders(s: number, r: string[]) {
+        status = s;
+        raw = [...r];
+        return true;
+      },
+      onData(c: Buffer) {
+        chunks.push(Buffer.from(c));
+        return true;
+      },
+      onComplete() {
+        resolve({ status, raw, body: Buffer.concat(chunks).toString('latin1') });
+      },
+      onError: reject,
+    };
+    client.dispatch({ method: method as 'GET', path: '/x' }, handler as unknown as Parameters<H1Client['dispatch']>[1]);
+  });
+}
+
+test('H1Client skips the header list for a handler that ignores headers, and still frames every response by its headers', async () => {
+  const cases = [...CASES, { name: 'a 14-letter name that is not Content-Length', bytes: 'HTTP/1.1 200 OK\r\nX-Content-Type: a\r\nContent-Length: 2\r\nX-Length-Of-It-All: 9\r\n\r\nok' }];
+  for (const c of cases) {
+    for (const split of [[], Array.from({ length: c.bytes.length }, (_, i) => i)]) {
+      const server = await rawServer(() => ({ bytes: c.bytes, split, close: c.close }));
+      const client = new H1Client(server.url);
+      try {
+        const full = await rawFetch(client, c.method ?? 'GET', false);
+        const bare = await rawFetch(client, c.method ?? 'GET', true);
+        const names = full.raw.filter((_, i) => i % 2 === 0);
+        assert.ok(names.length > 0, `${c.name}: the full list has the headers`);
+        assert.deepEqual(bare.raw, [], `${c.name}: no list for a handler that ignores headers`);
+        assert.deepEqual({ status: bare.status, body: bare.body }, { status: full.status, body: full.body }, c.name);
+      } finally {
+        await client.destroy();
+        await server.close();
+      }
+    }
+  }
+});
+
+test('the metrics wrapper ignores headers exactly when nothing after it reads them', () => {
+  const layout = createLayout(['op']);
+  const recorder = new MetricsRecorder(layout, allocateMetrics(layout));
+  let seen: { ignoresHeaders?: boolean } | undefined;
+  const dispatch = metricsInterceptor({ recorder, clock: () => 0 })((_opts, handler) => {
+    seen = handler as { ignoresHeaders?: boolean };
+    return true;
+  });
+  dispatch({ method: 'GET', path: '/' }, { onResponseEnd() {} } as never);
+  assert.equal(seen?.ignoresHeaders, true);
+  dispatch({ method: 'GET', path: '/' }, { onResponseStart() {}, onResponseEnd() {} } as never);
+  assert.equal(seen?.ignoresHeaders, false);
+});

@@ -67,6 +67,11 @@ class MetricsHandler implements Dispatcher.DispatchController {
     if (status >= 400) this.o.recorder.reason(this.op, reasonIndex(status, this.errorBody && Buffer.concat(this.errorBody)));
   }
 
+  /** Nothing after this handler reads response headers: racerig's client (H1Client) then skips building the header list. */
+  get ignoresHeaders(): boolean {
+    return this.inner.onResponseStart === undefined;
+  }
+
   pause(): void {
     this.#paused = true;
   }
