@@ -8,14 +8,14 @@
  */
 import type * as hdr from 'hdr-histogram-js';
 import { G, RunState } from '../metrics/layout.js';
-import { newHistogram } from '../metrics/histogram.js';
+import { countsToHistogram } from '../metrics/histogram.js';
+import { COUNTS_LENGTH, HIGHEST_US, indexOf } from '../metrics/hdr-layout.js';
 import type { RunClock } from './clock.js';
 import type { Pacer } from './pacer.js';
 import type { MetricsRecorder } from '../metrics/recorder.js';
 
 /** How often an idle or blocked loop re-checks the shared state, ms. */
 const WATCHDOG_MS = 20;
-const HIGHEST_LATE_US = 3_600_000_000;
 
 /** LoopComponent is one component's schedule inside a worker. */
 export interface LoopComponent {
@@ -66,8 +66,11 @@ export class ArrivalLoop {
   private watchdog: NodeJS.Timeout | undefined;
   private resolveDone!: () => void;
   private readonly donePromise = new Promise<void>((r) => (this.resolveDone = r));
-  /** Start lateness of open-model units, µs. */
-  readonly lateness: hdr.Histogram = newHistogram();
+  /**
+   * Start lateness of open-model units, µs, as counts in HdrHistogram's slots (hdr-layout.ts): a
+   * slot increment per start, where hdr-histogram-js's recordValue computed its slot with pow.
+   */
+  private readonly latenessCounts = new Float64Array(COUNTS_LENGTH);
   /** Units started by this worker. */
   started = 0;
   /** Run-clock ms at which the last unit ended. */
@@ -95,6 +98,11 @@ export class ArrivalLoop {
     this.watchdog = setInterval(() => this.pump(), WATCHDOG_MS);
     this.pump();
     return this.donePromise.finally(() => clearInterval(this.watchdog));
+  }
+
+  /** lateness returns the start lateness of this loop's open-model units so far (µs) as a histogram. */
+  get lateness(): hdr.Histogram {
+    return countsToHistogram(this.latenessCounts);
   }
 
   /** wasAborted tells whether the run was aborted (connections should be destroyed, not closed). */
@@ -208,7 +216,7 @@ export class ArrivalLoop {
         continue;
       }
       const lateUs = Math.round(lateMs * 1000);
-      this.lateness.recordValue(lateUs <= 0 ? 0 : Math.min(lateUs, HIGHEST_LATE_US));
+      this.latenessCounts[indexOf(lateUs <= 0 ? 0 : Math.min(lateUs, HIGHEST_US))]++;
       if (lateUs >= 1000) this.recorder.late(lateUs);
       this.inFlight[c]!++;
       this.started++;

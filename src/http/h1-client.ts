@@ -643,7 +643,8 @@ export class H1Client extends Dispatcher {
       if (status === 101) return this.protocolError(s, 'unexpected upgrade');
       return true; // 1xx informational: the real response follows
     }
-    this.keepAlive = connection === '' ? minor >= 1 : minor >= 1 ? !/(^|,)\s*close\s*(,|$)/.test(connection) : /(^|,)\s*keep-alive\s*(,|$)/.test(connection);
+    this.keepAlive =
+      connection === '' ? minor >= 1 : connection === 'keep-alive' || (minor >= 1 ? !/(^|,)\s*close\s*(,|$)/.test(connection) : /(^|,)\s*keep-alive\s*(,|$)/.test(connection));
     this.gotHead = true;
     let paused = false;
     try {

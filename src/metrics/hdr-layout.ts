@@ -51,7 +51,8 @@ export function clampUs(us: number): number {
 export function indexOf(value: number): number {
   if (value < SUB_BUCKET_COUNT) return value; // bucket 0 has unit resolution
   const bucketIndex = msb(value) - SUB_BUCKET_HALF_COUNT_MAGNITUDE;
-  const subBucketIndex = Math.floor(value / 2 ** bucketIndex);
+  // A shift below 2^31 (`2 ** n` compiles to a call to pow: ~0.4% of a load worker's CPU).
+  const subBucketIndex = value < TWO_31 ? value >> bucketIndex : Math.floor(value / 2 ** bucketIndex);
   return ((bucketIndex + 1) << SUB_BUCKET_HALF_COUNT_MAGNITUDE) + (subBucketIndex - SUB_BUCKET_HALF_COUNT);
 }
 
