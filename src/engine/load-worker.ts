@@ -53,8 +53,10 @@ class RequestHandler implements Dispatcher.DispatchHandler {
  * LateRequest is a copy of a request's options with the planned start of an arrival that starts late
  * (nearly every arrival: groups start once the first is `--gather` late). A class rather than
  * `{ ...base, intendedAt }`: copying a frozen object by spread takes V8's slow path, ~240 against
- * ~20 ns here. It copies every field toDispatchOptions sets.
+ * ~20 ns here. It copies every field toDispatchOptions sets (LATE_REQUEST_FIELDS; ConnectionSource
+ * refuses options with any other).
  */
+const LATE_REQUEST_FIELDS = new Set(['method', 'path', 'headers', 'operation', 'body', 'upgrade']);
 class LateRequest implements RigDispatchOptions {
   readonly method: RigDispatchOptions['method'];
   readonly path: string;
@@ -92,6 +94,9 @@ class ConnectionSource implements WorkSource {
   ) {
     for (let c = 0; c < dispatchers.length; c++) for (let s = 0; s < pipelining; s++) this.free.push(c);
     this.requests = requests.map((r) => Object.freeze(toDispatchOptions(r)));
+    for (const r of this.requests) {
+      for (const key of Object.keys(r)) if (!LATE_REQUEST_FIELDS.has(key)) throw new Error(`internal: LateRequest does not copy the request option "${key}"`);
+    }
   }
 
   capacity(): number {
