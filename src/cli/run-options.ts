@@ -109,7 +109,9 @@ export function parseRunOptions(target: string, o: RawRunOptions, cwd: string): 
     if (v === undefined) return undefined;
     const n = Number(v);
     if (!Number.isFinite(n) || n < min || n > max) {
-      problems.push(`${flag} must be a number in [${min}, ${max === Infinity ? '∞' : max}], got "${v}"`);
+      problems.push(
+        min === Number.MIN_VALUE && max === Infinity ? `${flag} must be a positive number, got "${v}"` : `${flag} must be a number in [${min}, ${max === Infinity ? '∞' : max}], got "${v}"`,
+      );
       return undefined;
     }
     return n;

@@ -124,7 +124,7 @@ test('status codes >= 400 count as errors and transport failures are reported by
 test('invalid flags and URLs exit with the usage code before anything starts, listing every problem', async () => {
   const r = await run(['ftp://127.0.0.1/', '-r', 'fast', '-c', '0', '-d', 'soon', '-H', 'nocolon', '-l', 'x', '--http-client', 'curl', '--gather', '2ms']);
   assert.equal(r.code, ExitCode.Usage);
-  for (const want of [/http or https/, /--rate/, /--connections/, /--duration/, /--header/, /--label/, /--http-client must be fast or undici, got "curl"/, /--gather must be a duration from 0 to 1ms.*got "2ms"/]) assert.match(r.err, want);
+  for (const want of [/http or https/, /--rate must be a positive number, got "fast"/, /--connections/, /--duration/, /--header/, /--label/, /--http-client must be fast or undici, got "curl"/, /--gather must be a duration from 0 to 1ms.*got "2ms"/]) assert.match(r.err, want);
   const remote = await run(['http://192.0.2.1/', '-n', '1']);
   assert.equal(remote.code, ExitCode.Usage);
   assert.match(remote.err, /not a loopback address.*--allow-remote/);
