@@ -105,13 +105,11 @@ export function parseRunOptions(target: string, o: RawRunOptions, cwd: string): 
     }
     return n;
   };
-  const num = (flag: string, v: string | undefined, min: number, max = Infinity): number | undefined => {
+  const num = (flag: string, v: string | undefined, min: number, max: number, what = `a number in [${min}, ${max}]`): number | undefined => {
     if (v === undefined) return undefined;
     const n = Number(v);
     if (!Number.isFinite(n) || n < min || n > max) {
-      problems.push(
-        min === Number.MIN_VALUE && max === Infinity ? `${flag} must be a positive number, got "${v}"` : `${flag} must be a number in [${min}, ${max === Infinity ? '∞' : max}], got "${v}"`,
-      );
+      problems.push(`${flag} must be ${what}, got "${v}"`);
       return undefined;
     }
     return n;
@@ -140,7 +138,7 @@ export function parseRunOptions(target: string, o: RawRunOptions, cwd: string): 
     problems.push(`target "${target}" is not a valid URL (expected e.g. http://127.0.0.1:8080/path)`);
   }
 
-  const rate = num('--rate', o.rate, Number.MIN_VALUE);
+  const rate = num('--rate', o.rate, Number.MIN_VALUE, Infinity, 'a positive number');
   let ramp: [number, number] | undefined;
   if (o.ramp !== undefined) {
     const m = /^\s*(\d+(?:\.\d+)?)\s*:\s*(\d+(?:\.\d+)?)\s*$/.exec(o.ramp);

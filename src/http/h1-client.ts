@@ -21,6 +21,7 @@
  */
 import type { Dispatcher as UndiciDispatcher, buildConnector as BuildConnector } from 'undici';
 import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { buildConnector, Dispatcher, errors, UnwrapHandler } from './undici-client.js';
 
 /** RawHandler is undici's raw dispatch handler interface (what its Client calls). */
@@ -70,8 +71,9 @@ const NO_HEADERS: string[] = Object.freeze([]) as unknown as string[];
 const CRLF_CRLF = Buffer.from('\r\n\r\n');
 const EXPECTS_PAYLOAD = new Set(['PUT', 'POST', 'PATCH', 'QUERY']);
 /**
- * READ_BUFFER is the one buffer every H1Client socket of this thread reads into when it built its
- * own plain-TCP connector (net.connect's `onread`): no Buffer per read and none of the stream
+ * READ_BUFFER is the one buffer every plain-TCP H1Client socket of this thread reads into, whether the
+ * client built its connector or was given one made with sharedReadOptions() (net.connect's
+ * `onread`, SHARED_ONREAD): no Buffer per read and none of the stream
  * machinery behind 'data' events (~4 µs per read on this machine). Parsing is synchronous, so one
  * buffer serves all sockets; whatever outlives the read (a partial head, body chunks given to a
  * handler) is copied.

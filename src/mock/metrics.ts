@@ -85,11 +85,10 @@ export class MockMetrics {
    */
   watchEventCounter(group: string, version: string, resource: string): (n: number) => void {
     const labels = `group="${esc(group)}",version="${esc(version)}",resource="${esc(resource)}"`;
-    let cell = this.watchEvents.get(labels);
-    if (!cell) this.watchEvents.set(labels, (cell = { n: 0 }));
-    const c = cell;
+    const cell = this.watchEvents.get(labels) ?? { n: 0 };
+    this.watchEvents.set(labels, cell);
     return (n) => {
-      c.n += n;
+      cell.n += n;
     };
   }
 
