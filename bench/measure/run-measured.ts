@@ -15,6 +15,23 @@ export interface RssSample {
   rssMb: number;
 }
 
+/**
+ * CpuWindow asks for the CPU a process used between two moments of its run (seconds after it was
+ * started), and for how many requests the target served meanwhile (`served` reads the target's counter).
+ */
+export interface CpuWindow {
+  fromSec: number;
+  toSec: number;
+  served(): Promise<number>;
+}
+
+/** WindowMeasure is what a CpuWindow measured: CPU seconds of the process and requests the target served, over `seconds`. */
+export interface WindowMeasure {
+  seconds: number;
+  cpuSeconds: number;
+  served: number;
+}
+
 /** MeasuredRun is the outcome and cost of one process run. */
 export interface MeasuredRun {
   exitCode: number | null;
@@ -31,6 +48,8 @@ export interface MeasuredRun {
   rssSamples: RssSample[];
   /** "time" when /usr/bin/time measured the totals, "proc" when /proc sampling did. */
   measuredBy: 'time' | 'proc';
+  /** The CpuWindow's measure; undefined when none was asked or the process ended before the window did. */
+  window?: WindowMeasure;
 }
 
 /** MeasureOptions configures `runMeasured`. */
@@ -43,6 +62,7 @@ export interface MeasureOptions {
   timeoutMs: number;
   /** Sampling interval of /proc in ms (default 250). */
   sampleEveryMs?: number;
+  window?: CpuWindow;
 }
 
 /** GNU time when it is installed and understands -f/-o (busybox's does not). */
@@ -103,8 +123,9 @@ export async function runMeasured(options: MeasureOptions): Promise<MeasuredRun>
   const rssSamples: RssSample[] = [];
   let last: ProcSample | undefined;
   let peakMb = 0;
+  const measuredPid = (): number | undefined => (TIME_BIN ? (child.pid !== undefined ? childPid(child.pid) : undefined) : child.pid);
   const sample = (): void => {
-    const pid = TIME_BIN ? (child.pid !== undefined ? childPid(child.pid) : undefined) : child.pid;
+    const pid = measuredPid();
     if (pid === undefined) return;
     const s = readProc(pid);
     if (!s) return;
@@ -113,6 +134,7 @@ export async function runMeasured(options: MeasureOptions): Promise<MeasuredRun>
     rssSamples.push({ seconds: (performance.now() - started) / 1000, rssMb: s.rssMb });
   };
   const sampler = setInterval(sample, options.sampleEveryMs ?? 250);
+  const windowDone = options.window ? measureWindow(options.window, started, measuredPid) : Promise.resolve(undefined);
   let timedOut = false;
   const killer = setTimeout(() => {
     timedOut = true;
@@ -129,6 +151,7 @@ export async function runMeasured(options: MeasureOptions): Promise<MeasuredRun>
   });
   clearInterval(sampler);
   clearTimeout(killer);
+  const window = await windowDone;
   const wallSeconds = (performance.now() - started) / 1000;
 
   let cpuSeconds = last?.cpuSeconds ?? 0;
@@ -146,5 +169,30 @@ export async function runMeasured(options: MeasureOptions): Promise<MeasuredRun>
   }
   rmSync(dir, { recursive: true, force: true });
   // GNU time reports the command's status as its own; a signal shows as 128+n.
-  return { exitCode, signal, timedOut, stdout, stderr, wallSeconds, cpuSeconds, peakRssMb: peakMb, rssSamples, measuredBy };
+  return { exitCode, signal, timedOut, stdout, stderr, wallSeconds, cpuSeconds, peakRssMb: peakMb, rssSamples, measuredBy, window };
+}
+
+/**
+ * measureWindow reads the process's CPU and the target's served count at `fromSec` and `toSec` after
+ * `started` (performance.now() ms). CPU is read first, then the counter: the counter's round trip
+ * (well under a millisecond on loopback) is the only skew between the two.
+ */
+async function measureWindow(w: CpuWindow, started: number, pid: () => number | undefined): Promise<WindowMeasure | undefined> {
+  const at = async (sec: number): Promise<{ t: number; cpu: number; served: number } | undefined> => {
+    const wait = started + sec * 1000 - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const p = pid();
+    const s = p === undefined ? undefined : readProc(p);
+    if (!s) return undefined;
+    const t = performance.now();
+    return { t, cpu: s.cpuSeconds, served: await w.served() };
+  };
+  try {
+    const a = await at(w.fromSec);
+    const b = a && (await at(w.toSec));
+    if (!a || !b) return undefined;
+    return { seconds: (b.t - a.t) / 1000, cpuSeconds: b.cpu - a.cpu, served: b.served - a.served };
+  } catch {
+    return undefined; // the counter could not be read: no window measure rather than a wrong one
+  }
 }

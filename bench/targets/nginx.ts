@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { SMALL_JSON_BODY, type Target } from './target.js';
+import { SMALL_JSON_BODY, STATUS_PATH, type Target } from './target.js';
 import { findExecutable } from '../measure/executables.js';
 
 /** nginxVersion returns e.g. "1.22.1", or undefined when nginx is not installed. */
@@ -57,9 +57,28 @@ http {
       default_type application/json;
       return 200 '${SMALL_JSON_BODY}';
     }
+    location = ${STATUS_PATH} {
+      stub_status;
+    }
   }
 }
 `;
+}
+
+/**
+ * nginxServed reads the `requests` counter of nginx's stub_status ("server accepts handled requests"
+ * then three numbers). The status requests count there too, so the ones read so far are taken off.
+ */
+export function nginxServed(port: number): () => Promise<number> {
+  let reads = 0;
+  return async () => {
+    const res = await fetch(`http://127.0.0.1:${port}${STATUS_PATH}`, { signal: AbortSignal.timeout(2000) });
+    const text = await res.text();
+    const m = /\n\s*(\d+)\s+(\d+)\s+(\d+)/.exec(text);
+    if (!res.ok || !m) throw new Error(`nginx stub_status: unexpected reply ${res.status}: ${text.slice(0, 200)}`);
+    reads++;
+    return Number(m[3]) - reads;
+  };
 }
 
 /** startNginx starts nginx on a free loopback port, or resolves to undefined when nginx is not installed or fails to start. */
@@ -89,7 +108,7 @@ export async function startNginx(timeoutMs = 10_000): Promise<Target | undefined
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
       await res.text();
-      if (res.ok) return { name: `nginx ${nginxVersion() ?? ''} (1 worker process)`.replace('  ', ' '), url, close: stop };
+      if (res.ok) return { name: `nginx ${nginxVersion() ?? ''} (1 worker process)`.replace('  ', ' '), url, close: stop, served: nginxServed(port) };
     } catch {
       // not listening yet
     }

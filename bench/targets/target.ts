@@ -7,7 +7,15 @@ export interface Target {
   /** URL the tools load, always on 127.0.0.1 or ::1. */
   url: string;
   close(): Promise<void>;
+  /**
+   * Load requests the server has answered so far, read from the server itself (its status requests
+   * not counted): the same count for every tool, where each tool reports its own. Absent on targets without a counter.
+   */
+  served?(): Promise<number>;
 }
+
+/** STATUS_PATH is where the throughput targets report their served-request counter. */
+export const STATUS_PATH = '/racerig-bench-status';
 
 /** SMALL_JSON_BODY is the response body of the throughput targets (a small Kubernetes-style Status). */
 export const SMALL_JSON_BODY = '{"kind":"Status","apiVersion":"v1","status":"Success","code":200}';

@@ -63,7 +63,7 @@ export const autocannon: Tool = {
     if (workers) args.push('-w', String(workers));
     if (spec.rate !== undefined) args.push('-R', String(Math.round(spec.rate / (workers || 1))));
     args.push(spec.url);
-    const run = await runMeasured({ command: process.execPath, args, timeoutMs: timeoutFor(spec.durationSec) });
+    const run = await runMeasured({ command: process.execPath, args, timeoutMs: timeoutFor(spec.durationSec), window: spec.window });
     checkExit('autocannon', run);
     const shownArgs = ['node_modules/autocannon/autocannon.js', ...args.slice(1)];
     return measuredResult(autocannon.label(spec), spec, run, parseAutocannon(run.stdout), commandLine('node', shownArgs));

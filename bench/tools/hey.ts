@@ -53,7 +53,7 @@ export const hey: Tool = {
     const args = ['-z', `${spec.durationSec}s`, '-c', String(spec.connections), '-t', '10'];
     if (spec.rate !== undefined) args.push('-q', String(spec.rate / spec.connections));
     args.push(spec.url);
-    const run = await runMeasured({ command: bin, args, timeoutMs: timeoutFor(spec.durationSec) });
+    const run = await runMeasured({ command: bin, args, timeoutMs: timeoutFor(spec.durationSec), window: spec.window });
     checkExit('hey', run);
     return measuredResult(hey.label(spec), spec, run, parseHey(run.stdout), commandLine('hey', args));
   },

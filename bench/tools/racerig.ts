@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import type { LatencySummary, RunResult } from '../../src/results/model.js';
 import { REPO_ROOT } from '../measure/paths.js';
-import { runMeasured, type MeasuredRun } from '../measure/run-measured.js';
+import { runMeasured, type CpuWindow, type MeasuredRun } from '../measure/run-measured.js';
 import { checkExit, commandLine, measuredResult, timeoutFor, type LoadSpec, type ParsedRun, type Tool, type ToolResult } from './tool.js';
 
 /**
@@ -84,13 +84,13 @@ export interface RacerigRun {
   command: string;
 }
 
-/** runRacerig runs `node bin/racerig run <target> <flags> -o <tmp>` and reads the result file; throws when it fails. */
-export async function runRacerig(target: string, flags: string[], timeoutMs: number): Promise<RacerigRun> {
+/** runRacerig runs `node bin/racerig run <target> <flags> -o <tmp>` (measuring `window` when given) and reads the result file; throws when it fails. */
+export async function runRacerig(target: string, flags: string[], timeoutMs: number, window?: CpuWindow): Promise<RacerigRun> {
   const dir = mkdtempSync(join(tmpdir(), 'racerig-bench-run-'));
   const out = join(dir, 'result.json');
   const args = ['bin/racerig', 'run', target, ...flags, '-o', out];
   try {
-    const measured = await runMeasured({ command: process.execPath, args: [...RACERIG_NODE_ARGS, ...args], cwd: REPO_ROOT, timeoutMs });
+    const measured = await runMeasured({ command: process.execPath, args: [...RACERIG_NODE_ARGS, ...args], cwd: REPO_ROOT, timeoutMs, window });
     checkExit('racerig', measured);
     const result = JSON.parse(readFileSync(out, 'utf8')) as RunResult;
     const dist = process.env.RACERIG_DIST ? [`RACERIG_DIST=${process.env.RACERIG_DIST}`] : [];
@@ -114,7 +114,7 @@ export const racerig: Tool = {
     if (spec.method) flags.push('-m', spec.method);
     for (const [k, v] of Object.entries(spec.headers ?? {})) flags.push('-H', `${k}: ${v}`);
     if (spec.body !== undefined) flags.push('--body', spec.body);
-    const { result, measured, command } = await runRacerig(spec.url, flags, timeoutFor(spec.durationSec));
+    const { result, measured, command } = await runRacerig(spec.url, flags, timeoutFor(spec.durationSec), spec.window);
     return measuredResult(racerig.label(spec), spec, measured, parseRacerigResult(result), command);
   },
 };

@@ -1,7 +1,7 @@
 /**
  * The common shape every load generator's run is parsed into, and the interface of a tool runner.
  */
-import type { MeasuredRun, RssSample } from '../measure/run-measured.js';
+import type { CpuWindow, MeasuredRun, RssSample, WindowMeasure } from '../measure/run-measured.js';
 
 /** ToolResult is one run of one load generator; latencies in milliseconds, null when the tool does not report it. */
 export interface ToolResult {
@@ -33,10 +33,12 @@ export interface ToolResult {
     startLatenessP99Ms?: number;
   };
   rssSamples?: RssSample[];
+  /** CPU and served requests over the spec's `window` (when asked, and the run lasted through it). */
+  window?: WindowMeasure;
 }
 
 /** ParsedRun is what a tool's own output reports; the rest of a ToolResult is measured around its process. */
-export type ParsedRun = Omit<ToolResult, 'tool' | 'cpuSeconds' | 'rssMb' | 'command' | 'rssSamples'>;
+export type ParsedRun = Omit<ToolResult, 'tool' | 'cpuSeconds' | 'rssMb' | 'command' | 'rssSamples' | 'window'>;
 
 /** measuredResult combines a tool's parsed output with the measured cost of its process. */
 export function measuredResult(tool: string, spec: LoadSpec, run: MeasuredRun, parsed: ParsedRun, command: string): ToolResult {
@@ -47,6 +49,7 @@ export function measuredResult(tool: string, spec: LoadSpec, run: MeasuredRun, p
     rssMb: run.peakRssMb,
     command,
     rssSamples: spec.keepRssSamples ? run.rssSamples : undefined,
+    window: run.window,
   };
 }
 
@@ -67,6 +70,8 @@ export interface LoadSpec {
   headers?: Record<string, string>;
   /** Return the resident-memory samples taken during the run (the memory scenario needs them). */
   keepRssSamples?: boolean;
+  /** Also measure CPU and the target's served requests over this part of the run (the CPU scenario's steady state). */
+  window?: CpuWindow;
 }
 
 /** Tool runs one load generator; `available` says whether it is installed. */

@@ -65,6 +65,7 @@ export const wrk: Tool = {
         command: '/bin/sh',
         args: ['-c', 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"', bin, ...args],
         timeoutMs: timeoutFor(spec.durationSec),
+        window: spec.window,
       });
       checkExit('wrk', run);
       const shown = commandLine('wrk', [...args.slice(0, -3), '-s', 'report.lua', spec.url]);
