@@ -36,6 +36,13 @@ interface RawHandler {
    */
   readonly ignoresHeaders?: boolean;
   onData?(chunk: Buffer): boolean;
+  /**
+   * true (read for every body chunk): the handler only counts the body's bytes for now, so H1Client
+   * calls onDataLength with the chunk's length instead of onData and neither cuts nor copies the
+   * chunk. racerig's metrics wrapper says so for a success response when nothing after it reads bodies.
+   */
+  readonly countsBodyOnly?: boolean;
+  onDataLength?(length: number): boolean;
   onComplete?(trailers: string[]): void;
   onError?(err: Error): void;
 }
@@ -126,6 +133,19 @@ function decimal(s: string): number {
     v = v * 10 + c;
   }
   return v;
+}
+
+/**
+ * nameIs tells whether `text` holds the header name `lower` (lower-case letters and '-') at `from`,
+ * in any letter case, without cutting the name out or lower-casing it.
+ */
+function nameIs(text: string, from: number, lower: string): boolean {
+  for (let i = 0; i < lower.length; i++) {
+    const c = text.charCodeAt(from + i);
+    const l = lower.charCodeAt(i);
+    if (c !== l && (l < 97 || c + 32 !== l)) return false;
+  }
+  return true;
 }
 
 /** One request on this client. */
@@ -546,21 +566,20 @@ export class H1Client extends Dispatcher {
         case St.Length: {
           const take = Math.min(this.remaining, n - off);
           this.remaining -= take;
-          const part = off === 0 && take === n ? chunk : chunk.subarray(off, off + take);
+          this.data(r, chunk, off, off + take);
           off += take;
-          this.data(r, part);
           if (this.remaining === 0) this.complete(NO_TRAILERS);
           break;
         }
         case St.UntilClose: {
-          this.data(r, off === 0 ? chunk : chunk.subarray(off));
+          this.data(r, chunk, off, n);
           off = n;
           break;
         }
         case St.ChunkData: {
           const take = Math.min(this.remaining, n - off);
           this.remaining -= take;
-          this.data(r, chunk.subarray(off, off + take));
+          this.data(r, chunk, off, off + take);
           off += take;
           if (this.remaining === 0) this.st = St.ChunkEnd;
           break;
@@ -615,7 +634,6 @@ export class H1Client extends Dispatcher {
         pos = next + 2;
         continue;
       }
-      const name = text.slice(pos, colon);
       // "Name: value" is the usual form: trim only when there is more white space than one leading space.
       let from = colon + 1;
       if (text.charCodeAt(from) === 32) from++;
@@ -623,20 +641,20 @@ export class H1Client extends Dispatcher {
       const first = value.charCodeAt(0);
       const last = value.charCodeAt(value.length - 1);
       if (first === 32 || first === 9 || last === 32 || last === 9) value = value.trim();
-      if (keepRaw) raw.push(name, value);
+      if (keepRaw) raw.push(text.slice(pos, colon), value);
       switch (nameLength) {
         case 14:
-          if (name.toLowerCase() === 'content-length') {
+          if (nameIs(text, pos, 'content-length')) {
             const v = decimal(value);
             if (v < 0 || (contentLength >= 0 && contentLength !== v)) return this.protocolError(s, 'invalid content-length');
             contentLength = v;
           }
           break;
         case 17:
-          if (name.toLowerCase() === 'transfer-encoding') chunked = /(^|,)\s*chunked\s*$/i.test(value);
+          if (nameIs(text, pos, 'transfer-encoding')) chunked = /(^|,)\s*chunked\s*$/i.test(value);
           break;
         case 10:
-          if (name.toLowerCase() === 'connection') connection = value.toLowerCase();
+          if (nameIs(text, pos, 'connection')) connection = value === 'keep-alive' || value === 'close' ? value : value.toLowerCase();
           break;
       }
       pos = next + 2;
@@ -710,11 +728,17 @@ export class H1Client extends Dispatcher {
     }
   }
 
-  private data(r: Req, part: Buffer): void {
-    if (part.length === 0) return;
+  /** data hands chunk[from, to) of the response body to the handler (see RawHandler.countsBodyOnly). */
+  private data(r: Req, chunk: Buffer, from: number, to: number): void {
+    if (to <= from) return;
+    const h = r.handler;
     let ok = true;
     try {
-      ok = r.handler.onData?.(this.copyBody ? Buffer.from(part) : part) !== false;
+      if (h.countsBodyOnly === true && h.onDataLength) ok = h.onDataLength(to - from) !== false;
+      else {
+        const part = from === 0 && to === chunk.length ? chunk : chunk.subarray(from, to);
+        ok = h.onData?.(this.copyBody ? Buffer.from(part) : part) !== false;
+      }
     } catch (err) {
       this.abort(r, err as Error);
       return;

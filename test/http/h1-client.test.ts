@@ -419,6 +419,72 @@ test('H1Client skips the header list for a handler that ignores headers, and sti
   }
 });
 
+test('H1Client passes body lengths, not chunks, to a handler that only counts bodies, for every framing split at every byte', async () => {
+  const cases = [
+    ...CASES,
+    { name: 'header names in other cases', bytes: 'HTTP/1.1 200 OK\r\ncONTENT-lENGTH: 4\r\nCONNECTION: Keep-Alive\r\n\r\nabcd' },
+    { name: 'chunked named in capitals', bytes: 'HTTP/1.1 200 OK\r\nTRANSFER-ENCODING: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n' },
+  ];
+  for (const c of cases) {
+    for (const split of [[], Array.from({ length: c.bytes.length }, (_, i) => i)]) {
+      const server = await rawServer(() => ({ bytes: c.bytes, split, close: c.close }));
+      const client = new H1Client(server.url);
+      try {
+        const full = await rawFetch(client, c.method ?? 'GET', true);
+        const counted = await new Promise<{ status: number; length: number; chunks: number }>((resolve, reject) => {
+          let status = 0;
+          let length = 0;
+          let chunks = 0;
+          const handler = {
+            ignoresHeaders: true,
+            countsBodyOnly: true,
+            onConnect() {},
+            onHeaders(st: number) {
+              status = st;
+              return true;
+            },
+            onDataLength(n: number) {
+              length += n;
+              return true;
+            },
+            onData() {
+              chunks++;
+              return true;
+            },
+            onComplete: () => resolve({ status, length, chunks }),
+            onError: reject,
+          };
+          client.dispatch({ method: (c.method ?? 'GET') as 'GET', path: '/x' }, handler as unknown as Parameters<H1Client['dispatch']>[1]);
+        });
+        assert.deepEqual(counted, { status: full.status, length: full.body.length, chunks: 0 }, `${c.name}, split ${split.length > 0}`);
+      } finally {
+        await client.destroy();
+        await server.close();
+      }
+    }
+  }
+});
+
+test('the metrics wrapper only counts a body when it is a success and nothing after it reads bodies', () => {
+  const layout = createLayout(['op']);
+  const recorder = new MetricsRecorder(layout, allocateMetrics(layout));
+  type Seen = { countsBodyOnly?: boolean; onHeaders(s: number, r: unknown[], resume: () => void): boolean };
+  let seen: Seen | undefined;
+  const dispatch = metricsInterceptor({ recorder, clock: () => 0 })((_opts, handler) => {
+    seen = handler as unknown as Seen;
+    return true;
+  });
+  dispatch({ method: 'GET', path: '/' }, { onResponseEnd() {} } as never);
+  seen!.onHeaders(200, [], () => {});
+  assert.equal(seen!.countsBodyOnly, true);
+  dispatch({ method: 'GET', path: '/' }, { onResponseEnd() {} } as never);
+  seen!.onHeaders(409, [], () => {});
+  assert.equal(seen!.countsBodyOnly, false, 'an error body is kept for its Status reason');
+  dispatch({ method: 'GET', path: '/' }, { onResponseData() {}, onResponseEnd() {} } as never);
+  seen!.onHeaders(200, [], () => {});
+  assert.equal(seen!.countsBodyOnly, false, 'the next handler reads the body');
+});
+
 test('the metrics wrapper ignores headers exactly when nothing after it reads them', () => {
   const layout = createLayout(['op']);
   const recorder = new MetricsRecorder(layout, allocateMetrics(layout));

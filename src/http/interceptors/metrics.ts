@@ -124,6 +124,16 @@ class MetricsHandler implements Dispatcher.DispatchController {
     return !this.#paused;
   }
 
+  /** A success response's body is only counted when nothing after this handler reads it: H1Client then passes lengths (onDataLength), not chunks. */
+  get countsBodyOnly(): boolean {
+    return this.errorBody === undefined && this.inner.onResponseData === undefined;
+  }
+
+  onDataLength(length: number): boolean {
+    this.bytesIn += length;
+    return !this.#paused;
+  }
+
   onData(chunk: Buffer): boolean {
     if (this.errorBody && this.bytesIn < MAX_STATUS_BODY) this.errorBody.push(chunk);
     this.bytesIn += chunk.length;
