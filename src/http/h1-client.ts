@@ -392,7 +392,7 @@ export class H1Client extends Dispatcher {
       (s as Socket & { [kReader]?: Reader })[kReader] = this.reader;
     } else {
       s.on('data', (chunk: Buffer) => {
-        if (this.socket === s) this.onChunk(chunk, s);
+        if (this.socket === s) this.onChunk(chunk, chunk.length, s);
       });
     }
     s.on('error', (err) => {
@@ -509,15 +509,18 @@ export class H1Client extends Dispatcher {
   private readonly reader: Reader = (from, n, buf) => {
     const s = this.socket;
     if (!s || from !== s) return true; // a socket this client has let go
-    if (n > 0) this.onChunk((buf as Buffer).subarray(0, n), s);
+    if (n > 0) this.onChunk(buf as Buffer, n, s);
     return !this.paused;
   };
 
-  /** onChunk parses one chunk of the response stream (borrowed when `this.borrowed`: copy what is kept). */
-  private onChunk(chunk: Buffer, s: Socket): void {
+  /**
+   * onChunk parses chunk[0, n), one read of the response stream (borrowed when `this.borrowed`: copy
+   * what is kept). With a shared read buffer, bytes from n on are an older read's: every search in
+   * `chunk` checks that what it found ends before n.
+   */
+  private onChunk(chunk: Buffer, n: number, s: Socket): void {
     this.lastActivity = performance.now();
     let off = 0;
-    const n = chunk.length;
     while (off < n && this.socket === s) {
       const r = this.inflight[0];
       if (!r) {
@@ -530,7 +533,7 @@ export class H1Client extends Dispatcher {
           let from = off;
           let end: number;
           if (this.headParts.length > 0) {
-            this.headParts.push(chunk.subarray(off));
+            this.headParts.push(chunk.subarray(off, n));
             const prev = this.headBytes;
             buf = Buffer.concat(this.headParts);
             from = 0;
@@ -547,8 +550,8 @@ export class H1Client extends Dispatcher {
             this.headBytes = 0;
           } else {
             const at = chunk.indexOf(CRLF_CRLF, off);
-            if (at < 0) {
-              this.headParts = [this.borrowed ? Buffer.from(chunk.subarray(off)) : chunk.subarray(off)];
+            if (at < 0 || at + 4 > n) {
+              this.headParts = [this.borrowed ? Buffer.from(chunk.subarray(off, n)) : chunk.subarray(off, n)];
               this.headBytes = n - off;
               if (this.headBytes > MAX_HEAD_BYTES) this.protocolError(s, 'response head too large');
               return;
@@ -587,7 +590,7 @@ export class H1Client extends Dispatcher {
         default: {
           // Line-based states: chunk size, the CRLF after chunk data, trailers.
           const nl = chunk.indexOf(10, off);
-          if (nl < 0) {
+          if (nl < 0 || nl >= n) {
             this.line += chunk.toString('latin1', off, n);
             if (this.line.length > 4096) this.protocolError(s, 'chunk line too long');
             return;

@@ -465,6 +465,28 @@ test('H1Client passes body lengths, not chunks, to a handler that only counts bo
   }
 });
 
+test('H1Client reads only the bytes of the current read: delimiters an older read left in the shared buffer are not taken', { timeout: 10_000 }, async () => {
+  // Response 1 arrives in one read and fills the shared buffer with CRLFs, blank lines and newlines;
+  // response 2 then arrives a few bytes at a time (heads, chunk-size lines and trailers cut
+  // mid-line), so each short read is followed in the buffer by response 1's stale delimiters.
+  const filler = '\r\n\r\n\n'.repeat(200);
+  const first = `HTTP/1.1 200 OK\r\nContent-Length: ${filler.length}\r\n\r\n${filler}`;
+  const second = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-Pad: abcdefghij\r\n\r\n4\r\nwxyz\r\n0\r\nX-T: 1\r\n\r\n';
+  const server = await rawServer((n) => (n % 2 === 0 ? { bytes: first } : { bytes: second, split: Array.from({ length: second.length / 3 }, (_, i) => i * 3) }));
+  const client = new H1Client(server.url);
+  try {
+    for (let i = 0; i < 3; i++) {
+      const a = await rawFetch(client, 'GET', false);
+      assert.equal(a.body, filler);
+      const b = await rawFetch(client, 'GET', false);
+      assert.deepEqual({ status: b.status, raw: b.raw, body: b.body }, { status: 200, raw: ['Transfer-Encoding', 'chunked', 'X-Pad', 'abcdefghij'], body: 'wxyz' });
+    }
+  } finally {
+    await client.destroy();
+    await server.close();
+  }
+});
+
 test('the metrics wrapper only counts a body when it is a success and nothing after it reads bodies', () => {
   const layout = createLayout(['op']);
   const recorder = new MetricsRecorder(layout, allocateMetrics(layout));
