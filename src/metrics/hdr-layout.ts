@@ -14,7 +14,7 @@ export const SIGNIFICANT_DIGITS = 3;
 // Derived exactly as HdrHistogram does (unitMagnitude 0 because LOWEST_US is 1).
 const SUB_BUCKET_COUNT_MAGNITUDE = Math.ceil(Math.log2(2 * 10 ** SIGNIFICANT_DIGITS)); // 11
 const SUB_BUCKET_HALF_COUNT_MAGNITUDE = SUB_BUCKET_COUNT_MAGNITUDE - 1; // 10
-const SUB_BUCKET_COUNT = 2 ** SUB_BUCKET_COUNT_MAGNITUDE; // 2048
+export const SUB_BUCKET_COUNT = 2 ** SUB_BUCKET_COUNT_MAGNITUDE; // 2048
 const SUB_BUCKET_HALF_COUNT = SUB_BUCKET_COUNT / 2; // 1024
 
 function bucketsNeeded(value: number): number {
@@ -71,4 +71,13 @@ export function valueAt(index: number): number {
 export function highestEquivalentAt(index: number): number {
   const bucketIndex = Math.max(0, (index >> SUB_BUCKET_HALF_COUNT_MAGNITUDE) - 1);
   return valueAt(index) + 2 ** bucketIndex - 1;
+}
+
+/**
+ * medianEquivalentAt returns the value that stands for counts slot `index` in a mean or standard
+ * deviation (HdrHistogram's medianEquivalentValue: the slot's lowest value plus half its width).
+ */
+export function medianEquivalentAt(index: number): number {
+  const bucketIndex = Math.max(0, (index >> SUB_BUCKET_HALF_COUNT_MAGNITUDE) - 1);
+  return valueAt(index) + Math.floor(2 ** bucketIndex / 2);
 }

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as hdr from 'hdr-histogram-js';
 import { COUNTS_LENGTH, HIGHEST_US, clampUs, indexOf, valueAt, highestEquivalentAt } from './hdr-layout.js';
-import { newHistogram, countsToHistogram, summarize, decodeHistogram, percentileOfCounts } from './histogram.js';
+import { newHistogram, countsToHistogram, summarize, decodeHistogram, percentileOfCounts, moments } from './histogram.js';
 import { MetricsRecorder } from './recorder.js';
 import { allocateMetrics, createLayout, opBase, O } from './layout.js';
 import { Snapshot } from './snapshot.js';
@@ -45,6 +45,21 @@ test('shared counts give the same percentiles, min, max and mean as hdr-histogra
   assert.deepEqual({ ...a, hdr: '' }, { ...b, hdr: '' });
   // The mean is computed from bucket midpoints by both, so it agrees to floating-point precision.
   assert.ok(Math.abs(shared.mean - lib.mean) / lib.mean < 1e-9);
+});
+
+test("moments are bit-for-bit hdr-histogram-js's mean and stdDeviation; another layout gets the library's own", () => {
+  for (const seed of [4, 5, 6]) {
+    const h = newHistogram();
+    for (const v of sampleValues(20_000, seed)) h.recordValue(clampUs(v));
+    for (const x of [h, decodeHistogram(summarize(h).hdr)]) assert.deepEqual(moments(x), { mean: h.mean, stddev: h.stdDeviation }, `seed ${seed}`);
+  }
+  const narrow = newHistogram();
+  for (const v of [3, 3, 5, 700, 70_000]) narrow.recordValue(v);
+  assert.deepEqual(moments(narrow), { mean: narrow.mean, stddev: narrow.stdDeviation });
+  assert.deepEqual(moments(newHistogram()), { mean: 0, stddev: 0 });
+  const other = hdr.build({ lowestDiscernibleValue: 1000, highestTrackableValue: 10 ** 7, numberOfSignificantValueDigits: 2 });
+  for (const v of [1500, 25_000, 25_000, 900_000]) other.recordValue(v);
+  assert.deepEqual(moments(other), { mean: other.mean, stddev: other.stdDeviation });
 });
 
 test('the stored encoding decodes back to the same counts (also with the library decoder directly)', () => {

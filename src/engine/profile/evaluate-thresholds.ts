@@ -1,7 +1,7 @@
 /** Evaluates a profile's thresholds against a run's result. */
 import type { RunResult } from '../../results/model.js';
 import { compare, type Threshold } from '../../profile/threshold.js';
-import { decodeHistogram, newHistogram } from '../../metrics/histogram.js';
+import { decodeHistogram, moments, newHistogram } from '../../metrics/histogram.js';
 import type * as hdr from 'hdr-histogram-js';
 
 /** ThresholdOutcome is one threshold's verdict; `actual` in the threshold's unit (ms, ratio, count, per second). */
@@ -51,7 +51,7 @@ export function evaluateThresholds(thresholds: readonly Threshold[], result: Run
 }
 
 function latencyVerdict(th: Threshold, h: hdr.Histogram): { passed: boolean; actual: number } {
-  const us = th.stat === 'percentile' ? h.getValueAtPercentile(th.percentile!) : th.stat === 'min' ? h.getValueAtPercentile(0) : th.stat === 'max' ? h.getValueAtPercentile(100) : h.mean;
+  const us = th.stat === 'percentile' ? h.getValueAtPercentile(th.percentile!) : th.stat === 'min' ? h.getValueAtPercentile(0) : th.stat === 'max' ? h.getValueAtPercentile(100) : moments(h).mean;
   const ms = us / 1000;
   return { passed: compare(th.comparator, ms, th.value), actual: Math.round(ms * 1e6) / 1e6 };
 }
