@@ -4,7 +4,7 @@
  * ArrivalLoop (see arrival-loop.ts). Never posts a message per request.
  */
 import type { Dispatcher, buildConnector as BuildConnector } from 'undici';
-import { buildConnector, Client } from '../http/undici-client.js';
+import { buildConnector, undiciClient, type Client } from '../http/undici-client.js';
 import { H1Client, sharedReadOptions } from '../http/h1-client.js';
 import type { Socket } from 'node:net';
 import { encodeIntoCompressedBase64 } from '../metrics/hdr.js';
@@ -213,7 +213,7 @@ function connect(
       connectTimeout: t.timeoutMs,
       connect: connector ?? (t.rejectUnauthorized === false ? { rejectUnauthorized: false } : undefined),
     };
-    const client = fast ? new H1Client(origin, { ...options, sharedRead }) : new Client(origin, options);
+    const client = fast ? new H1Client(origin, { ...options, sharedRead }) : new (undiciClient())(origin, options);
     client.on('connectionError', () => {}); // failures are counted per request
     const interceptors: Dispatcher.DispatcherComposeInterceptor[] = [metricsInterceptor({ recorder, clock })];
     if (log) interceptors.push(loggingInterceptor(log));

@@ -4,7 +4,7 @@
  * HTTP parser, and the JIT compiling the request path.
  */
 import net from 'node:net';
-import { Client } from '../http/undici-client.js';
+import { undiciClient } from '../http/undici-client.js';
 
 /**
  * The throwaway server's responses, in turn: the header sets real servers send (nginx-like, Go
@@ -61,6 +61,7 @@ export async function withWarmUpServer(fn: (origin: string) => Promise<void>): P
 /** warmUpHttp sends `total` plain GET requests (10 at a time) through bare undici Clients to a throwaway server. */
 export async function warmUpHttp(total = 3000): Promise<void> {
   await withWarmUpServer(async (origin) => {
+    const Client = undiciClient();
     const clients = Array.from({ length: 10 }, () => new Client(origin));
     const deadline = performance.now() + WARM_UP_DEADLINE_MS;
     await Promise.all(
