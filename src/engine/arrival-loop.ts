@@ -6,10 +6,8 @@
  * latency is still counted from it) or, past `maxLagMs`, is dropped and counted. The closed model
  * starts a unit whenever the work source has capacity. Never posts a message per unit.
  */
-import type * as hdr from 'hdr-histogram-js';
 import { G, RunState } from '../metrics/layout.js';
-import { countsToHistogram } from '../metrics/histogram.js';
-import { COUNTS_LENGTH, HIGHEST_US, indexOf } from '../metrics/hdr-layout.js';
+import { COUNTS_LENGTH, HIGHEST_US, indexOf, slotPairs } from '../metrics/hdr-layout.js';
 import type { RunClock } from './clock.js';
 import type { Pacer } from './pacer.js';
 import type { MetricsRecorder } from '../metrics/recorder.js';
@@ -100,9 +98,9 @@ export class ArrivalLoop {
     return this.donePromise.finally(() => clearInterval(this.watchdog));
   }
 
-  /** lateness returns the start lateness of this loop's open-model units so far (µs) as a histogram. */
-  get lateness(): hdr.Histogram {
-    return countsToHistogram(this.latenessCounts);
+  /** latenessSlots returns the start lateness of this loop's open-model units so far (µs) as flat (slot, count) pairs (see slotPairs). */
+  latenessSlots(): number[] {
+    return slotPairs(this.latenessCounts);
   }
 
   /** wasAborted tells whether the run was aborted (connections should be destroyed, not closed). */

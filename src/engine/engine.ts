@@ -8,7 +8,7 @@ import type * as hdr from 'hdr-histogram-js';
 import { allocateMetrics, createLayout, EPOCH_F64, G, RunState, type MetricsLayout } from '../metrics/layout.js';
 import { Snapshot } from '../metrics/snapshot.js';
 import { MetricsRecorder } from '../metrics/recorder.js';
-import { newHistogram, decodeHistogram } from '../metrics/histogram.js';
+import { addSlots, newHistogram } from '../metrics/histogram.js';
 import { wallMs } from './clock.js';
 import { createPacer } from './load-model.js';
 import type { RequestSpec, WorkerReport, WorkerTask } from './worker-task.js';
@@ -180,7 +180,7 @@ export class LoadEngine {
         if (r.status === 'rejected') workerErrors.push(new RacerigError('RACERIG_WORKER', String((r.reason as Error)?.message ?? r.reason)));
         else if (r.value.error) workerErrors.push(fromErrorData(r.value.error));
         else {
-          if (r.value.lateness) lateness.add(decodeHistogram(r.value.lateness));
+          addSlots(lateness, r.value.lateness);
           lastEnd = Math.max(lastEnd, r.value.lastEndMs);
         }
       }

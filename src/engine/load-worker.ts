@@ -7,7 +7,6 @@ import type { Dispatcher, buildConnector as BuildConnector } from 'undici';
 import { buildConnector, undiciClient, type Client } from '../http/undici-client.js';
 import { H1Client, sharedReadOptions } from '../http/h1-client.js';
 import type { Socket } from 'node:net';
-import { encodeIntoCompressedBase64 } from '../metrics/hdr.js';
 import { MetricsRecorder } from '../metrics/recorder.js';
 import { allocateMetrics, EPOCH_F64, G, RunState } from '../metrics/layout.js';
 import { metricsInterceptor } from '../http/interceptors/metrics.js';
@@ -319,7 +318,7 @@ async function runWorkerLoad(t: WorkerTask): Promise<WorkerReport> {
     index: t.index,
     sent: loop.started,
     lastEndMs: loop.lastEndMs,
-    lateness: pacer.open ? encodeIntoCompressedBase64(loop.lateness) : '',
+    lateness: pacer.open ? loop.latenessSlots() : [],
   };
 }
 
@@ -335,6 +334,6 @@ export async function runLoadWorker(task: WorkerTask): Promise<WorkerReport> {
   try {
     return await runWorkerLoad(task);
   } catch (err) {
-    return { index: task.index, sent: 0, lastEndMs: 0, lateness: '', error: toErrorData(err) };
+    return { index: task.index, sent: 0, lastEndMs: 0, lateness: [], error: toErrorData(err) };
   }
 }

@@ -58,7 +58,10 @@ export interface WorkerReport {
   sent: number;
   /** When this worker's last request ended, ms on the run clock (0 if none). */
   lastEndMs: number;
-  /** Start lateness of open-model requests, µs: compressed base64 HdrHistogram ('' in the closed model). */
-  lateness: string;
+  /**
+   * Start lateness of open-model requests, µs: the non-empty slots of its HdrHistogram-layout counts
+   * as flat (slot, count) pairs ([] in the closed model), so workers never load hdr-histogram-js.
+   */
+  lateness: number[];
   error?: ErrorData;
 }

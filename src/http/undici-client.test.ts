@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-test("a load worker's modules do not load undici's Client until a run asks for it", () => {
+test("a load worker's modules load neither hdr-histogram-js nor undici's Client until a run asks for the Client", () => {
   const worker = fileURLToPath(new URL('../engine/load-worker.js', import.meta.url));
   const client = fileURLToPath(new URL('./undici-client.js', import.meta.url));
   const script = `
@@ -12,6 +12,7 @@ test("a load worker's modules do not load undici's Client until a run asks for i
       .then(() => import('${client}'))
       .then((m) => {
         const before = clientLoaded();
+        if (Object.keys(require.cache).some((f) => f.includes('hdr-histogram-js'))) throw new Error('hdr-histogram-js was loaded');
         const Client = m.undiciClient();
         console.log(JSON.stringify({ before, after: clientLoaded(), same: Client === m.undiciClient(), isClient: typeof Client.prototype.dispatch === 'function' }));
       });`;

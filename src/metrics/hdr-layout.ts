@@ -74,6 +74,19 @@ export function highestEquivalentAt(index: number): number {
 }
 
 /**
+ * slotPairs returns the non-empty slots of `counts` (COUNTS_LENGTH of them) as flat (slot, count)
+ * pairs: how a worker hands its start lateness to the main thread without loading hdr-histogram-js.
+ */
+export function slotPairs(counts: ArrayLike<number>): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < COUNTS_LENGTH; i++) {
+    const c = counts[i]!;
+    if (c !== 0) out.push(i, c);
+  }
+  return out;
+}
+
+/**
  * medianEquivalentAt returns the value that stands for counts slot `index` in a mean or standard
  * deviation (HdrHistogram's medianEquivalentValue: the slot's lowest value plus half its width).
  */

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as hdr from 'hdr-histogram-js';
-import { COUNTS_LENGTH, HIGHEST_US, clampUs, indexOf, valueAt, highestEquivalentAt } from './hdr-layout.js';
-import { newHistogram, countsToHistogram, summarize, decodeHistogram, percentileOfCounts, moments } from './histogram.js';
+import { COUNTS_LENGTH, HIGHEST_US, clampUs, indexOf, valueAt, highestEquivalentAt, slotPairs } from './hdr-layout.js';
+import { newHistogram, countsToHistogram, summarize, decodeHistogram, percentileOfCounts, moments, addSlots } from './histogram.js';
 import { MetricsRecorder } from './recorder.js';
 import { allocateMetrics, createLayout, opBase, O } from './layout.js';
 import { Snapshot } from './snapshot.js';
@@ -45,6 +45,19 @@ test('shared counts give the same percentiles, min, max and mean as hdr-histogra
   assert.deepEqual({ ...a, hdr: '' }, { ...b, hdr: '' });
   // The mean is computed from bucket midpoints by both, so it agrees to floating-point precision.
   assert.ok(Math.abs(shared.mean - lib.mean) / lib.mean < 1e-9);
+});
+
+test('slot pairs carry counts to a histogram exactly as countsToHistogram does', () => {
+  const counts = new Float64Array(COUNTS_LENGTH);
+  for (const v of sampleValues(5_000, 7)) counts[indexOf(clampUs(v))]++;
+  const pairs = slotPairs(counts);
+  assert.equal(pairs.length % 2, 0);
+  assert.ok(pairs.length < 2 * COUNTS_LENGTH);
+  const h = newHistogram();
+  addSlots(h, pairs);
+  addSlots(h, []);
+  assert.equal(summarize(h).hdr, summarize(countsToHistogram(counts)).hdr);
+  assert.deepEqual(slotPairs(new Float64Array(COUNTS_LENGTH)), []);
 });
 
 test("moments are bit-for-bit hdr-histogram-js's mean and stdDeviation; another layout gets the library's own", () => {

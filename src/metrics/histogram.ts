@@ -28,6 +28,11 @@ export function countsToHistogram(counts: ArrayLike<number>, offset = 0): hdr.Hi
   return h;
 }
 
+/** addSlots records flat (slot, count) pairs (see slotPairs) into a histogram of racerig's layout. */
+export function addSlots(h: hdr.Histogram, pairs: readonly number[]): void {
+  for (let i = 0; i + 1 < pairs.length; i += 2) h.recordValueWithCount(valueAt(pairs[i]!), pairs[i + 1]!);
+}
+
 /** summarize computes the stored latency summary (µs) and the compressed base64 encoding of a histogram. */
 export function summarize(h: hdr.Histogram): LatencySummary {
   const count = h.totalCount;

@@ -4,7 +4,6 @@
  * undici pools wrapped by auth, rate-limit, retry-after, metrics and logging interceptors.
  */
 import { randomUUID } from 'node:crypto';
-import { encodeIntoCompressedBase64 } from '../../metrics/hdr.js';
 import type { Dispatcher } from 'undici';
 import { MetricsRecorder } from '../../metrics/recorder.js';
 import { EPOCH_F64, G, O, RunState } from '../../metrics/layout.js';
@@ -249,7 +248,7 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
     index: t.index,
     sent: loop.started,
     lastEndMs: loop.lastEndMs,
-    lateness: components.some((c) => c.pacer.open) ? encodeIntoCompressedBase64(loop.lateness) : '',
+    lateness: components.some((c) => c.pacer.open) ? loop.latenessSlots() : [],
     iterations,
     retries: retryCounters,
   };
@@ -260,7 +259,7 @@ export async function runProfileTask(task: ProfileTask): Promise<ProfileWorkerRe
   try {
     return await runProfileWorker(task);
   } catch (err) {
-    return { index: task.index, sent: 0, lastEndMs: 0, lateness: '', error: toErrorData(err), iterations: { completed: 0, failed: 0, failures: {} } };
+    return { index: task.index, sent: 0, lastEndMs: 0, lateness: [], error: toErrorData(err), iterations: { completed: 0, failed: 0, failures: {} } };
   }
 }
 
