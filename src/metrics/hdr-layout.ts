@@ -67,10 +67,14 @@ export function valueAt(index: number): number {
   return subBucketIndex * 2 ** bucketIndex;
 }
 
+/** widthAt returns how many values map to counts slot `index` (HdrHistogram's sizeOfEquivalentValueRange). */
+function widthAt(index: number): number {
+  return 2 ** Math.max(0, (index >> SUB_BUCKET_HALF_COUNT_MAGNITUDE) - 1);
+}
+
 /** highestEquivalentAt returns the highest value that maps to counts slot `index`. */
 export function highestEquivalentAt(index: number): number {
-  const bucketIndex = Math.max(0, (index >> SUB_BUCKET_HALF_COUNT_MAGNITUDE) - 1);
-  return valueAt(index) + 2 ** bucketIndex - 1;
+  return valueAt(index) + widthAt(index) - 1;
 }
 
 /**
@@ -91,6 +95,5 @@ export function slotPairs(counts: ArrayLike<number>): number[] {
  * deviation (HdrHistogram's medianEquivalentValue: the slot's lowest value plus half its width).
  */
 export function medianEquivalentAt(index: number): number {
-  const bucketIndex = Math.max(0, (index >> SUB_BUCKET_HALF_COUNT_MAGNITUDE) - 1);
-  return valueAt(index) + Math.floor(2 ** bucketIndex / 2);
+  return valueAt(index) + Math.floor(widthAt(index) / 2);
 }

@@ -398,25 +398,32 @@ function rawFetch(client: H1Client, method: string, ignoresHeaders: boolean): Pr
   });
 }
 
-test('H1Client skips the header list for a handler that ignores headers, and still frames every response by its headers', async () => {
-  const cases = [...CASES, { name: 'a 14-letter name that is not Content-Length', bytes: 'HTTP/1.1 200 OK\r\nX-Content-Type: a\r\nContent-Length: 2\r\nX-Length-Of-It-All: 9\r\n\r\nok' }];
+/** forEachFraming runs `check` against every case, delivered whole and split at every byte, on a fresh server and H1Client each time. */
+async function forEachFraming(cases: ReadonlyArray<(typeof CASES)[number]>, check: (c: (typeof CASES)[number], split: number[], client: H1Client) => Promise<void>): Promise<void> {
   for (const c of cases) {
     for (const split of [[], Array.from({ length: c.bytes.length }, (_, i) => i)]) {
       const server = await rawServer(() => ({ bytes: c.bytes, split, close: c.close }));
       const client = new H1Client(server.url);
       try {
-        const full = await rawFetch(client, c.method ?? 'GET', false);
-        const bare = await rawFetch(client, c.method ?? 'GET', true);
-        const names = full.raw.filter((_, i) => i % 2 === 0);
-        assert.ok(names.length > 0, `${c.name}: the full list has the headers`);
-        assert.deepEqual(bare.raw, [], `${c.name}: no list for a handler that ignores headers`);
-        assert.deepEqual({ status: bare.status, body: bare.body }, { status: full.status, body: full.body }, c.name);
+        await check(c, split, client);
       } finally {
         await client.destroy();
         await server.close();
       }
     }
   }
+}
+
+test('H1Client skips the header list for a handler that ignores headers, and still frames every response by its headers', async () => {
+  const cases = [...CASES, { name: 'a 14-letter name that is not Content-Length', bytes: 'HTTP/1.1 200 OK\r\nX-Content-Type: a\r\nContent-Length: 2\r\nX-Length-Of-It-All: 9\r\n\r\nok' }];
+  await forEachFraming(cases, async (c, split, client) => {
+    const full = await rawFetch(client, c.method ?? 'GET', false);
+    const bare = await rawFetch(client, c.method ?? 'GET', true);
+    const names = full.raw.filter((_, i) => i % 2 === 0);
+    assert.ok(names.length > 0, `${c.name}: the full list has the headers`);
+    assert.deepEqual(bare.raw, [], `${c.name}: no list for a handler that ignores headers`);
+    assert.deepEqual({ status: bare.status, body: bare.body }, { status: full.status, body: full.body }, c.name);
+  });
 });
 
 test('H1Client passes body lengths, not chunks, to a handler that only counts bodies, for every framing split at every byte', async () => {
@@ -425,44 +432,35 @@ test('H1Client passes body lengths, not chunks, to a handler that only counts bo
     { name: 'header names in other cases', bytes: 'HTTP/1.1 200 OK\r\ncONTENT-lENGTH: 4\r\nCONNECTION: Keep-Alive\r\n\r\nabcd' },
     { name: 'chunked named in capitals', bytes: 'HTTP/1.1 200 OK\r\nTRANSFER-ENCODING: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n' },
   ];
-  for (const c of cases) {
-    for (const split of [[], Array.from({ length: c.bytes.length }, (_, i) => i)]) {
-      const server = await rawServer(() => ({ bytes: c.bytes, split, close: c.close }));
-      const client = new H1Client(server.url);
-      try {
-        const full = await rawFetch(client, c.method ?? 'GET', true);
-        const counted = await new Promise<{ status: number; length: number; chunks: number }>((resolve, reject) => {
-          let status = 0;
-          let length = 0;
-          let chunks = 0;
-          const handler = {
-            ignoresHeaders: true,
-            countsBodyOnly: true,
-            onConnect() {},
-            onHeaders(st: number) {
-              status = st;
-              return true;
-            },
-            onDataLength(n: number) {
-              length += n;
-              return true;
-            },
-            onData() {
-              chunks++;
-              return true;
-            },
-            onComplete: () => resolve({ status, length, chunks }),
-            onError: reject,
-          };
-          client.dispatch({ method: (c.method ?? 'GET') as 'GET', path: '/x' }, handler as unknown as Parameters<H1Client['dispatch']>[1]);
-        });
-        assert.deepEqual(counted, { status: full.status, length: full.body.length, chunks: 0 }, `${c.name}, split ${split.length > 0}`);
-      } finally {
-        await client.destroy();
-        await server.close();
-      }
-    }
-  }
+  await forEachFraming(cases, async (c, split, client) => {
+    const full = await rawFetch(client, c.method ?? 'GET', true);
+    const counted = await new Promise<{ status: number; length: number; chunks: number }>((resolve, reject) => {
+      let status = 0;
+      let length = 0;
+      let chunks = 0;
+      const handler = {
+        ignoresHeaders: true,
+        countsBodyOnly: true,
+        onConnect() {},
+        onHeaders(st: number) {
+          status = st;
+          return true;
+        },
+        onDataLength(n: number) {
+          length += n;
+          return true;
+        },
+        onData() {
+          chunks++;
+          return true;
+        },
+        onComplete: () => resolve({ status, length, chunks }),
+        onError: reject,
+      };
+      client.dispatch({ method: (c.method ?? 'GET') as 'GET', path: '/x' }, handler as unknown as Parameters<H1Client['dispatch']>[1]);
+    });
+    assert.deepEqual(counted, { status: full.status, length: full.body.length, chunks: 0 }, `${c.name}, split ${split.length > 0}`);
+  });
 });
 
 test('H1Client reads only the bytes of the current read: delimiters an older read left in the shared buffer are not taken', { timeout: 10_000 }, async () => {
