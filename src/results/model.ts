@@ -100,12 +100,29 @@ export interface TargetInfo {
   serverVersion?: string;
 }
 
-/** Finding is something observed about the system under test (race report, panic, restart). */
+/**
+ * FindingKind names what an observer of the system under test saw: a Go race-detector report, a panic,
+ * a Go `fatal error:`, a match of a user pattern, the SUT's exit, a container restart, or a disagreement
+ * between the SUT's own request counts and the API server's.
+ */
+export type FindingKind = 'race' | 'panic' | 'fatal' | 'pattern' | 'exit' | 'restart' | 'metrics-mismatch';
+
+/** Finding is one signature observed about the system under test, deduplicated: `count` occurrences, the first kept verbatim. */
 export interface Finding {
-  kind: string;
+  kind: FindingKind | (string & {});
+  /** Stable across runs and builds: function names only (no addresses, offsets, goroutine ids or paths). */
   signature: string;
+  /** One line for tables, e.g. "DATA RACE: write in main.(*metricsTransport).Wrap vs read in main.(*metricsTransport).RoundTrip". */
   message: string;
   count: number;
+  /** ISO 8601 UTC time of the first occurrence. */
+  firstAt?: string;
+  /** Phase the first occurrence happened in ("setup", a phase name, or "cleanup"). */
+  phase?: string;
+  /** Where it was seen: "sut" for a process racerig started, "pod <ns>/<name>/<container>" for a pod, "metrics" for a scrape. */
+  source?: string;
+  /** The first occurrence's full text (race block, panic dump, last log lines before an exit), capped at 64 KiB. */
+  report?: string;
 }
 
 /** LifecycleResult is the latency of one kind of object lifecycle the run observed (e.g. pod created → Running). */
