@@ -122,17 +122,18 @@ export class LoadEngine {
       if (r === 'settled') break;
       if (this.stoppedBy) break;
     }
+    const pacer = createPacer(c.model, c.maxRequests);
+    const timeSeries: TimeSeriesPoint[] = [];
+    // Three reused copies of the buffer (the previous and the current cumulative snapshot, and their
+    // difference): the snapshots a tick hands out are valid until the next tick. The first is taken
+    // before the start signal: a request recorded between the signal and that copy would be in the
+    // totals but in no interval of the time series.
+    const copies = [0, 1, 2].map(() => new Uint32Array(this.view.length));
+    let prev = Snapshot.takeInto(this.layout, this.buffer, 0, copies[0]!);
     const epoch = wallMs();
     new Float64Array(this.buffer)[EPOCH_F64] = epoch;
     Atomics.store(new Int32Array(this.buffer), G.GO, 1);
     Atomics.notify(new Int32Array(this.buffer), G.GO);
-
-    const pacer = createPacer(c.model, c.maxRequests);
-    const timeSeries: TimeSeriesPoint[] = [];
-    // Three reused copies of the buffer (the previous and the current cumulative snapshot, and their
-    // difference): the snapshots a tick hands out are valid until the next tick.
-    const copies = [0, 1, 2].map(() => new Uint32Array(this.view.length));
-    let prev = Snapshot.takeInto(this.layout, this.buffer, 0, copies[0]!);
     let tickNo = 0;
     const tick = (at?: number) => {
       const elapsedMs = Math.max(at ?? wallMs() - epoch, prev.atMs);
