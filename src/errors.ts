@@ -45,6 +45,14 @@ export class TargetError extends RacerigError {
   }
 }
 
+/** SutError reports a system under test that could not be started or did not become ready (exit code 6). */
+export class SutError extends RacerigError {
+  constructor(message: string, hint?: string, cause?: unknown) {
+    super('RACERIG_SUT', message, { hint, exitCode: ExitCode.SutFailed, cause });
+    this.name = 'SutError';
+  }
+}
+
 /** ErrorData is the plain-object form of an error that crosses worker boundaries. */
 export interface ErrorData {
   code: string;

@@ -12,6 +12,8 @@ export enum ExitCode {
   TargetFailed = 4,
   /** The run's own counts disagree with the embedded mock server's /metrics (integrity check). */
   IntegrityMismatch = 5,
+  /** The system under test (`--sut`, a profile's `sut:`) could not be started or did not become ready in time. */
+  SutFailed = 6,
   /** `compare --fail-on` found a regression. */
   Regression = 10,
   /** One or more thresholds failed. */

@@ -13,6 +13,9 @@ import { parseDurationMs } from '../engine/duration.js';
 import { resolveProfileFile } from '../profile/shipped.js';
 import type { ProfileRunOptions } from '../engine/profile/profile-run.js';
 import { ExitCode } from './exit-codes.js';
+import { splitCommandLine } from '../sut/command-line.js';
+import { parseReadyFlag } from '../sut/ready-flag.js';
+import type { ReadySpec } from '../sut/sut-process.js';
 
 const collect = (value: string, prev: string[] = []) => [...prev, value];
 
@@ -55,6 +58,8 @@ interface ProfileFlags {
   keep?: boolean;
   inCluster?: boolean;
   integrity?: boolean;
+  sut?: string;
+  sutReady?: string;
 }
 
 /** URL_ONLY_FLAGS may not be combined with a profile (the profile says what to send and how fast). */
@@ -70,10 +75,12 @@ export const registerRunCommand: CommandRegistrar = (program, ctx, setExit) => {
     .option('--in-cluster', "profiles: target the cluster racerig runs in (the pod's service account)")
     .option('--keep', 'profiles: leave the objects the run created (labelled racerig.io/run=<id>)')
     .option('--integrity', "profiles: check the run's counts against the /metrics of a racerig mock reached through --kubeconfig (no other client may use it meanwhile); the embedded mock is always checked")
+    .option('--sut <command>', "profiles: start this system under test beside the run (one string, split as a shell would; placeholders {kubeconfig} {server} {namespace} {port} {runId}); KUBECONFIG points it at the run's target; its races, panics and exits become findings")
+    .option('--sut-ready <regex|url|duration>', 'profiles: the SUT is ready when a line of its output matches the regex, the http(s) URL answers 200, or after the duration (default: the profile\'s sut.ready, else at once)')
     .action(async (target: string, raw: RawRunOptions & ProfileFlags & { repeat?: string }) => {
       const repeat = parseRepeat(raw.repeat);
       if (target.includes('://')) {
-        for (const f of ['smoke', 'kubeconfig', 'context', 'keep', 'inCluster', 'integrity'] as const) {
+        for (const f of ['smoke', 'kubeconfig', 'context', 'keep', 'inCluster', 'integrity', 'sut', 'sutReady'] as const) {
           if (raw[f] !== undefined) throw new UsageError(`--${f} applies to profile runs, not to a URL`);
         }
         const plan = parseRunOptions(target, raw, ctx.cwd);
@@ -98,6 +105,22 @@ export const registerRunCommand: CommandRegistrar = (program, ctx, setExit) => {
       };
       const problems: string[] = [];
       const labels = parseLabels(raw.label, problems);
+      let sut: string[] | undefined;
+      let sutReady: ReadySpec | undefined;
+      if (raw.sut !== undefined) {
+        try {
+          sut = splitCommandLine(raw.sut, '--sut');
+        } catch (err) {
+          problems.push((err as Error).message);
+        }
+      }
+      if (raw.sutReady !== undefined) {
+        try {
+          sutReady = parseReadyFlag(raw.sutReady, parseDurationMs);
+        } catch (err) {
+          problems.push(`--sut-ready: not a URL, a duration or a regular expression: ${(err as Error).message}`);
+        }
+      }
       const gatherMs = parseGather(raw.gather, problems);
       if (problems.length) throw new UsageError(problems.join('; '));
       const file = resolveProfileFile(target, ctx.cwd);
@@ -118,6 +141,8 @@ export const registerRunCommand: CommandRegistrar = (program, ctx, setExit) => {
         ...(raw.inCluster ? { inCluster: true } : {}),
         ...(raw.integrity ? { integrity: true } : {}),
         allowRemote: raw.allowRemote === true,
+        ...(sut ? { sut } : {}),
+        ...(sutReady ? { sutReady } : {}),
         ...(raw.log ? { log: { path: resolve(ctx.cwd, raw.log), sample: raw.logSample === undefined ? 1 : Number(raw.logSample) } } : {}),
       };
       if (options.log) writeFileSync(options.log.path, '');

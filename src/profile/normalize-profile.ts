@@ -6,11 +6,12 @@ import { describeCondition, normalizeCondition } from './condition.js';
 import type { LoadContext } from './load-context.js';
 import { loadManifests } from './manifest.js';
 import { formatResource, parseResourceName } from './resource-ref.js';
-import { ComponentSchema, MeasureSchema, MockSchema, ObserverSchema, PhaseSchema, ProfileSchema } from './schema.js';
+import { ComponentSchema, MeasureSchema, MockSchema, ObserverSchema, PhaseSchema, ProfileSchema, SutSchema } from './schema.js';
+import { splitCommandLine } from '../sut/command-line.js';
 import { DEFAULT_NAMESPACE_TEMPLATE, guessOperationName, normalizeStep, type StepDraft } from './steps.js';
 import { staticTemplate } from './template.js';
 import { parseThreshold, THRESHOLD_GRAMMAR, type Threshold } from './threshold.js';
-import type { Component, ComponentLoad, Measurement, Observer, Phase, Profile, ProfileMockOptions, SetupObject, Step } from './types.js';
+import type { Component, ComponentLoad, Measurement, Observer, Phase, Profile, ProfileMockOptions, SetupObject, Step, SutSpec } from './types.js';
 import type { DataPath } from './yaml-source.js';
 
 const DEFAULT_MEASURE_TIMEOUT_MS = 5 * 60_000;
@@ -43,6 +44,7 @@ export function normalizeProfile(ctx: LoadContext, source: { file: string; sha25
   for (const m of measure) if (m) known.add(m.name);
   const thresholds = list(data.thresholds).map((raw, i) => normalizeThreshold(ctx, ['thresholds', i], raw, known, new Set(measure.flatMap((m) => (m ? [m.name] : [])))));
   const mock = normalizeMock(ctx, data.mock);
+  const sut = data.sut === undefined ? undefined : normalizeSut(ctx, data.sut);
   if (!parsed.success || ctx.problems.length > 0) return undefined;
   const p = parsed.data;
   const cleanup = typeof p.cleanup === 'object' ? { enabled: p.cleanup.enabled ?? true, timeoutMs: p.cleanup.timeout ?? DEFAULT_CLEANUP_TIMEOUT_MS } : { enabled: p.cleanup ?? true, timeoutMs: DEFAULT_CLEANUP_TIMEOUT_MS };
@@ -64,6 +66,7 @@ export function normalizeProfile(ctx: LoadContext, source: { file: string; sha25
     thresholds: thresholds as Threshold[],
     cleanup,
     observe,
+    ...(sut ? { sut } : {}),
     operations,
     smoke: false,
   };
@@ -173,6 +176,53 @@ function normalizeThreshold(ctx: LoadContext, path: DataPath, raw: unknown, oper
     return undefined;
   }
   return t;
+}
+
+function normalizeSut(ctx: LoadContext, raw: unknown): SutSpec | undefined {
+  const parsed = SutSchema.safeParse(raw);
+  if (!parsed.success) return undefined;
+  const p = parsed.data;
+  let command: string[] | undefined;
+  if (typeof p.command === 'string') {
+    try {
+      command = splitCommandLine(p.command, 'sut.command');
+    } catch (err) {
+      ctx.report(ctx.source, ['sut', 'command'], (err as Error).message);
+    }
+  } else if (p.command) command = p.command;
+  const r = p.ready ?? {};
+  const given = (['log', 'http', 'delay'] as const).filter((k) => r[k] !== undefined);
+  if (given.length > 1) ctx.report(ctx.source, ['sut', 'ready', given[1]!], `sut.ready takes one of log, http or delay, not ${given.join(' and ')}`);
+  let ready: SutSpec['ready'] = { kind: 'none' };
+  if (r.log !== undefined) {
+    try {
+      new RegExp(r.log);
+      ready = { kind: 'log', pattern: r.log };
+    } catch (err) {
+      ctx.report(ctx.source, ['sut', 'ready', 'log'], `not a regular expression: ${(err as Error).message}`);
+    }
+  } else if (r.http !== undefined) {
+    if (!/^https?:\/\//.test(r.http)) ctx.report(ctx.source, ['sut', 'ready', 'http'], `sut.ready.http must be an http:// or https:// URL, got ${JSON.stringify(r.http)}`);
+    ready = { kind: 'http', url: r.http };
+  } else if (r.delay !== undefined) ready = { kind: 'delay', ms: r.delay };
+  for (const [i, pat] of (p.patterns ?? []).entries()) {
+    if (pat.length > 2 && pat.startsWith('/') && pat.endsWith('/')) {
+      try {
+        new RegExp(pat.slice(1, -1));
+      } catch (err) {
+        ctx.report(ctx.source, ['sut', 'patterns', i], `not a regular expression: ${(err as Error).message}`);
+      }
+    }
+  }
+  return {
+    ...(command ? { command } : {}),
+    ready,
+    readyTimeoutMs: r.timeout ?? 60_000,
+    stopGraceMs: p.stopGrace ?? 10_000,
+    restart: p.restart ?? 'never',
+    env: p.env ?? {},
+    patterns: p.patterns ?? [],
+  };
 }
 
 function normalizeMock(ctx: LoadContext, raw: unknown): ProfileMockOptions | undefined {

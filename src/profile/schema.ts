@@ -285,6 +285,29 @@ export const ObserverSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('metrics'), url: text('Prometheus metrics URL to scrape.'), interval: durationMs.optional() }),
 ]);
 
+/** SutSchema is the system under test racerig starts beside the run (the `--sut` flag gives or replaces its command). */
+export const SutSchema = z
+  .strictObject({
+    command: z
+      .union([z.string().min(1), z.array(z.string()).min(1)])
+      .optional()
+      .meta({ description: 'The command: one string split as a shell would (quotes respected, no shell runs), or a list of arguments. Placeholders: {kubeconfig}, {server}, {namespace}, {port}, {runId}. `--sut` replaces it.' }),
+    ready: z
+      .strictObject({
+        log: text('A regular expression: ready once a line of its output matches.').optional(),
+        http: text('A URL (placeholders allowed): ready once it answers 200.').optional(),
+        delay: durationMs.optional().meta({ description: 'Ready this long after the start.' }),
+        timeout: durationMs.optional().meta({ description: 'Give up (exit code 6) when not ready after this long (default 60s).' }),
+      })
+      .optional()
+      .meta({ description: 'When the SUT is ready for the first phase: exactly one of log, http, delay (default: at once).' }),
+    stopGrace: durationMs.optional().meta({ description: 'Time between SIGTERM and SIGKILL when the run stops it (default 10s).' }),
+    restart: z.enum(['never', 'on-failure']).optional().meta({ description: 'Restart it when it exits with a non-zero code or a signal during the run (default never). Every exit is a finding either way.' }),
+    env: z.record(z.string(), z.string()).optional().meta({ description: 'Environment added to racerig\'s own (placeholders allowed); KUBECONFIG is set to a kubeconfig for the target.' }),
+    patterns: z.array(z.string()).optional().meta({ description: 'Extra patterns that mark a finding in its output (substring, or /regex/); races, panics and fatal errors are always found.' }),
+  })
+  .meta({ description: 'The system under test: a local process started after setup and before the first phase, stopped after the last.' });
+
 /** ProfileSchema is a whole profile file. */
 export const ProfileSchema = z
   .strictObject({
@@ -309,6 +332,7 @@ export const ProfileSchema = z
       .optional()
       .meta({ description: 'Delete every object the run created (labelled racerig.io/run) at the end (default true).' }),
     observe: z.array(ObserverSchema).optional(),
+    sut: SutSchema.optional(),
   })
   .meta({ title: 'racerig profile', description: 'A racerig scenario profile.' });
 

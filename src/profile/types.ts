@@ -229,6 +229,17 @@ export type Observer =
   | { kind: 'restarts'; namespace: Template; selector: string }
   | { kind: 'metrics'; url: string; intervalMs: number };
 
+/** SutSpec is the profile's system under test, validated (the command may still come from `--sut`). */
+export interface SutSpec {
+  command?: string[];
+  ready: { kind: 'log'; pattern: string } | { kind: 'http'; url: string } | { kind: 'delay'; ms: number } | { kind: 'none' };
+  readyTimeoutMs: number;
+  stopGraceMs: number;
+  restart: 'never' | 'on-failure';
+  env: Record<string, string>;
+  patterns: string[];
+}
+
 /** ProfileMockOptions are the embedded mock's options taken from the profile (paths resolved). */
 export type ProfileMockOptions = Pick<MockServerOptions, 'lifecycle' | 'logs' | 'faults' | 'podTerminationMs' | 'watchHistory' | 'bookmarkIntervalMs' | 'watchBatchMs' | 'execStartDelayMs'>;
 
@@ -246,6 +257,8 @@ export interface Profile {
   thresholds: Threshold[];
   cleanup: { enabled: boolean; timeoutMs: number };
   observe: Observer[];
+  /** The system under test racerig starts beside the run, when the profile has a `sut:` section. */
+  sut?: SutSpec;
   /** Every operation name, in first-use order; steps point into it with `operationIndex`. */
   operations: string[];
   /** Whether smokeProfile shortened the profile. */

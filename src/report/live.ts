@@ -64,6 +64,17 @@ export class LiveView {
     );
   }
 
+  /** note prints a line above the panel (a finding as it arrives); the panel is drawn again below it at the next tick. */
+  note(line: string): void {
+    if (this.o.quiet) return;
+    if (this.o.out.isTTY && this.drawnLines > 0) {
+      this.o.out.write(`\x1b[${this.drawnLines}F\x1b[J${line}`);
+      this.drawnLines = 0;
+      return;
+    }
+    this.o.out.write(line);
+  }
+
   /** close leaves the panel on screen and moves below it. */
   close(): void {
     this.drawnLines = 0;

@@ -93,6 +93,25 @@ export function renderSummary(result: RunResult, options: SummaryOptions = {}): 
         : `integrity: MISMATCH against the mock's /metrics: ${ig.mismatches.join('; ')}`,
     );
   }
+  if (result.sut) {
+    const s = result.sut;
+    const unexpected = s.exits.filter((e) => !e.requested);
+    out.push(
+      `system under test: ${s.command.join(' ')}` +
+        `\n  ${fmtInt(s.starts)} start${s.starts === 1 ? '' : 's'}, ${fmtInt(s.restarts)} restart${s.restarts === 1 ? '' : 's'}, ${fmtInt(unexpected.length)} exit${unexpected.length === 1 ? '' : 's'} during the run` +
+        (s.readyMs !== undefined ? `, ready after ${fmtInt(s.readyMs)} ms` : '') +
+        `; output: ${s.logFile}`,
+    );
+  }
+  if (result.findings) {
+    if (result.findings.length === 0) out.push('findings: none (no race report, panic, fatal error, exit or restart seen)');
+    else {
+      const byKind = new Map<string, number>();
+      for (const f of result.findings) byKind.set(f.kind, (byKind.get(f.kind) ?? 0) + f.count);
+      out.push(`findings: ${[...byKind].map(([k, n]) => `${k} ×${fmtInt(n)}`).join(', ')} (${result.findings.length} signature${result.findings.length === 1 ? '' : 's'})`);
+      for (const f of result.findings) out.push(`  ${f.kind.padEnd(7)} ×${String(f.count).padEnd(4)} ${f.message}${f.phase ? `  [${f.phase}]` : ''}`);
+    }
+  }
   if (result.thresholds?.length) {
     out.push('');
     for (const th of result.thresholds) out.push(`${th.passed ? '✓' : '✗'} ${th.expression}${th.actual !== undefined ? `  (actual ${th.actual})` : ''}`);

@@ -125,6 +125,29 @@ export interface Finding {
   report?: string;
 }
 
+/** SutExit is one exit of a system under test racerig started: its code or signal, when, in which phase, and whether racerig asked for it. */
+export interface SutExit {
+  code?: number;
+  signal?: string;
+  /** ISO 8601 UTC. */
+  at: string;
+  phase?: string;
+  /** True for the exit racerig caused when it stopped the SUT at the end. */
+  requested: boolean;
+}
+
+/** SutResult is what the result says about the system under test racerig started (`--sut`, `sut:`). */
+export interface SutResult {
+  command: string[];
+  /** Its whole output (stdout and stderr of every start), beside the result file. */
+  logFile: string;
+  /** Time from the first start to ready, ms. */
+  readyMs?: number;
+  starts: number;
+  restarts: number;
+  exits: SutExit[];
+}
+
 /** LifecycleResult is the latency of one kind of object lifecycle the run observed (e.g. pod created → Running). */
 export interface LifecycleResult {
   /** Name of the lifecycle, e.g. `pod startup` or `pod deletion`. */
@@ -170,7 +193,12 @@ export interface RunResult {
   retries?: { retries: number; exhausted: number };
   /** Profile runs: scenario iterations that completed, and those that failed by reason. */
   iterations?: { completed: number; failed: number; failures: Record<string, number> };
+  /** Observed about the system under test (absent when nothing observed it; [] when observers found nothing). */
   findings?: Finding[];
+  /** The system under test racerig started beside the run. */
+  sut?: SutResult;
+  /** What observers measured besides findings (e.g. per-phase deltas of scraped metrics), keyed by observer. */
+  observations?: Record<string, unknown>;
   /** Object lifecycle latencies, when the profile measures them; compared like operation latencies. */
   lifecycles?: LifecycleResult[];
 }

@@ -42,6 +42,10 @@ import { evaluateThresholds } from './evaluate-thresholds.js';
 import { LifecycleWatch } from './lifecycle-watch.js';
 import { checkIntegrity, hasRawHttp, minus, parseRequestTotals, runCounts } from './integrity.js';
 import { RATELIMIT_OPERATION_PREFIX } from '../../http/interceptors/rate-limit.js';
+import type { ReadySpec } from '../../sut/sut-process.js';
+import { FindingsCollector } from '../../observe/findings.js';
+import type { Observation } from '../../observe/observation.js';
+import { prepareObservation } from './observation-setup.js';
 
 /** ProfileRunOptions are the command-line choices of a profile run. */
 export interface ProfileRunOptions {
@@ -65,6 +69,10 @@ export interface ProfileRunOptions {
   integrity?: boolean;
   allowRemote: boolean;
   log?: { path: string; sample: number };
+  /** `--sut`: the system under test's command (replaces the profile's `sut.command`). */
+  sut?: string[];
+  /** `--sut-ready`: when the SUT is ready (replaces the profile's `sut.ready`). */
+  sutReady?: ReadySpec;
 }
 
 /** profileRefs lists every resource a profile touches (setup objects, steps, measurements). */
@@ -88,6 +96,8 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
   const profile = await loadProfile(o.file, { cwd: ctx.cwd, smoke: o.smoke });
   const runId = newRunId();
   const say = (s: string) => !o.quiet && ctx.stdout.write(s);
+  const out = o.out ?? defaultResultPath(join(ctx.cwd, 'results'), profile.name, new Date());
+  const findings = new FindingsCollector();
 
   let mock: MockServer | undefined;
   let target: ProfileTarget;
@@ -250,6 +260,23 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
     });
     await Promise.all(lifecycles.map((l) => l.start()));
 
+    // The system under test and its observers start after setup (the objects it needs exist), before the first phase.
+    const observation: Observation | undefined = await prepareObservation({ profile, options: o, ctx, target, mock, runId, out, findings, dispatch, say });
+    if (observation) {
+      cleanups.unshift(async () => {
+        await observation.stop();
+      });
+      findings.onFinding((f, isNew) => {
+        if (isNew) live.note(`racerig: finding: ${f.kind} — ${f.message}\n`);
+      });
+      if (readMetrics && o.integrity !== true) {
+        // The SUT's and the observers' own requests reach the same server: the run's counts cannot match its /metrics.
+        readMetrics = undefined;
+        say('racerig: integrity check off: the system under test and the observers send requests to the same server\n');
+      }
+      await observation.start();
+    }
+
     const byResource = !hasRawHttp(profile);
     const serverBefore = readMetrics ? parseRequestTotals(await readMetrics(), byResource) : undefined;
 
@@ -263,6 +290,7 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
       for (let p = 0; p < profile.phases.length && !stopped; p++) {
         const phase = profile.phases[p]!;
         say(`racerig: phase ${p + 1}/${profile.phases.length} "${phase.name}"\n`);
+        await observation?.phase(phase.name, 'start');
         let slot = 0;
         const slots: ComponentSlots[] = phase.components.map((c) => {
           const s: ComponentSlots = { ticket: slot++ };
@@ -345,6 +373,7 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
         for (const pt of outcome.timeSeries) timeSeries.push({ ...pt, t: Math.round((pt.t + offsetMs / 1000) * 1000) / 1000 });
         offsetMs += outcome.elapsedMs;
         outcomes.push(outcome);
+        await observation?.phase(phase.name, 'end');
         if (outcome.stoppedBy) stopped ??= outcome.stoppedBy;
         if (outcome.workerErrors.length) stopped ??= 'worker failure';
       }
@@ -354,6 +383,7 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
       live.close();
     }
 
+    const observed = observation ? await observation.stop() : undefined;
     const serverAfter = readMetrics ? parseRequestTotals(await readMetrics(), byResource) : undefined;
     await Promise.all(lifecycles.map((l) => l.stop()));
     const merged = mergeOutcomes(outcomes, startedWallMs, offsetMs, timeSeries, stopped);
@@ -375,6 +405,11 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
       },
       profile: { name: profile.name, sha256: profile.source.sha256 },
     });
+    if (observed) {
+      result.findings = observed.findings;
+      if (observed.sut) result.sut = observed.sut;
+      if (observed.observations) result.observations = observed.observations;
+    }
     result.iterations = iterations;
     result.retries = retries;
     if (lifecycles.length) result.lifecycles = lifecycles.map((l) => l.result());
@@ -398,7 +433,6 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
 
     // Cleanup runs before the result is written, so a report can say it happened.
     for (const c of cleanups.splice(0)) await c();
-    const out = o.out ?? defaultResultPath(join(ctx.cwd, 'results'), profile.name, new Date(result.startedAt));
     writeResult(out, result);
     if (!o.quiet) {
       ctx.stdout.write('\n' + renderSummary(result));

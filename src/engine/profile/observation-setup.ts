@@ -1,0 +1,120 @@
+/**
+ * prepareObservation builds what observes the system under test in a profile run: the SUT process (from
+ * `--sut` or the profile's `sut:`) with a kubeconfig for the run's target and its placeholders filled in,
+ * and the profile's observers. Returns undefined when nothing observes the SUT.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { CliContext } from '../../cli/context.js';
+import { UsageError } from '../../errors.js';
+import type { MockServer } from '../../mock/server.js';
+import type { Profile } from '../../profile/types.js';
+import type { DispatchFn } from '../../kube/send.js';
+import { FindingsCollector } from '../../observe/findings.js';
+import { Observation } from '../../observe/observation.js';
+import type { Observer } from '../../observe/observer.js';
+import { freeLoopbackPort, substitutePlaceholders, type SutPlaceholders } from '../../sut/placeholders.js';
+import type { OutputSink, ReadySpec } from '../../sut/sut-process.js';
+import type { ProfileRunOptions } from './profile-run.js';
+import type { ProfileTarget } from './profile-task.js';
+
+/** ObservationInputs are what prepareObservation needs from the run. */
+export interface ObservationInputs {
+  profile: Profile;
+  options: ProfileRunOptions;
+  ctx: CliContext;
+  target: ProfileTarget;
+  mock: MockServer | undefined;
+  runId: string;
+  /** The result file; the SUT's log and kubeconfig go beside it. */
+  out: string;
+  findings: FindingsCollector;
+  dispatch: DispatchFn;
+  say: (line: string) => void;
+  /** Builds a log scanner for one output stream of the SUT (source "sut"); none: output is only logged. */
+  scanner?: (source: string, patterns: string[], findings: FindingsCollector) => OutputSink;
+  /** Builds the profile's observers (pod logs, restarts, metrics) with placeholders resolved. */
+  observers?: (resolve: (s: string) => string) => Promise<Observer[]>;
+}
+
+/** sidePath is a file beside the result: `<result without .json>.<suffix>`. */
+export function sidePath(out: string, suffix: string): string {
+  return `${out.replace(/\.json$/, '')}.${suffix}`;
+}
+
+/** prepareObservation returns the run's Observation, or undefined when the run observes nothing. */
+export async function prepareObservation(i: ObservationInputs): Promise<Observation | undefined> {
+  const { profile, options: o, ctx } = i;
+  const spec = profile.sut;
+  const command = o.sut ?? spec?.command;
+  if (spec && !command) {
+    throw new UsageError(`profile ${profile.name} has a sut: section without a command`, "give the command with --sut '<command>' or sut.command in the profile");
+  }
+  const server = `${i.target.origin}${i.target.pathPrefix}`;
+  const kubeconfig = command ? await kubeconfigForSut(i) : '';
+  const values: SutPlaceholders = { kubeconfig, server, namespace: profile.target.namespace, port: String(await freeLoopbackPort()), runId: i.runId };
+  const resolve = (s: string) => substitutePlaceholders(s, values);
+  const observers = i.observers ? await i.observers(resolve) : [];
+  if (!command && observers.length === 0) return undefined;
+
+  const ready: ReadySpec = o.sutReady ?? toReady(spec?.ready ?? { kind: 'none' }, resolve);
+  const patterns = spec?.patterns ?? [];
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(spec?.env ?? {})) env[k] = resolve(v);
+  if (kubeconfig) env.KUBECONFIG = kubeconfig;
+  return new Observation(
+    i.findings,
+    {
+      observers,
+      ...(command
+        ? {
+            sut: {
+              argv: command.map(resolve),
+              env,
+              cwd: ctx.cwd,
+              ready,
+              readyTimeoutMs: spec?.readyTimeoutMs ?? 60_000,
+              stopGraceMs: spec?.stopGraceMs ?? 10_000,
+              restart: spec?.restart ?? 'never',
+              logPath: sidePath(i.out, 'sut.log'),
+              findings: i.findings,
+              ...(i.scanner ? { output: () => i.scanner!('sut', patterns, i.findings) } : {}),
+              say: (line: string) => ctx.stderr.write(line),
+            },
+          }
+        : {}),
+    },
+    i.say,
+  );
+}
+
+function toReady(r: NonNullable<Profile['sut']>['ready'], resolve: (s: string) => string): ReadySpec {
+  switch (r.kind) {
+    case 'log':
+      return { kind: 'log', pattern: new RegExp(r.pattern) };
+    case 'http':
+      return { kind: 'http', url: resolve(r.url) };
+    default:
+      return r;
+  }
+}
+
+/** kubeconfigForSut writes a kubeconfig for the run's target beside the result and returns its path ('' in a cluster: the SUT uses its own service account). */
+async function kubeconfigForSut(i: ObservationInputs): Promise<string> {
+  const path = sidePath(i.out, 'kubeconfig');
+  mkdirSync(dirname(path), { recursive: true });
+  if (i.mock) {
+    writeFileSync(path, i.mock.kubeconfig, { mode: 0o600 });
+    return path;
+  }
+  if (i.options.inCluster) return '';
+  const { loadKubeConfig } = await import('../../kube/target.js');
+  const kc = await loadKubeConfig({
+    ...(i.options.kubeconfig ?? i.profile.target.kubeconfig ? { kubeconfig: (i.options.kubeconfig ?? i.profile.target.kubeconfig)! } : {}),
+    ...(i.options.context ?? i.profile.target.context ? { context: (i.options.context ?? i.profile.target.context)! } : {}),
+  });
+  const { stringify } = await import('yaml');
+  writeFileSync(path, stringify(JSON.parse(kc.exportConfig()) as unknown), { mode: 0o600 });
+  return path;
+}
+
