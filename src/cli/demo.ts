@@ -54,7 +54,7 @@ export const registerDemoCommand: CommandRegistrar = (program, ctx, setExit) => 
       const which = scenario ?? 'load';
       if (which !== 'load' && which !== 'race') throw new UsageError(`unknown demo "${which}": choose load or race`);
       const misplaced = (which === 'load' ? RACE_ONLY : LOAD_ONLY).filter((f) => o[f] !== undefined);
-      if (misplaced.length) throw new UsageError(`${misplaced.map(flagName).join(", ")} ${misplaced.length === 1 ? "does" : "do"} not apply to demo ${which}`);
+      if (misplaced.length) throw new UsageError(`${misplaced.map(flagName).join(', ')} ${misplaced.length === 1 ? 'does' : 'do'} not apply to demo ${which}`);
       if (which === 'race') {
         const runs = o.runs === undefined ? 3 : Number(o.runs);
         if (!Number.isInteger(runs) || runs < 1 || runs > 20) throw new UsageError(`--runs must be an integer from 1 to 20, got "${o.runs}"`);

@@ -166,7 +166,7 @@ function normalizeThreshold(ctx: LoadContext, path: DataPath, raw: unknown, oper
     ctx.report(ctx.source, path, t, THRESHOLD_GRAMMAR);
     return undefined;
   }
-  if (t.operation !== undefined && !operations.has(t.operation)) {
+  if (t.operation !== undefined && t.stat !== 'findings' && !operations.has(t.operation)) {
     const names = [...operations].filter((n) => n && (t.unit === 'ms' || !measures.has(n)));
     ctx.problems.push({ ...ctx.source.posInScalar(path, t.operation), message: `threshold names unknown operation ${JSON.stringify(t.operation)}`, hint: `operations: ${names.join(', ') || 'none'}` });
     return undefined;

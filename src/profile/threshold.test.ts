@@ -10,6 +10,8 @@ test('thresholds parse into their typed form', () => {
   assert.deepEqual(parseThreshold('errors(exec pods) == 0'), { source: 'errors(exec pods) == 0', comparator: '==', operation: 'exec pods', stat: 'errors', value: 0, unit: 'count' });
   assert.deepEqual(parseThreshold('count(create workflows) >= 100'), { source: 'count(create workflows) >= 100', comparator: '>=', operation: 'create workflows', stat: 'count', value: 100, unit: 'count' });
   assert.deepEqual(parseThreshold('rate(list pods) > 50/s'), { source: 'rate(list pods) > 50/s', comparator: '>', operation: 'list pods', stat: 'rate', value: 50, unit: 'per-second' });
+  assert.deepEqual(parseThreshold('findings == 0'), { source: 'findings == 0', comparator: '==', stat: 'findings', value: 0, unit: 'count' });
+  assert.deepEqual(parseThreshold('findings(race) == 0'), { source: 'findings(race) == 0', comparator: '==', operation: 'race', stat: 'findings', value: 0, unit: 'count' });
   assert.deepEqual(parseThreshold('max < 2s'), { source: 'max < 2s', comparator: '<', stat: 'max', value: 2000, unit: 'ms' });
 });
 
@@ -21,6 +23,8 @@ test('invalid thresholds give a message naming the problem', () => {
     ['bogus > 3', /unknown statistic "bogus"/],
     ['p99 create pods < 1s', /invalid threshold/],
     ['rate(x) > lots', /invalid rate/],
+    ['findings(races) == 0', /unknown finding kind "races".*race, panic/],
+    ['findings < 1%', /invalid count "1%"/],
   ];
   for (const [text, re] of cases) {
     const r = parseThreshold(text);

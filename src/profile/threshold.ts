@@ -1,6 +1,7 @@
 /**
  * Thresholds: `p99(create pods) < 1s`, `max(get pods) <= 250ms`, `errors < 1%`, `errors(exec pods) == 0`,
- * `dropped == 0`, `count(create workflows) >= 100`, `rate(list pods) > 50/s`. Parsed at load time.
+ * `dropped == 0`, `count(create workflows) >= 100`, `rate(list pods) > 50/s`, `findings == 0`,
+ * `findings(race) == 0`. Parsed at load time.
  */
 import { parseDurationMs } from '../engine/duration.js';
 
@@ -8,7 +9,7 @@ import { parseDurationMs } from '../engine/duration.js';
 export type Comparator = '<' | '<=' | '>' | '>=' | '==' | '!=';
 
 /** ThresholdStat is what a threshold measures: a latency statistic, or a count, ratio or rate. */
-export type ThresholdStat = 'percentile' | 'min' | 'max' | 'mean' | 'errors' | 'dropped' | 'count' | 'rate';
+export type ThresholdStat = 'percentile' | 'min' | 'max' | 'mean' | 'errors' | 'dropped' | 'count' | 'rate' | 'findings';
 
 /** ThresholdUnit says what `value` is: ms (latency), ratio 0..1 (a percentage), count, or per-second. */
 export type ThresholdUnit = 'ms' | 'ratio' | 'count' | 'per-second';
@@ -20,18 +21,21 @@ export interface Threshold {
   stat: ThresholdStat;
   /** For `percentile`: 0..100, e.g. 99.9. */
   percentile?: number;
-  /** An operation name (or a `measure` name for latency statistics). */
+  /** An operation name (or a `measure` name for latency statistics; a finding kind for `findings`). */
   operation?: string;
   comparator: Comparator;
   value: number;
   unit: ThresholdUnit;
 }
 
+/** FINDING_KINDS are the kinds `findings(KIND)` accepts. */
+export const FINDING_KINDS = ['race', 'panic', 'fatal', 'pattern', 'exit', 'restart', 'metrics-mismatch'];
+
 const LATENCY = new Set(['min', 'max', 'mean']);
 const RE = /^\s*([a-z]+|p\d+(?:\.\d+)?)\s*(?:\(\s*([^()]*?)\s*\))?\s*(<=|>=|==|!=|<|>)\s*(\S+?)\s*$/;
 
 /** THRESHOLD_GRAMMAR is the one-line grammar shown in hints. */
-export const THRESHOLD_GRAMMAR = 'STAT[(OPERATION)] OP VALUE, STAT one of pNN, min, max, mean, errors, dropped, count, rate; OP one of < <= > >= == !=';
+export const THRESHOLD_GRAMMAR = 'STAT[(OPERATION)] OP VALUE, STAT one of pNN, min, max, mean, errors, dropped, count, rate, findings (OPERATION: a finding kind); OP one of < <= > >= == !=';
 
 /** parseThreshold parses one threshold, or returns an error message. */
 export function parseThreshold(source: string): Threshold | string {
@@ -66,6 +70,12 @@ export function parseThreshold(source: string): Threshold | string {
     const n = Number(valueText);
     if (!Number.isFinite(n) || n < 0) return `invalid count ${JSON.stringify(valueText)} in ${JSON.stringify(source)}`;
     return { ...base, stat: 'count', value: n, unit: 'count' };
+  }
+  if (statText === 'findings') {
+    if (operation !== undefined && !FINDING_KINDS.includes(operation)) return `unknown finding kind ${JSON.stringify(operation)} in ${JSON.stringify(source)}: use one of ${FINDING_KINDS.join(', ')}`;
+    const n = Number(valueText);
+    if (!Number.isInteger(n) || n < 0) return `invalid count ${JSON.stringify(valueText)} in ${JSON.stringify(source)}: findings are counted, e.g. findings(race) == 0`;
+    return { ...base, stat: 'findings', value: n, unit: 'count' };
   }
   if (statText === 'rate') {
     const n = Number(valueText.replace(/\/s$/, ''));

@@ -169,3 +169,15 @@ test('Ctrl-C during a run with a SUT: partial result with the SUT summary, and n
   assert.equal(r.sut!.exits[0]!.requested, true);
   await waitFor(() => !alive(child), 5000, `the SUT's child ${child} to be gone`);
 });
+
+test('findings thresholds: findings(exit) == 0 fails when the SUT exited during the run (exit 99), findings(race) == 0 passes', async () => {
+  const { dir, file, out } = setup('sut:\n  ready: {log: "^up"}\nthresholds:\n  - findings(exit) == 0\n  - findings(race) == 0\n', '1500ms');
+  const ctx = captureContext({ cwd: dir, env: {} });
+  const code = await main(['run', file, '-o', out, '-w', '1', '--sut', `sh -c 'echo up; sleep 0.3; exit 1'`], ctx);
+  assert.equal(code, ExitCode.ThresholdsFailed, ctx.err() + ctx.out());
+  const r = JSON.parse(readFileSync(out, 'utf8')) as RunResult;
+  assert.deepEqual(r.thresholds, [
+    { expression: 'findings(exit) == 0', passed: false, actual: 1 },
+    { expression: 'findings(race) == 0', passed: true, actual: 0 },
+  ]);
+});

@@ -14,6 +14,12 @@ export interface ThresholdOutcome {
 /** evaluateThresholds returns a verdict per threshold; one naming an operation the run did not measure fails with no actual. */
 export function evaluateThresholds(thresholds: readonly Threshold[], result: RunResult): ThresholdOutcome[] {
   return thresholds.map((th) => {
+    if (th.stat === 'findings') {
+      // No observer ran: nothing was checked, so the threshold cannot pass.
+      if (!result.findings) return { expression: th.source, passed: false };
+      const actual = result.findings.filter((f) => th.operation === undefined || f.kind === th.operation).reduce((a, f) => a + f.count, 0);
+      return { expression: th.source, passed: compare(th.comparator, actual, th.value), actual };
+    }
     const lifecycle = th.operation === undefined ? undefined : result.lifecycles?.find((l) => l.name === th.operation);
     if (lifecycle && th.unit === 'ms') {
       const h = decodeHistogram(lifecycle.latencyUs.hdr);
