@@ -44,3 +44,26 @@ test('off a terminal one plain line every few seconds; quiet prints nothing', ()
   quiet.update(tick(1000));
   assert.equal(quietOut, '');
 });
+
+test('a finding is printed above the panel as it arrives and the panel is drawn again below it, with the findings so far', () => {
+  let out = '';
+  let found: string | undefined;
+  const view = new LiveView({ out: { write: (s: string) => (out += s), isTTY: true, columns: 100 }, quiet: false, title: 't', durationMs: 10_000, findings: () => found });
+  view.update(tick(1000));
+  assert.doesNotMatch(out, /findings/, 'no findings line before the first finding');
+  const before = out.length;
+  view.note('racerig: finding: race — DATA RACE in main.(*metricsTransport).RoundTrip\n');
+  assert.equal(out.slice(before), '\x1b[3F\x1b[Jracerig: finding: race — DATA RACE in main.(*metricsTransport).RoundTrip\n', 'the panel is cleared and the note takes its place');
+  found = 'race ×1';
+  const mid = out.length;
+  view.update(tick(2000));
+  const frame = out.slice(mid);
+  assert.doesNotMatch(frame, /^\x1b\[\d+F/, 'the next frame starts below the note');
+  assert.match(frame, /\n\x1b\[2K {2}findings race ×1\n$/);
+
+  let plain = '';
+  const p = new LiveView({ out: { write: (s: string) => (plain += s), isTTY: false }, quiet: false, title: 't', durationMs: 10_000, plainEverySeconds: 1, findings: () => 'exit ×2' });
+  p.note('racerig: finding: exit — the system under test exited (code 2)\n');
+  p.update(tick(1000));
+  assert.match(plain, /^racerig: finding: exit .*\n\[1\.00s\/10\.00s\] .* findings exit ×2\n$/);
+});

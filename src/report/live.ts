@@ -16,6 +16,8 @@ export interface LiveViewOptions {
   durationMs: number;
   /** Seconds between plain lines when the output is not a terminal. */
   plainEverySeconds?: number;
+  /** Findings so far by kind (e.g. "race ×3, exit ×1"), shown when there are any. */
+  findings?: () => string | undefined;
 }
 
 /** LiveView renders engine ticks. */
@@ -48,6 +50,8 @@ export class LiveView {
         `  last 1s  p50 ${fmtUs(t.point.p50)}  p99 ${fmtUs(t.point.p99)}  errors ${fmtInt(iv.errors)}   total ${fmtInt(totals.requests)} requests, ${fmtInt(totals.errors)} errors`,
       ];
       if (events > 0) lines.push(`  watch    ${fmtRate(eventRate)} events  total ${fmtInt(events)} events`);
+      const found = this.o.findings?.();
+      if (found) lines.push(`  findings ${found}`);
       let s = this.drawnLines > 0 ? `\x1b[${this.drawnLines}F` : '';
       for (const l of lines) s += `\x1b[2K${l}\n`;
       this.o.out.write(s);
@@ -60,6 +64,7 @@ export class LiveView {
       `[${elapsed}/${total}] rate ${fmtRate(rate)} (target ${target})  in-flight ${fmtInt(t.total.inFlight)}  ` +
         `p50 ${fmtUs(t.point.p50)}  p99 ${fmtUs(t.point.p99)}  requests ${fmtInt(totals.requests)}  errors ${fmtInt(totals.errors)}  dropped ${fmtInt(totals.dropped)}` +
         (events > 0 ? `  watch events ${fmtInt(events)} (${fmtRate(eventRate)})` : '') +
+        (this.o.findings?.() ? `  findings ${this.o.findings()}` : '') +
         '\n',
     );
   }

@@ -227,7 +227,13 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
       }
     }
 
-    const live = new LiveView({ out: ctx.stdout, quiet: o.quiet, title: `${profile.name}${o.smoke ? ' (smoke)' : ''}`, durationMs: profile.phases.reduce((a, p) => a + (p.durationMs ?? Infinity), 0) });
+    const live = new LiveView({
+      out: ctx.stdout,
+      quiet: o.quiet,
+      title: `${profile.name}${o.smoke ? ' (smoke)' : ''}`,
+      durationMs: profile.phases.reduce((a, p) => a + (p.durationMs ?? Infinity), 0),
+      findings: () => findingsLine(findings),
+    });
     let current: LoadEngine | undefined;
     let stopped: string | undefined;
     let interrupts = 0;
@@ -447,6 +453,14 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
     await mock?.close();
   }
   return exit;
+}
+
+/** findingsLine says how many findings of each kind the run has so far, or undefined when none. */
+function findingsLine(findings: FindingsCollector): string | undefined {
+  if (findings.total === 0) return undefined;
+  const byKind = new Map<string, number>();
+  for (const f of findings.list()) byKind.set(f.kind, (byKind.get(f.kind) ?? 0) + f.count);
+  return [...byKind].map(([k, n]) => `${k} ×${n}`).join(', ');
 }
 
 /** addDropped adds planned-but-never-started iterations to an operation's dropped count in a (private) snapshot. */
