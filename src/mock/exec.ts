@@ -48,6 +48,8 @@ export function createExecHandler(api: MockApi, startDelayMs = DEFAULT_EXEC_STAR
 
   return {
     handleUpgrade(req, socket, head, onDone) {
+      // A client may reset the connection at any time: an upgraded socket has no other error listener until ws adds its own.
+      socket.on('error', () => socket.destroy());
       try {
         const target = resolveExecTarget(api, req);
         const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((s) => s.trim());
