@@ -1,6 +1,6 @@
 /**
  * pods/exec and pods/attach over SPDY/3.1 with real kubectl clients that speak SPDY by default:
- * kubectl 1.27 and 1.28 beside the kubectl on PATH (`kubectl.1.27`, `kubectl.1.28`), and any extra
+ * kubectl 1.27, 1.28 and 1.29 beside the kubectl on PATH (`kubectl.1.27` …), and any extra
  * binaries listed in RACERIG_TEST_KUBECTLS (colon-separated paths, e.g. Debian's kubernetes-client
  * 1.20 unpacked somewhere). A missing binary is skipped with the reason printed.
  */
@@ -28,6 +28,7 @@ const dir = kubectlDir();
 const CANDIDATES: Array<{ label: string; bin: string | undefined }> = [
   { label: 'kubectl 1.27', bin: dir && join(dir, 'kubectl.1.27') },
   { label: 'kubectl 1.28', bin: dir && join(dir, 'kubectl.1.28') },
+  { label: 'kubectl 1.29', bin: dir && join(dir, 'kubectl.1.29') },
   ...(process.env.RACERIG_TEST_KUBECTLS ?? '').split(':').filter(Boolean).map((bin) => ({ label: bin, bin })),
 ];
 

@@ -1,6 +1,6 @@
 /**
  * pods/exec and pods/attach over SPDY/3.1, the Kubernetes stream protocol as client-go spoke it
- * before WebSocket (kubectl up to 1.28, and controllers built on client-go of that time).
+ * before WebSocket (kubectl up to 1.29, and controllers built on client-go of that time).
  *
  * The client POSTs with `Upgrade: SPDY/3.1` and the stream protocol versions it speaks
  * (`X-Stream-Protocol-Version`, v4/v3/v2/channel.k8s.io); the server answers 101 with the chosen one.
