@@ -103,3 +103,19 @@ for (const [i, { label, bin }] of CANDIDATES.entries()) {
     assert.equal(code, 0, att.output());
   });
 }
+
+const tlsClient = CANDIDATES.find((c) => c.bin && existsSync(c.bin));
+test(`${tlsClient?.label ?? 'kubectl'}: exec over SPDY/3.1 on the TLS mock (client-certificate auth)`, { skip: tlsClient ? undefined : 'no SPDY kubectl found' }, async () => {
+  const tls = await startFixture({ tls: true, lifecycle: { podStartDelayMs: 0, podRunDurationMs: 600_000, jitter: 0 } });
+  try {
+    const bin = tlsClient!.bin;
+    const created = await kubectl(tls.kc, ['run', 'secure', '--image', 'busybox'], { bin });
+    assert.equal(created.code, 0, created.stderr);
+    await waitFor('secure Running', async () => (await kubectl(tls.kc, ['get', 'pod', 'secure', '-o', 'jsonpath={.status.phase}'], { bin })).stdout === 'Running');
+    const hi = await kubectl(tls.kc, ['exec', 'secure', '--', 'sh', '-c', 'echo over tls; exit 7'], { bin });
+    assert.equal(hi.stdout, 'over tls\n');
+    assert.equal(hi.code, 7, hi.stderr);
+  } finally {
+    await tls.close();
+  }
+});
