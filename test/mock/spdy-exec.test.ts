@@ -322,6 +322,31 @@ test('headers split across TCP writes: the request, every SYN_STREAM and DATA fr
   c.destroy();
 });
 
+test('a tty session: error, stdin, stdout and resize streams (stderr folded into stdout), resize data accepted; 4 MiB of stdin sent before the command reads it, all echoed (the server pauses reading at 1 MiB and resumes)', async () => {
+  const tty = await upgraded(execPath('shell', ['sh', '-c', 'echo out; kill -s NOPE 1'], { tty: 'true', stdout: 'true', stderr: 'true' }));
+  const error = await tty.openStream('error');
+  const stdout = await tty.openStream('stdout');
+  const resize = await tty.openStream('resize');
+  await tty.send(data(resize, '{"Width":80,"Height":24}\n'));
+  await tty.finished();
+  assert.equal(tty.streamData(stdout).text, 'out\nkill: invalid signal specification NOPE\n');
+  assert.equal(JSON.parse(tty.streamData(error).text).reason, 'NonZeroExitCode');
+  tty.destroy();
+
+  // The command reads nothing for 200 ms: the server buffers 1 MiB, stops reading the connection, and resumes as cat drains it.
+  const big = await upgraded(execPath('shell', ['sh', '-c', 'sleep 0.2; cat'], { stdin: 'true', stdout: 'true' }));
+  const bigError = await big.openStream('error');
+  const stdin = await big.openStream('stdin');
+  const out = await big.openStream('stdout');
+  const chunk = Buffer.alloc(64 * 1024, 'abcdefgh');
+  for (let i = 0; i < 64; i++) await big.send(data(stdin, chunk));
+  await big.send(data(stdin, '', true));
+  await big.finished(15_000);
+  assert.equal(big.streamData(out).text.length, 64 * chunk.length);
+  assert.deepEqual(JSON.parse(big.streamData(bigError).text), { metadata: {}, status: 'Success' });
+  big.destroy();
+});
+
 test("stream protocol negotiation: the client's order among v4/v3/v2/channel.k8s.io wins; v2 reports failure as text and success as nothing; none in common is 403, none offered 400", async () => {
   const v2 = await upgraded(execPath('shell', ['exit', '3']), { protocols: ['v5.channel.k8s.io', 'v2.channel.k8s.io', V4] });
   assert.equal(v2.protocol, 'v2.channel.k8s.io');

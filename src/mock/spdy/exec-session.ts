@@ -47,6 +47,9 @@ export const DEFAULT_STREAM_CREATION_TIMEOUT_MS = 30_000;
 /** DEFAULT_CLOSE_GRACE_MS is how long the server waits for the client to close its end after the session finished, in ms, before it destroys the connection. */
 export const DEFAULT_CLOSE_GRACE_MS = 10_000;
 
+/** STDIN_HIGH_WATER_BYTES is how much unread stdin the server buffers before it stops reading the connection (TCP pushes back on the client), in bytes. */
+export const STDIN_HIGH_WATER_BYTES = 1024 * 1024;
+
 /** DATA_CHUNK_BYTES is the largest DATA frame payload the server sends. */
 export const DATA_CHUNK_BYTES = 32 * 1024;
 
@@ -148,6 +151,7 @@ class SpdySession {
   private allOpen!: () => void;
   private readonly streamsReady: Promise<void>;
   private stdinQueue: Buffer[] = [];
+  private stdinQueuedBytes = 0;
   private stdinOpen = true;
   private stdinWaiter: ((b: Buffer | undefined) => void) | undefined;
   private closed = false;
@@ -325,8 +329,10 @@ class SpdySession {
   }
 
   private pushStdin(chunk: Buffer): void {
-    if (this.stdinWaiter) this.wakeStdin(chunk);
-    else this.stdinQueue.push(chunk);
+    if (this.stdinWaiter) return this.wakeStdin(chunk);
+    this.stdinQueue.push(chunk);
+    this.stdinQueuedBytes += chunk.length;
+    if (this.stdinQueuedBytes > STDIN_HIGH_WATER_BYTES) this.socket.pause();
   }
 
   private closeStdin(): void {
@@ -341,7 +347,12 @@ class SpdySession {
   }
 
   private readStdin(): Promise<Buffer | undefined> {
-    if (this.stdinQueue.length) return Promise.resolve(this.stdinQueue.shift());
+    const next = this.stdinQueue.shift();
+    if (next) {
+      this.stdinQueuedBytes -= next.length;
+      if (this.stdinQueuedBytes <= STDIN_HIGH_WATER_BYTES / 2 && this.socket.isPaused()) this.socket.resume();
+      return Promise.resolve(next);
+    }
     if (!this.stdinOpen || !this.target.stdin) return Promise.resolve(undefined);
     return new Promise((r) => (this.stdinWaiter = r));
   }
@@ -365,6 +376,8 @@ class SpdySession {
     this.write(encodeGoAway(this.lastClientStreamId, GoAwayStatus.OK));
     this.gone();
     this.socket.end();
+    // Read on (and discard) until the client closes, even if unread stdin had paused the socket.
+    this.socket.resume();
     const grace = setTimeout(() => this.socket.destroy(), this.options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS);
     grace.unref();
     this.socket.once('close', () => clearTimeout(grace));
