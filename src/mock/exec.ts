@@ -1,18 +1,16 @@
 /**
- * pods/exec over WebSocket with the v5.channel.k8s.io and v4.channel.k8s.io subprotocols: one byte of
- * stream id per message (0 stdin, 1 stdout, 2 stderr, 3 error, 4 resize, 255 close), and the exit
- * code as a Status on the error channel.
+ * pods/exec and pods/attach over WebSocket with the v5.channel.k8s.io and v4.channel.k8s.io
+ * subprotocols: one byte of stream id per message (0 stdin, 1 stdout, 2 stderr, 3 error, 4 resize,
+ * 255 close), and the exit code as a Status on the error channel. SPDY/3.1 is in spdy/exec-session.ts.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import type { MockApi } from './api.js';
-import type { KubeObject } from './store.js';
 import { StatusError } from './status.js';
 import { writeRawStatus } from './http-util.js';
-import { parseQuery, parseResourcePath, splitUrl, isTrue } from './request-info.js';
-import { runBuiltin } from './exec-commands.js';
-import { exitContainers } from './lifecycle.js';
+import type { ExecIo } from './exec-commands.js';
+import { killMainProcess, resolveExecTarget, runExecTarget } from './exec-target.js';
 
 /** EXEC_PROTOCOLS are the subprotocols the mock speaks, most preferred first. */
 export const EXEC_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
@@ -22,7 +20,8 @@ const STDERR = 2;
 const ERROR = 3;
 const CLOSE = 255;
 
-function exitStatus(code: number, argv: string[]): string {
+/** exitStatus is the v4/v5 error-channel message for an exit code: a metav1.Status, Success for 0, else NonZeroExitCode with the code as its ExitCode cause. */
+export function exitStatus(code: number, argv: string[]): string {
   if (code === 0) return JSON.stringify({ metadata: {}, status: 'Success' });
   return JSON.stringify({
     metadata: {},
@@ -39,48 +38,27 @@ export interface ExecHandler {
   close(): void;
 }
 
-/** createExecHandler returns the WebSocket exec endpoint over `api`'s pods. */
-export function createExecHandler(api: MockApi, startDelayMs = DEFAULT_EXEC_START_DELAY_MS): ExecHandler {
+/** createExecHandler returns the WebSocket exec and attach endpoint over `api`'s pods; attach shows `logLines` (see LogOptions) as the container's output. */
+export function createExecHandler(api: MockApi, startDelayMs = DEFAULT_EXEC_START_DELAY_MS, logLines?: string[]): ExecHandler {
   const wss = new WebSocketServer({
     noServer: true,
     perMessageDeflate: false,
     handleProtocols: (protocols) => EXEC_PROTOCOLS.find((p) => protocols.has(p)) ?? false,
   });
 
-  const killMain = (key: string, uid: string, sig: number) => {
-    const cur = api.store.get('/pods', key);
-    if (!cur || cur.obj.metadata.uid !== uid) return;
-    const o = JSON.parse(cur.json) as KubeObject;
-    exitContainers(o, 128 + sig);
-    api.store.put('/pods', key, o, 'MODIFIED');
-  };
-
   return {
     handleUpgrade(req, socket, head, onDone) {
-      const { path, query: raw } = splitUrl(req.url ?? '/');
-      const query = parseQuery(raw);
-      const ri = parseResourcePath('GET', path, false);
+      // A client may reset the connection at any time: an upgraded socket has no other error listener until ws adds its own.
+      socket.on('error', () => socket.destroy());
       try {
-        if (!ri || ri.resource !== 'pods' || ri.subresource !== 'exec' || ri.group !== '') {
-          throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
-        }
-        const info = api.resolve('', ri.version, 'pods');
-        const pod = api.get(info, ri.namespace, ri.name);
-        const containers = ((pod.obj.spec as { containers?: Array<{ name: string }> } | undefined)?.containers ?? []).map((c) => c.name);
-        const container = query.get('container') || containers[0] || '';
-        if (!containers.includes(container)) throw new StatusError(400, 'BadRequest', `container ${container} is not valid for pod ${ri.name}`);
-        const phase = (pod.obj.status as { phase?: string } | undefined)?.phase;
-        if (phase !== 'Running') throw new StatusError(400, 'BadRequest', `unable to upgrade connection: container not found ("${container}")`);
-        const argv = query.getAll('command');
-        if (argv.length === 0) throw new StatusError(400, 'BadRequest', 'you must specify at least 1 command');
+        const target = resolveExecTarget(api, req);
         const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((s) => s.trim());
         if (!EXEC_PROTOCOLS.some((p) => offered.includes(p))) {
           throw new StatusError(400, 'BadRequest', `unable to upgrade connection: no supported subprotocol in [${offered.join(', ')}]; supported: ${EXEC_PROTOCOLS.join(', ')}`);
         }
-        const key = pod.key;
-        const uid = pod.obj.metadata.uid!;
         wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-          session(ws, argv, isTrue(query.get('stdin')), ri.name, (sig) => killMain(key, uid, sig), startDelayMs).then(
+          const run = (io: ExecIo) => runExecTarget(api, target, logLines, io);
+          session(ws, run, target.argv, target.stdin, target.pod, (sig) => killMainProcess(api, target, sig), startDelayMs).then(
             (code) => onDone?.(code),
             () => {
               ws.terminate();
@@ -110,7 +88,7 @@ export function createExecHandler(api: MockApi, startDelayMs = DEFAULT_EXEC_STAR
  */
 export const DEFAULT_EXEC_START_DELAY_MS = 20;
 
-async function session(ws: WebSocket, argv: string[], stdinWanted: boolean, podName: string, killMain: (sig: number) => void, startDelayMs: number): Promise<number> {
+async function session(ws: WebSocket, run: (io: ExecIo) => Promise<number>, argv: string[], stdinWanted: boolean, podName: string, killMain: (sig: number) => void, startDelayMs: number): Promise<number> {
   const abort = new AbortController();
   const queue: Buffer[] = [];
   let stdinOpen = stdinWanted;
@@ -148,7 +126,7 @@ async function session(ws: WebSocket, argv: string[], stdinWanted: boolean, podN
       abort.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
     });
   }
-  const code = await runBuiltin(argv, {
+  const code = await run({
     stdout: (t) => send(STDOUT, t),
     stderr: (t) => send(STDERR, t),
     readStdin: () => {

@@ -40,6 +40,15 @@ function phaseOf(pod: KubeObject): string {
   return String((pod.status as { phase?: string } | undefined)?.phase ?? 'Pending');
 }
 
+/** containerLogLines returns what `container` of `pod` logged (pods/log and pods/attach): the pod's log annotation, else the configured `lines`, else the default lines; with `previous` (its last termination), the previous instance's. */
+export function containerLogLines(pod: KubeObject, container: string, lines: string[] | undefined, previous?: { exitCode?: number }): string[] {
+  const annotations = pod.metadata.annotations ?? {};
+  const annotated = (previous ? annotations[ANNOTATIONS.previousLogLines] : undefined) ?? annotations[ANNOTATIONS.logLines];
+  const out = annotated !== undefined ? annotated.replace(/\n$/, '').split('\n') : lines ?? defaultLines(pod, container);
+  if (previous && annotated === undefined && lines === undefined) return [...out, `racerig mock: container ${container} exited with code ${previous.exitCode ?? ''}`];
+  return out;
+}
+
 /** createLogHandler returns the pods/log subresource handler. */
 export function createLogHandler(api: MockApi, lines: string[] | undefined) {
   return (info: ResourceInfo, stored: StoredObject, query: Query, req: IncomingMessage, res: ServerResponse): void => {
@@ -58,10 +67,7 @@ export function createLogHandler(api: MockApi, lines: string[] | undefined) {
     // Like the kubelet: the previous instance exists only once the container has restarted.
     if (previous && (!cs || !(Number(cs.restartCount) > 0) || !last)) throw badRequest(`previous terminated container "${container}" in pod "${name}" not found`);
     if (phaseOf(pod) === 'Pending') throw badRequest(`container "${container}" in pod "${name}" is waiting to start: ContainerCreating`);
-    const annotations = pod.metadata.annotations ?? {};
-    const annotated = (previous ? annotations[ANNOTATIONS.previousLogLines] : undefined) ?? annotations[ANNOTATIONS.logLines];
-    let out = annotated !== undefined ? annotated.replace(/\n$/, '').split('\n') : lines ?? defaultLines(pod, container);
-    if (previous && annotated === undefined && lines === undefined) out = [...out, `racerig mock: container ${container} exited with code ${last!.exitCode ?? ''}`];
+    let out = containerLogLines(pod, container, lines, previous ? last : undefined);
     const started = (previous ? last!.startedAt : cs?.state?.running?.startedAt) ?? (pod.status as { startTime?: string } | undefined)?.startTime ?? new Date().toISOString();
     // Every simulated line was written when the container started.
     const sinceSeconds = query.get('sinceSeconds');

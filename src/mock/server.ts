@@ -16,6 +16,7 @@ import { createHandler } from './handler.js';
 import { buildKubeconfig } from './kubeconfig.js';
 import { startLifecycle, type LifecycleOptions } from './lifecycle.js';
 import { createExecHandler } from './exec.js';
+import { createSpdyExecHandler, isSpdyUpgrade } from './spdy/exec-session.js';
 import { Faults, type FaultConfig } from './faults.js';
 import { createAdmin } from './admin.js';
 import { startMockServerInThread } from './thread.js';
@@ -112,7 +113,8 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
   const server: Server = tls
     ? createHttpsServer({ ...serverOptions, key: tls.serverKeyPem, cert: tls.serverCertPem, ca: tls.caPem, requestCert: true, rejectUnauthorized: false }, handler)
     : createServer(serverOptions, handler);
-  const exec = createExecHandler(api, options.execStartDelayMs);
+  const exec = createExecHandler(api, options.execStartDelayMs, logLines);
+  const spdyExec = createSpdyExecHandler(api, { startDelayMs: options.execStartDelayMs, logLines });
   server.on('upgrade', (req, socket, head) => {
     const start = performance.now();
     const path = splitUrl(req.url ?? '/').path;
@@ -124,7 +126,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     const labels = ri ? labelsFor({ ...ri, verb: 'get' }) : { verb: 'CONNECT', group: '', version: '', resource: '', subresource: '', scope: '' };
     const serve = () => {
       metrics.longRunningDelta(labels, 1);
-      exec.handleUpgrade(req, socket, head, (code) => {
+      (isSpdyUpgrade(req) ? spdyExec : exec).handleUpgrade(req, socket, head, (code) => {
         metrics.longRunningDelta(labels, -1);
         metrics.observe(labels, code < 100 ? 101 : code, (performance.now() - start) / 1000);
       });
@@ -169,6 +171,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
         api.close();
         hub.closeAll();
         exec.close();
+        spdyExec.close();
         server.close(() => resolve());
         server.closeAllConnections();
       });

@@ -23,11 +23,11 @@ export interface KubectlResult {
   stderr: string;
 }
 
-/** kubectl runs kubectl with `--kubeconfig` and a hard timeout (ms), optionally feeding stdin. */
-export function kubectl(kubeconfig: string, args: string[], options: { stdin?: string; timeoutMs?: number } = {}): Promise<KubectlResult> {
+/** kubectl runs kubectl (or the binary `bin`) with `--kubeconfig` and a hard timeout (ms), optionally feeding stdin. */
+export function kubectl(kubeconfig: string, args: string[], options: { stdin?: string; timeoutMs?: number; bin?: string } = {}): Promise<KubectlResult> {
   return new Promise((resolve) => {
     const child = execFile(
-      'kubectl',
+      options.bin ?? 'kubectl',
       ['--kubeconfig', kubeconfig, '--request-timeout=10s', ...args],
       { timeout: options.timeoutMs ?? 15000, env: { ...process.env, KUBECONFIG: kubeconfig, HOME: tmpdir() } },
       (err, stdout, stderr) => {
@@ -39,9 +39,9 @@ export function kubectl(kubeconfig: string, args: string[], options: { stdin?: s
   });
 }
 
-/** startKubectl spawns a long-running kubectl (e.g. `get -w`) that is killed after `timeoutMs` at the latest. */
-export function startKubectl(kubeconfig: string, args: string[], timeoutMs = 15000): { child: ChildProcess; output: () => string; stop: () => void } {
-  const child = spawn('kubectl', ['--kubeconfig', kubeconfig, ...args], { env: { ...process.env, KUBECONFIG: kubeconfig, HOME: tmpdir() } });
+/** startKubectl spawns a long-running kubectl (e.g. `get -w`; or the binary `bin`) that is killed after `timeoutMs` at the latest. */
+export function startKubectl(kubeconfig: string, args: string[], timeoutMs = 15000, bin = 'kubectl'): { child: ChildProcess; output: () => string; stop: () => void } {
+  const child = spawn(bin, ['--kubeconfig', kubeconfig, ...args], { env: { ...process.env, KUBECONFIG: kubeconfig, HOME: tmpdir() } });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
