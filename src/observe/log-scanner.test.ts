@@ -216,3 +216,15 @@ test('normalizeMessage replaces values and addresses only', () => {
   assert.equal(normalizeMessage('(*main.T) 0xc000012345 k8s'), '(*main.T) 0x? k8s');
   assert.equal(normalizeMessage('runtime error: invalid memory address or nil pointer dereference'), 'runtime error: invalid memory address or nil pointer dereference');
 });
+
+test('flushIdle reports an open report now (a stream gone quiet) and nothing when none is open', () => {
+  const collector = new FindingsCollector();
+  const s = createLogScanner({ source: 'idle', collector });
+  s.write(fixture('map-writes.log'));
+  assert.equal(collector.list().length, 0, 'the dump may go on: still open');
+  assert.equal(s.flushIdle(), true);
+  assert.deepEqual(sigs(collector.list()), [`fatal ${MAP_FATAL}`]);
+  assert.equal(s.flushIdle(), false);
+  s.end();
+  assert.equal(collector.total, 1);
+});

@@ -44,10 +44,12 @@ export interface LogScannerOptions {
   collector: { add(o: Occurrence): unknown };
 }
 
-/** LogScanner takes a stream's chunks in order; `end` reports what an unfinished report holds. Both are synchronous. */
+/** LogScanner takes a stream's chunks in order; `end` reports what an unfinished report holds. All synchronous. */
 export interface LogScanner {
   write(chunk: string | Buffer): void;
   end(): void;
+  /** flushIdle reports an open report now (a stream that went quiet after a dump: the process may live on or hang); true if there was one. */
+  flushIdle(): boolean;
 }
 
 /** CompiledPattern is a user pattern ready to test lines. */
@@ -333,6 +335,11 @@ export function createLogScanner(options: LogScannerOptions): LogScanner {
         emit();
         from = nl + 1;
       }
+    },
+    flushIdle(): boolean {
+      if (!block) return false;
+      flush();
+      return true;
     },
     end(): void {
       if (ended) return;
