@@ -53,6 +53,14 @@ export class SutError extends RacerigError {
   }
 }
 
+/** ObserveError reports an observer of the system under test that cannot work (a bad pattern, an unreachable metrics URL); `code` starts with RACERIG_OBSERVE. */
+export class ObserveError extends RacerigError {
+  constructor(code: `RACERIG_OBSERVE${string}`, message: string, options: { hint?: string; exitCode?: ExitCode; cause?: unknown } = {}) {
+    super(code, message, { ...options, exitCode: options.exitCode ?? ExitCode.TargetFailed });
+    this.name = 'ObserveError';
+  }
+}
+
 /** ErrorData is the plain-object form of an error that crosses worker boundaries. */
 export interface ErrorData {
   code: string;
