@@ -127,7 +127,7 @@ func main() {
 	fmt.Printf("argo-race-controller ready build=%s metrics=http://%s/metrics\n", buildName, addr)
 
 	<-ctx.Done()
-	log.Printf("level=info msg=\"shutting down\" requests_counted=%d", metrics.Sum(nameK8sRequestTotal))
+	log.Printf("level=info msg=\"shutting down\"")
 	wfQueue.ShutDown()
 	cleanupQueue.ShutDown()
 	done := make(chan struct{})
@@ -137,5 +137,6 @@ func main() {
 	case <-time.After(10 * time.Second):
 		log.Printf("level=warning msg=\"workers did not stop within 10s; exiting anyway\"")
 	}
+	log.Printf("level=info msg=\"stopped\" requests_counted=%d", metrics.Sum(nameK8sRequestTotal))
 	os.Exit(0)
 }

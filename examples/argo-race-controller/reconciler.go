@@ -63,11 +63,14 @@ func (r *reconciler) reconcile(ctx context.Context, name string) error {
 	if !ok || wf.Metadata.DeletionTimestamp != nil || fulfilled(wf.Status.Phase) {
 		return nil
 	}
-	if wf.Status.Phase == "" {
+	if isNew(wf.Status.Phase) {
 		return r.start(ctx, wf)
 	}
 	return r.operate(ctx, wf)
 }
+
+// isNew tells whether a workflow has not been started yet (no phase, or Pending as an API server may default it).
+func isNew(phase string) bool { return phase == "" || phase == "Pending" }
 
 var nonDNS = regexp.MustCompile(`[^a-z0-9-]+`)
 
@@ -113,7 +116,7 @@ func (r *reconciler) start(ctx context.Context, wf *Workflow) error {
 	if err != nil {
 		r.events.Event(workflowRef(wf), "Warning", "WorkflowFailed", err.Error())
 		return r.updateStatus(ctx, wf.Metadata.Name, func(st *WorkflowStatus) bool {
-			if st.Phase != "" {
+			if !isNew(st.Phase) {
 				return false
 			}
 			st.Phase, st.Message, st.StartedAt, st.FinishedAt = "Failed", err.Error(), now(), now()
@@ -131,7 +134,7 @@ func (r *reconciler) start(ctx context.Context, wf *Workflow) error {
 	}
 	started := now()
 	err = r.updateStatus(ctx, wf.Metadata.Name, func(st *WorkflowStatus) bool {
-		if st.Phase != "" {
+		if !isNew(st.Phase) {
 			return false
 		}
 		st.Phase, st.StartedAt, st.Progress = "Running", started, fmt.Sprintf("0/%d", len(steps))
