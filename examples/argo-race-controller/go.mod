@@ -1,0 +1,3 @@
+module racerig.dev/examples/argo-race-controller
+
+go 1.19

@@ -1,0 +1,170 @@
+package main
+
+// The few fields of Kubernetes and Argo objects this controller reads and writes.
+
+import (
+	"encoding/json"
+	"time"
+)
+
+const (
+	labelWorkflow  = "workflows.argoproj.io/workflow"  // Argo common.LabelKeyWorkflow
+	labelCompleted = "workflows.argoproj.io/completed" // Argo common.LabelKeyCompleted
+	annMainRunMs   = "racerig.dev/main-run-ms"         // workflow: how long `main` runs (default 800)
+	annExitAfterMs = "racerig.dev/container-exit-after-ms"
+	mainContainer  = "main" // Argo common.MainContainerName
+	waitContainer  = "wait" // Argo common.WaitContainerName
+)
+
+type ObjectMeta struct {
+	Name              string            `json:"name"`
+	Namespace         string            `json:"namespace,omitempty"`
+	UID               string            `json:"uid,omitempty"`
+	ResourceVersion   string            `json:"resourceVersion,omitempty"`
+	CreationTimestamp string            `json:"creationTimestamp,omitempty"`
+	DeletionTimestamp *string           `json:"deletionTimestamp,omitempty"`
+	Labels            map[string]string `json:"labels,omitempty"`
+	Annotations       map[string]string `json:"annotations,omitempty"`
+	OwnerReferences   []OwnerReference  `json:"ownerReferences,omitempty"`
+}
+
+type OwnerReference struct {
+	APIVersion         string `json:"apiVersion"`
+	Kind               string `json:"kind"`
+	Name               string `json:"name"`
+	UID                string `json:"uid"`
+	Controller         bool   `json:"controller,omitempty"`
+	BlockOwnerDeletion bool   `json:"blockOwnerDeletion,omitempty"`
+}
+
+type Workflow struct {
+	APIVersion string         `json:"apiVersion,omitempty"`
+	Kind       string         `json:"kind,omitempty"`
+	Metadata   ObjectMeta     `json:"metadata"`
+	Spec       WorkflowSpec   `json:"spec"`
+	Status     WorkflowStatus `json:"status,omitempty"`
+}
+
+type WorkflowSpec struct {
+	Entrypoint string     `json:"entrypoint,omitempty"`
+	Templates  []Template `json:"templates,omitempty"`
+}
+
+type Template struct {
+	Name      string           `json:"name"`
+	Container *Container       `json:"container,omitempty"`
+	Sidecars  []Container      `json:"sidecars,omitempty"`
+	Steps     [][]WorkflowStep `json:"steps,omitempty"`
+}
+
+type WorkflowStep struct {
+	Name     string `json:"name"`
+	Template string `json:"template"`
+}
+
+type Container struct {
+	Name    string   `json:"name"`
+	Image   string   `json:"image,omitempty"`
+	Command []string `json:"command,omitempty"`
+	Args    []string `json:"args,omitempty"`
+}
+
+type WorkflowStatus struct {
+	Phase      string                `json:"phase,omitempty"`
+	StartedAt  string                `json:"startedAt,omitempty"`
+	FinishedAt string                `json:"finishedAt,omitempty"`
+	Message    string                `json:"message,omitempty"`
+	Progress   string                `json:"progress,omitempty"`
+	Nodes      map[string]NodeStatus `json:"nodes,omitempty"`
+}
+
+type NodeStatus struct {
+	ID           string `json:"id"`
+	Name         string `json:"name"`
+	DisplayName  string `json:"displayName"`
+	Type         string `json:"type"`
+	TemplateName string `json:"templateName,omitempty"`
+	Phase        string `json:"phase"`
+	StartedAt    string `json:"startedAt,omitempty"`
+	FinishedAt   string `json:"finishedAt,omitempty"`
+	Message      string `json:"message,omitempty"`
+}
+
+// fulfilled tells whether a node or workflow phase is final.
+func fulfilled(phase string) bool {
+	return phase == "Succeeded" || phase == "Failed" || phase == "Error"
+}
+
+type Pod struct {
+	APIVersion string     `json:"apiVersion,omitempty"`
+	Kind       string     `json:"kind,omitempty"`
+	Metadata   ObjectMeta `json:"metadata"`
+	Spec       PodSpec    `json:"spec"`
+	Status     PodStatus  `json:"status,omitempty"`
+}
+
+type PodSpec struct {
+	Containers                    []Container `json:"containers"`
+	RestartPolicy                 string      `json:"restartPolicy,omitempty"`
+	TerminationGracePeriodSeconds *int64      `json:"terminationGracePeriodSeconds,omitempty"`
+}
+
+type PodStatus struct {
+	Phase             string            `json:"phase,omitempty"`
+	ContainerStatuses []ContainerStatus `json:"containerStatuses,omitempty"`
+}
+
+type ContainerStatus struct {
+	Name  string         `json:"name"`
+	State ContainerState `json:"state"`
+}
+
+type ContainerState struct {
+	Running    *struct{} `json:"running,omitempty"`
+	Waiting    *struct{} `json:"waiting,omitempty"`
+	Terminated *struct {
+		ExitCode int    `json:"exitCode"`
+		Reason   string `json:"reason,omitempty"`
+	} `json:"terminated,omitempty"`
+}
+
+// containerState returns the status of container `name` (nil if not reported yet).
+func (p *Pod) containerState(name string) *ContainerState {
+	for i := range p.Status.ContainerStatuses {
+		if p.Status.ContainerStatuses[i].Name == name {
+			return &p.Status.ContainerStatuses[i].State
+		}
+	}
+	return nil
+}
+
+// allTerminated tells whether every container of the pod has terminated (or the pod has ended).
+func (p *Pod) allTerminated() bool {
+	if p.Status.Phase == "Succeeded" || p.Status.Phase == "Failed" {
+		return true
+	}
+	if len(p.Status.ContainerStatuses) == 0 {
+		return false
+	}
+	for _, c := range p.Status.ContainerStatuses {
+		if c.State.Terminated == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// deepCopy returns an independent copy of v (through JSON, which is all these types hold).
+func deepCopy[T any](v *T) *T {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	out := new(T)
+	if err := json.Unmarshal(b, out); err != nil {
+		panic(err)
+	}
+	return out
+}
+
+func now() string { return time.Now().UTC().Format(time.RFC3339) }
