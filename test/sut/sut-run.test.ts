@@ -181,3 +181,24 @@ test('findings thresholds: findings(exit) == 0 fails when the SUT exited during 
     { expression: 'findings(race) == 0', passed: true, actual: 0 },
   ]);
 });
+
+test("the SUT's output is scanned live: a race report and a panic (real Go output) become findings with stable signatures, beside its exit", async () => {
+  const fixtures = join(root, 'test/fixtures/go-races');
+  const { dir, file, out } = setup('sut:\n  ready: {log: "^up"}\n  patterns: ["/level=(error|fatal)/"]\n', '2s');
+  const ctx = captureContext({ cwd: dir, env: {} });
+  const sut = `sh -c 'echo up; sleep 0.3; echo "level=error msg=\\"cleanup failed\\""; cat ${fixtures}/race-1.log >&2; cat ${fixtures}/race-2.log >&2; cat ${fixtures}/nil-panic.log >&2; exit 2'`;
+  const code = await main(['run', file, '-o', out, '-w', '1', '--sut', sut], ctx);
+  assert.equal(code, ExitCode.Ok, ctx.err() + ctx.out());
+  const r = JSON.parse(readFileSync(out, 'utf8')) as RunResult;
+  const kinds = [...new Set(r.findings!.map((f) => f.kind))].sort();
+  assert.deepEqual(kinds, ['exit', 'panic', 'pattern', 'race'], JSON.stringify(r.findings, null, 1));
+  const race = r.findings!.find((f) => f.kind === 'race' && f.signature.includes('Wrap'))!;
+  assert.equal(race.count, 2, 'the same race from two runs (other addresses, other order) is one signature');
+  assert.match(race.signature, /^race: read main\.\(\*metricsTransport\)\.RoundTrip .*\| write main\.\(\*metricsTransport\)\.Wrap /);
+  assert.doesNotMatch(race.signature, /0x[0-9a-f]+|goroutine \d+|\.go:\d+/);
+  assert.match(race.report!, /WARNING: DATA RACE/);
+  assert.equal(race.source, 'sut');
+  assert.equal(race.phase, 'load');
+  assert.match(ctx.out(), /finding: race — /);
+  assert.match(ctx.out(), /finding: panic — /);
+});

@@ -10,7 +10,8 @@ import { UsageError } from '../../errors.js';
 import type { MockServer } from '../../mock/server.js';
 import type { Profile } from '../../profile/types.js';
 import type { DispatchFn } from '../../kube/send.js';
-import { FindingsCollector } from '../../observe/findings.js';
+import type { FindingsCollector } from '../../observe/findings.js';
+import { createLogScanner } from '../../observe/log-scanner.js';
 import { Observation } from '../../observe/observation.js';
 import type { Observer } from '../../observe/observer.js';
 import { freeLoopbackPort, substitutePlaceholders, type SutPlaceholders } from '../../sut/placeholders.js';
@@ -31,7 +32,7 @@ export interface ObservationInputs {
   findings: FindingsCollector;
   dispatch: DispatchFn;
   say: (line: string) => void;
-  /** Builds a log scanner for one output stream of the SUT (source "sut"); none: output is only logged. */
+  /** Builds a log scanner for one output stream of the SUT (source "sut"); default: createLogScanner. */
   scanner?: (source: string, patterns: string[], findings: FindingsCollector) => OutputSink;
   /** Builds the profile's observers (pod logs, restarts, metrics) with placeholders resolved. */
   observers?: (resolve: (s: string) => string) => Promise<Observer[]>;
@@ -78,7 +79,7 @@ export async function prepareObservation(i: ObservationInputs): Promise<Observat
               restart: spec?.restart ?? 'never',
               logPath: sidePath(i.out, 'sut.log'),
               findings: i.findings,
-              ...(i.scanner ? { output: () => i.scanner!('sut', patterns, i.findings) } : {}),
+              output: () => (i.scanner ?? defaultScanner)('sut', patterns, i.findings),
               say: (line: string) => ctx.stderr.write(line),
             },
           }
@@ -86,6 +87,10 @@ export async function prepareObservation(i: ObservationInputs): Promise<Observat
     },
     i.say,
   );
+}
+
+function defaultScanner(source: string, patterns: string[], findings: FindingsCollector): OutputSink {
+  return createLogScanner({ source, patterns, collector: findings });
 }
 
 function toReady(r: NonNullable<Profile['sut']>['ready'], resolve: (s: string) => string): ReadySpec {
