@@ -6,6 +6,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { CliContext } from './context.js';
 import { ExitCode } from './exit-codes.js';
@@ -40,6 +41,13 @@ export function shellQuote(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'"'"'`)}'`;
 }
 
+/** goEnv is the environment racerig runs go in: cgo on (the race detector needs it), no module downloads, and a build cache even without HOME. */
+export function goEnv(): Record<string, string> {
+  const env: Record<string, string> = { CGO_ENABLED: '1', GOPROXY: 'off', GOFLAGS: '-mod=mod' };
+  if (!process.env.GOCACHE && !process.env.HOME && !process.env.XDG_CACHE_HOME) env.GOCACHE = join(tmpdir(), 'racerig-go-cache');
+  return env;
+}
+
 /** buildExample builds the example controller with -race (and `tags`) into `out`; rejects with a SutError saying how to get Go. */
 export async function buildExample(go: string, tags: readonly string[], out: string, say: (s: string) => void): Promise<void> {
   const { execa } = await import('execa');
@@ -54,7 +62,7 @@ export async function buildExample(go: string, tags: readonly string[], out: str
   }
   const args = ['build', '-race', ...(tags.length ? ['-tags', tags.join(',')] : []), '-o', out, '.'];
   say(`racerig demo race: ${go} ${args.join(' ')}   (${version.stdout.trim()}, in ${src})\n`);
-  const r = await execa(go, args, { cwd: src, reject: false, env: { CGO_ENABLED: '1', GOFLAGS: '-mod=mod' }, all: true });
+  const r = await execa(go, args, { cwd: src, reject: false, env: goEnv(), all: true });
   if (r.failed) throw new SutError(`building the example controller failed: ${r.shortMessage}`, `${r.all ?? ''}`.slice(-2000) || 'the race detector needs cgo: install gcc');
 }
 
