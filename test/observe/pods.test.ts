@@ -43,8 +43,8 @@ async function create(ns: string, body: unknown): Promise<void> {
 test('pod logs and restarts: races in the log, the panic in the previous log, the restart, pods that appear later, other pods left alone', async () => {
   const ns = 'argo';
   await json(fx.url, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
-  // Running before the observers start; restarts once after 400 ms: its previous instance logged the panic.
-  await create(ns, pod('ctl-a', ns, { app: 'ctl' }, { [ANNOTATIONS.logLines]: goLog('race-1.log'), [ANNOTATIONS.previousLogLines]: goLog('nil-panic.log'), [ANNOTATIONS.restartAfter]: '400' }));
+  // Running before the observers start; restarts once after 1.5 s (time enough to start them on a loaded machine): its previous instance logged the panic.
+  await create(ns, pod('ctl-a', ns, { app: 'ctl' }, { [ANNOTATIONS.logLines]: goLog('race-1.log'), [ANNOTATIONS.previousLogLines]: goLog('nil-panic.log'), [ANNOTATIONS.restartAfter]: '1500' }));
   // Not selected: its panic must not be reported.
   await create(ns, pod('other', ns, { app: 'other' }, { [ANNOTATIONS.logLines]: goLog('repanic.log') }));
   await waitFor('ctl-a running', async () => (await json(fx.url, 'GET', `/api/v1/namespaces/${ns}/pods/ctl-a`)).body.status?.phase === 'Running');
