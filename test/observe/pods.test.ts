@@ -140,3 +140,39 @@ test('stop through the run signal ends every followed stream; a bad pattern fail
   );
   assert.throws(() => createPodLogsObserver(testContext(), { kube, namespace: ns, selector: '', patterns: ['/(/'] }), (e: Error & { code?: string }) => e.code === 'RACERIG_OBSERVE_PATTERN');
 });
+
+test('restarts written by a kubelet through pods/status: OOMKilled exit 137, two restarts at once counted as two, one signature per reason', async () => {
+  const ns = 'oom';
+  await json(fx.url, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+  const ctx = testContext();
+  const restarts = createPodRestartsObserver(ctx, { kube, namespace: ns, selector: 'app=mem', tailLines: 0 });
+  await restarts.start();
+  await create(ns, pod('mem-0', ns, { app: 'mem' }, {}));
+  await waitFor('mem-0 running', async () => (await json(fx.url, 'GET', `/api/v1/namespaces/${ns}/pods/mem-0`)).body.status?.phase === 'Running');
+  const status = (restartCount: number, reason: string, exitCode: number) => ({
+    status: {
+      containerStatuses: [
+        { name: 'main', image: 'controller', ready: true, started: true, restartCount, state: { running: { startedAt: new Date().toISOString() } }, lastState: { terminated: { reason, exitCode } } },
+      ],
+    },
+  });
+  const patch = async (body: unknown) => {
+    const r = await json(fx.url, 'PATCH', `/api/v1/namespaces/${ns}/pods/mem-0/status`, body, { 'Content-Type': 'application/merge-patch+json' });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+  };
+  await patch(status(1, 'OOMKilled', 137));
+  await waitForFindings(ctx.findings, 'the OOM restart', (fs) => fs.some((f) => f.signature === 'restart: main OOMKilled exit 137'));
+  await patch(status(3, 'OOMKilled', 137));
+  await patch(status(4, 'Error', 1));
+  const fs = await waitForFindings(ctx.findings, 'three OOM restarts and an error', (l) => l.some((f) => f.signature === 'restart: main Error exit 1'));
+  await restarts.stop();
+  assert.deepEqual(
+    fs.map((f) => [f.signature, f.count, f.source]),
+    [
+      ['restart: main OOMKilled exit 137', 3, `pod ${ns}/mem-0/main`],
+      ['restart: main Error exit 1', 1, `pod ${ns}/mem-0/main`],
+    ],
+  );
+  assert.equal(fs[0]!.message, 'container main restarted: OOMKilled, exit code 137 (restart count 1)');
+  assert.equal(fs[0]!.report, undefined);
+});
