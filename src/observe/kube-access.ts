@@ -21,7 +21,10 @@ export interface ObserveTarget {
 
 /** KubeAccess is a dispatch to the target with its path prefix; `close` ends every connection. */
 export interface KubeAccess {
+  /** For streams (followed logs, watches): no headers or body timeout. */
   dispatch: DispatchFn;
+  /** For single requests (the API server's /metrics): headers and body timeout REQUEST_TIMEOUT_MS. */
+  requestDispatch: DispatchFn;
   pathPrefix: string;
   close(): Promise<void>;
 }
@@ -29,14 +32,21 @@ export interface KubeAccess {
 /** OBSERVE_CONNECTIONS caps the observers' connections (each followed log and each watch holds one). */
 export const OBSERVE_CONNECTIONS = 256;
 
+/** REQUEST_TIMEOUT_MS bounds a single request of the observers (headers and body), ms. */
+export const REQUEST_TIMEOUT_MS = 10_000;
+
 /** openKubeAccess returns a dispatch to `target` through the auth wrapper, on a pool of up to OBSERVE_CONNECTIONS connections without timeouts. */
 export function openKubeAccess(target: ObserveTarget): KubeAccess {
   const credentials = target.kube ? createCredentials(target.kube) : staticCredentials(target.headers);
   const connectOf = (c: TargetConnect | undefined) => ({ origin: target.origin, connect: c ?? target.connect ?? ({ rejectUnauthorized: true } as TargetConnect) });
   const pool: Dispatcher = rotatingIfRefreshable(credentials, (c) => createTargetDispatcher(connectOf(c), { connections: OBSERVE_CONNECTIONS, timeoutMs: 0 }));
+  const requests: Dispatcher = rotatingIfRefreshable(credentials, (c) => createTargetDispatcher(connectOf(c), { connections: 2, timeoutMs: REQUEST_TIMEOUT_MS }));
   return {
     dispatch: composeDispatch(pool, [authInterceptor({ credentials })]),
+    requestDispatch: composeDispatch(requests, [authInterceptor({ credentials })]),
     pathPrefix: target.pathPrefix,
-    close: () => pool.destroy(),
+    close: async () => {
+      await Promise.all([pool.destroy(), requests.destroy()]);
+    },
   };
 }

@@ -9,14 +9,14 @@ import { formatResource, parseResourceName } from './resource-ref.js';
 import { ComponentSchema, MeasureSchema, MockSchema, ObserverSchema, PhaseSchema, ProfileSchema, SutSchema } from './schema.js';
 import { splitCommandLine } from '../sut/command-line.js';
 import { DEFAULT_NAMESPACE_TEMPLATE, guessOperationName, normalizeStep, type StepDraft } from './steps.js';
-import { staticTemplate } from './template.js';
+import { compilePattern } from '../observe/log-scanner.js';
 import { parseThreshold, THRESHOLD_GRAMMAR, type Threshold } from './threshold.js';
 import type { Component, ComponentLoad, Measurement, Observer, Phase, Profile, ProfileMockOptions, SetupObject, Step, SutSpec } from './types.js';
 import type { DataPath } from './yaml-source.js';
 
 const DEFAULT_MEASURE_TIMEOUT_MS = 5 * 60_000;
 const DEFAULT_CLEANUP_TIMEOUT_MS = 60_000;
-const DEFAULT_SCRAPE_INTERVAL_MS = 15_000;
+const DEFAULT_CROSS_CHECK_TOLERANCE = 0.01;
 const NO_OBJECTS: ReadonlySet<string> = new Set();
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -45,10 +45,12 @@ export function normalizeProfile(ctx: LoadContext, source: { file: string; sha25
   const thresholds = list(data.thresholds).map((raw, i) => normalizeThreshold(ctx, ['thresholds', i], raw, known, new Set(measure.flatMap((m) => (m ? [m.name] : [])))));
   const mock = normalizeMock(ctx, data.mock);
   const sut = data.sut === undefined ? undefined : normalizeSut(ctx, data.sut);
+  const observe = list(data.observe)
+    .map((raw, i) => normalizeObserver(ctx, ['observe', i], raw))
+    .filter((o): o is Observer => !!o);
   if (!parsed.success || ctx.problems.length > 0) return undefined;
   const p = parsed.data;
   const cleanup = typeof p.cleanup === 'object' ? { enabled: p.cleanup.enabled ?? true, timeoutMs: p.cleanup.timeout ?? DEFAULT_CLEANUP_TIMEOUT_MS } : { enabled: p.cleanup ?? true, timeoutMs: DEFAULT_CLEANUP_TIMEOUT_MS };
-  const observe = list(data.observe).map((raw) => normalizeObserver(raw)).filter((o): o is Observer => !!o);
   return {
     name: p.name,
     description: p.description,
@@ -240,17 +242,31 @@ function normalizeMock(ctx: LoadContext, raw: unknown): ProfileMockOptions | und
   return out;
 }
 
-function normalizeObserver(raw: unknown): Observer | undefined {
+function normalizeObserver(ctx: LoadContext, path: DataPath, raw: unknown): Observer | undefined {
   const parsed = ObserverSchema.safeParse(raw);
   if (!parsed.success) return undefined;
   const o = parsed.data;
-  const ns = (text: string | undefined) => (text === undefined ? DEFAULT_NAMESPACE_TEMPLATE : staticTemplate(text));
+  const ns = (text: string | undefined) => (text === undefined ? DEFAULT_NAMESPACE_TEMPLATE : ctx.template(ctx.source, [...path, 'namespace'], text, NO_OBJECTS));
   switch (o.kind) {
-    case 'podLogs':
-      return { kind: 'podLogs', namespace: ns(o.namespace), selector: o.selector, patterns: o.patterns };
+    case 'podLogs': {
+      const patterns = o.patterns ?? [];
+      patterns.forEach((p, j) => {
+        try {
+          compilePattern(p);
+        } catch (err) {
+          ctx.report(ctx.source, [...path, 'patterns', j], (err as Error).message, 'a substring, or a JavaScript regular expression between slashes: /lost lease \\d+/i');
+        }
+      });
+      return { kind: 'podLogs', namespace: ns(o.namespace), selector: o.selector, patterns };
+    }
     case 'restarts':
       return { kind: 'restarts', namespace: ns(o.namespace), selector: o.selector };
     case 'metrics':
-      return { kind: 'metrics', url: o.url, intervalMs: o.interval ?? DEFAULT_SCRAPE_INTERVAL_MS };
+      return {
+        kind: 'metrics',
+        url: o.url,
+        metrics: o.metrics ?? [],
+        ...(o.crossCheck ? { crossCheck: { sutMetric: o.crossCheck.sutMetric, userAgent: o.crossCheck.userAgent, tolerance: o.crossCheck.tolerance ?? DEFAULT_CROSS_CHECK_TOLERANCE } } : {}),
+      };
   }
 }

@@ -278,11 +278,42 @@ export const MockSchema = z
   })
   .meta({ description: 'Embedded mock settings: lifecycle timings, faults, pod log lines (as in `racerig mock`).' });
 
-/** ObserverSchema is an observer of the system under test (kept for the observers to come). */
+const PROM_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+const promName = (description: string) => z.string().regex(PROM_NAME, 'must be a Prometheus metric name').meta({ description });
+
+/** CrossCheckSchema compares the SUT's own count of its API requests with the API server's count of requests from its user agent. */
+export const CrossCheckSchema = z
+  .strictObject({
+    sutMetric: promName("The SUT's counter of its API requests, summed over its label sets, e.g. argo_workflows_k8s_request_total."),
+    userAgent: z.string().min(1).meta({ description: "Prefix of the SUT's User-Agent as the API server counts it (racerig_mock_client_requests_total{user_agent}), e.g. workflow-controller/." }),
+    tolerance: z.number().min(0).max(1).optional().meta({ description: 'Accepted relative disagreement per window, |sut - server| / max(sut, server) (default 0.01).' }),
+  })
+  .meta({ description: "Per window, the SUT's request counter against the API server's count of requests from user agents with this prefix; a larger disagreement is a metrics-mismatch finding." });
+
+/** ObserverSchema is an observer of the system under test: pod logs, container restarts, a metrics endpoint (a SUT racerig starts has its output scanned without an entry). */
 export const ObserverSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('podLogs'), ...scope, selector: text('Label selector of the pods to read.'), patterns: z.array(z.string()).min(1).meta({ description: 'Substrings that mark a finding, e.g. "WARNING: DATA RACE", "panic:".' }) }),
-  z.strictObject({ kind: z.literal('restarts'), ...scope, selector: text('Label selector of the pods to follow.') }),
-  z.strictObject({ kind: z.literal('metrics'), url: text('Prometheus metrics URL to scrape.'), interval: durationMs.optional() }),
+  z
+    .strictObject({
+      kind: z.literal('podLogs'),
+      ...scope,
+      selector: text("Label selector of the pods whose containers' logs are followed (pods that appear during the run too), e.g. app=workflow-controller."),
+      patterns: z
+        .array(z.string().min(1))
+        .optional()
+        .meta({ description: 'Extra patterns that mark a finding (kind pattern): a substring, or a regular expression between slashes (/.../flags). Race reports, panics and fatal errors are always found.' }),
+    })
+    .meta({ description: "Follow the logs of the selected pods' containers (and a restarted container's previous log) for race reports, panics, fatal errors and patterns." }),
+  z
+    .strictObject({ kind: z.literal('restarts'), ...scope, selector: text('Label selector of the pods whose container restarts and readiness are recorded.') })
+    .meta({ description: 'Record container restarts (findings, with reason and exit code) and readiness changes (a timeline) of the selected pods.' }),
+  z
+    .strictObject({
+      kind: z.literal('metrics'),
+      url: text('Prometheus text endpoint of the system under test, e.g. http://127.0.0.1:9090/metrics; scraped at start, at each phase end and at stop.'),
+      metrics: z.array(promName('A sample name.')).optional().meta({ description: 'Sample names whose deltas are kept per phase (summed and per label set), e.g. workqueue_adds_total.' }),
+      crossCheck: CrossCheckSchema.optional(),
+    })
+    .meta({ description: "Scrape the system under test's metrics per phase." }),
 ]);
 
 /** SutSchema is the system under test racerig starts beside the run (the `--sut` flag gives or replaces its command). */

@@ -223,11 +223,11 @@ export interface Measurement {
   at: SourcePos;
 }
 
-/** Observer is an observer of the system under test (for the observers to come). */
+/** Observer is an observer entry of a profile: pod logs, container restarts, or a metrics endpoint (see src/observe/create-observers.ts). */
 export type Observer =
   | { kind: 'podLogs'; namespace: Template; selector: string; patterns: string[] }
   | { kind: 'restarts'; namespace: Template; selector: string }
-  | { kind: 'metrics'; url: string; intervalMs: number };
+  | { kind: 'metrics'; url: string; metrics: string[]; crossCheck?: { sutMetric: string; userAgent: string; tolerance: number } };
 
 /** SutSpec is the profile's system under test, validated (the command may still come from `--sut`). */
 export interface SutSpec {

@@ -43,8 +43,8 @@ async function create(ns: string, body: unknown): Promise<void> {
 test('pod logs and restarts: races in the log, the panic in the previous log, the restart, pods that appear later, other pods left alone', async () => {
   const ns = 'argo';
   await json(fx.url, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
-  // Running before the observers start; restarts once after 400 ms: its previous instance logged the panic.
-  await create(ns, pod('ctl-a', ns, { app: 'ctl' }, { [ANNOTATIONS.logLines]: goLog('race-1.log'), [ANNOTATIONS.previousLogLines]: goLog('nil-panic.log'), [ANNOTATIONS.restartAfter]: '400' }));
+  // Running before the observers start; restarts once after 1.5 s (time enough to start them on a loaded machine): its previous instance logged the panic.
+  await create(ns, pod('ctl-a', ns, { app: 'ctl' }, { [ANNOTATIONS.logLines]: goLog('race-1.log'), [ANNOTATIONS.previousLogLines]: goLog('nil-panic.log'), [ANNOTATIONS.restartAfter]: '1500' }));
   // Not selected: its panic must not be reported.
   await create(ns, pod('other', ns, { app: 'other' }, { [ANNOTATIONS.logLines]: goLog('repanic.log') }));
   await waitFor('ctl-a running', async () => (await json(fx.url, 'GET', `/api/v1/namespaces/${ns}/pods/ctl-a`)).body.status?.phase === 'Running');
@@ -139,4 +139,40 @@ test('stop through the run signal ends every followed stream; a bad pattern fail
     ['panic: lost leader election lease N times'],
   );
   assert.throws(() => createPodLogsObserver(testContext(), { kube, namespace: ns, selector: '', patterns: ['/(/'] }), (e: Error & { code?: string }) => e.code === 'RACERIG_OBSERVE_PATTERN');
+});
+
+test('restarts written by a kubelet through pods/status: OOMKilled exit 137, two restarts at once counted as two, one signature per reason', async () => {
+  const ns = 'oom';
+  await json(fx.url, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+  const ctx = testContext();
+  const restarts = createPodRestartsObserver(ctx, { kube, namespace: ns, selector: 'app=mem', tailLines: 0 });
+  await restarts.start();
+  await create(ns, pod('mem-0', ns, { app: 'mem' }, {}));
+  await waitFor('mem-0 running', async () => (await json(fx.url, 'GET', `/api/v1/namespaces/${ns}/pods/mem-0`)).body.status?.phase === 'Running');
+  const status = (restartCount: number, reason: string, exitCode: number) => ({
+    status: {
+      containerStatuses: [
+        { name: 'main', image: 'controller', ready: true, started: true, restartCount, state: { running: { startedAt: new Date().toISOString() } }, lastState: { terminated: { reason, exitCode } } },
+      ],
+    },
+  });
+  const patch = async (body: unknown) => {
+    const r = await json(fx.url, 'PATCH', `/api/v1/namespaces/${ns}/pods/mem-0/status`, body, { 'Content-Type': 'application/merge-patch+json' });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+  };
+  await patch(status(1, 'OOMKilled', 137));
+  await waitForFindings(ctx.findings, 'the OOM restart', (fs) => fs.some((f) => f.signature === 'restart: main OOMKilled exit 137'));
+  await patch(status(3, 'OOMKilled', 137));
+  await patch(status(4, 'Error', 1));
+  const fs = await waitForFindings(ctx.findings, 'three OOM restarts and an error', (l) => l.some((f) => f.signature === 'restart: main Error exit 1'));
+  await restarts.stop();
+  assert.deepEqual(
+    fs.map((f) => [f.signature, f.count, f.source]),
+    [
+      ['restart: main OOMKilled exit 137', 3, `pod ${ns}/mem-0/main`],
+      ['restart: main Error exit 1', 1, `pod ${ns}/mem-0/main`],
+    ],
+  );
+  assert.equal(fs[0]!.message, 'container main restarted: OOMKilled, exit code 137 (restart count 1)');
+  assert.equal(fs[0]!.report, undefined);
 });

@@ -99,6 +99,19 @@ const CASES: Case[] = [
     ],
   },
   {
+    name: 'observers: a bad regex pattern, a metric name that is no Prometheus name, the old interval key',
+    files: {
+      'bad.yaml': profile('          - sleep: 1s\n', {
+        tail: 'observe:\n  - {kind: podLogs, selector: app=x, patterns: [panic, "/([/"]}\n  - {kind: metrics, url: "http://127.0.0.1:9090/metrics", metrics: [a-b], interval: 15s}\n',
+      }),
+    },
+    expect: [
+      ['bad.yaml', 12, '"/([/"', /pattern \/\(\[\/ is not a valid regular expression/],
+      ['bad.yaml', 13, 'a-b', /observe\[1\]\.metrics\[0\]: must be a Prometheus metric name/],
+      ['bad.yaml', 13, 'interval', /observe\[1\].*interval/],
+    ],
+  },
+  {
     name: 'a negative mock exec start delay',
     files: { 'bad.yaml': profile('          - get: {resource: pods, name: a}\n', { tail: 'mock:\n  watchBatchMs: 2\n  execStartDelayMs: -5\n' }) },
     expect: [['bad.yaml', 13, '-5', /mock\.execStartDelayMs: must be ≥ 0/]],
