@@ -4,14 +4,18 @@
  * goes into the result (findings, the SUT's summary, the observers' own data).
  */
 import { FindingsCollector } from './findings.js';
-import type { Observer, ObserverContext } from './observer.js';
+import type { Observer } from './observer.js';
 import { SutProcess, type OutputSink } from '../sut/sut-process.js';
 import type { Finding, SutResult } from '../results/model.js';
 
-/** ObservationParts are what a run observes: the SUT to start (if any) and the observers. */
+/** ObservationParts are what a run observes: the SUT to start (if any), the observers, and what ends them. */
 export interface ObservationParts {
   sut?: ConstructorParameters<typeof SutProcess>[0];
   observers: Observer[];
+  /** Aborted when observation stops (the observers' context signal). */
+  abort: AbortController;
+  /** Releases what the observers shared (connections), after they stopped. */
+  close?: () => Promise<void>;
 }
 
 /** ObservationResult is what the result file takes from the observation. */
@@ -25,8 +29,6 @@ export interface ObservationResult {
 export class Observation {
   readonly findings: FindingsCollector;
   private sut: SutProcess | undefined;
-  private readonly observers: Observer[];
-  private readonly abort = new AbortController();
   private started: Observer[] = [];
   private stopped: Promise<ObservationResult> | undefined;
 
@@ -36,52 +38,42 @@ export class Observation {
     private readonly say: (line: string) => void,
   ) {
     this.findings = findings;
-    this.observers = parts.observers;
   }
 
-  /** active says whether anything observes the SUT (a result then carries findings, [] when none). */
-  get active(): boolean {
-    return this.parts.sut !== undefined || this.observers.length > 0;
-  }
-
-  /** context is what observers get. */
-  get context(): ObserverContext {
-    return { findings: this.findings, say: this.say, signal: this.abort.signal };
-  }
-
-  /** start starts the observers, then the SUT, and resolves once the SUT is ready (rejects with a SutError otherwise). */
+  /** start starts the SUT (resolving once it is ready; a SutError otherwise), then the observers (which may read the SUT, e.g. its metrics). */
   async start(): Promise<void> {
     this.findings.setPhase('startup');
-    for (const o of this.observers) {
-      await o.start();
-      this.started.push(o);
-    }
     if (this.parts.sut) {
       this.sut = new SutProcess(this.parts.sut);
       this.say(`racerig: starting the system under test: ${this.parts.sut.argv.join(' ')}\n`);
       await this.sut.start();
       this.say(`racerig: system under test ready after ${this.sut.result().readyMs} ms (output: ${this.parts.sut.logPath})\n`);
     }
+    for (const o of this.parts.observers) {
+      await o.start();
+      this.started.push(o);
+    }
   }
 
   /** phase tells observers about a phase boundary and attributes later findings to the phase. */
   async phase(name: string, at: 'start' | 'end'): Promise<void> {
     if (at === 'start') this.findings.setPhase(name);
-    for (const o of this.started) await o.onPhase?.({ phase: name, at });
+    for (const o of this.started) await o.onPhase?.({ phase: name, at }).catch((err: Error) => this.say(`racerig: observer ${o.name}: ${err.message}\n`));
   }
 
-  /** stop stops the SUT, then the observers (each once; later calls return the same result). */
+  /** stop stops the observers (their last look, e.g. a final metrics scrape, while the SUT still runs), then the SUT (each once; later calls return the same result). */
   stop(): Promise<ObservationResult> {
     this.stopped ??= (async () => {
       this.findings.setPhase('shutdown');
-      const sut = this.sut ? await this.sut.stop() : undefined;
-      this.abort.abort();
       const observations: Record<string, unknown> = {};
       for (const o of this.started) {
         await o.stop().catch((err: Error) => this.say(`racerig: observer ${o.name}: ${err.message}\n`));
         const data = o.resultData?.();
-        if (data) Object.assign(observations, data);
+        if (data) observations[o.name] = data;
       }
+      this.parts.abort.abort();
+      await this.parts.close?.().catch(() => {});
+      const sut = this.sut ? await this.sut.stop() : undefined;
       return {
         findings: this.findings.list(),
         ...(sut ? { sut } : {}),

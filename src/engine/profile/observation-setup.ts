@@ -13,7 +13,7 @@ import type { DispatchFn } from '../../kube/send.js';
 import type { FindingsCollector } from '../../observe/findings.js';
 import { createLogScanner } from '../../observe/log-scanner.js';
 import { Observation } from '../../observe/observation.js';
-import type { Observer } from '../../observe/observer.js';
+import { createObservers } from '../../observe/create-observers.js';
 import { freeLoopbackPort, substitutePlaceholders, type SutPlaceholders } from '../../sut/placeholders.js';
 import type { OutputSink, ReadySpec } from '../../sut/sut-process.js';
 import type { ProfileRunOptions } from './profile-run.js';
@@ -34,8 +34,6 @@ export interface ObservationInputs {
   say: (line: string) => void;
   /** Builds a log scanner for one output stream of the SUT (source "sut"); default: createLogScanner. */
   scanner?: (source: string, patterns: string[], findings: FindingsCollector) => OutputSink;
-  /** Builds the profile's observers (pod logs, restarts, metrics) with placeholders resolved. */
-  observers?: (resolve: (s: string) => string) => Promise<Observer[]>;
 }
 
 /** sidePath is a file beside the result: `<result without .json>.<suffix>`. */
@@ -55,7 +53,16 @@ export async function prepareObservation(i: ObservationInputs): Promise<Observat
   const kubeconfig = command ? await kubeconfigForSut(i) : '';
   const values: SutPlaceholders = { kubeconfig, server, namespace: profile.target.namespace, port: String(await freeLoopbackPort()), runId: i.runId };
   const resolve = (s: string) => substitutePlaceholders(s, values);
-  const observers = i.observers ? await i.observers(resolve) : [];
+  const abort = new AbortController();
+  const created = createObservers(profile.observe, {
+    ctx: { findings: i.findings, say: i.say, signal: abort.signal },
+    target: i.target,
+    namespace: profile.target.namespace,
+    scope: { runId: i.runId, profile: profile.name },
+    resolveUrl: resolve,
+    ...(i.mock ? { readServerMetrics: () => i.mock!.metrics() } : {}),
+  });
+  const observers = created.observers;
   if (!command && observers.length === 0) return undefined;
 
   const ready: ReadySpec = o.sutReady ?? toReady(spec?.ready ?? { kind: 'none' }, resolve);
@@ -67,6 +74,8 @@ export async function prepareObservation(i: ObservationInputs): Promise<Observat
     i.findings,
     {
       observers,
+      abort,
+      close: () => created.close(),
       ...(command
         ? {
             sut: {
