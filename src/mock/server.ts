@@ -1,7 +1,8 @@
 /**
  * startMockServer: the embedded mock Kubernetes API server on node:http, in-process.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { createServer as createHttpsServer } from 'node:https';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -25,6 +26,7 @@ import { createLogHandler, loadLogLines, type LogOptions } from './logs.js';
 import { generateTlsMaterial, type TlsMaterial } from './tls.js';
 import { createAuthenticator, UNAUTHORIZED } from './auth.js';
 import { writeRawStatus } from './http-util.js';
+import { guardSocket, isConnectPath, serveAsOrdinaryRequest, socketAlive, whenIdle } from './upgrade.js';
 
 /** MockServerOptions configures startMockServer; every field is optional. */
 export interface MockServerOptions extends ApiOptions {
@@ -113,24 +115,37 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     ? createHttpsServer({ ...serverOptions, key: tls.serverKeyPem, cert: tls.serverCertPem, ca: tls.caPem, requestCert: true, rejectUnauthorized: false }, handler)
     : createServer(serverOptions, handler);
   const exec = createExecHandler(api, options.execStartDelayMs);
-  server.on('upgrade', (req, socket, head) => {
-    const start = performance.now();
+  // Sockets taken over on the upgrade path (answered by the mock itself, held by a fault gate, or in an exec session), destroyed by close.
+  const upgraded = new Set<Duplex>();
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = splitUrl(req.url ?? '/').path;
-    if (authenticate && !authenticate(req, path)) {
-      writeRawStatus(socket, UNAUTHORIZED);
+    if (!isConnectPath(path)) {
+      serveAsOrdinaryRequest(server, req, socket, head);
       return;
     }
-    const ri = parseResourcePath('GET', path, false);
-    const labels = ri ? labelsFor({ ...ri, verb: 'get' }) : { verb: 'CONNECT', group: '', version: '', resource: '', subresource: '', scope: '' };
+    guardSocket(socket);
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
+    const start = performance.now();
+    const ri = parseResourcePath('GET', path, false)!;
+    const labels = labelsFor({ ...ri, verb: 'get' });
     const serve = () => {
+      // A client that went away while a fault gate held its request gets no answer and is not counted.
+      if (!socketAlive(socket)) {
+        socket.destroy();
+        return;
+      }
       metrics.longRunningDelta(labels, 1);
       exec.handleUpgrade(req, socket, head, (code) => {
         metrics.longRunningDelta(labels, -1);
         metrics.observe(labels, code < 100 ? 101 : code, (performance.now() - start) / 1000);
       });
     };
-    if (faults.active && ri) faults.upgradeGate(req, socket, { ri: { ...ri, verb: 'connect' }, labels, longRunning: true }, serve);
-    else serve();
+    whenIdle(socket, () => {
+      if (authenticate && !authenticate(req, path)) writeRawStatus(socket, UNAUTHORIZED);
+      else if (faults.active) faults.upgradeGate(req, socket, { ri: { ...ri, verb: 'connect' }, labels, longRunning: true }, serve);
+      else serve();
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -169,6 +184,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
         api.close();
         hub.closeAll();
         exec.close();
+        for (const s of upgraded) s.destroy();
         server.close(() => resolve());
         server.closeAllConnections();
       });
