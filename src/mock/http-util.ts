@@ -89,12 +89,12 @@ export function parseJsonBody(raw: string): unknown {
   }
 }
 
-/** writeRawStatus answers a request that is not served through a ServerResponse (an upgrade) with a Status and closes the socket; a socket the client already reset is only destroyed, and a reset during the write never surfaces as an unhandled 'error'. */
-export function writeRawStatus(socket: Duplex, err: StatusError): void {
+/** writeRawStatus answers a request that is not served through a ServerResponse (an upgrade) with a Status and closes the socket, returning whether it was written; a socket the client already reset is only destroyed, and a reset during the write never surfaces as an unhandled 'error'. */
+export function writeRawStatus(socket: Duplex, err: StatusError): boolean {
   guardSocket(socket);
   if (socket.destroyed || !socket.writable) {
     socket.destroy();
-    return;
+    return false;
   }
   // Read and drop what the client still sends (closing on unread data would reset the connection and lose the answer), for a bounded time.
   socket.resume();
@@ -104,4 +104,5 @@ export function writeRawStatus(socket: Duplex, err: StatusError): void {
   const body = JSON.stringify(err.toStatus());
   const extra = Object.entries(err.headers ?? {}).map(([k, v]) => `${k}: ${v}\r\n`).join('');
   socket.end(`HTTP/1.1 ${err.code} ${err.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}Connection: close\r\n\r\n${body}`);
+  return true;
 }

@@ -1,7 +1,7 @@
 /**
  * startMockServer: the embedded mock Kubernetes API server on node:http, in-process.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, ServerResponse, type IncomingMessage, type OutgoingHttpHeader, type OutgoingHttpHeaders, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createServer as createHttpsServer } from 'node:https';
 import { randomBytes } from 'node:crypto';
@@ -26,6 +26,7 @@ import { createLogHandler, loadLogLines, type LogOptions } from './logs.js';
 import { generateTlsMaterial, type TlsMaterial } from './tls.js';
 import { createAuthenticator, UNAUTHORIZED } from './auth.js';
 import { writeRawStatus } from './http-util.js';
+import type { StatusError } from './status.js';
 import { guardSocket, isConnectPath, serveAsOrdinaryRequest, socketAlive, whenIdle } from './upgrade.js';
 
 /** MockServerOptions configures startMockServer; every field is optional. */
@@ -80,6 +81,18 @@ export interface MockServer {
   close(): Promise<void>;
 }
 
+/** countingResponse returns the ServerResponse class of a server: each response counts in `metrics`' per-client family when its head is written (every response's head goes through writeHead). */
+function countingResponse(metrics: MockMetrics): typeof ServerResponse {
+  class CountedResponse extends ServerResponse {
+    override writeHead(statusCode: number, reason?: string | OutgoingHttpHeaders | OutgoingHttpHeader[], headers?: OutgoingHttpHeaders | OutgoingHttpHeader[]): this {
+      (ServerResponse.prototype.writeHead as (...a: unknown[]) => this).call(this, statusCode, reason, headers);
+      metrics.countClient(this.req.headers['user-agent'], this.req.method, this.statusCode);
+      return this;
+    }
+  }
+  return CountedResponse as unknown as typeof ServerResponse;
+}
+
 /** startMockServer starts the mock on host:port (127.0.0.1:0 by default) and resolves once it listens. */
 export async function startMockServer(options: MockServerOptions = {}): Promise<MockServer> {
   if (options.thread) return startMockServerInThread(options);
@@ -110,7 +123,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     subresources: { log: createLogHandler(api, logLines) },
     authenticate,
   });
-  const serverOptions = { keepAliveTimeout: 65_000, requestTimeout: 0 };
+  const serverOptions = { keepAliveTimeout: 65_000, requestTimeout: 0, ServerResponse: countingResponse(metrics) };
   const server: Server = tls
     ? createHttpsServer({ ...serverOptions, key: tls.serverKeyPem, cert: tls.serverCertPem, ca: tls.caPem, requestCert: true, rejectUnauthorized: false }, handler)
     : createServer(serverOptions, handler);
@@ -129,6 +142,12 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     const start = performance.now();
     const ri = parseResourcePath('GET', path, false)!;
     const labels = labelsFor({ ...ri, verb: 'get' });
+    const countClient = (code: number) => metrics.countClient(req.headers['user-agent'], req.method, code);
+    const refuse = (err: StatusError, counted: boolean) => {
+      if (!writeRawStatus(socket, err)) return;
+      countClient(err.code);
+      if (counted) metrics.observe(labels, err.code, (performance.now() - start) / 1000);
+    };
     const serve = () => {
       // A client that went away while a fault gate held its request gets no answer and is not counted.
       if (!socketAlive(socket)) {
@@ -137,13 +156,17 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
       }
       metrics.longRunningDelta(labels, 1);
       exec.handleUpgrade(req, socket, head, (code) => {
+        // The handler reports a refusal's HTTP status (4xx/5xx), or a session's exit code (0-255) after the 101.
+        const status = code > 255 ? code : 101;
         metrics.longRunningDelta(labels, -1);
-        metrics.observe(labels, code < 100 ? 101 : code, (performance.now() - start) / 1000);
+        metrics.observe(labels, status, (performance.now() - start) / 1000);
+        countClient(status);
       });
     };
     whenIdle(socket, () => {
-      if (authenticate && !authenticate(req, path)) writeRawStatus(socket, UNAUTHORIZED);
-      else if (faults.active) faults.upgradeGate(req, socket, { ri: { ...ri, verb: 'connect' }, labels, longRunning: true }, serve);
+      // Like the request handler: a 401 is not in apiserver_request_total, an injected error is.
+      if (authenticate && !authenticate(req, path)) refuse(UNAUTHORIZED, false);
+      else if (faults.active) faults.upgradeGate(req, socket, { ri: { ...ri, verb: 'connect' }, labels, longRunning: true }, serve, (err) => refuse(err, true));
       else serve();
     });
   });

@@ -205,12 +205,51 @@ test('upgrade headers on a watch, on a 404 and on non-resource paths get the ord
   await waitFor('exec sessions ended', async () => (await execSessions()) === 0);
 });
 
+test('upgrades count in racerig_mock_client_requests_total (101 per session whatever its exit code, refusals, injected errors) and in apiserver_request_total', async () => {
+  const ua = 'exec-client/0.1 (test)';
+  const clientCount = async (verb: string, code: string) =>
+    parseSamples(await metricsText(), 'racerig_mock_client_requests_total').find((s) => s.labels.user_agent === ua && s.labels.verb === verb && s.labels.code === code)?.value ?? 0;
+  const connects = async (code: string) => sumSamples(await metricsText(), 'apiserver_request_total', { ...EXEC_LABELS, code });
+  const before101 = await connects('101');
+  const before127 = await connects('127');
+  const headers = { ...websocketUpgrade(), 'User-Agent': ua };
+  for (const command of [['echo', 'x'], ['exit', '127'], ['sh', '-c', 'exit 3']]) {
+    const c = await sendUpgrade(execPath('shell', command), headers);
+    assert.equal((await c.response()).status, 101);
+    await c.until('"status":');
+    c.socket.destroy();
+  }
+  const ghost = await sendUpgrade(execPath('ghost', ['echo']), headers);
+  assert.equal((await ghost.response()).status, 404);
+  try {
+    await fx.server.setFaults({ errors: [{ resource: 'pods/exec', code: 429, fraction: 1 }] });
+    const limited = await sendUpgrade(execPath('shell', ['echo']), headers);
+    assert.equal((await limited.response()).status, 429);
+  } finally {
+    await fx.server.setFaults({});
+  }
+  const plain = await sendUpgrade('/api/v1/namespaces/default/pods', { ...SPDY_UPGRADE, 'User-Agent': ua });
+  assert.equal((await plain.response()).status, 200);
+  await waitFor('three sessions counted', async () => (await clientCount('GET', '101')) === 3);
+  assert.equal(await clientCount('GET', '404'), 1);
+  assert.equal(await clientCount('GET', '429'), 1);
+  assert.equal(await clientCount('GET', '200'), 1);
+  assert.equal((await connects('101')) - before101, 3, 'exit codes 127 and 3 are sessions answered with 101');
+  assert.equal((await connects('127')) - before127, 0);
+  assert.equal(await connects('429'), 1, 'an injected error on exec is counted like one on any request');
+});
+
 test('TLS: upgrade headers on an ordinary request are served after authentication (401 without, 200 with the token)', async () => {
   const tls = await startFixture({ tls: true, token: 'upgrade-token', lifecycle: { disabled: true } });
   try {
     const anon = await rawConnect(tls.url, tls.server.auth!.caPem);
     anon.write(requestHead('GET', '/api/v1/namespaces', SPDY_UPGRADE));
     assert.equal((await anon.response()).status, 401);
+    const anonExec = await rawConnect(tls.url, tls.server.auth!.caPem);
+    anonExec.write(requestHead('GET', execPath('shell', ['echo']), { ...websocketUpgrade(), 'User-Agent': 'no-credentials' }));
+    assert.equal((await anonExec.response()).status, 401);
+    const unauthorized = parseSamples(await tls.server.metrics(), 'racerig_mock_client_requests_total').filter((s) => s.labels.code === '401');
+    assert.deepEqual(unauthorized.map((s) => [s.labels.user_agent, s.labels.verb, s.value]).sort(), [['', 'GET', 1], ['no-credentials', 'GET', 1]]);
     const c = await rawConnect(tls.url, tls.server.auth!.caPem);
     for (let i = 0; i < 2; i++) {
       c.write(requestHead('GET', '/api/v1/namespaces', { ...SPDY_UPGRADE, Authorization: 'Bearer upgrade-token' }));
