@@ -13,6 +13,7 @@ import { writeRawStatus } from './http-util.js';
 import { parseQuery, parseResourcePath, splitUrl, isTrue } from './request-info.js';
 import { runBuiltin } from './exec-commands.js';
 import { exitContainers } from './lifecycle.js';
+import { containerStatuses, isRunning } from './container-state.js';
 
 /** EXEC_PROTOCOLS are the subprotocols the mock speaks, most preferred first. */
 export const EXEC_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
@@ -47,12 +48,12 @@ export function createExecHandler(api: MockApi, startDelayMs = DEFAULT_EXEC_STAR
     handleProtocols: (protocols) => EXEC_PROTOCOLS.find((p) => protocols.has(p)) ?? false,
   });
 
-  const killMain = (key: string, uid: string, sig: number) => {
+  // `kill <sig> 1` ends the main process of the exec's container only: that container exits with 128+sig (restarted or terminated by the restart policy).
+  const killMain = (key: string, uid: string, container: string, sig: number) => {
     const cur = api.store.get('/pods', key);
-    if (!cur || cur.obj.metadata.uid !== uid) return;
+    if (!cur || cur.obj.metadata.uid !== uid || (cur.obj.status as { phase?: string } | undefined)?.phase !== 'Running') return;
     const o = JSON.parse(cur.json) as KubeObject;
-    exitContainers(o, 128 + sig);
-    api.store.put('/pods', key, o, 'MODIFIED');
+    if (exitContainers(o, 128 + sig, [container]) !== 'none') api.store.put('/pods', key, o, 'MODIFIED');
   };
 
   return {
@@ -70,7 +71,8 @@ export function createExecHandler(api: MockApi, startDelayMs = DEFAULT_EXEC_STAR
         const container = query.get('container') || containers[0] || '';
         if (!containers.includes(container)) throw new StatusError(400, 'BadRequest', `container ${container} is not valid for pod ${ri.name}`);
         const phase = (pod.obj.status as { phase?: string } | undefined)?.phase;
-        if (phase !== 'Running') throw new StatusError(400, 'BadRequest', `unable to upgrade connection: container not found ("${container}")`);
+        const running = containerStatuses(pod.obj).find((c) => c.name === container);
+        if (phase !== 'Running' || !isRunning(running)) throw new StatusError(400, 'BadRequest', `unable to upgrade connection: container not found ("${container}")`);
         const argv = query.getAll('command');
         if (argv.length === 0) throw new StatusError(400, 'BadRequest', 'you must specify at least 1 command');
         const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((s) => s.trim());
@@ -80,7 +82,7 @@ export function createExecHandler(api: MockApi, startDelayMs = DEFAULT_EXEC_STAR
         const key = pod.key;
         const uid = pod.obj.metadata.uid!;
         wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-          session(ws, argv, isTrue(query.get('stdin')), ri.name, (sig) => killMain(key, uid, sig), startDelayMs).then(
+          session(ws, argv, isTrue(query.get('stdin')), ri.name, (sig) => killMain(key, uid, container, sig), startDelayMs).then(
             (code) => onDone?.(code),
             () => {
               ws.terminate();
