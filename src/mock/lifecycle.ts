@@ -31,8 +31,10 @@ export const ANNOTATIONS = {
   logLines: 'racerig.dev/log',
   /** Log text of the previous instance of a restarted container (`logs --previous`); default: what the container logs. */
   previousLogLines: 'racerig.dev/previous-log',
-  /** Running time after which every container of the pod exits with code 2 once (restartPolicy Always/OnFailure: restarted; Never: the pod fails), in ms. */
+  /** Running time after which every running container of the pod exits with code 2 (reason Error), in ms: restarted under restartPolicy Always/OnFailure, again after each further restartAfter ms of running (at least MIN_RESTART_INTERVAL_MS) up to restart-limit times; under Never the pod fails. */
   restartAfter: 'racerig.dev/restart-after-ms',
+  /** Most restarts racerig.dev/restart-after-ms causes (default: no limit while the pod runs). */
+  restartLimit: 'racerig.dev/restart-limit',
   /**
    * Per-container run time, a JSON object `{"<container>": <ms>, ...}`: each listed container exits
    * (code from racerig.dev/exit-code, default 0) that long after the pod starts running, the others
@@ -65,6 +67,9 @@ export function parseContainerExits(obj: KubeObject): Map<string, number> | unde
   }
   return out;
 }
+
+/** MIN_RESTART_INTERVAL_MS is the shortest time between two restarts caused by racerig.dev/restart-after-ms, in ms (0 restarts once at once, then at this pace). */
+export const MIN_RESTART_INTERVAL_MS = 10;
 
 function jittered(ms: number, jitter: number): number {
   if (jitter <= 0) return ms;
@@ -136,14 +141,23 @@ export function startLifecycle(api: MockApi, options: LifecycleOptions = {}): ()
         return true;
       });
       const restartAfter = override(obj, ANNOTATIONS.restartAfter, -1);
-      if (restartAfter >= 0) {
-        api.later(restartAfter, () =>
+      const restartLimit = override(obj, ANNOTATIONS.restartLimit, Infinity);
+      if (restartAfter >= 0 && restartLimit > 0) {
+        // Each instance of the containers runs restartAfter ms, then they exit with 2; the chain ends with the pod, the limit or the API.
+        let restarts = 0;
+        const crash = () => {
+          let again = false;
           update('/pods', key, uid, (o) => {
             if ((o.status as { phase?: string }).phase !== 'Running') return false;
-            exitContainers(o, 2);
+            const outcome = exitContainers(o, 2);
+            if (outcome === 'none') return false;
+            restarts++;
+            again = outcome === 'restarted' && restarts < restartLimit;
             return true;
-          }),
-        );
+          });
+          if (again) api.later(Math.max(restartAfter, MIN_RESTART_INTERVAL_MS), crash);
+        };
+        api.later(restartAfter, crash);
       }
       const containerExits = parseContainerExits(obj);
       if (containerExits) {

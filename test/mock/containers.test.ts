@@ -134,3 +134,58 @@ test('pods without the annotation keep their behaviour: Never pods end all conta
     await short.close();
   }
 });
+
+test('racerig.dev/restart-after-ms repeats every N ms of running up to racerig.dev/restart-limit, each restart exit 2/Error with the previous log', async () => {
+  const crash = { 'racerig.dev/restart-after-ms': '25', 'racerig.dev/previous-log': 'panic: boom\ngoroutine 1 [running]:' };
+  await createPod('limited', { containers: ['main', 'side'], restartPolicy: 'Always', annotations: { ...crash, 'racerig.dev/restart-limit': '3' } });
+  await createPod('unlimited', { containers: ['main'], restartPolicy: 'OnFailure', annotations: crash });
+  const many = await podWhen('unlimited', 'six restarts', (p) => container(p, 'main').restartCount >= 6);
+  assert.equal(many.status.phase, 'Running');
+  assert.deepEqual([container(many, 'main').lastState.terminated.exitCode, container(many, 'main').lastState.terminated.reason], [2, 'Error']);
+  // By now the limited pod (created first, same pace) had six chances: it stopped at three.
+  const limited = await getPod('limited');
+  assert.deepEqual(limited.status.containerStatuses.map((c: any) => [c.name, c.restartCount, c.lastState.terminated.exitCode, !!c.state.running]), [['main', 3, 2, true], ['side', 3, 2, true]]);
+  const prev = await kubectl(kc, ['logs', 'limited', '-c', 'side', '--previous']);
+  assert.equal(prev.code, 0, prev.stderr);
+  assert.equal(prev.stdout, 'panic: boom\ngoroutine 1 [running]:\n');
+
+  await createPod('never-crash', { containers: ['main'], restartPolicy: 'Never', annotations: crash });
+  const failed = await podWhen('never-crash', 'Failed', (p) => p.status.phase === 'Failed');
+  assert.deepEqual([container(failed, 'main').restartCount, container(failed, 'main').state.terminated.exitCode], [0, 2]);
+});
+
+test('POST /racerig/pods/<ns>/<name>/restart restarts one container (OOMKilled, 137) or every running one, per restart policy; bad requests get a Status', async () => {
+  await createPod('victim', { containers: ['a', 'b'], restartPolicy: 'Always', annotations: { 'racerig.dev/previous-log': 'fatal error: concurrent map writes' } });
+  await podWhen('victim', 'Running', (p) => p.status.phase === 'Running');
+  const oom = await json(url, 'POST', '/racerig/pods/default/victim/restart?container=b&reason=OOMKilled');
+  assert.equal(oom.status, 200, JSON.stringify(oom.body));
+  assert.equal(oom.body.kind, 'Pod');
+  assert.deepEqual([container(oom.body, 'b').restartCount, container(oom.body, 'b').lastState.terminated.exitCode, container(oom.body, 'b').lastState.terminated.reason], [1, 137, 'OOMKilled']);
+  assert.equal(container(oom.body, 'a').restartCount, 0);
+  const all = await json(url, 'POST', '/racerig/pods/default/victim/restart');
+  assert.deepEqual(all.body.status.containerStatuses.map((c: any) => [c.name, c.restartCount, c.lastState.terminated.exitCode, c.lastState.terminated.reason]), [['a', 1, 2, 'Error'], ['b', 2, 2, 'Error']]);
+  const custom = await json(url, 'POST', '/racerig/pods/default/victim/restart?container=a&exitCode=0&reason=Completed');
+  assert.deepEqual([container(custom.body, 'a').restartCount, container(custom.body, 'a').lastState.terminated.exitCode], [2, 0]);
+  assert.equal((await getPod('victim')).status.containerStatuses[0].restartCount, 2, 'stored, not only answered');
+  const prev = await kubectl(kc, ['logs', 'victim', '-c', 'b', '--previous']);
+  assert.equal(prev.stdout, 'fatal error: concurrent map writes\n');
+
+  await createPod('once', { containers: ['main'], restartPolicy: 'Never' });
+  await podWhen('once', 'Running', (p) => p.status.phase === 'Running');
+  const ended = await json(url, 'POST', '/racerig/pods/default/once/restart?exitCode=1');
+  assert.deepEqual([ended.body.status.phase, container(ended.body, 'main').state.terminated.exitCode, container(ended.body, 'main').restartCount], ['Failed', 1, 0]);
+
+  const refusals: Array<[string, string, number, RegExp]> = [
+    ['POST', '/racerig/pods/default/ghost/restart', 404, /pods "ghost" not found/],
+    ['POST', '/racerig/pods/default/victim/restart?container=nope', 400, /container nope is not valid/],
+    ['POST', '/racerig/pods/default/victim/restart?exitCode=300&reason=not%20a%20reason', 400, /exitCode must be an integer in \[0, 255\].*; reason must be/],
+    ['GET', '/racerig/pods/default/victim/restart', 405, /use POST/],
+    ['POST', '/racerig/pods/default/once/restart', 409, /is Failed, not Running/],
+  ];
+  for (const [method, path, code, message] of refusals) {
+    const r = await json(url, method, path);
+    assert.equal(r.status, code, path);
+    assert.equal(r.body.kind, 'Status');
+    assert.match(r.body.message, message);
+  }
+});
