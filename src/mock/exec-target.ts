@@ -8,6 +8,7 @@ import type { KubeObject } from './store.js';
 import { StatusError } from './status.js';
 import { parseQuery, parseResourcePath, splitUrl, isTrue } from './request-info.js';
 import { exitContainers } from './lifecycle.js';
+import { containerStatuses, isRunning } from './container-state.js';
 import { runBuiltin, type ExecIo } from './exec-commands.js';
 import { runAttach } from './attach.js';
 
@@ -43,7 +44,8 @@ export function resolveExecTarget(api: MockApi, req: IncomingMessage): ExecTarge
   const container = query.get('container') || containers[0] || '';
   if (!containers.includes(container)) throw new StatusError(400, 'BadRequest', `container ${container} is not valid for pod ${ri.name}`);
   const phase = (pod.obj.status as { phase?: string } | undefined)?.phase;
-  if (phase !== 'Running') throw new StatusError(400, 'BadRequest', `unable to upgrade connection: container not found ("${container}")`);
+  const running = containerStatuses(pod.obj).find((c) => c.name === container);
+  if (phase !== 'Running' || !isRunning(running)) throw new StatusError(400, 'BadRequest', `unable to upgrade connection: container not found ("${container}")`);
   const kind = ri.subresource;
   const argv = kind === 'exec' ? query.getAll('command') : [];
   if (kind === 'exec' && argv.length === 0) throw new StatusError(400, 'BadRequest', 'you must specify at least 1 command');
@@ -55,13 +57,12 @@ export function resolveExecTarget(api: MockApi, req: IncomingMessage): ExecTarge
   return { kind, namespace: ri.namespace, pod: ri.name, key: pod.key, uid: pod.obj.metadata.uid!, container, argv, stdin, stdout, stderr, tty };
 }
 
-/** killMainProcess records that the target pod's containers got `signal` (exit code 128 + signal), unless the pod is gone or was recreated. */
+/** killMainProcess records that the main process of the target's container got `signal`: that container alone exits with 128 + signal (restarted or terminated by the pod's restart policy), unless the pod is gone, recreated or no longer running. */
 export function killMainProcess(api: MockApi, target: ExecTarget, signal: number): void {
   const cur = api.store.get('/pods', target.key);
-  if (!cur || cur.obj.metadata.uid !== target.uid) return;
+  if (!cur || cur.obj.metadata.uid !== target.uid || (cur.obj.status as { phase?: string } | undefined)?.phase !== 'Running') return;
   const o = JSON.parse(cur.json) as KubeObject;
-  exitContainers(o, 128 + signal);
-  api.store.put('/pods', target.key, o, 'MODIFIED');
+  if (exitContainers(o, 128 + signal, [target.container]) !== 'none') api.store.put('/pods', target.key, o, 'MODIFIED');
 }
 
 /** runExecTarget runs what the target asks for over `io` (the command for exec, the container's output for attach) and resolves with the exit code. */

@@ -253,14 +253,14 @@ export class Faults {
     this.finish(ctx, req.socket, (err) => sendStatus(res, err), next);
   };
 
-  /** upgradeGate applies stalls, resets, injected errors and latency to an upgrade request (exec); max-inflight exempts it as long-running. */
-  upgradeGate(req: IncomingMessage, socket: Duplex, ctx: GateContext, next: () => void): void {
+  /** upgradeGate applies stalls, resets, injected errors and latency to an upgrade request (exec); max-inflight exempts it as long-running; `answer` writes an injected error (default: writeRawStatus). */
+  upgradeGate(req: IncomingMessage, socket: Duplex, ctx: GateContext, next: () => void, answer: (err: StatusError) => void = (err) => writeRawStatus(socket, err)): void {
     const stall = this.stallRemainingMs(Date.now());
     if (stall > 0) {
-      setTimeout(() => this.upgradeGate(req, socket, ctx, next), stall);
+      setTimeout(() => this.upgradeGate(req, socket, ctx, next, answer), stall);
       return;
     }
-    this.finish(ctx, socket, (err) => writeRawStatus(socket, err), next);
+    this.finish(ctx, socket, answer, next);
   }
 
   /** finish draws a reset, an injected error and a latency for the request, then resets, answers or proceeds. */

@@ -4,6 +4,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { StatusError } from './status.js';
+import { guardSocket } from './upgrade.js';
+
+/** RAW_STATUS_LINGER_MS is how long a socket answered by writeRawStatus may stay open for the client to close it, in ms. */
+export const RAW_STATUS_LINGER_MS = 5000;
 
 const JSON_TYPE = 'application/json';
 
@@ -85,9 +89,20 @@ export function parseJsonBody(raw: string): unknown {
   }
 }
 
-/** writeRawStatus answers a request that is not served through a ServerResponse (an upgrade) with a Status and closes the socket. */
-export function writeRawStatus(socket: Duplex, err: StatusError): void {
+/** writeRawStatus answers a request that is not served through a ServerResponse (an upgrade) with a Status and closes the socket, returning whether it was written; a socket the client already reset is only destroyed, and a reset during the write never surfaces as an unhandled 'error'. */
+export function writeRawStatus(socket: Duplex, err: StatusError): boolean {
+  guardSocket(socket);
+  if (socket.destroyed || !socket.writable) {
+    socket.destroy();
+    return false;
+  }
+  // Read and drop what the client still sends (closing on unread data would reset the connection and lose the answer), for a bounded time.
+  socket.resume();
+  const linger = setTimeout(() => socket.destroy(), RAW_STATUS_LINGER_MS);
+  linger.unref();
+  socket.once('close', () => clearTimeout(linger));
   const body = JSON.stringify(err.toStatus());
   const extra = Object.entries(err.headers ?? {}).map(([k, v]) => `${k}: ${v}\r\n`).join('');
   socket.end(`HTTP/1.1 ${err.code} ${err.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}Connection: close\r\n\r\n${body}`);
+  return true;
 }

@@ -6,6 +6,7 @@ import type { MockApi } from './api.js';
 import type { KubeObject, StoreEvent } from './store.js';
 import { nowRfc3339 } from './objects.js';
 import { MOCK_NODE_NAME } from './defaults.js';
+import { exitContainers, terminateContainers } from './container-state.js';
 
 /** LifecycleOptions sets the simulated timings in ms; `jitter` is a fraction (0.2 = ±20%). */
 export interface LifecycleOptions {
@@ -30,35 +31,45 @@ export const ANNOTATIONS = {
   logLines: 'racerig.dev/log',
   /** Log text of the previous instance of a restarted container (`logs --previous`); default: what the container logs. */
   previousLogLines: 'racerig.dev/previous-log',
-  /** Running time after which every container of the pod exits with code 2 once (restartPolicy Always/OnFailure: restarted; Never: the pod fails), in ms. */
+  /** Running time after which every running container of the pod exits with code 2 (reason Error), in ms: restarted under restartPolicy Always/OnFailure, again after each further restartAfter ms of running (at least MIN_RESTART_INTERVAL_MS) up to restart-limit times; under Never the pod fails. */
   restartAfter: 'racerig.dev/restart-after-ms',
+  /** Most restarts racerig.dev/restart-after-ms causes (default: no limit while the pod runs). */
+  restartLimit: 'racerig.dev/restart-limit',
+  /**
+   * Per-container run time, a JSON object `{"<container>": <ms>, ...}`: each listed container exits
+   * (code from racerig.dev/exit-code, default 0) that long after the pod starts running, the others
+   * keep running (until killed through exec); the pod ends once none runs. Replaces run-duration-ms.
+   */
+  containerExitAfter: 'racerig.dev/container-exit-after-ms',
 } as const;
 
-/** exitContainers records that every container of a running pod exited with `exitCode`: restarted (restartCount + 1, lastState.terminated) unless restartPolicy is Never or (for exit code 0) OnFailure, which ends the pod. Mutates `o`. */
-export function exitContainers(o: KubeObject, exitCode: number): void {
-  const status = (o.status ??= {}) as Record<string, unknown>;
-  const policy = (o.spec as { restartPolicy?: string } | undefined)?.restartPolicy ?? 'Always';
-  const statuses = (status.containerStatuses as Array<Record<string, unknown>> | undefined) ?? [];
-  const now = nowRfc3339();
-  const terminated = (c: Record<string, unknown>) => ({
-    exitCode,
-    reason: exitCode === 0 ? 'Completed' : 'Error',
-    startedAt: (c.state as { running?: { startedAt?: string } } | undefined)?.running?.startedAt,
-    finishedAt: now,
-    containerID: c.containerID,
-  });
-  if (policy === 'Never' || (policy === 'OnFailure' && exitCode === 0)) {
-    status.phase = exitCode === 0 ? 'Succeeded' : 'Failed';
-    status.containerStatuses = statuses.map((c) => ({ ...c, ready: false, started: false, state: { terminated: terminated(c) } }));
-    return;
+export { exitContainers } from './container-state.js';
+
+/**
+ * parseContainerExits reads the container-exit-after-ms annotation: a JSON object from container
+ * name to ms of running; entries that name no container of the pod or hold no non-negative number
+ * are left out; undefined when the annotation is absent or not a JSON object.
+ */
+export function parseContainerExits(obj: KubeObject): Map<string, number> | undefined {
+  const raw = obj.metadata.annotations?.[ANNOTATIONS.containerExitAfter];
+  if (raw === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    return undefined;
   }
-  status.containerStatuses = statuses.map((c) => ({
-    ...c,
-    restartCount: Number(c.restartCount ?? 0) + 1,
-    lastState: { terminated: terminated(c) },
-    state: { running: { startedAt: now } },
-  }));
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
+  const names = new Set(((obj.spec as { containers?: Array<{ name: string }> } | undefined)?.containers ?? []).map((c) => c.name));
+  const out = new Map<string, number>();
+  for (const [name, ms] of Object.entries(parsed as Record<string, unknown>)) {
+    if (names.has(name) && typeof ms === 'number' && Number.isFinite(ms) && ms >= 0) out.set(name, ms);
+  }
+  return out;
 }
+
+/** MIN_RESTART_INTERVAL_MS is the shortest time between two restarts caused by racerig.dev/restart-after-ms, in ms (0 restarts once at once, then at this pace). */
+export const MIN_RESTART_INTERVAL_MS = 10;
 
 function jittered(ms: number, jitter: number): number {
   if (jitter <= 0) return ms;
@@ -130,33 +141,36 @@ export function startLifecycle(api: MockApi, options: LifecycleOptions = {}): ()
         return true;
       });
       const restartAfter = override(obj, ANNOTATIONS.restartAfter, -1);
-      if (restartAfter >= 0) {
-        api.later(restartAfter, () =>
+      const restartLimit = override(obj, ANNOTATIONS.restartLimit, Infinity);
+      if (restartAfter >= 0 && restartLimit > 0) {
+        // Each instance of the containers runs restartAfter ms, then they exit with 2; the chain ends with the pod, the limit or the API.
+        let restarts = 0;
+        const crash = () => {
+          let again = false;
           update('/pods', key, uid, (o) => {
             if ((o.status as { phase?: string }).phase !== 'Running') return false;
-            exitContainers(o, 2);
+            const outcome = exitContainers(o, 2);
+            if (outcome === 'none') return false;
+            restarts++;
+            again = outcome === 'restarted' && restarts < restartLimit;
             return true;
-          }),
-        );
+          });
+          if (again) api.later(Math.max(restartAfter, MIN_RESTART_INTERVAL_MS), crash);
+        };
+        api.later(restartAfter, crash);
+      }
+      const containerExits = parseContainerExits(obj);
+      if (containerExits) {
+        for (const [name, ms] of containerExits) {
+          api.later(ms, () =>
+            update('/pods', key, uid, (o) => (o.status as { phase?: string }).phase === 'Running' && exitContainers(o, exitCode, [name]) !== 'none'),
+          );
+        }
+        return;
       }
       if (spec.restartPolicy !== 'Never' && spec.restartPolicy !== 'OnFailure') return;
       api.later(runFor, () =>
-        update('/pods', key, uid, (o) => {
-          const status = o.status as Record<string, unknown>;
-          if (status.phase !== 'Running') return false;
-          const finishedAt = nowRfc3339();
-          status.phase = exitCode === 0 ? 'Succeeded' : 'Failed';
-          status.conditions = (status.conditions as Array<{ type: string; status: string }>).map((c) =>
-            c.type === 'Ready' || c.type === 'ContainersReady' ? { ...c, status: 'False', reason: 'PodCompleted' } : c,
-          );
-          status.containerStatuses = (status.containerStatuses as Array<Record<string, unknown>>).map((c) => ({
-            ...c,
-            ready: false,
-            started: false,
-            state: { terminated: { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', startedAt: (c.state as { running?: { startedAt?: string } }).running?.startedAt, finishedAt } },
-          }));
-          return true;
-        }),
+        update('/pods', key, uid, (o) => (o.status as { phase?: string }).phase === 'Running' && terminateContainers(o, exitCode)),
       );
     });
   };

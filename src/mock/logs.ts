@@ -90,7 +90,9 @@ export function createLogHandler(api: MockApi, lines: string[] | undefined) {
     }
     res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
     if (text) res.write(text);
-    const finished = (o: KubeObject | undefined) => !o || phaseOf(o) === 'Succeeded' || phaseOf(o) === 'Failed';
+    // Following ends with the pod, or with the container once it terminated (it may end before its pod).
+    const finished = (o: KubeObject | undefined) =>
+      !o || phaseOf(o) === 'Succeeded' || phaseOf(o) === 'Failed' || !!((o.status as { containerStatuses?: Array<ContainerStatus & { state?: { terminated?: unknown } }> } | undefined)?.containerStatuses ?? []).find((c) => c.name === container)?.state?.terminated;
     if (finished(pod)) {
       res.end();
       return;

@@ -47,12 +47,20 @@ function labelText(l: RequestLabels): string {
   return `verb="${l.verb}",group="${esc(l.group)}",version="${esc(l.version)}",resource="${esc(l.resource)}",subresource="${esc(l.subresource)}",scope="${l.scope}"`;
 }
 
+/** MAX_CLIENT_USER_AGENTS bounds how many user agents racerig_mock_client_requests_total counts apart; requests of later ones count under OTHER_USER_AGENTS. */
+export const MAX_CLIENT_USER_AGENTS = 1000;
+
+/** OTHER_USER_AGENTS is the user_agent label of requests from user agents beyond MAX_CLIENT_USER_AGENTS. */
+export const OTHER_USER_AGENTS = 'racerig-mock:other-user-agents';
+
 /** MockMetrics accumulates counters in memory and renders them in Prometheus text format (single-threaded). */
 export class MockMetrics {
   private readonly series = new Map<string, RequestSeries>();
   /** Events written to watch streams, per resource's label text. */
   private readonly watchEvents = new Map<string, { n: number }>();
   private readonly longRunning = new Map<string, number>();
+  /** Answered requests by the full User-Agent header, HTTP method and status code. */
+  private readonly clients = new Map<string, Map<string, Map<number, number>>>();
   /** Current non-long-running requests being served, by kind. */
   inflightReadOnly = 0;
   inflightMutating = 0;
@@ -90,6 +98,24 @@ export class MockMetrics {
     return (n) => {
       cell.n += n;
     };
+  }
+
+  /** countClient counts one answered request (ordinary, watch, upgrade with 101, error, 401) under its client's User-Agent header (empty when absent), HTTP method and status code. */
+  countClient(userAgent: string | undefined, method: string | undefined, code: number): void {
+    let ua = userAgent ?? '';
+    let byMethod = this.clients.get(ua);
+    if (byMethod === undefined) {
+      if (this.clients.size >= MAX_CLIENT_USER_AGENTS) ua = OTHER_USER_AGENTS;
+      byMethod = this.clients.get(ua) ?? new Map<string, Map<number, number>>();
+      this.clients.set(ua, byMethod);
+    }
+    const verb = method ?? '';
+    let byCode = byMethod.get(verb);
+    if (byCode === undefined) {
+      byCode = new Map<number, number>();
+      byMethod.set(verb, byCode);
+    }
+    byCode.set(code, (byCode.get(code) ?? 0) + 1);
   }
 
   /** requestCount returns the total of apiserver_request_total over series whose labels include every given pair. */
@@ -134,6 +160,14 @@ export class MockMetrics {
     out.push('# HELP apiserver_watch_events_total Number of events sent in watch clients');
     out.push('# TYPE apiserver_watch_events_total counter');
     for (const [labels, c] of this.watchEvents) out.push(`apiserver_watch_events_total{${labels}} ${c.n}`);
+    out.push('# HELP racerig_mock_client_requests_total Requests the mock answered, by the client\'s full User-Agent header, HTTP method and response code (upgrades count 101).');
+    out.push('# TYPE racerig_mock_client_requests_total counter');
+    for (const [ua, byMethod] of this.clients) {
+      const uaLabel = esc(ua);
+      for (const [verb, byCode] of byMethod) {
+        for (const [code, n] of byCode) out.push(`racerig_mock_client_requests_total{user_agent="${uaLabel}",verb="${esc(verb)}",code="${code}"} ${n}`);
+      }
+    }
     return out.join('\n') + '\n';
   }
 }

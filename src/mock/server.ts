@@ -1,7 +1,8 @@
 /**
  * startMockServer: the embedded mock Kubernetes API server on node:http, in-process.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, ServerResponse, type IncomingMessage, type OutgoingHttpHeader, type OutgoingHttpHeaders, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { createServer as createHttpsServer } from 'node:https';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -26,6 +27,8 @@ import { createLogHandler, loadLogLines, type LogOptions } from './logs.js';
 import { generateTlsMaterial, type TlsMaterial } from './tls.js';
 import { createAuthenticator, UNAUTHORIZED } from './auth.js';
 import { writeRawStatus } from './http-util.js';
+import type { StatusError } from './status.js';
+import { guardSocket, isConnectPath, serveAsOrdinaryRequest, socketAlive, whenIdle } from './upgrade.js';
 
 /** MockServerOptions configures startMockServer; every field is optional. */
 export interface MockServerOptions extends ApiOptions {
@@ -79,6 +82,18 @@ export interface MockServer {
   close(): Promise<void>;
 }
 
+/** countingResponse returns the ServerResponse class of a server: each response counts in `metrics`' per-client family when its head is written (every response's head goes through writeHead). */
+function countingResponse(metrics: MockMetrics): typeof ServerResponse {
+  class CountedResponse extends ServerResponse {
+    override writeHead(statusCode: number, reason?: string | OutgoingHttpHeaders | OutgoingHttpHeader[], headers?: OutgoingHttpHeaders | OutgoingHttpHeader[]): this {
+      (ServerResponse.prototype.writeHead as (...a: unknown[]) => this).call(this, statusCode, reason, headers);
+      metrics.countClient(this.req.headers['user-agent'], this.req.method, this.statusCode);
+      return this;
+    }
+  }
+  return CountedResponse as unknown as typeof ServerResponse;
+}
+
 /** startMockServer starts the mock on host:port (127.0.0.1:0 by default) and resolves once it listens. */
 export async function startMockServer(options: MockServerOptions = {}): Promise<MockServer> {
   if (options.thread) return startMockServerInThread(options);
@@ -109,30 +124,53 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     subresources: { log: createLogHandler(api, logLines) },
     authenticate,
   });
-  const serverOptions = { keepAliveTimeout: 65_000, requestTimeout: 0 };
+  const serverOptions = { keepAliveTimeout: 65_000, requestTimeout: 0, ServerResponse: countingResponse(metrics) };
   const server: Server = tls
     ? createHttpsServer({ ...serverOptions, key: tls.serverKeyPem, cert: tls.serverCertPem, ca: tls.caPem, requestCert: true, rejectUnauthorized: false }, handler)
     : createServer(serverOptions, handler);
   const exec = createExecHandler(api, options.execStartDelayMs, logLines);
   const spdyExec = createSpdyExecHandler(api, { startDelayMs: options.execStartDelayMs, logLines });
-  server.on('upgrade', (req, socket, head) => {
-    const start = performance.now();
+  // Sockets taken over on the upgrade path (answered by the mock itself, held by a fault gate, or in an exec session), destroyed by close.
+  const upgraded = new Set<Duplex>();
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = splitUrl(req.url ?? '/').path;
-    if (authenticate && !authenticate(req, path)) {
-      writeRawStatus(socket, UNAUTHORIZED);
+    if (!isConnectPath(path)) {
+      serveAsOrdinaryRequest(server, req, socket, head);
       return;
     }
-    const ri = parseResourcePath('GET', path, false);
-    const labels = ri ? labelsFor({ ...ri, verb: 'get' }) : { verb: 'CONNECT', group: '', version: '', resource: '', subresource: '', scope: '' };
+    guardSocket(socket);
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
+    const start = performance.now();
+    const ri = parseResourcePath('GET', path, false)!;
+    const labels = labelsFor({ ...ri, verb: 'get' });
+    const countClient = (code: number) => metrics.countClient(req.headers['user-agent'], req.method, code);
+    const refuse = (err: StatusError, counted: boolean) => {
+      if (!writeRawStatus(socket, err)) return;
+      countClient(err.code);
+      if (counted) metrics.observe(labels, err.code, (performance.now() - start) / 1000);
+    };
     const serve = () => {
+      // A client that went away while a fault gate held its request gets no answer and is not counted.
+      if (!socketAlive(socket)) {
+        socket.destroy();
+        return;
+      }
       metrics.longRunningDelta(labels, 1);
       (isSpdyUpgrade(req) ? spdyExec : exec).handleUpgrade(req, socket, head, (code) => {
+        // The handler reports a refusal's HTTP status (4xx/5xx), or a session's exit code (0-255) after the 101.
+        const status = code > 255 ? code : 101;
         metrics.longRunningDelta(labels, -1);
-        metrics.observe(labels, code < 100 ? 101 : code, (performance.now() - start) / 1000);
+        metrics.observe(labels, status, (performance.now() - start) / 1000);
+        countClient(status);
       });
     };
-    if (faults.active && ri) faults.upgradeGate(req, socket, { ri: { ...ri, verb: 'connect' }, labels, longRunning: true }, serve);
-    else serve();
+    whenIdle(socket, () => {
+      // Like the request handler: a 401 is not in apiserver_request_total, an injected error is.
+      if (authenticate && !authenticate(req, path)) refuse(UNAUTHORIZED, false);
+      else if (faults.active) faults.upgradeGate(req, socket, { ri: { ...ri, verb: 'connect' }, labels, longRunning: true }, serve, (err) => refuse(err, true));
+      else serve();
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -172,6 +210,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
         hub.closeAll();
         exec.close();
         spdyExec.close();
+        for (const s of upgraded) s.destroy();
         server.close(() => resolve());
         server.closeAllConnections();
       });
