@@ -1,0 +1,46 @@
+/**
+ * The story end to end (`racerig demo race`): the example controller built as Argo Workflows 3.6.0-rc1 wired
+ * its transport races under the argo-race profile, with the same race signatures in every run, and the
+ * rc2-style build does not; compare --fail-on new-findings tells the two builds apart.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../src/cli/main.js';
+import { captureContext } from '../../src/cli/context.js';
+import { ExitCode } from '../../src/cli/exit-codes.js';
+import type { RunResult } from '../../src/results/model.js';
+import { goMissing } from '../fixtures/go-example.js';
+
+const missing = goMissing();
+
+test('demo race: the rc1-style build races in every run with stable signatures naming the wrapper, the fixed build never does, and the gate tells them apart', { skip: missing ?? false, timeout: 300_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'racerig-story-'));
+  const ctx = captureContext({ cwd: dir, env: {} });
+  const code = await main(['demo', 'race', '--runs', '2', '--smoke', '--out-dir', dir, '-q'], ctx);
+  const read = (b: string) => readdirSync(join(dir, b)).filter((f) => /^run-\d+\.json$/.test(f)).sort().map((f) => JSON.parse(readFileSync(join(dir, b, f), 'utf8')) as RunResult);
+  const rc1 = read('rc1');
+  const rc2 = read('rc2');
+  const summary = (runs: RunResult[]) => JSON.stringify(runs.map((r) => (r.findings ?? []).map((f) => [f.kind, f.count, f.signature])), null, 1);
+  assert.equal(code, ExitCode.Ok, `${ctx.out().slice(-3000)}\n${ctx.err().slice(-2000)}\nrc1: ${summary(rc1)}\nrc2: ${summary(rc2)}`);
+  assert.equal(rc1.length, 2);
+  assert.equal(rc2.length, 2);
+  for (const r of rc1) {
+    assert.equal(r.labels.build, 'rc1');
+    assert.ok(r.sut && r.sut.starts >= 1, 'the controller ran beside the run');
+  }
+  const races = rc1.map((r) => new Set(r.findings!.filter((f) => f.kind === 'race').map((f) => f.signature)));
+  const common = [...races[0]!].filter((s) => races[1]!.has(s));
+  assert.ok(common.length > 0, `a race signature seen in both rc1-style runs: ${summary(rc1)}`);
+  const wrapper = common.filter((s) => /metricsRoundTripper|addMetricsTransportWrapper/.test(s));
+  assert.ok(wrapper.length > 0, `the wrapper race is named by the wrapper's functions: ${common.join('\n')}`);
+  for (const s of common) assert.doesNotMatch(s, /0x[0-9a-f]{4,}|goroutine \d+|\.go:\d+/, 'function names only');
+  for (const r of rc2) {
+    assert.deepEqual(r.findings, [], `the fixed build has no findings: ${summary([r])}`);
+    assert.equal(r.sut!.restarts, 0);
+  }
+  // The fixed build's own request counter agrees with the API server's count of its requests in every window.
+  for (const r of rc2) assert.ok(!r.findings!.some((f) => f.kind === 'metrics-mismatch'));
+});
