@@ -198,11 +198,16 @@ function thresholds(results: readonly LoadedResult[]): string {
 
 function findings(results: readonly LoadedResult[]): string {
   const rows = results.flatMap((r, i) => (r.result.findings ?? []).map((f) => [
-    escapeHtml(resultName(r, i)), escapeHtml(f.kind), fmtInt(f.count), `<code>${escapeHtml(f.signature)}</code>`, `<pre>${escapeHtml(f.message)}</pre>`,
+    escapeHtml(resultName(r, i)),
+    escapeHtml(f.kind),
+    fmtInt(f.count),
+    escapeHtml(f.phase ?? '–'),
+    `<code>${escapeHtml(f.signature)}</code>`,
+    `${escapeHtml(f.message)}${f.report ? `<details><summary>first report${f.firstAt ? ` (${escapeHtml(f.firstAt)}${f.source ? `, ${escapeHtml(f.source)}` : ''})` : ''}</summary><pre>${escapeHtml(f.report)}</pre></details>` : ''}`,
   ]));
   const observed = results.some((r) => Array.isArray(r.result.findings));
   if (rows.length === 0) return `<p>${observed ? 'No race reports, panics or restarts were found.' : 'No observers ran: the results carry no findings.'}</p>`;
-  return table(['result', 'kind', 'count', 'signature', 'message'], rows, 5);
+  return table(['result', 'kind', 'count', 'phase', 'signature', 'message'], rows, 6);
 }
 
 function configuration(results: readonly LoadedResult[]): string {

@@ -20,7 +20,7 @@ async function writeReport(): Promise<{ dir: string; html: string; page: string 
       file: join(dir, 'cand.json'),
       result: makeRun({
         seed: 2, labels: { build: '3.6.0-rc1' }, extraUs: 1500, errorRate: 0.02, podStartupUs: 1_100_000,
-        findings: [{ kind: 'race', signature: 'DATA RACE: metrics.(*Transport).RoundTrip', message: 'WARNING: DATA RACE\nWrite at 0x00c000 by goroutine 7', count: 2 }],
+        findings: [{ kind: 'race', signature: 'DATA RACE: metrics.(*Transport).RoundTrip', message: 'DATA RACE: write in metrics.(*Transport).RoundTrip', count: 2, phase: 'load', source: 'sut', firstAt: '2026-12-06T03:00:00.000Z', report: '==================\nWARNING: DATA RACE\nWrite at 0x00c000 by goroutine 7:\n  metrics.(*Transport).RoundTrip()\n<end>' }],
       }),
     },
   ];
@@ -44,6 +44,9 @@ test('the HTML report is one self-contained file with every section', async () =
     for (const op of OPERATIONS) assert.ok(html.includes(`${op}: latency by percentile`));
     assert.equal((html.match(/data-series="#2 build=3\.6\.0-rc1 uncorrected"/g) ?? []).length, OPERATIONS.length);
     assert.match(html, /DATA RACE: metrics\.\(\*Transport\)\.RoundTrip/);
+    // Each signature's first full report, escaped, with its phase.
+    assert.match(html, /<td class="l">load<\/td>/);
+    assert.match(html, /<details><summary>first report \(2026-12-06T03:00:00\.000Z, sut\)<\/summary><pre>==================\nWARNING: DATA RACE\nWrite at 0x00c000 by goroutine 7:\n {2}metrics\.\(\*Transport\)\.RoundTrip\(\)\n&lt;end&gt;<\/pre><\/details>/);
     assert.match(html, /<code>p99 &lt; 50ms<\/code>/);
     assert.ok(html.includes('lifecycle pod startup: latency by percentile'));
     assert.match(html, /<td class="l">config concurrency<\/td><td class="l">8<\/td><td class="l">8<\/td>/);
