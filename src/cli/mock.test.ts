@@ -38,3 +38,10 @@ test('options resolve the kubeconfig path against the working directory and chec
   assert.equal(o.lifecycle?.podStartDelayMs, 10);
   assert.throws(() => mockOptionsFromFlags({ ...base, port: '70000' }, '/tmp'), /at most 65535/);
 });
+
+test('--no-workflow-lifecycle switches off only the simulated workflow controller', () => {
+  assert.equal(mockOptionsFromFlags({ ...base, workflowLifecycle: false }, '/tmp').lifecycle?.workflows, false);
+  const plain = mockOptionsFromFlags({ ...base, workflowLifecycle: true }, '/tmp').lifecycle;
+  assert.equal(plain?.workflows, undefined);
+  assert.equal(plain?.disabled, undefined);
+});

@@ -28,6 +28,8 @@ export interface MockFlags {
   execStartDelay?: string;
   podStartDelay?: string;
   podRunDuration?: string;
+  /** False with --no-workflow-lifecycle. */
+  workflowLifecycle?: boolean;
   logFile?: string;
 }
 
@@ -96,7 +98,11 @@ export function mockOptionsFromFlags(flags: MockFlags, cwd: string): MockServerO
     watchBatchMs: intFlag('watch-batch', flags.watchBatch),
     execStartDelayMs: intFlag('exec-start-delay', flags.execStartDelay),
     faults: faultsFromFlags(flags),
-    lifecycle: { podStartDelayMs: intFlag('pod-start-delay', flags.podStartDelay), podRunDurationMs: intFlag('pod-run-duration', flags.podRunDuration) },
+    lifecycle: {
+      podStartDelayMs: intFlag('pod-start-delay', flags.podStartDelay),
+      podRunDurationMs: intFlag('pod-run-duration', flags.podRunDuration),
+      ...(flags.workflowLifecycle === false ? { workflows: false } : {}),
+    },
     logs: flags.logFile ? { file: resolve(cwd, flags.logFile) } : undefined,
   };
 }
@@ -124,6 +130,7 @@ export const registerMockCommand: CommandRegistrar = (program, ctx, setExit) => 
     .option('--exec-start-delay <ms>', 'time an exec\'d command takes to start (default 20; kubectl before 1.33 loses output that comes sooner)')
     .option('--pod-start-delay <ms>', 'simulated time from pod creation to Running')
     .option('--pod-run-duration <ms>', 'simulated run time of pods with restartPolicy Never/OnFailure')
+    .option('--no-workflow-lifecycle', 'do not simulate the workflow controller (a real one owns Workflows); pods still run through the simulated kubelet')
     .option('--log-file <file>', 'lines every simulated container logs (e.g. a Go race report)')
     .action(async (flags: MockFlags) => {
       const options = mockOptionsFromFlags(flags, ctx.cwd);

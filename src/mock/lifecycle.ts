@@ -12,6 +12,8 @@ import { exitContainers, terminateContainers } from './container-state.js';
 export interface LifecycleOptions {
   /** Turn the simulation off entirely (objects stay as created). */
   disabled?: boolean;
+  /** Simulate the workflow controller (default true); false leaves Workflows to a real controller while pods still run through the simulated kubelet. */
+  workflows?: boolean;
   podStartDelayMs?: number;
   podRunDurationMs?: number;
   workflowStartDelayMs?: number;
@@ -211,7 +213,7 @@ export function startLifecycle(api: MockApi, options: LifecycleOptions = {}): ()
   };
 
   const offPods = api.store.subscribe('/pods', onPod);
-  const offWf = api.store.subscribe('argoproj.io/workflows', onWorkflow);
+  const offWf = options.workflows === false ? () => {} : api.store.subscribe('argoproj.io/workflows', onWorkflow);
   return () => {
     offPods();
     offWf();

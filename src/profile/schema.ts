@@ -248,7 +248,11 @@ export const MockSchema = z
   .strictObject({
     lifecycle: z
       .strictObject({
-        disabled: z.boolean().optional(),
+        disabled: z.boolean().optional().meta({ description: 'Turn the whole simulation off: neither pods nor workflows change on their own.' }),
+        workflows: z
+          .boolean()
+          .optional()
+          .meta({ description: 'Simulate the workflow controller (default true); false leaves Workflows to a real controller while the simulated kubelet still runs pods (as `racerig mock --no-workflow-lifecycle`).' }),
         podStartDelayMs: z.number().nonnegative().optional(),
         podRunDurationMs: z.number().nonnegative().optional(),
         workflowStartDelayMs: z.number().nonnegative().optional(),

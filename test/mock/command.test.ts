@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
 import { captureContext } from '../../src/cli/context.js';
-import { kubectl, tempDir, waitFor, http } from './helpers.js';
+import { kubectl, tempDir, waitFor, http, json, podManifest } from './helpers.js';
 
 test('racerig mock prints its URL, writes the kubeconfig, serves kubectl, and exits 0 on SIGINT', async () => {
   const tmp = tempDir();
@@ -48,6 +48,34 @@ test('racerig mock applies fault flags', async () => {
     ctx.signals.emit('SIGTERM');
     assert.equal(await done, 0);
   } finally {
+    tmp.remove();
+  }
+});
+
+test('racerig mock --no-workflow-lifecycle: Workflows stay as created for a real controller while pods still run', async () => {
+  const tmp = tempDir();
+  const ctx = captureContext({ cwd: tmp.dir });
+  const done = main(['mock', '--kubeconfig-out', 'k', '--no-workflow-lifecycle', '--pod-start-delay', '0'], ctx);
+  try {
+    const url = await waitFor('the URL line', () => /listening on (http:\/\/\S+)/.exec(ctx.out())?.[1]);
+    const wf = await json(url, 'POST', '/apis/argoproj.io/v1alpha1/namespaces/default/workflows', {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Workflow',
+      metadata: { name: 'owned-elsewhere', annotations: { 'racerig.dev/start-delay-ms': '0', 'racerig.dev/run-duration-ms': '0' } },
+      spec: { entrypoint: 'main' },
+    });
+    assert.equal(wf.status, 201);
+    // The pod starts 100 ms later than the workflow would have started and finished with the simulation on.
+    const pod = podManifest('still-runs', 'default', {}, { restartPolicy: 'Never' }) as { metadata: Record<string, unknown> };
+    pod.metadata.annotations = { 'racerig.dev/start-delay-ms': '100' };
+    assert.equal((await json(url, 'POST', '/api/v1/namespaces/default/pods', pod)).status, 201);
+    await waitFor('the pod Running', async () => (await json(url, 'GET', '/api/v1/namespaces/default/pods/still-runs')).body.status?.phase === 'Running');
+    const after = (await json(url, 'GET', '/apis/argoproj.io/v1alpha1/namespaces/default/workflows/owned-elsewhere')).body;
+    assert.equal(after.metadata.resourceVersion, wf.body.metadata.resourceVersion, 'nothing wrote the workflow');
+    assert.deepEqual([after.status, after.metadata.labels], [wf.body.status, wf.body.metadata.labels]);
+  } finally {
+    ctx.signals.emit('SIGINT');
+    assert.equal(await done, 0);
     tmp.remove();
   }
 });

@@ -214,3 +214,18 @@ test('the mock settings of a profile carry the watch batch window and the exec s
     assert.equal(p.mock.watchBatchMs, 0);
     assert.equal(p.mock.execStartDelayMs, 35);
   }));
+
+test('mock.lifecycle.workflows: false loads (spread into the embedded mock options); a non-boolean is reported', () =>
+  withFiles(
+    {
+      'ok.yaml': profile('          - get: {resource: pods, name: a}\n', { tail: 'mock:\n  lifecycle:\n    workflows: false\n    podStartDelayMs: 5\n' }),
+      'bad.yaml': profile('          - get: {resource: pods, name: a}\n', { tail: 'mock:\n  lifecycle:\n    workflows: sometimes\n' }),
+    },
+    async (dir) => {
+      const p = await loadProfile('ok.yaml', { cwd: dir });
+      assert.deepEqual(p.mock.lifecycle, { workflows: false, podStartDelayMs: 5 });
+      const bad = await checkProfile('bad.yaml', { cwd: dir });
+      assert.equal(bad.profile, undefined);
+      assert.ok(bad.problems.some((x) => /mock\.lifecycle\.workflows/.test(x.message)), JSON.stringify(bad.problems));
+    },
+  ));
