@@ -130,17 +130,19 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     : createServer(serverOptions, handler);
   const exec = createExecHandler(api, options.execStartDelayMs, logLines);
   const spdyExec = createSpdyExecHandler(api, { startDelayMs: options.execStartDelayMs, logLines });
-  // Sockets taken over on the upgrade path (answered by the mock itself, held by a fault gate, or in an exec session), destroyed by close.
+  // Sockets that went through the 'upgrade' listener (answered by the mock itself, held by a fault gate, in an exec session, or waiting to be served as ordinary requests), destroyed by close.
   const upgraded = new Set<Duplex>();
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (!upgraded.has(socket)) {
+      upgraded.add(socket);
+      socket.once('close', () => upgraded.delete(socket));
+    }
     const path = splitUrl(req.url ?? '/').path;
     if (!isConnectPath(path)) {
       serveAsOrdinaryRequest(server, req, socket, head);
       return;
     }
     guardSocket(socket);
-    upgraded.add(socket);
-    socket.once('close', () => upgraded.delete(socket));
     const start = performance.now();
     const ri = parseResourcePath('GET', path, false)!;
     const labels = labelsFor({ ...ri, verb: 'get' });

@@ -15,6 +15,9 @@ import { ObserveError } from '../errors.js';
 /** SERVER_CLIENT_REQUESTS_METRIC is the racerig mock's count of requests per client: labels user_agent (the full User-Agent), verb (HTTP method), code. */
 export const SERVER_CLIENT_REQUESTS_METRIC = 'racerig_mock_client_requests_total';
 
+/** DEFAULT_SLACK is the absolute disagreement, in requests, a cross-check window accepts whatever its size. */
+export const DEFAULT_SLACK = 5;
+
 /** DEFAULT_TOLERANCE is the relative disagreement (0.01 = 1%) a cross-check accepts. */
 export const DEFAULT_TOLERANCE = 0.01;
 
@@ -26,6 +29,8 @@ export interface CrossCheck {
   userAgent: string;
   /** Accepted relative disagreement |sut − server| / max(sut, server), default DEFAULT_TOLERANCE. */
   tolerance?: number;
+  /** Accepted absolute disagreement in requests (those in flight at a window's edge are counted by one side first), default DEFAULT_SLACK. */
+  slack?: number;
   /** The server's per-client request counter (default SERVER_CLIENT_REQUESTS_METRIC). */
   serverMetric?: string;
 }
@@ -172,7 +177,7 @@ export class MetricsScrapeObserver implements Observer {
       [this.name]: {
         url: this.o.url,
         metrics: [...this.o.metrics],
-        ...(this.o.crossCheck ? { crossCheck: { ...this.o.crossCheck, tolerance: this.o.crossCheck.tolerance ?? DEFAULT_TOLERANCE } } : {}),
+        ...(this.o.crossCheck ? { crossCheck: { ...this.o.crossCheck, tolerance: this.o.crossCheck.tolerance ?? DEFAULT_TOLERANCE, slack: this.o.crossCheck.slack ?? DEFAULT_SLACK } } : {}),
         windows: this.windows,
         ...(this.failures ? { failedScrapes: this.failures } : {}),
       },
@@ -233,7 +238,9 @@ export class MetricsScrapeObserver implements Observer {
       const serverDelta = deltaOf(before.server, now.server);
       const relative = relativeDifference(sutDelta.total, serverDelta.total);
       const tolerance = cc.tolerance ?? DEFAULT_TOLERANCE;
-      w.crossCheck = { sut: sutDelta.total, server: serverDelta.total, relative, ok: relative <= tolerance };
+      const slack = cc.slack ?? DEFAULT_SLACK;
+      const apart = Math.abs(sutDelta.total - serverDelta.total);
+      w.crossCheck = { sut: sutDelta.total, server: serverDelta.total, relative, ok: relative <= tolerance || apart <= slack };
       if (!w.crossCheck.ok) {
         const metric = cc.serverMetric ?? SERVER_CLIENT_REQUESTS_METRIC;
         const lines = [
@@ -246,7 +253,7 @@ export class MetricsScrapeObserver implements Observer {
         this.ctx.findings.add({
           kind: 'metrics-mismatch',
           signature: `metrics-mismatch: ${cc.sutMetric} vs ${cc.userAgent}`,
-          message: `${cc.sutMetric} counted ${sutDelta.total} requests, the API server ${serverDelta.total} from ${cc.userAgent}* (${(relative * 100).toFixed(1)}% apart, tolerance ${(tolerance * 100).toFixed(1)}%)`,
+          message: `${cc.sutMetric} counted ${sutDelta.total} requests, the API server ${serverDelta.total} from ${cc.userAgent}* (${apart} or ${(relative * 100).toFixed(1)}% apart; tolerance ${(tolerance * 100).toFixed(1)}% or ${slack} requests)`,
           source: 'metrics',
           phase,
           at: now.at,

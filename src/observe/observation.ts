@@ -69,7 +69,7 @@ export class Observation {
       for (const o of this.started) {
         await o.stop().catch((err: Error) => this.say(`racerig: observer ${o.name}: ${err.message}\n`));
         const data = o.resultData?.();
-        if (data) observations[o.name] = data;
+        if (data) Object.assign(observations, data);
       }
       this.parts.abort.abort();
       await this.parts.close?.().catch(() => {});

@@ -266,7 +266,7 @@ function normalizeObserver(ctx: LoadContext, path: DataPath, raw: unknown): Obse
         kind: 'metrics',
         url: o.url,
         metrics: o.metrics ?? [],
-        ...(o.crossCheck ? { crossCheck: { sutMetric: o.crossCheck.sutMetric, userAgent: o.crossCheck.userAgent, tolerance: o.crossCheck.tolerance ?? DEFAULT_CROSS_CHECK_TOLERANCE } } : {}),
+        ...(o.crossCheck ? { crossCheck: { sutMetric: o.crossCheck.sutMetric, userAgent: o.crossCheck.userAgent, tolerance: o.crossCheck.tolerance ?? DEFAULT_CROSS_CHECK_TOLERANCE, slack: o.crossCheck.slack ?? 5 } } : {}),
       };
   }
 }

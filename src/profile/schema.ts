@@ -291,6 +291,7 @@ export const CrossCheckSchema = z
     sutMetric: promName("The SUT's counter of its API requests, summed over its label sets, e.g. argo_workflows_k8s_request_total."),
     userAgent: z.string().min(1).meta({ description: "Prefix of the SUT's User-Agent as the API server counts it (racerig_mock_client_requests_total{user_agent}), e.g. workflow-controller/." }),
     tolerance: z.number().min(0).max(1).optional().meta({ description: 'Accepted relative disagreement per window, |sut - server| / max(sut, server) (default 0.01).' }),
+    slack: nonNegativeInt.optional().meta({ description: 'Accepted absolute disagreement per window in requests, for those in flight at its edges (default 5).' }),
   })
   .meta({ description: "Per window, the SUT's request counter against the API server's count of requests from user agents with this prefix; a larger disagreement is a metrics-mismatch finding." });
 

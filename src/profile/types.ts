@@ -227,7 +227,7 @@ export interface Measurement {
 export type Observer =
   | { kind: 'podLogs'; namespace: Template; selector: string; patterns: string[] }
   | { kind: 'restarts'; namespace: Template; selector: string }
-  | { kind: 'metrics'; url: string; metrics: string[]; crossCheck?: { sutMetric: string; userAgent: string; tolerance: number } };
+  | { kind: 'metrics'; url: string; metrics: string[]; crossCheck?: { sutMetric: string; userAgent: string; tolerance: number; slack: number } };
 
 /** SutSpec is the profile's system under test, validated (the command may still come from `--sut`). */
 export interface SutSpec {

@@ -14,7 +14,7 @@ import { main } from '../../src/cli/main.js';
 import { captureContext } from '../../src/cli/context.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const EXPECTED = ['argo-daemon-churn', 'argo-many-workflows', 'argo-multi-component', 'argo-pod-cleanup', 'list-storm', 'smoke', 'update-conflicts', 'watch-fanout'];
+const EXPECTED = ['argo-daemon-churn', 'argo-many-workflows', 'argo-multi-component', 'argo-pod-cleanup', 'argo-race', 'list-storm', 'smoke', 'update-conflicts', 'watch-fanout'];
 
 function resourcesOf(p: Profile): ResourceRef[] {
   return [

@@ -6,7 +6,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { CliContext } from '../../cli/context.js';
-import { UsageError } from '../../errors.js';
 import type { MockServer } from '../../mock/server.js';
 import type { Profile } from '../../profile/types.js';
 import type { DispatchFn } from '../../kube/send.js';
@@ -47,14 +46,17 @@ export async function prepareObservation(i: ObservationInputs): Promise<Observat
   const spec = profile.sut;
   const command = o.sut ?? spec?.command;
   if (spec && !command) {
-    throw new UsageError(`profile ${profile.name} has a sut: section without a command`, "give the command with --sut '<command>' or sut.command in the profile");
+    i.say(`racerig: ${profile.name} drives a system under test (its sut: section has no command): none runs beside this run; give one with --sut '<command>'\n`);
   }
   const server = `${i.target.origin}${i.target.pathPrefix}`;
   const kubeconfig = command ? await kubeconfigForSut(i) : '';
   const values: SutPlaceholders = { kubeconfig, server, namespace: profile.target.namespace, port: String(await freeLoopbackPort()), runId: i.runId };
   const resolve = (s: string) => substitutePlaceholders(s, values);
   const abort = new AbortController();
-  const created = createObservers(profile.observe, {
+  // {port} is the SUT's port: without a SUT, observers that read it have nothing to read.
+  const entries = command ? profile.observe : profile.observe.filter((e) => !(e.kind === 'metrics' && e.url.includes('{port}')));
+  if (entries.length < profile.observe.length) i.say(`racerig: without a system under test, the metrics observer of {port} is skipped\n`);
+  const created = createObservers(entries, {
     ctx: { findings: i.findings, say: i.say, signal: abort.signal },
     target: i.target,
     namespace: profile.target.namespace,
