@@ -15,6 +15,7 @@ import { WatchHub } from './watch.js';
 import { createHandler } from './handler.js';
 import { buildKubeconfig } from './kubeconfig.js';
 import { startLifecycle, type LifecycleOptions } from './lifecycle.js';
+import { startDeploymentController } from './controllers/deployment.js';
 import { createExecHandler } from './exec.js';
 import { createSpdyExecHandler, isSpdyUpgrade } from './spdy/exec-session.js';
 import { Faults, type FaultConfig } from './faults.js';
@@ -84,6 +85,8 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
   if (options.thread) return startMockServerInThread(options);
   const api = new MockApi(options);
   const stopLifecycle = startLifecycle(api, options.lifecycle);
+  // Deployments make pods only while pods come to life (the simulation is on).
+  const stopDeployments = options.lifecycle?.disabled ? () => {} : startDeploymentController(api);
   const logLines = loadLogLines(options.logs);
   const metrics = new MockMetrics();
   const hub = new WatchHub(options.watchBatchMs ?? 5);
@@ -168,6 +171,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     close() {
       closing ??= new Promise<void>((resolve) => {
         stopLifecycle();
+        stopDeployments();
         api.close();
         hub.closeAll();
         exec.close();
