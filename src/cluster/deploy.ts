@@ -111,7 +111,7 @@ async function applyOne(m: Manifest, o: DeployOptions, discovery: Discovery, dis
       exitCode: ExitCode.ClusterFailed,
     });
   }
-  ctx.stdout.write(`${info.resource}${info.group ? `.${info.group}` : ''}/${obj.metadata.name} serverside-applied\n`);
+  ctx.stdout.write(`${info.kind.toLowerCase()}${info.group ? `.${info.group}` : ''}/${obj.metadata.name} serverside-applied\n`);
   return { info, namespace, name: obj.metadata.name };
 }
 
