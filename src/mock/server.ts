@@ -36,6 +36,8 @@ export interface MockServerOptions extends ApiOptions {
   port?: number;
   /** Where to write the kubeconfig; none is written when unset. */
   kubeconfigPath?: string;
+  /** Server URL written into the kubeconfig instead of the listening address (e.g. `http://mock:8001` on a compose network). */
+  kubeconfigServer?: string;
   /** Shortest window in which watch events are gathered into one write per stream, in ms (default 5; 0: every event-loop turn when idle); under load it stretches to the duration of the last round of writes. */
   watchBatchMs?: number;
   /** Interval of BOOKMARK events on watches that allow them, in ms (default 5000). */
@@ -150,7 +152,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
   const host = address.includes(':') ? `[${address}]` : address;
   const url = `${tls ? 'https' : 'http'}://${host}:${addr.port}`;
   const auth = tls ? { caPem: tls.caPem, clientCertPem: tls.clientCertPem, clientKeyPem: tls.clientKeyPem, token } : undefined;
-  const kubeconfig = buildKubeconfig(url, auth ? { caPem: auth.caPem, clientCertPem: auth.clientCertPem, clientKeyPem: auth.clientKeyPem } : {});
+  const kubeconfig = buildKubeconfig(options.kubeconfigServer ?? url, auth ? { caPem: auth.caPem, clientCertPem: auth.clientCertPem, clientKeyPem: auth.clientKeyPem } : {});
   if (options.kubeconfigPath) {
     await mkdir(dirname(options.kubeconfigPath), { recursive: true });
     await writeFile(options.kubeconfigPath, kubeconfig, { mode: 0o600 });
