@@ -61,6 +61,14 @@ export class ObserveError extends RacerigError {
   }
 }
 
+/** ClusterError reports a failed `racerig cluster` step or `--cluster` lookup; `code` starts with RACERIG_CLUSTER (exit codes 7, 8, 9 or 130). */
+export class ClusterError extends RacerigError {
+  constructor(code: `RACERIG_CLUSTER${string}`, message: string, options: { hint?: string; exitCode: ExitCode; cause?: unknown }) {
+    super(code, message, options);
+    this.name = 'ClusterError';
+  }
+}
+
 /** ErrorData is the plain-object form of an error that crosses worker boundaries. */
 export interface ErrorData {
   code: string;

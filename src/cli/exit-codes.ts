@@ -14,6 +14,12 @@ export enum ExitCode {
   IntegrityMismatch = 5,
   /** The system under test (`--sut`, a profile's `sut:`) could not be started or did not become ready in time. */
   SutFailed = 6,
+  /** `racerig cluster`, `--cluster`: kind is not installed, or its container runtime (Docker, Podman) is not running. */
+  ClusterUnavailable = 7,
+  /** A kind or deploy step failed: the cluster already exists or is missing, an image is not present locally, a manifest was refused. */
+  ClusterFailed = 8,
+  /** A kind command or a rollout did not finish in time (the kind process group was killed; the pods' states were printed). */
+  ClusterTimeout = 9,
   /** `compare --fail-on` found a regression. */
   Regression = 10,
   /** One or more thresholds failed. */

@@ -13,11 +13,12 @@ import { registerMockCommand } from './mock.js';
 import { registerCompareCommand } from './compare.js';
 import { registerReportCommand } from './report.js';
 import { registerProfilesCommand } from './profiles.js';
+import { registerClusterCommand } from './cluster.js';
 
 /** CommandRegistrar adds one command to the program; its action reports the exit code through `setExit`. */
 export type CommandRegistrar = (program: Command, ctx: CliContext, setExit: (code: number) => void) => void;
 
-const registrars: CommandRegistrar[] = [registerRunCommand, registerDemoCommand, registerCompareCommand, registerMockCommand, registerReportCommand, registerProfilesCommand];
+const registrars: CommandRegistrar[] = [registerRunCommand, registerDemoCommand, registerCompareCommand, registerMockCommand, registerReportCommand, registerProfilesCommand, registerClusterCommand];
 
 /** buildProgram returns the commander program wired to `ctx`. */
 export function buildProgram(ctx: CliContext, setExit: (code: number) => void): Command {

@@ -13,6 +13,7 @@ export interface MockFlags {
   host: string;
   port: string;
   kubeconfigOut: string;
+  kubeconfigServer?: string;
   tls?: boolean;
   token?: string;
   watchHistory?: string;
@@ -42,6 +43,18 @@ function intFlag(name: string, value: string | undefined, min = 0): number | und
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
+}
+
+/** kubeconfigServerFlag checks `--kubeconfig-server` is an http(s) URL. */
+function kubeconfigServerFlag(value: string): string {
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    throw new UsageError(`--kubeconfig-server must be a URL such as http://mock:8001, got "${value}"`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UsageError(`--kubeconfig-server must be an http or https URL, got "${value}"`);
+  return value.replace(/\/+$/, '');
 }
 
 /** faultsFromFlags builds the fault configuration, reporting every bad flag at once. */
@@ -93,6 +106,7 @@ export function mockOptionsFromFlags(flags: MockFlags, cwd: string): MockServerO
     tls: !!flags.tls,
     token: flags.token,
     kubeconfigPath: resolve(cwd, flags.kubeconfigOut),
+    ...(flags.kubeconfigServer !== undefined ? { kubeconfigServer: kubeconfigServerFlag(flags.kubeconfigServer) } : {}),
     watchHistory: intFlag('watch-history', flags.watchHistory, 1),
     bookmarkIntervalMs: intFlag('bookmark-interval', flags.bookmarkInterval),
     watchBatchMs: intFlag('watch-batch', flags.watchBatch),
@@ -117,6 +131,7 @@ export const registerMockCommand: CommandRegistrar = (program, ctx, setExit) => 
     .option('--tls', 'serve HTTPS with a CA generated at start; clients authenticate with a client certificate or bearer token')
     .option('--token <token>', 'bearer token accepted with --tls (default: random, printed at start)')
     .option('--kubeconfig-out <file>', 'where to write the kubeconfig for the server', 'results/mock.kubeconfig')
+    .option('--kubeconfig-server <url>', 'server URL written into the kubeconfig instead of the listening address (e.g. http://mock:8001 when clients reach it by a compose service name)')
     .option('--watch-history <events>', 'watch events kept for resuming watches; older resourceVersions get 410 Expired')
     .option('--bookmark-interval <ms>', 'interval of BOOKMARK events on watches that allow them')
     .option('--watch-batch <ms>', 'shortest interval between two rounds of watch writes (one chunk per stream per round); under load rounds run in 2 ms slices with equal pauses (default 5; 0: every event-loop turn)')

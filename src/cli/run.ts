@@ -72,6 +72,7 @@ export const registerRunCommand: CommandRegistrar = (program, ctx, setExit) => {
     .option('--smoke', 'profiles: shorten every phase (seconds, few iterations) to check that a profile works')
     .option('--kubeconfig <file>', 'profiles: target the cluster of this kubeconfig instead of the embedded mock')
     .option('--context <name>', 'profiles: kubeconfig context to use (KUBECONFIG or ~/.kube/config when no --kubeconfig)')
+    .option('--cluster <name>', 'profiles: target this kind cluster (its kubeconfig from `kind get kubeconfig --name`, kept in a 0600 temporary file during the run)')
     .option('--in-cluster', "profiles: target the cluster racerig runs in (the pod's service account)")
     .option('--keep', 'profiles: leave the objects the run created (labelled racerig.io/run=<id>)')
     .option('--integrity', "profiles: check the run's counts against the /metrics of a racerig mock reached through --kubeconfig (no other client may use it meanwhile); the embedded mock is always checked")
@@ -80,7 +81,7 @@ export const registerRunCommand: CommandRegistrar = (program, ctx, setExit) => {
     .action(async (target: string, raw: RawRunOptions & ProfileFlags & { repeat?: string }) => {
       const repeat = parseRepeat(raw.repeat);
       if (target.includes('://')) {
-        for (const f of ['smoke', 'kubeconfig', 'context', 'keep', 'inCluster', 'integrity', 'sut', 'sutReady'] as const) {
+        for (const f of ['smoke', 'kubeconfig', 'context', 'cluster', 'keep', 'inCluster', 'integrity', 'sut', 'sutReady'] as const) {
           if (raw[f] !== undefined) throw new UsageError(`--${f} applies to profile runs, not to a URL`);
         }
         const plan = parseRunOptions(target, raw, ctx.cwd);
@@ -104,6 +105,10 @@ export const registerRunCommand: CommandRegistrar = (program, ctx, setExit) => {
         return ms;
       };
       const problems: string[] = [];
+      if (raw.cluster !== undefined) {
+        const others = (['kubeconfig', 'context', 'inCluster'] as const).filter((f) => raw[f] !== undefined);
+        if (others.length) problems.push(`--cluster picks the target itself; it cannot be combined with ${others.map((f) => (f === 'inCluster' ? '--in-cluster' : `--${f}`)).join(', ')}`);
+      }
       const labels = parseLabels(raw.label, problems);
       let sut: string[] | undefined;
       let sutReady: ReadySpec | undefined;
@@ -138,6 +143,7 @@ export const registerRunCommand: CommandRegistrar = (program, ctx, setExit) => {
         keep: raw.keep === true,
         ...(raw.kubeconfig ? { kubeconfig: resolve(ctx.cwd, raw.kubeconfig) } : {}),
         ...(raw.context ? { context: raw.context } : {}),
+        ...(raw.cluster !== undefined ? { cluster: raw.cluster } : {}),
         ...(raw.inCluster ? { inCluster: true } : {}),
         ...(raw.integrity ? { integrity: true } : {}),
         allowRemote: raw.allowRemote === true,

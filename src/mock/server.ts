@@ -16,6 +16,7 @@ import { WatchHub } from './watch.js';
 import { createHandler } from './handler.js';
 import { buildKubeconfig } from './kubeconfig.js';
 import { startLifecycle, type LifecycleOptions } from './lifecycle.js';
+import { startDeploymentController } from './controllers/deployment.js';
 import { createExecHandler } from './exec.js';
 import { createSpdyExecHandler, isSpdyUpgrade } from './spdy/exec-session.js';
 import { Faults, type FaultConfig } from './faults.js';
@@ -38,6 +39,8 @@ export interface MockServerOptions extends ApiOptions {
   port?: number;
   /** Where to write the kubeconfig; none is written when unset. */
   kubeconfigPath?: string;
+  /** Server URL written into the kubeconfig instead of the listening address (e.g. `http://mock:8001` on a compose network). */
+  kubeconfigServer?: string;
   /** Shortest window in which watch events are gathered into one write per stream, in ms (default 5; 0: every event-loop turn when idle); under load it stretches to the duration of the last round of writes. */
   watchBatchMs?: number;
   /** Interval of BOOKMARK events on watches that allow them, in ms (default 5000). */
@@ -99,6 +102,8 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
   if (options.thread) return startMockServerInThread(options);
   const api = new MockApi(options);
   const stopLifecycle = startLifecycle(api, options.lifecycle);
+  // Deployments make pods only while pods come to life (the simulation is on).
+  const stopDeployments = options.lifecycle?.disabled ? () => {} : startDeploymentController(api);
   const logLines = loadLogLines(options.logs);
   const metrics = new MockMetrics();
   const hub = new WatchHub(options.watchBatchMs ?? 5);
@@ -187,7 +192,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
   const host = address.includes(':') ? `[${address}]` : address;
   const url = `${tls ? 'https' : 'http'}://${host}:${addr.port}`;
   const auth = tls ? { caPem: tls.caPem, clientCertPem: tls.clientCertPem, clientKeyPem: tls.clientKeyPem, token } : undefined;
-  const kubeconfig = buildKubeconfig(url, auth ? { caPem: auth.caPem, clientCertPem: auth.clientCertPem, clientKeyPem: auth.clientKeyPem } : {});
+  const kubeconfig = buildKubeconfig(options.kubeconfigServer ?? url, auth ? { caPem: auth.caPem, clientCertPem: auth.clientCertPem, clientKeyPem: auth.clientKeyPem } : {});
   if (options.kubeconfigPath) {
     await mkdir(dirname(options.kubeconfigPath), { recursive: true });
     await writeFile(options.kubeconfigPath, kubeconfig, { mode: 0o600 });
@@ -208,6 +213,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     close() {
       closing ??= new Promise<void>((resolve) => {
         stopLifecycle();
+        stopDeployments();
         api.close();
         hub.closeAll();
         exec.close();

@@ -46,6 +46,7 @@ import type { ReadySpec } from '../../sut/sut-process.js';
 import { FindingsCollector } from '../../observe/findings.js';
 import type { Observation } from '../../observe/observation.js';
 import { prepareObservation } from './observation-setup.js';
+import { withClusterKubeconfig } from '../../cluster/cluster-target.js';
 
 /** ProfileRunOptions are the command-line choices of a profile run. */
 export interface ProfileRunOptions {
@@ -63,6 +64,8 @@ export interface ProfileRunOptions {
   keep: boolean;
   kubeconfig?: string;
   context?: string;
+  /** `--cluster`: target this kind cluster (its kubeconfig from kind, in a temporary file for the run). */
+  cluster?: string;
   /** Target the cluster this process runs in (service account). */
   inCluster?: boolean;
   /** Check counts against a racerig mock reached through a kubeconfig (the embedded mock is always checked). */
@@ -93,6 +96,8 @@ export const LAG_SUFFIX = ' · delivery lag';
 
 /** runProfile runs a profile end to end and returns the exit code. */
 export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise<number> {
+  // --cluster: the run (and its SUT) get the kind cluster's kubeconfig as if given with --kubeconfig/--context.
+  if (o.cluster !== undefined) return withClusterKubeconfig(o.cluster, ctx, (kubeconfig, context) => runProfile({ ...o, cluster: undefined, kubeconfig, context }, ctx));
   const profile = await loadProfile(o.file, { cwd: ctx.cwd, smoke: o.smoke });
   const runId = newRunId();
   const say = (s: string) => !o.quiet && ctx.stdout.write(s);
