@@ -1,6 +1,6 @@
 /**
  * The built-in command set a mock pod's container runs for pods/exec: echo, sleep, kill, true, false,
- * exit, cat, hostname, and `sh -c` over those. Anything else fails with exit code 127 and a clear message.
+ * exit, cat, hostname, `sh -c` over those, and `argoexec kill <signal> <pid>` (Argo's executor). Anything else fails with exit code 127 and a clear message.
  */
 
 /** ExecIo is what a running command reads and writes; `stdin` yields chunks until the client closes it. */
@@ -18,7 +18,7 @@ export interface ExecIo {
 }
 
 /** BUILTIN_COMMANDS lists the commands a mock container knows. */
-export const BUILTIN_COMMANDS = ['echo', 'sleep', 'kill', 'true', 'false', 'exit', 'cat', 'hostname', 'sh -c'] as const;
+export const BUILTIN_COMMANDS = ['echo', 'sleep', 'kill', 'true', 'false', 'exit', 'cat', 'hostname', 'sh -c', 'argoexec kill'] as const;
 
 const SIGNALS: Record<string, number> = { HUP: 1, INT: 2, QUIT: 3, KILL: 9, USR1: 10, USR2: 12, TERM: 15, STOP: 19, CONT: 18 };
 
@@ -85,7 +85,7 @@ export async function runBuiltin(argv: string[], io: ExecIo): Promise<number> {
     case 'kill': {
       let rest = args;
       let sig = 15;
-      if (rest[0] === '-s' && rest[1]) {
+      if ((rest[0] === '-s' || rest[0] === '--signal') && rest[1]) {
         const s = parseSignal(rest[1]);
         if (s === undefined) {
           io.stderr(`kill: invalid signal specification ${rest[1]}\n`);
@@ -101,7 +101,8 @@ export async function runBuiltin(argv: string[], io: ExecIo): Promise<number> {
         }
         sig = s;
         rest = rest.slice(1);
-      } else if (rest.length >= 2 && parseSignal(rest[0]!) !== undefined && !/^\d+$/.test(rest[0]!)) {
+      } else if (rest.length >= 2 && parseSignal(rest[0]!) !== undefined && (!/^\d+$/.test(rest[0]!) || rest.length === 2)) {
+        // `kill TERM 1`, and argoexec's `kill <signal> <pid>` (`kill 15 1`): a signal before exactly one pid.
         sig = parseSignal(rest[0]!)!;
         rest = rest.slice(1);
       }
@@ -120,6 +121,11 @@ export async function runBuiltin(argv: string[], io: ExecIo): Promise<number> {
       }
       return code;
     }
+    case 'argoexec':
+    case '/var/run/argo/argoexec':
+      // Argo's executor binary, as its controller signals containers with it: `argoexec kill <signal> <pid>`.
+      if (args[0] === 'kill') return runBuiltin(args, io);
+      break;
     case 'sh':
     case '/bin/sh':
     case 'bash':

@@ -43,7 +43,7 @@ export function resolveExecTarget(api: MockApi, req: IncomingMessage): ExecTarge
   const container = query.get('container') || containers[0] || '';
   if (!containers.includes(container)) throw new StatusError(400, 'BadRequest', `container ${container} is not valid for pod ${ri.name}`);
   const phase = (pod.obj.status as { phase?: string } | undefined)?.phase;
-  if (phase !== 'Running') throw new StatusError(400, 'BadRequest', `unable to upgrade connection: container not found ("${container}")`);
+  if (phase !== 'Running' || !containerRunning(pod.obj, container)) throw new StatusError(400, 'BadRequest', `unable to upgrade connection: container not found ("${container}")`);
   const kind = ri.subresource;
   const argv = kind === 'exec' ? query.getAll('command') : [];
   if (kind === 'exec' && argv.length === 0) throw new StatusError(400, 'BadRequest', 'you must specify at least 1 command');
@@ -55,12 +55,42 @@ export function resolveExecTarget(api: MockApi, req: IncomingMessage): ExecTarge
   return { kind, namespace: ri.namespace, pod: ri.name, key: pod.key, uid: pod.obj.metadata.uid!, container, argv, stdin, stdout, stderr, tty };
 }
 
-/** killMainProcess records that the target pod's containers got `signal` (exit code 128 + signal), unless the pod is gone or was recreated. */
+type ContainerStatus = { name?: string; state?: { running?: unknown; terminated?: unknown } };
+
+function statusesOf(o: KubeObject): ContainerStatus[] {
+  return ((o.status as { containerStatuses?: ContainerStatus[] } | undefined)?.containerStatuses ?? []);
+}
+
+/** containerRunning tells whether the pod's container runs (true when the pod has no status for it: older mock pods). */
+function containerRunning(o: KubeObject, container: string): boolean {
+  const st = statusesOf(o).find((c) => c.name === container);
+  return !st?.state || st.state.running !== undefined;
+}
+
+/**
+ * killMainProcess records that the target container's main process got `signal`: with one container, or when it is the
+ * last one running, the pod's containers exit with 128 + signal (the restart policy decides what follows); otherwise
+ * only that container ends (restartPolicy Never: it stays terminated, the others run on, as a kubelet does). Nothing
+ * happens when the pod is gone, was recreated or no longer runs.
+ */
 export function killMainProcess(api: MockApi, target: ExecTarget, signal: number): void {
   const cur = api.store.get('/pods', target.key);
   if (!cur || cur.obj.metadata.uid !== target.uid) return;
   const o = JSON.parse(cur.json) as KubeObject;
-  exitContainers(o, 128 + signal);
+  if ((o.status as { phase?: string } | undefined)?.phase !== 'Running') return;
+  const statuses = statusesOf(o);
+  const others = statuses.filter((c) => c.name !== target.container && c.state?.running !== undefined);
+  const policy = (o.spec as { restartPolicy?: string } | undefined)?.restartPolicy ?? 'Always';
+  if (others.length === 0 || policy !== 'Never') {
+    exitContainers(o, 128 + signal);
+  } else {
+    const now = new Date().toISOString();
+    (o.status as { containerStatuses: ContainerStatus[] }).containerStatuses = statuses.map((c) =>
+      c.name !== target.container
+        ? c
+        : { ...c, ready: false, started: false, state: { terminated: { exitCode: 128 + signal, reason: 'Error', startedAt: (c.state?.running as { startedAt?: string } | undefined)?.startedAt, finishedAt: now } } },
+    );
+  }
   api.store.put('/pods', target.key, o, 'MODIFIED');
 }
 

@@ -145,16 +145,22 @@ export function startLifecycle(api: MockApi, options: LifecycleOptions = {}): ()
           const status = o.status as Record<string, unknown>;
           if (status.phase !== 'Running') return false;
           const finishedAt = nowRfc3339();
-          status.phase = exitCode === 0 ? 'Succeeded' : 'Failed';
+          // Containers a kill already ended (exec kill into one container) keep their exit code.
+          const ended = (status.containerStatuses as Array<{ state?: { terminated?: { exitCode?: number } } }>).filter((c) => c.state?.terminated);
+          status.phase = exitCode === 0 && ended.every((c) => c.state!.terminated!.exitCode === 0) ? 'Succeeded' : 'Failed';
           status.conditions = (status.conditions as Array<{ type: string; status: string }>).map((c) =>
             c.type === 'Ready' || c.type === 'ContainersReady' ? { ...c, status: 'False', reason: 'PodCompleted' } : c,
           );
-          status.containerStatuses = (status.containerStatuses as Array<Record<string, unknown>>).map((c) => ({
-            ...c,
-            ready: false,
-            started: false,
-            state: { terminated: { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', startedAt: (c.state as { running?: { startedAt?: string } }).running?.startedAt, finishedAt } },
-          }));
+          status.containerStatuses = (status.containerStatuses as Array<Record<string, unknown>>).map((c) =>
+            (c.state as { terminated?: unknown } | undefined)?.terminated
+              ? c
+              : {
+                  ...c,
+                  ready: false,
+                  started: false,
+                  state: { terminated: { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', startedAt: (c.state as { running?: { startedAt?: string } }).running?.startedAt, finishedAt } },
+                },
+          );
           return true;
         }),
       );
