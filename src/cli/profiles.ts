@@ -27,7 +27,7 @@ function wrap(text: string, width: number, indent: string): string {
 function describeLoad(c: Component): string {
   const l = c.load;
   const model = l.kind === 'rate' ? `${+l.perSecond.toFixed(3)}/s` : l.kind === 'ramp' ? `ramp ${l.from}→${l.to}/s` : `${l.workers} concurrent`;
-  const limits = [c.iterations !== undefined ? `${c.iterations} iterations` : '', c.qps !== undefined ? `qps ${c.qps} burst ${c.burst}` : '', c.delayMs ? `after ${formatDuration(c.delayMs)}` : ''].filter(Boolean);
+  const limits = [c.iterations !== undefined ? `${c.iterations} iterations` : '', c.qps !== undefined ? `qps ${c.qps} burst ${c.burst}` : '', c.client ? `client ${c.client.name} (qps ${c.client.qps} burst ${c.client.burst}, shared)` : '', c.delayMs ? `after ${formatDuration(c.delayMs)}` : ''].filter(Boolean);
   return [model, ...limits].join(', ');
 }
 
@@ -41,7 +41,7 @@ export function renderProfile(p: Profile, width = 100): string {
     out.push(`phase ${ph.name} (${bound || 'bounded by its components'})`);
     for (const c of ph.components) {
       out.push(`  component ${c.name}: ${describeLoad(c)}; ${c.mode}`);
-      for (const s of c.steps) out.push(`    ${s.kind === 'sleep' ? `sleep ${formatDuration(s.durationMs)}` : s.operation}${c.mode === 'mix' ? `  weight ${s.weight}` : ''}${s.as ? `  as ${s.as}` : ''}`);
+      for (const s of c.steps) out.push(`    ${s.kind === 'sleep' ? `sleep ${formatDuration(s.durationMs)}` : s.operation}${c.mode === 'mix' ? `  weight ${s.weight}` : ''}${s.as ? `  as ${s.as}` : ''}${s.delayMs !== undefined ? `  after ${formatDuration(s.delayMs)}` : ''}${s.background ? '  (background)' : ''}`);
     }
   }
   if (p.measure.length) out.push(`measure: ${p.measure.map((m) => m.name).join('; ')}`);

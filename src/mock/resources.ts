@@ -65,6 +65,9 @@ const ARGO: Spec[] = [
   ['argoproj.io', 'v1alpha1', 'workflowtemplates', 'WorkflowTemplate', true, ['wftmpl'], []],
   ['argoproj.io', 'v1alpha1', 'cronworkflows', 'CronWorkflow', true, ['cwf', 'cronwf'], []],
   ['argoproj.io', 'v1alpha1', 'workflowtaskresults', 'WorkflowTaskResult', true, [], []],
+  ['argoproj.io', 'v1alpha1', 'clusterworkflowtemplates', 'ClusterWorkflowTemplate', false, ['clusterwftmpl', 'cwft'], []],
+  ['argoproj.io', 'v1alpha1', 'workflowtasksets', 'WorkflowTaskSet', true, ['wfts'], ['status']],
+  ['argoproj.io', 'v1alpha1', 'workflowartifactgctasks', 'WorkflowArtifactGCTask', true, ['wfat'], ['status']],
 ];
 
 /** makeResourceInfo fills in the derived fields of a resource type. */

@@ -35,7 +35,8 @@ export function normalizeProfile(ctx: LoadContext, source: { file: string; sha25
     if (i < 0) i = operations.push(name) - 1;
     return i;
   };
-  const phases = list(data.phases).map((raw, i) => normalizePhase(ctx, ['phases', i], raw, opIndex));
+  const clients = normalizeClients(data.clients);
+  const phases = list(data.phases).map((raw, i) => normalizePhase(ctx, ['phases', i], raw, opIndex, clients));
   checkUnique(ctx, list(data.phases), ['phases'], 'phase');
   const setup = list(data.setup).flatMap((raw, i) => normalizeSetup(ctx, ['setup', i], raw));
   const measure = list(data.measure).map((raw, i) => normalizeMeasure(ctx, ['measure', i], raw));
@@ -62,6 +63,7 @@ export function normalizeProfile(ctx: LoadContext, source: { file: string; sha25
       ...(p.target?.context !== undefined ? { context: p.target.context } : {}),
     },
     mock: mock ?? {},
+    clients,
     setup,
     phases: phases as Phase[],
     measure: measure as Measurement[],
@@ -83,10 +85,21 @@ function checkUnique(ctx: LoadContext, items: unknown[], path: DataPath, what: s
   });
 }
 
-function normalizePhase(ctx: LoadContext, path: DataPath, raw: unknown, opIndex: (name: string) => number): Phase | undefined {
+type Clients = Record<string, { qps: number; burst: number }>;
+
+function normalizeClients(raw: unknown): Clients {
+  const out: Clients = {};
+  if (!isRecord(raw)) return out;
+  for (const [name, c] of Object.entries(raw)) {
+    if (isRecord(c) && typeof c.qps === 'number' && c.qps > 0) out[name] = { qps: c.qps, burst: typeof c.burst === 'number' ? c.burst : Math.max(1, Math.ceil(c.qps)) };
+  }
+  return out;
+}
+
+function normalizePhase(ctx: LoadContext, path: DataPath, raw: unknown, opIndex: (name: string) => number, clients: Clients): Phase | undefined {
   if (!isRecord(raw)) return undefined;
   const rawComponents = list(raw.components);
-  const components = rawComponents.map((c, i) => normalizeComponent(ctx, [...path, 'components', i], c, raw, opIndex));
+  const components = rawComponents.map((c, i) => normalizeComponent(ctx, [...path, 'components', i], c, raw, opIndex, clients));
   checkUnique(ctx, rawComponents, [...path, 'components'], 'component');
   const bounded = (v: unknown) => isRecord(v) && v.iterations !== undefined;
   if (raw.duration === undefined && raw.iterations === undefined && !(rawComponents.length > 0 && rawComponents.every(bounded))) {
@@ -100,7 +113,7 @@ function normalizePhase(ctx: LoadContext, path: DataPath, raw: unknown, opIndex:
   return { name: ph.name, ...(ph.duration !== undefined ? { durationMs: ph.duration } : {}), ...(ph.iterations !== undefined ? { iterations: ph.iterations } : {}), components: components as Component[], at: ctx.source.pos(path) };
 }
 
-function normalizeComponent(ctx: LoadContext, path: DataPath, raw: unknown, phase: Record<string, unknown>, opIndex: (name: string) => number): Component | undefined {
+function normalizeComponent(ctx: LoadContext, path: DataPath, raw: unknown, phase: Record<string, unknown>, opIndex: (name: string) => number, clients: Clients): Component | undefined {
   if (!isRecord(raw)) return undefined;
   const mode = raw.mix !== undefined && raw.scenario === undefined ? 'mix' : 'scenario';
   const objects = new Set<string>();
@@ -118,6 +131,10 @@ function normalizeComponent(ctx: LoadContext, path: DataPath, raw: unknown, phas
     ctx.report(ctx.source, path, `component ${name} needs exactly one of scenario or mix`, 'scenario: steps of one iteration in order; mix: one weighted step per iteration');
   }
   if (raw.burst !== undefined && raw.qps === undefined) ctx.report(ctx.source, [...path, 'burst'], 'burst without qps', 'set qps too (requests per second)', true);
+  if (typeof raw.client === 'string') {
+    if (raw.qps !== undefined) ctx.report(ctx.source, [...path, 'client'], 'a component takes client or qps, not both', 'the client\'s qps and burst apply');
+    else if (!clients[raw.client]) ctx.report(ctx.source, [...path, 'client'], `unknown client ${JSON.stringify(raw.client)}`, `clients: ${Object.keys(clients).join(', ') || 'none (add a top-level clients: {name: {qps, burst}})'}`, true);
+  }
   const parsed = ComponentSchema.safeParse(raw);
   if (!parsed.success) return undefined;
   const c = parsed.data;
@@ -131,6 +148,7 @@ function normalizeComponent(ctx: LoadContext, path: DataPath, raw: unknown, phas
     load,
     ...(c.maxInFlight !== undefined ? { maxInFlight: c.maxInFlight } : {}),
     ...(c.qps !== undefined ? { qps: c.qps, burst: c.burst ?? Math.max(1, Math.ceil(c.qps)) } : {}),
+    ...(c.client !== undefined && clients[c.client] ? { client: { name: c.client, ...clients[c.client]! } } : {}),
     ...(iterations !== undefined ? { iterations } : {}),
     delayMs: c.delay ?? 0,
     mode,

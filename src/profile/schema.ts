@@ -80,6 +80,7 @@ const STEP_FIELDS = {
     ...scope,
     set: z.record(z.string(), z.unknown()).meta({ description: 'Field path → new value applied to the object read (read-modify-write). String values may hold templates.' }),
     retryOnConflict: nonNegativeInt.optional().meta({ description: 'Retries after 409 Conflict, each re-reading the object (default 0).' }),
+    optimistic: z.boolean().optional().meta({ description: 'PUT the copy of the object this step last read or wrote in this worker without reading it first (like an informer cache or a leader elector\'s observed lease); GET+PUT the first time and after a 409 (default false).' }),
   }),
   patch: z.strictObject({
     resource,
@@ -109,6 +110,13 @@ const STEP_FIELDS = {
     pod: templated('Pod name.'),
     ...scope,
     container: templated('Container (default: the only one).').optional(),
+    containers: z
+      .strictObject({
+        allExcept: z.array(z.string()).meta({ description: 'Container names left out, e.g. [main].' }),
+        from: z.string().optional().meta({ description: 'An object stored by an earlier step (as:) holding the pod; default: the pod is read with a GET first.' }),
+      })
+      .optional()
+      .meta({ description: 'Exec into every running container of the pod (status.containerStatuses[].state.running) but these, one after another, like Argo\'s signalContainers; none running: no exec.' }),
     command: z.array(z.string()).min(1).meta({ description: 'Command and arguments; each may hold templates.' }),
     stdin: z.string().optional(),
     expectExitCode: nonNegativeInt.optional().meta({ description: 'Exit code counted as success (default 0).' }),
@@ -129,6 +137,20 @@ const STEP_FIELDS = {
     until: ConditionSchema,
     timeout: durationMs.optional().meta({ description: 'Give up after this long, counted as an error (default 30s).' }),
   }),
+  event: z.strictObject({
+    involvedObject: z.strictObject({
+      apiVersion: text('API version of the object, e.g. argoproj.io/v1alpha1.'),
+      kind: text('Kind, e.g. Workflow.'),
+      name: templated('Object name.'),
+      namespace: templated('Object namespace (default: the step\'s namespace).').optional(),
+      uid: templated('Object uid.').optional(),
+    }),
+    reason: templated('Reason, e.g. WorkflowNodeRunning.'),
+    message: templated('Message.'),
+    type: z.enum(['Normal', 'Warning']).optional().meta({ description: 'Event type (default Normal).' }),
+    component: text('source.component (default racerig).').optional(),
+    ...scope,
+  }),
   sleep: durationMs.meta({ description: 'Pause the iteration for this long.' }),
   http: z.strictObject({
     method: z.string().optional().meta({ description: 'HTTP method (default GET).' }),
@@ -146,7 +168,7 @@ export const STEP_KINDS = Object.keys(STEP_FIELDS) as Array<keyof typeof STEP_FI
 export type StepKind = keyof typeof STEP_FIELDS;
 
 /** STEP_COMMON_KEYS are the keys a step may have beside its kind. */
-export const STEP_COMMON_KEYS = ['operation', 'as', 'weight'] as const;
+export const STEP_COMMON_KEYS = ['operation', 'as', 'weight', 'delay', 'background'] as const;
 
 const stepCommon = {
   operation: text('Operation name in the metrics (default "<verb> <resource>").').optional(),
@@ -156,6 +178,8 @@ const stepCommon = {
     .optional()
     .meta({ description: 'Store the object returned under this name for later steps of the iteration: {{name.metadata.name}}.' }),
   weight: z.number().positive().optional().meta({ description: 'mix: relative weight of the step (default 1).' }),
+  delay: durationMs.optional().meta({ description: 'Wait this long before the step (with background: the iteration does not wait).' }),
+  background: z.boolean().optional().meta({ description: 'Run the step detached: the iteration goes on at once and may end before it (default false). Still pending when the phase ends: abandoned.' }),
 };
 
 type StepShape<K extends StepKind> = { [P in K]: (typeof STEP_FIELDS)[K] } & typeof stepCommon;
@@ -180,6 +204,7 @@ export const StepSchemas: { [K in StepKind]: StepObjectSchema<K> } = {
   exec: stepSchema('exec'),
   logs: stepSchema('logs'),
   wait: stepSchema('wait'),
+  event: stepSchema('event'),
   sleep: stepSchema('sleep'),
   http: stepSchema('http'),
 };
@@ -204,6 +229,7 @@ export const ComponentSchema = z
     ramp: z.strictObject({ from: z.number().nonnegative(), to: z.number().nonnegative() }).optional().meta({ description: 'Open model: rate ramped linearly from→to per second over the phase.' }),
     concurrency: positiveInt.optional().meta({ description: 'Closed model: this many iterations run back to back in parallel.' }),
     maxInFlight: positiveInt.optional().meta({ description: 'Open model: cap on iterations in flight (late arrivals beyond it are dropped).' }),
+    client: text('A client of the top-level clients: its qps/burst bucket is shared with every component naming it (like one client-go clientset).').optional(),
     qps: z.number().positive().optional().meta({ description: 'Client-side limit, requests per second shared by the component (like client-go).' }),
     burst: positiveInt.optional().meta({ description: 'Client-side burst (default: qps rounded up).' }),
     iterations: positiveInt.optional().meta({ description: 'Stop after this many iterations (overrides the phase).' }),
@@ -359,6 +385,16 @@ export const ProfileSchema = z
       })
       .optional(),
     mock: MockSchema.optional(),
+    clients: z
+      .record(
+        z.string().regex(/^[A-Za-z0-9][-A-Za-z0-9_.]*$/, 'must be letters, digits, dashes, dots or underscores'),
+        z.strictObject({
+          qps: z.number().positive().meta({ description: 'Requests per second.' }),
+          burst: positiveInt.optional().meta({ description: 'Bucket size (default: qps rounded up).' }),
+        }),
+      )
+      .optional()
+      .meta({ description: 'Named clients (like client-go clientsets): one qps/burst bucket shared by every component with `client: <name>`, in every worker; execs bypass it.' }),
     setup: z.array(ManifestSchema).optional().meta({ description: 'Objects created before the first phase, in order.' }),
     phases: z.array(PhaseSchema).min(1),
     measure: z.array(MeasureSchema).optional(),

@@ -26,7 +26,8 @@ function smokeLoad(load: ComponentLoad): ComponentLoad {
   }
 }
 
-function smokeStep(step: Step): Step {
+function smokeStep(original: Step): Step {
+  const step = original.delayMs === undefined ? original : { ...original, delayMs: Math.min(original.delayMs, SMOKE_LIMITS.sleepMs) };
   switch (step.kind) {
     case 'watch':
       return { ...step, count: Math.min(step.count, SMOKE_LIMITS.watches), ...(step.forMs !== undefined ? { forMs: Math.min(step.forMs, SMOKE_LIMITS.phaseMs) } : {}) };
@@ -49,7 +50,7 @@ function smokeComponent(c: Component): Component {
   };
 }
 
-/** smokeProfile returns a copy with every phase ≤ 2 s and ≤ 3 iterations per component, rates ≤ 10/s, ≤ 2 workers or watches, and mock workflow run times and start delays ≤ 200 ms (pod run times are kept: steps may need running pods). */
+/** smokeProfile returns a copy with every phase ≤ 2 s and ≤ 3 iterations per component, rates ≤ 10/s, ≤ 2 workers or watches, sleeps and step delays ≤ 100 ms, and mock workflow run times and start delays ≤ 200 ms (pod run times are kept: steps may need running pods). */
 export function smokeProfile(profile: Profile): Profile {
   const lc = profile.mock.lifecycle;
   const ms = SMOKE_LIMITS.lifecycleMs;

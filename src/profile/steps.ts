@@ -35,6 +35,7 @@ export function stepKindOf(raw: unknown): StepKind | undefined {
 /** defaultOperationName is `<verb> <resource>` (e.g. `create pods`, `patch pods/status`, `GET /healthz`); sleep has none. */
 export function defaultOperationName(kind: StepKind, resource: ResourceRef | undefined, httpMethod?: string, httpPath?: string): string {
   if (kind === 'sleep') return '';
+  if (kind === 'event') return 'record events';
   if (kind === 'http') return `${httpMethod ?? 'GET'} ${httpPath ?? ''}`;
   if (!resource) return kind;
   return `${kind} ${resource.resource}${resource.subresource ? `/${resource.subresource}` : ''}`;
@@ -47,6 +48,7 @@ export function guessOperationName(raw: unknown): string | undefined {
   if (typeof raw.operation === 'string') return raw.operation;
   const body = raw[kind];
   if (kind === 'exec' || kind === 'logs') return `${kind} pods`;
+  if (kind === 'event') return 'record events';
   if (!isRecord(body)) return kind === 'sleep' ? '' : undefined;
   if (kind === 'http') return defaultOperationName(kind, undefined, typeof body.method === 'string' ? body.method.toUpperCase() : undefined, String(body.path ?? ''));
   if (typeof body.resource === 'string') {
@@ -92,8 +94,12 @@ export function normalizeStep(ctx: LoadContext, path: DataPath, raw: unknown, ob
     operation: step.operation ?? defaultOperationName(kind, resource, method, httpPath),
     ...(step.as !== undefined ? { as: step.as } : {}),
     weight: step.weight ?? 1,
+    ...(step.delay !== undefined ? { delayMs: step.delay } : {}),
+    background: step.background ?? false,
     at,
   });
+  if (step.background && step.as !== undefined) ctx.report(src, [...path, 'as'], 'a background step stores nothing for later steps', 'the iteration does not wait for it; drop as: or background:');
+  if (kind === 'sleep' && (step.background || step.delay !== undefined)) ctx.report(src, [...path, kind], 'delay and background do nothing on a sleep step', 'write the sleep on its own');
   const resourceOf = (text: string): ResourceRef | undefined => {
     const ref = parseResourceName(text);
     if (typeof ref === 'string') {
@@ -153,7 +159,7 @@ export function normalizeStep(ctx: LoadContext, path: DataPath, raw: unknown, ob
         else set.push({ field, path: fp, value: value(['set', field], v) });
       }
       if (set.length === 0 && Object.keys(s.set).length === 0) ctx.report(src, [...p, 'set'], 'update needs at least one field to set', 'e.g. set: {metadata.annotations.touched: "{{uuid}}"}');
-      return { kind, ...base(resource), resource, namespace: ns(s.namespace), name: tpl('name', s.name)!, set, retryOnConflict: s.retryOnConflict ?? 0 };
+      return { kind, ...base(resource), resource, namespace: ns(s.namespace), name: tpl('name', s.name)!, set, retryOnConflict: s.retryOnConflict ?? 0, optimistic: s.optimistic ?? false };
     }
     case 'patch': {
       const s = fields('patch');
@@ -193,8 +199,13 @@ export function normalizeStep(ctx: LoadContext, path: DataPath, raw: unknown, ob
     case 'exec': {
       const s = fields('exec');
       const resource: ResourceRef = { resource: 'pods', group: '', version: 'v1', subresource: 'exec' };
+      if (s.containers && s.container !== undefined) ctx.report(src, [...p, 'containers'], 'exec takes container or containers, not both', 'containers: {allExcept: [main]} execs into every other running container');
+      if (s.containers?.from !== undefined && !objects.has(s.containers.from)) {
+        ctx.report(src, [...p, 'containers', 'from'], `no earlier step stores ${JSON.stringify(s.containers.from)}`, `stored objects: ${[...objects].join(', ') || 'none'} (as: on an earlier step)`);
+      }
       return {
         kind, ...base({ resource: 'pods', group: '' }), resource, namespace: ns(s.namespace), pod: tpl('pod', s.pod)!, ...opt('container', tpl('container', s.container)),
+        ...opt('containers', s.containers ? { allExcept: s.containers.allExcept, ...opt('from', s.containers.from) } : undefined),
         command: s.command.map((c, i) => ctx.template(src, [...p, 'command', i], c, objects)), ...opt('stdin', s.stdin), expectExitCode: s.expectExitCode ?? 0, ...opt('timeoutMs', s.timeout),
       };
     }
@@ -212,6 +223,17 @@ export function normalizeStep(ctx: LoadContext, path: DataPath, raw: unknown, ob
       const until = normalizeCondition(ctx, src, [...p, 'until'], s.until);
       if (!resource || !until) return undefined;
       return { kind, ...base(resource), resource, namespace: ns(s.namespace), name: tpl('name', s.name)!, until, timeoutMs: s.timeout ?? DEFAULT_WAIT_TIMEOUT_MS };
+    }
+    case 'event': {
+      const s = fields('event');
+      const resource: ResourceRef = { resource: 'events', group: '', version: 'v1' };
+      const io = s.involvedObject;
+      const tplIn = (field: string, text: string | undefined): Template | undefined => (text === undefined ? undefined : ctx.template(src, [...p, 'involvedObject', field], text, objects));
+      return {
+        kind, ...base(resource), resource, namespace: ns(s.namespace),
+        involvedObject: { apiVersion: io.apiVersion, kind: io.kind, name: tplIn('name', io.name)!, ...opt('namespace', tplIn('namespace', io.namespace)), ...opt('uid', tplIn('uid', io.uid)) },
+        reason: tpl('reason', s.reason)!, message: tpl('message', s.message)!, type: s.type ?? 'Normal', component: s.component ?? 'racerig',
+      };
     }
     case 'sleep':
       return { kind, ...base(undefined), durationMs: fields('sleep') };

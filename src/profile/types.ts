@@ -45,6 +45,10 @@ export interface StepBase {
   as?: string;
   /** mix: relative weight (default 1). */
   weight: number;
+  /** Wait this long before the step, ms. */
+  delayMs?: number;
+  /** Run detached: the iteration does not wait for it (abandoned when still pending at the phase end). */
+  background: boolean;
   /** Where the step is written. */
   at: SourcePos;
 }
@@ -87,6 +91,8 @@ export interface UpdateStep extends StepBase, ObjectScope {
   /** Field changes, applied in order; a value's strings may hold templates. */
   set: Array<{ field: string; path: PathSegment[]; value: ValueTemplate }>;
   retryOnConflict: number;
+  /** PUT this worker's last copy of the object without a GET first (GET+PUT the first time and after a 409). */
+  optimistic: boolean;
 }
 /** PatchStep sends a patch of `type` (content types: merge-patch+json, strategic-merge-patch+json, json-patch+json, apply-patch+yaml). */
 export interface PatchStep extends StepBase, ObjectScope {
@@ -118,6 +124,8 @@ export interface ExecStep extends StepBase, ObjectScope {
   kind: 'exec';
   pod: Template;
   container?: Template;
+  /** Exec into every running container but `allExcept`, one after another; the pod from the stored object `from`, else a GET. */
+  containers?: { allExcept: string[]; from?: string };
   command: Template[];
   stdin?: string;
   expectExitCode: number;
@@ -138,6 +146,15 @@ export interface WaitStep extends StepBase, ObjectScope {
   name: Template;
   until: Condition;
   timeoutMs: number;
+}
+/** EventStep records an Event like client-go's event recorder: POST the first time, PATCH (count, lastTimestamp) when the same event repeats in this worker. */
+export interface EventStep extends StepBase, ObjectScope {
+  kind: 'event';
+  involvedObject: { apiVersion: string; kind: string; name: Template; namespace?: Template; uid?: Template };
+  reason: Template;
+  message: Template;
+  type: 'Normal' | 'Warning';
+  component: string;
 }
 /** SleepStep pauses the iteration (no request, no operation). */
 export interface SleepStep extends StepBase {
@@ -169,6 +186,7 @@ export type Step =
   | ExecStep
   | LogsStep
   | WaitStep
+  | EventStep
   | SleepStep
   | HttpStep;
 
@@ -184,6 +202,8 @@ export interface Component {
   /** Client-side limiter shared by the component's workers (requests/s and burst). */
   qps?: number;
   burst?: number;
+  /** The named client whose bucket the component shares with every component naming it (exclusive with qps). */
+  client?: { name: string; qps: number; burst: number };
   /** Iteration bound (from the component or its phase); undefined: bounded by the phase duration only. */
   iterations?: number;
   /** Start delay after the phase start, ms. */
@@ -251,6 +271,8 @@ export interface Profile {
   source: { file: string; sha256: string };
   target: { namespace: string; createNamespace: boolean; kubeconfig?: string; context?: string };
   mock: ProfileMockOptions;
+  /** Named clients: one shared qps/burst bucket each. */
+  clients: Record<string, { qps: number; burst: number }>;
   setup: SetupObject[];
   phases: Phase[];
   measure: Measurement[];

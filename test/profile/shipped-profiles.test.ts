@@ -51,9 +51,15 @@ test('argo-multi-component runs its controller components at once in one phase o
   assert.equal(p.phases.length, 1);
   assert.equal(p.phases[0]!.durationMs, 30_000);
   const kinds = new Set(p.phases[0]!.components.flatMap((c) => c.steps.map((s) => s.kind)));
-  for (const k of ['list', 'watch', 'patch', 'create', 'update', 'delete', 'exec'] as const) assert.ok(kinds.has(k), k);
+  for (const k of ['list', 'watch', 'event', 'create', 'update', 'delete', 'exec'] as const) assert.ok(kinds.has(k), k);
+  // Like the controller's clientset: one 20 qps / 30 burst bucket shared by every component (cmd/workflow-controller/main.go).
+  assert.deepEqual(p.clients, { controller: { qps: 20, burst: 30 } });
+  for (const c of p.phases[0]!.components) assert.equal(c.client?.name, 'controller', c.name);
+  assert.ok(p.phases[0]!.components.filter((c) => c.name.endsWith('-informer')).length >= 9, 'about ten informers');
+  // The lease: an optimistic PUT, then the 5 s RetryPeriod.
   const lease = p.phases[0]!.components.find((c) => c.name === 'leader-election')!;
-  assert.deepEqual(lease.load, { kind: 'rate', perSecond: 0.5 });
+  assert.deepEqual(lease.load, { kind: 'concurrency', workers: 1 });
+  assert.deepEqual(lease.steps.map((s) => (s.kind === 'update' ? `update optimistic=${s.optimistic}` : s.kind === 'sleep' ? `sleep ${s.durationMs}` : s.kind)), ['update optimistic=true', 'sleep 5000']);
 });
 
 test('smokeProfile shortens every shipped profile within the smoke limits', async () => {
@@ -86,8 +92,8 @@ test('racerig profiles list, show and validate work on the shipped profiles', as
   for (const name of EXPECTED) assert.match(list.out(), new RegExp(`^${name} `, 'm'));
   const show = captureContext({ cwd: root });
   assert.equal(await main(['profiles', 'show', 'argo-pod-cleanup'], show), 0);
-  assert.match(show.out(), /component workflow-pods: 20\/s/);
-  assert.match(show.out(), /exec signal wait/);
+  assert.match(show.out(), /component cleanup: 5\/s/);
+  assert.match(show.out(), /exec SIGKILL  after 30.00s  \(background\)/);
   const json = captureContext({ cwd: root });
   assert.equal(await main(['profiles', 'show', '--json', '--smoke', 'smoke'], json), 0);
   assert.equal((JSON.parse(json.out()) as Profile).smoke, true);

@@ -37,11 +37,11 @@ import { renderSummary } from '../../report/summary.js';
 import { TargetError } from '../../errors.js';
 import type { TimeSeriesPoint } from '../../results/model.js';
 import { componentPacer, newRunId, type ProfileWorkerReport } from './profile-worker.js';
-import { resourceKey, type ComponentSlots, type ProfileTarget } from './profile-task.js';
+import { resourceKey, type ProfileTarget } from './profile-task.js';
+import { addLimiterOperations, layoutComponentSlots } from './client-buckets.js';
 import { evaluateThresholds } from './evaluate-thresholds.js';
 import { LifecycleWatch } from './lifecycle-watch.js';
 import { checkIntegrity, hasRawHttp, minus, parseRequestTotals, runCounts } from './integrity.js';
-import { RATELIMIT_OPERATION_PREFIX } from '../../http/interceptors/rate-limit.js';
 import type { ReadySpec } from '../../sut/sut-process.js';
 import { FindingsCollector } from '../../observe/findings.js';
 import type { Observation } from '../../observe/observation.js';
@@ -222,15 +222,7 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
         }
       }
     }
-    const waitOps = new Map<string, number>();
-    for (const ph of profile.phases) {
-      for (const c of ph.components) {
-        if (c.qps && !waitOps.has(c.name)) {
-          waitOps.set(c.name, operations.length);
-          operations.push(`${RATELIMIT_OPERATION_PREFIX}${c.name}`);
-        }
-      }
-    }
+    const waitOps = addLimiterOperations(profile, operations);
 
     const live = new LiveView({
       out: ctx.stdout,
@@ -302,17 +294,7 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
         const phase = profile.phases[p]!;
         say(`racerig: phase ${p + 1}/${profile.phases.length} "${phase.name}"\n`);
         await observation?.phase(phase.name, 'start');
-        let slot = 0;
-        const slots: ComponentSlots[] = phase.components.map((c) => {
-          const s: ComponentSlots = { ticket: slot++ };
-          if (c.qps) {
-            if (slot % 2 === 1) slot++; // token buckets use an 8-byte aligned cell
-            s.bucket = slot;
-            slot += 4;
-            s.waitOperation = waitOps.get(c.name)!;
-          }
-          return s;
-        });
+        const { slots, used: slot } = layoutComponentSlots(phase, waitOps);
         const bucketEpochWallMs = wallMs();
         let layoutRef: MetricsLayout | undefined;
         const engine = new LoadEngine({

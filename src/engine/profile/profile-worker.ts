@@ -29,7 +29,8 @@ import type { Pacer } from '../pacer.js';
 import type { LoadModel } from '../load-model.js';
 import { ArrivalLoop, type LoopComponent, type WorkSource } from '../arrival-loop.js';
 import { withSentAtPlaceholder } from './sent-at.js';
-import { runStep, StepFailure, type CompiledStep, type StepContext } from './step-runner.js';
+import { runStep, StepFailure, type CompiledStep, type Iteration, type StepContext } from './step-runner.js';
+import { limiterOf } from './client-buckets.js';
 import { resourceKey, type ProfileTask } from './profile-task.js';
 import type { WorkerReport } from '../worker-task.js';
 import { toErrorData } from '../../errors.js';
@@ -100,13 +101,16 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
   };
 
   const retryCounters: RetryCounters = { retries: 0, exhausted: 0 };
-  const wrappers = (c: number): Dispatcher.DispatcherComposeInterceptor[] => {
+  // One handle per bucket slot in this thread: components naming the same client share it.
+  const buckets = new Map<number, SharedTokenBucket>();
+  const wrappers = (c: number, limited = true): Dispatcher.DispatcherComposeInterceptor[] => {
     // Outermost first: a 429 retry passes auth and the limiter again, like client-go.
     const list: Dispatcher.DispatcherComposeInterceptor[] = [retryAfterInterceptor({ maxRetries: 3, counters: retryCounters }), authInterceptor({ credentials })];
     const slots = t.components[c]!;
-    const comp = phase.components[c]!;
-    if (slots.bucket !== undefined && comp.qps) {
-      const bucket = new SharedTokenBucket(t.buffer, { qps: comp.qps, burst: comp.burst ?? Math.max(1, Math.ceil(comp.qps)), slot: slots.bucket, epochWallMs: t.bucketEpochWallMs });
+    const limit = limiterOf(phase.components[c]!);
+    if (limited && slots.bucket !== undefined && limit) {
+      let bucket = buckets.get(slots.bucket);
+      if (!bucket) buckets.set(slots.bucket, (bucket = new SharedTokenBucket(t.buffer, { ...limit, slot: slots.bucket, epochWallMs: t.bucketEpochWallMs })));
       list.push(rateLimitInterceptor({ bucket, recorder, ...(slots.waitOperation !== undefined ? { waitOperation: slots.waitOperation } : {}) }));
     }
     list.push(metricsInterceptor({ recorder, clock }));
@@ -137,6 +141,9 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
   const contexts: StepContext[] = phase.components.map((_, c) => ({
     dispatch: composeDispatch(pool, wrappers(c)),
     longDispatch: composeDispatch(longPool, wrappers(c)),
+    // Execs bypass the client-side limiter, as client-go's SPDY/WebSocket executors do (their own transport, no rate limiter).
+    execDispatch: composeDispatch(pool, wrappers(c, false)),
+    cache: new Map(),
     paths: pathsOf,
     clock,
     phaseEnd,
@@ -170,6 +177,35 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
   const durationMs = phase.durationMs ?? Infinity;
   let loop!: ArrivalLoop;
 
+  // Background steps (background: true) run detached; a delay still running when the phase time is up (or the run stops) abandons them.
+  let phaseTimeUp!: () => void;
+  const timeUp = new Promise<void>((r) => (phaseTimeUp = r));
+  const background = new Set<Promise<void>>();
+  const failure = (reason: string) => {
+    iterations.failures[reason] = (iterations.failures[reason] ?? 0) + 1;
+  };
+  const startBackground = (c: number, step: CompiledStep, it: Iteration): void => {
+    const run = (async () => {
+      if (step.delayMs !== undefined && !(await delayUnless(step.delayMs, timeUp))) {
+        failure(`${step.operation}: background step abandoned at the phase end`);
+        return;
+      }
+      try {
+        await runStep(contexts[c]!, step, it);
+      } catch (err) {
+        failure(`background ${err instanceof StepFailure ? err.reason : `${step.operation}: ${(err as Error).message.slice(0, 80)}`}`);
+      }
+    })();
+    background.add(run);
+    void run.finally(() => background.delete(run));
+  };
+
+  const runOne = async (c: number, step: CompiledStep, it: Iteration): Promise<void> => {
+    if (step.background) return startBackground(c, step, { scope: it.scope, intendedAt: undefined });
+    if (step.delayMs !== undefined) await delayUnless(step.delayMs);
+    await runStep(contexts[c]!, step, it);
+  };
+
   const runIteration = async (c: number, unit: number, intendedAt: number | undefined): Promise<void> => {
     const comp = phase.components[c]!;
     const it = {
@@ -191,9 +227,9 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
         const r = Math.random() * cum[cum.length - 1]!;
         let k = 0;
         while (cum[k]! <= r) k++;
-        await runStep(contexts[c]!, steps[c]![k]!, it);
+        await runOne(c, steps[c]![k]!, it);
       } else {
-        for (const step of steps[c]!) await runStep(contexts[c]!, step, it);
+        for (const step of steps[c]!) await runOne(c, step, it);
       }
       iterations.completed++;
     } catch (err) {
@@ -223,13 +259,19 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
   const wait = Atomics.waitAsync(new Int32Array(t.buffer), G.GO, 0);
   if (wait.async) await wait.value;
   start(epochArray[EPOCH_F64]!);
-  const phaseTimer = Number.isFinite(durationMs) ? setTimeout(phaseEnded, durationMs) : undefined;
+  const phaseTimer = Number.isFinite(durationMs)
+    ? setTimeout(() => {
+        phaseTimeUp();
+        phaseEnded();
+      }, durationMs)
+    : undefined;
   const components: LoopComponent[] = phase.components.map((c, i) => {
     const pacer = componentPacer(c, durationMs);
     const delayed = c.delayMs > 0 && pacer.open ? { ...pacer, arrivalMs: (k: number) => pacer.arrivalMs(k) + c.delayMs } : pacer;
     return { pacer: delayed, maxUnits: c.iterations ?? Infinity, durationMs, maxLagMs: t.maxLagMs, gatherMs: t.gatherMs, ticketSlot: t.components[i]!.ticket };
   });
   loop = new ArrivalLoop(recorder, clock, components, source, () => {
+    phaseTimeUp();
     phaseEnded();
     void pool.destroy().catch(() => {});
     void longPool.destroy().catch(() => {});
@@ -239,6 +281,11 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
     if (loop.finishedAll) phaseEnded();
   }, 50);
   await loop.run();
+  // Background steps still delayed run when due (bounded by the phase time), then the pools close.
+  const stopCheck = setInterval(() => Atomics.load(view, G.STATE) !== RunState.Running && phaseTimeUp(), 200);
+  while (background.size > 0) await Promise.all([...background]);
+  clearInterval(stopCheck);
+  phaseTimeUp();
   clearInterval(stopWatch);
   if (phaseTimer) clearTimeout(phaseTimer);
   phaseEnded();
@@ -252,6 +299,17 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
     iterations,
     retries: retryCounters,
   };
+}
+
+/** delayUnless waits `ms`, or until `until` settles first; resolves true when the whole time passed. */
+export function delayUnless(ms: number, until?: Promise<void>): Promise<boolean> {
+  return new Promise((resolve) => {
+    const t = setTimeout(() => resolve(true), ms);
+    void until?.then(() => {
+      clearTimeout(t);
+      resolve(false);
+    });
+  });
 }
 
 /** runProfileTask runs one worker's share of a phase and never throws: failures come back as report data. */

@@ -4,7 +4,7 @@
  * open-model iteration carries the iteration's intended start, so its latency counts from it.
  */
 import type { Compiled } from '../../profile/compile.js';
-import type { Step, WaitStep, WatchStep } from '../../profile/types.js';
+import type { EventStep, ExecStep, Step, WaitStep, WatchStep } from '../../profile/types.js';
 import type { TemplateScope } from '../../profile/template.js';
 import type { ResourcePaths } from '../../kube/resource.js';
 import { send, type DispatchFn, type KubeResponse } from '../../kube/send.js';
@@ -51,6 +51,10 @@ export interface StepContext {
   dispatch: DispatchFn;
   /** Dispatch for long-running requests (watches, followed logs): no body timeout. */
   longDispatch: DispatchFn;
+  /** Dispatch for execs: the same wrappers without the client-side limiter (default: dispatch). */
+  execDispatch?: DispatchFn;
+  /** This worker's memory across iterations of the component: optimistic updates' last copies, recorded events (default: none kept). */
+  cache?: Map<string, unknown>;
   /** Resolved paths of a step's resource (by the step's resource key). */
   paths: (step: { resource: { resource: string; group: string; version?: string; subresource?: string } }) => ResourcePaths;
   /** Run-clock ms. */
@@ -159,17 +163,29 @@ export async function runStep(ctx: StepContext, step: CompiledStep, it: Iteratio
       const paths = ctx.paths(step);
       const ns = step.namespace(scope);
       const name = step.name(scope);
-      for (let attempt = 0; ; attempt++) {
-        const current = json(await call(ctx, step, getRequest(paths, ns, name), it)) as Record<string, unknown>;
+      // optimistic: PUT this worker's last copy first; its 409 falls back to GET+PUT, which retryOnConflict then retries.
+      const key = `update ${step.operationIndex} ${ns}/${name}`;
+      let cached = step.optimistic ? (ctx.cache?.get(key) as Record<string, unknown> | undefined) : undefined;
+      for (let attempt = cached ? -1 : 0; ; attempt++) {
+        const current = cached ?? (json(await call(ctx, step, getRequest(paths, ns, name), it)) as Record<string, unknown>);
+        cached = undefined;
         for (const s of step.set) writeField(current, s.path, JSON.parse(s.value(scope)));
         stampObject(current);
         const res = await send(ctx.dispatch, opts(updateRequest(paths, ns, name, current, undefined, step.resource.subresource), step.operationIndex, it));
         if (res.status === 409 && attempt < step.retryOnConflict) continue;
-        if (res.status < 200 || res.status >= 300) throw failure(step.operation, res);
-        if (step.as) scope.objects[step.as] = json(res);
+        if (res.status < 200 || res.status >= 300) {
+          ctx.cache?.delete(key);
+          throw failure(step.operation, res);
+        }
+        const written = step.optimistic || step.as ? json(res) : undefined;
+        if (step.optimistic) ctx.cache?.set(key, written);
+        if (step.as) scope.objects[step.as] = step.optimistic ? structuredClone(written) : written;
         return;
       }
     }
+    case 'event':
+      await recordEvent(ctx, step, it);
+      return;
     case 'patch': {
       let body = step.body(scope);
       if (step.type === 'merge' || step.type === 'strategic') body = fillSentAt(body) ?? stampPatch(body);
@@ -231,21 +247,15 @@ export async function runStep(ctx: StepContext, step: CompiledStep, it: Iteratio
       return;
     }
     case 'exec': {
-      const first = it.intendedAt;
-      it.intendedAt = undefined;
-      const result = await exec(ctx.dispatch, ctx.paths(step), step.namespace(scope), step.pod(scope), {
-        command: step.command.map((c) => c(scope)),
-        ...(step.container ? { container: step.container(scope) } : {}),
-        ...(step.stdin !== undefined ? { stdinData: step.stdin } : {}),
-        operation: step.operationIndex,
-        ...(first !== undefined ? { intendedAt: first } : {}),
-        ...(step.timeoutMs !== undefined ? { timeoutMs: step.timeoutMs } : {}),
-      }).catch((err: Error) => {
-        throw new StepFailure(`${step.operation}: ${err.message.slice(0, 60)}`, `${step.operation}: ${err.message}`);
-      });
-      if (result.exitCode !== step.expectExitCode) {
-        throw new StepFailure(`${step.operation}: exit ${result.exitCode}`, `${step.operation} exited ${result.exitCode}, expected ${step.expectExitCode}`);
+      if (!step.containers) {
+        await execOnce(ctx, step, it, step.container?.(scope));
+        return;
       }
+      // Like Argo's signalContainers: every container the pod runs but the excluded ones, one after another.
+      const ns = step.namespace(scope);
+      const podName = step.pod(scope);
+      const pod = step.containers.from !== undefined ? scope.objects[step.containers.from] : json(await call(ctx, step, getRequest(ctx.paths(step), ns, podName), it));
+      for (const container of runningContainers(pod, step.containers.allExcept)) await execOnce(ctx, step, it, container);
       return;
     }
     case 'wait': {
@@ -269,6 +279,89 @@ export async function runStep(ctx: StepContext, step: CompiledStep, it: Iteratio
       await call(ctx, step, req, it, step.expectStatus);
       return;
     }
+  }
+}
+
+async function execOnce(ctx: StepContext, step: Compiled<ExecStep>, it: Iteration, container: string | undefined): Promise<void> {
+  const scope = it.scope;
+  const first = it.intendedAt;
+  it.intendedAt = undefined;
+  const result = await exec(ctx.execDispatch ?? ctx.dispatch, ctx.paths(step), step.namespace(scope), step.pod(scope), {
+    command: step.command.map((c) => c(scope)),
+    ...(container !== undefined ? { container } : {}),
+    ...(step.stdin !== undefined ? { stdinData: step.stdin } : {}),
+    operation: step.operationIndex,
+    ...(first !== undefined ? { intendedAt: first } : {}),
+    ...(step.timeoutMs !== undefined ? { timeoutMs: step.timeoutMs } : {}),
+  }).catch((err: Error) => {
+    throw new StepFailure(`${step.operation}: ${err.message.slice(0, 60)}`, `${step.operation}: ${err.message}`);
+  });
+  if (result.exitCode !== step.expectExitCode) {
+    throw new StepFailure(`${step.operation}: exit ${result.exitCode}`, `${step.operation} exited ${result.exitCode}, expected ${step.expectExitCode}`);
+  }
+}
+
+/** runningContainers names the pod's running containers (status.containerStatuses[].state.running) except `allExcept`, in status order. */
+export function runningContainers(pod: unknown, allExcept: readonly string[]): string[] {
+  const statuses = (pod as { status?: { containerStatuses?: Array<{ name?: string; state?: { running?: unknown } }> } } | undefined)?.status?.containerStatuses ?? [];
+  return statuses.filter((c) => typeof c.name === 'string' && c.state?.running != null && !allExcept.includes(c.name)).map((c) => c.name!);
+}
+
+/** EVENT_CACHE_MAX bounds the events a worker remembers per component for PATCHing repeats (client-go's event cache holds 4096). */
+const EVENT_CACHE_MAX = 4096;
+
+const eventTime = (): string => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+
+/**
+ * recordEvent records an Event the way client-go's recorder sends it: the first time a POST of a new Event named
+ * `<object>.<hex ns timestamp>` with count 1; when the same event (object, reason, message, type, component) repeats in this
+ * worker, a strategic merge PATCH of its count, message and lastTimestamp; a PATCH answered 404 creates it again.
+ */
+async function recordEvent(ctx: StepContext, step: Compiled<EventStep>, it: Iteration): Promise<void> {
+  const scope = it.scope;
+  const ns = step.namespace(scope);
+  const io = step.involvedObject;
+  const involved = { apiVersion: io.apiVersion, kind: io.kind, name: io.name(scope), namespace: io.namespace ? io.namespace(scope) : ns, ...(io.uid ? { uid: io.uid(scope) } : {}) };
+  const reason = step.reason(scope);
+  const message = step.message(scope);
+  const key = `event ${JSON.stringify([involved, reason, message, step.type, step.component])}`;
+  const seen = ctx.cache?.get(key) as { name: string; count: number; first: string } | undefined;
+  const now = eventTime();
+  const paths = ctx.paths(step);
+  if (seen) {
+    seen.count++;
+    const body = JSON.stringify({ count: seen.count, lastTimestamp: now, message });
+    const res = await send(ctx.dispatch, opts(patchRequest(paths, ns, seen.name, 'strategic', body), step.operationIndex, it));
+    if (res.status >= 200 && res.status < 300) return;
+    ctx.cache!.delete(key);
+    if (res.status !== 404) throw failure(step.operation, res);
+  }
+  const name = `${involved.name}.${(BigInt(Date.now()) * 1_000_000n + BigInt(Math.floor(Math.random() * 1_000_000))).toString(16)}`;
+  const event = {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { name, namespace: ns, labels: { [RUN_LABEL]: ctx.runId } },
+    involvedObject: involved,
+    reason,
+    message,
+    type: step.type,
+    source: { component: step.component },
+    firstTimestamp: now,
+    lastTimestamp: now,
+    count: 1,
+    reportingComponent: step.component,
+  };
+  await call(ctx, step, createRequest(paths, ns, JSON.stringify(event)), it);
+  if (ctx.cache) {
+    if (ctx.cache.size >= EVENT_CACHE_MAX) {
+      for (const k of ctx.cache.keys()) {
+        if (k.startsWith('event ')) {
+          ctx.cache.delete(k);
+          break;
+        }
+      }
+    }
+    ctx.cache.set(key, { name, count: 1, first: now });
   }
 }
 
