@@ -36,6 +36,7 @@ type podCleanup struct {
 
 	mu          sync.Mutex
 	terminating map[string]bool // pods already queued for terminateContainers
+	completing  map[string]bool // pods already queued for labelPodCompleted
 }
 
 func newPodCleanupKey(namespace, podName, action string) string {
@@ -61,12 +62,18 @@ func (c *podCleanup) terminate(pod *Pod) {
 	}
 }
 
-// completed queues labelling the pod completed (which then queues its deletion).
+// completed queues labelling the pod completed (which then queues its deletion), once per pod.
 func (c *podCleanup) completed(pod *Pod) {
 	if pod.Metadata.Labels[labelCompleted] == "true" {
 		return
 	}
-	c.queue.AddRateLimited(newPodCleanupKey(pod.Metadata.Namespace, pod.Metadata.Name, labelPodCompleted))
+	c.mu.Lock()
+	first := !c.completing[pod.Metadata.Name]
+	c.completing[pod.Metadata.Name] = true
+	c.mu.Unlock()
+	if first {
+		c.queue.AddRateLimited(newPodCleanupKey(pod.Metadata.Namespace, pod.Metadata.Name, labelPodCompleted))
+	}
 }
 
 // run starts `workers` workers; they return when the queue shuts down.
@@ -116,6 +123,7 @@ func (c *podCleanup) processNextPodCleanupItem(ctx context.Context) bool {
 			}
 			c.mu.Lock()
 			delete(c.terminating, podName)
+			delete(c.completing, podName)
 			c.mu.Unlock()
 		}
 		return nil

@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -48,8 +49,8 @@ func execPodContainerAndGetOutput(ctx context.Context, restConfig *restConfig, n
 	defer cancel()
 	var stdout, stderr bytes.Buffer
 	err = x.StreamWithContext(ctx, &stdout, &stderr)
-	log.Printf("level=info msg=\"signaled container\" namespace=%s pod=%s container=%s stdout=%q stderr=%q error=%q",
-		namespace, pod, container, stdout.String(), stderr.String(), errString(err))
+	log.Printf("level=info msg=\"signaled container\" namespace=%s pod=%s container=%s command=%q stdout=%q stderr=%q error=%q",
+		namespace, pod, container, strings.Join(command, " "), stdout.String(), stderr.String(), errString(err))
 	return err
 }
 

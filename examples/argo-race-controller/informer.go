@@ -59,6 +59,19 @@ func (i *informer[T]) List() []*T {
 	return out
 }
 
+// Filter returns copies of the cached objects for which keep is true (keep sees the cached object: it must not modify it).
+func (i *informer[T]) Filter(keep func(*T) bool) []*T {
+	i.mu.RLock()
+	defer i.mu.RUnlock()
+	var out []*T
+	for _, obj := range i.items {
+		if keep(obj) {
+			out = append(out, deepCopy(obj))
+		}
+	}
+	return out
+}
+
 // Run lists and watches until ctx ends.
 func (i *informer[T]) Run(ctx context.Context) {
 	rv := ""

@@ -94,7 +94,7 @@ func main() {
 		})
 
 	cleanup := &podCleanup{namespace: *namespace, client: cleanupClient, execConfig: config.forComponent("pod-exec"), pods: pods,
-		queue: cleanupQueue, events: events, metrics: metrics, deleteDelay: *podDeleteDelay, terminating: map[string]bool{}}
+		queue: cleanupQueue, events: events, metrics: metrics, deleteDelay: *podDeleteDelay, terminating: map[string]bool{}, completing: map[string]bool{}}
 	rec := &reconciler{namespace: *namespace, client: reconcileClient, wfs: wfs, pods: pods, queue: wfQueue,
 		cleanup: cleanup, events: events, metrics: metrics}
 

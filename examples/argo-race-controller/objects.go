@@ -48,6 +48,18 @@ type Workflow struct {
 type WorkflowSpec struct {
 	Entrypoint string     `json:"entrypoint,omitempty"`
 	Templates  []Template `json:"templates,omitempty"`
+	// ActiveDeadlineSeconds: the workflow fails this long after status.startedAt (truncated to the second).
+	ActiveDeadlineSeconds *int64 `json:"activeDeadlineSeconds,omitempty"`
+	// PodSpecPatch: a JSON patch of every pod's spec; only terminationGracePeriodSeconds is read here.
+	PodSpecPatch string `json:"podSpecPatch,omitempty"`
+	// PodMetadata: labels and annotations put on every pod.
+	PodMetadata *Metadata `json:"podMetadata,omitempty"`
+}
+
+// Metadata is Argo's wfv1.Metadata: what a workflow or template adds to its pods' metadata.
+type Metadata struct {
+	Labels      map[string]string `json:"labels,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty"`
 }
 
 type Template struct {
@@ -55,7 +67,14 @@ type Template struct {
 	Container *Container       `json:"container,omitempty"`
 	Sidecars  []Container      `json:"sidecars,omitempty"`
 	Steps     [][]WorkflowStep `json:"steps,omitempty"`
+	// Daemon: the step counts as done once its pod runs and is ready; the pod is killed when its steps end.
+	Daemon       *bool    `json:"daemon,omitempty"`
+	Metadata     Metadata `json:"metadata,omitempty"`
+	PodSpecPatch string   `json:"podSpecPatch,omitempty"`
 }
+
+// isDaemon is Argo's Template.IsDaemon.
+func (t *Template) isDaemon() bool { return t != nil && t.Daemon != nil && *t.Daemon }
 
 type WorkflowStep struct {
 	Name     string `json:"name"`
@@ -88,6 +107,16 @@ type NodeStatus struct {
 	StartedAt    string `json:"startedAt,omitempty"`
 	FinishedAt   string `json:"finishedAt,omitempty"`
 	Message      string `json:"message,omitempty"`
+	// Daemoned: a daemon step whose pod runs and is ready (Argo: NodeStatus.Daemoned).
+	Daemoned *bool `json:"daemoned,omitempty"`
+}
+
+// isDaemoned is Argo's NodeStatus.IsDaemoned.
+func (n NodeStatus) isDaemoned() bool { return n.Daemoned != nil && *n.Daemoned }
+
+// nodeFulfilled is Argo's NodeStatus.Fulfilled: a final phase, or daemoned and past Pending.
+func (n NodeStatus) nodeFulfilled() bool {
+	return fulfilled(n.Phase) || n.isDaemoned() && n.Phase != "Pending"
 }
 
 // fulfilled tells whether a node or workflow phase is final.
@@ -116,6 +145,7 @@ type PodStatus struct {
 
 type ContainerStatus struct {
 	Name  string         `json:"name"`
+	Ready bool           `json:"ready"`
 	State ContainerState `json:"state"`
 }
 
@@ -148,6 +178,19 @@ func (p *Pod) allTerminated() bool {
 	}
 	for _, c := range p.Status.ContainerStatuses {
 		if c.State.Terminated == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// allReady tells whether every container of the pod reports ready (Argo: a daemon node is daemoned only then).
+func (p *Pod) allReady() bool {
+	if len(p.Status.ContainerStatuses) == 0 {
+		return false
+	}
+	for _, c := range p.Status.ContainerStatuses {
+		if !c.Ready {
 			return false
 		}
 	}

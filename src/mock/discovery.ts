@@ -61,8 +61,8 @@ export class Discovery {
         categories: ALL_CATEGORY.has(r.id) ? ['all'] : undefined,
       });
       for (const sub of r.subresources) {
-        const verbs = sub === 'status' || sub === 'scale' ? ['get', 'patch', 'update'] : sub === 'eviction' ? ['create'] : sub === 'exec' || sub === 'attach' ? ['create', 'get'] : ['get'];
-        const kind = sub === 'eviction' ? 'Eviction' : sub === 'exec' ? 'PodExecOptions' : sub === 'attach' ? 'PodAttachOptions' : sub === 'log' ? 'Pod' : sub === 'scale' ? 'Scale' : r.kind;
+        const verbs = sub === 'status' || sub === 'scale' ? ['get', 'patch', 'update'] : sub === 'eviction' ? ['create'] : sub === 'exec' || sub === 'attach' ? ['create', 'get'] : sub === 'proxy' ? ['create', 'delete', 'get', 'patch', 'update'] : ['get'];
+        const kind = sub === 'eviction' ? 'Eviction' : sub === 'exec' ? 'PodExecOptions' : sub === 'attach' ? 'PodAttachOptions' : sub === 'proxy' ? 'PodProxyOptions' : sub === 'log' ? 'Pod' : sub === 'scale' ? 'Scale' : r.kind;
         list.push({ name: `${r.resource}/${sub}`, singularName: '', namespaced: r.namespaced, kind, verbs });
       }
       lists.set(gv, list);

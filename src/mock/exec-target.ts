@@ -7,7 +7,7 @@ import type { MockApi } from './api.js';
 import type { KubeObject } from './store.js';
 import { StatusError } from './status.js';
 import { parseQuery, parseResourcePath, splitUrl, isTrue } from './request-info.js';
-import { exitContainers } from './lifecycle.js';
+import { exitContainers, ignoresSignal } from './lifecycle.js';
 import { containerStatuses, isRunning } from './container-state.js';
 import { runBuiltin, type ExecIo } from './exec-commands.js';
 import { runAttach } from './attach.js';
@@ -57,10 +57,11 @@ export function resolveExecTarget(api: MockApi, req: IncomingMessage): ExecTarge
   return { kind, namespace: ri.namespace, pod: ri.name, key: pod.key, uid: pod.obj.metadata.uid!, container, argv, stdin, stdout, stderr, tty };
 }
 
-/** killMainProcess records that the main process of the target's container got `signal`: that container alone exits with 128 + signal (restarted or terminated by the pod's restart policy), unless the pod is gone, recreated or no longer running. */
+/** killMainProcess records that the main process of the target's container got `signal`: that container alone exits with 128 + signal (restarted or terminated by the pod's restart policy), unless the pod is gone, recreated or no longer running, or the container ignores that signal (racerig.dev/ignored-signals). */
 export function killMainProcess(api: MockApi, target: ExecTarget, signal: number): void {
   const cur = api.store.get('/pods', target.key);
   if (!cur || cur.obj.metadata.uid !== target.uid || (cur.obj.status as { phase?: string } | undefined)?.phase !== 'Running') return;
+  if (ignoresSignal(cur.obj, target.container, signal)) return;
   const o = JSON.parse(cur.json) as KubeObject;
   if (exitContainers(o, 128 + signal, [target.container]) !== 'none') api.store.put('/pods', target.key, o, 'MODIFIED');
 }

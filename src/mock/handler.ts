@@ -11,6 +11,7 @@ import type { ResourceInfo } from './resources.js';
 import type { StoredObject } from './store.js';
 import { StatusError, badRequest, methodNotAllowed, SUCCESS_STATUS } from './status.js';
 import { parseJsonBody, readBody, readBodyBytes, sendJson, sendStatus, sendText } from './http-util.js';
+import { servePodProxy } from './pod-proxy.js';
 import { isTrue, parseQuery, parseResourcePath, splitUrl, type Query, type RequestInfo } from './request-info.js';
 import { UNAUTHORIZED } from './auth.js';
 import { decodeProtobufObject, isProtobuf } from './protobuf.js';
@@ -102,9 +103,9 @@ export function fieldManager(query: Query, req: IncomingMessage): string | undef
   return (slash < 0 ? ua : ua.slice(0, slash)).slice(0, 128) || undefined;
 }
 
-/** isLongRunning tells whether a request is exempt from max-inflight (watch, exec, follow logs). */
+/** isLongRunning tells whether a request is exempt from max-inflight (watch, exec, proxy, follow logs). */
 export function isLongRunning(ri: RequestInfo, query: Query): boolean {
-  return ri.verb === 'watch' || ri.subresource === 'exec' || ri.subresource === 'attach' || (ri.subresource === 'log' && isTrue(query.get('follow')));
+  return ri.verb === 'watch' || ri.subresource === 'exec' || ri.subresource === 'attach' || ri.subresource === 'proxy' || (ri.subresource === 'log' && isTrue(query.get('follow')));
 }
 
 function listJson(info: ResourceInfo, items: StoredObject[], rv: number, cont?: string, remaining?: number): string {
@@ -190,6 +191,10 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
   };
 
   const serveResource = (req: IncomingMessage, res: ServerResponse, ri: RequestInfo, query: Query): Promise<void> | void => {
+    if (ri.subresource === 'proxy' && ri.group === '' && ri.resource === 'pods' && ri.name) {
+      servePodProxy(api, ri, splitUrl(req.url ?? '/').query, req, res);
+      return;
+    }
     const info = api.resolve(ri.group, ri.version, ri.resource);
     if (info.namespaced === false && ri.namespace && ri.resource !== 'namespaces') {
       throw new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});

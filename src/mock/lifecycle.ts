@@ -43,6 +43,12 @@ export const ANNOTATIONS = {
    * keep running (until killed through exec); the pod ends once none runs. Replaces run-duration-ms.
    */
   containerExitAfter: 'racerig.dev/container-exit-after-ms',
+  /**
+   * Signals a container's main process ignores, a JSON object `{"<container>": [<signal>, ...]}`: an
+   * exec `kill <sig> 1` with a listed signal leaves that container running (as a shell running as
+   * PID 1 ignores SIGTERM); 9 (SIGKILL) cannot be ignored.
+   */
+  ignoredSignals: 'racerig.dev/ignored-signals',
 } as const;
 
 export { exitContainers } from './container-state.js';
@@ -68,6 +74,18 @@ export function parseContainerExits(obj: KubeObject): Map<string, number> | unde
     if (names.has(name) && typeof ms === 'number' && Number.isFinite(ms) && ms >= 0) out.set(name, ms);
   }
   return out;
+}
+
+/** ignoresSignal tells whether the pod's racerig.dev/ignored-signals annotation lists `signal` for `container` (never for 9); a malformed annotation ignores nothing. */
+export function ignoresSignal(obj: KubeObject, container: string, signal: number): boolean {
+  const raw = obj.metadata.annotations?.[ANNOTATIONS.ignoredSignals];
+  if (raw === undefined || signal === 9) return false;
+  try {
+    const list = (JSON.parse(raw) as Record<string, unknown> | null)?.[container];
+    return Array.isArray(list) && list.includes(signal);
+  } catch {
+    return false;
+  }
 }
 
 /** MIN_RESTART_INTERVAL_MS is the shortest time between two restarts caused by racerig.dev/restart-after-ms, in ms (0 restarts once at once, then at this pace). */

@@ -12,6 +12,8 @@ export interface RequestInfo {
   name: string;
   subresource: string;
   verb: string;
+  /** The path after a `proxy` subresource (`/metrics` of `…/pods/p:9090/proxy/metrics`), still percent-encoded; absent otherwise. */
+  subpath?: string;
 }
 
 /** splitUrl separates the path from the raw query string (without '?'). */
@@ -55,7 +57,9 @@ export function parseResourcePath(method: string, path: string, isWatch: boolean
   const resource = parts[i] ?? '';
   const name = parts[i + 1] ?? '';
   const subresource = parts[i + 2] ?? '';
-  if (!resource || parts.length > i + 3) return undefined;
+  // Only a proxy subresource has a path of its own (…/pods/<name>:<port>/proxy/<path>); its trailing slash is kept.
+  const subpath = subresource === 'proxy' ? `/${parts.slice(i + 3).join('/')}${parts.length > i + 3 && path.endsWith('/') ? '/' : ''}` : undefined;
+  if (!resource || (parts.length > i + 3 && subpath === undefined)) return undefined;
   if (resource === 'namespaces' && name && !namespace) namespace = '';
   let verb: string;
   switch (method) {
@@ -80,7 +84,7 @@ export function parseResourcePath(method: string, path: string, isWatch: boolean
   }
   const decoded = safeDecode(name);
   if (decoded === undefined) return undefined;
-  return { group, version, resource, namespace, name: decoded, subresource, verb };
+  return subpath === undefined ? { group, version, resource, namespace, name: decoded, subresource, verb } : { group, version, resource, namespace, name: decoded, subresource, verb, subpath };
 }
 
 /** safeDecode percent-decodes a path segment, or returns undefined when it is malformed. */

@@ -44,7 +44,7 @@ type Spec = [group: string, version: string, resource: string, kind: string, nam
 
 const BUILTIN: Spec[] = [
   ['', 'v1', 'namespaces', 'Namespace', false, ['ns'], ['status']],
-  ['', 'v1', 'pods', 'Pod', true, ['po'], ['status', 'log', 'exec', 'attach', 'eviction']],
+  ['', 'v1', 'pods', 'Pod', true, ['po'], ['status', 'log', 'exec', 'attach', 'eviction', 'proxy']],
   ['', 'v1', 'configmaps', 'ConfigMap', true, ['cm'], []],
   ['', 'v1', 'secrets', 'Secret', true, [], []],
   ['', 'v1', 'services', 'Service', true, ['svc'], ['status']],

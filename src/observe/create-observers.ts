@@ -1,16 +1,18 @@
 /**
  * Observers from a profile's `observe:` entries: a registry from entry kind to factory, and
  * createObservers, which builds them all against the run's target (one shared connection pool for the
- * pod observers, opened only when one needs it) and closes that pool after they stopped.
+ * pod observers and the metrics observer's pod form, opened only when one needs it) and closes that pool
+ * after they stopped.
  */
-import type { Observer as ObserverEntry } from '../profile/types.js';
+import type { Observer as ObserverEntry, PodPort } from '../profile/types.js';
 import { compileTemplate, type Template, type TemplateScope } from '../profile/template.js';
 import { send } from '../kube/send.js';
 import type { Observer, ObserverContext } from './observer.js';
 import { openKubeAccess, type KubeAccess, type ObserveTarget } from './kube-access.js';
 import { createPodLogsObserver } from './pod-logs.js';
 import { createPodRestartsObserver } from './pod-restarts.js';
-import { createMetricsScrapeObserver } from './metrics-scrape.js';
+import { createMetricsScrapeObserver, type MetricsSource } from './metrics-scrape.js';
+import { describePodTarget, podProxyReader, type PodMetricsTarget } from './pod-metrics-source.js';
 
 /** ObserverEnv is what a factory gets besides its entry: the run's context, the target, and resolvers. */
 export interface ObserverEnv {
@@ -25,6 +27,13 @@ export interface ObserverEnv {
   readServerMetrics(signal: AbortSignal): Promise<string>;
 }
 
+/** podSource reads a metrics observer's pod port through the target API server's proxy. */
+function podSource(env: ObserverEnv, pod: PodPort): MetricsSource {
+  const target: PodMetricsTarget = { namespace: env.namespace(pod), selector: pod.selector, port: pod.port, path: pod.path };
+  const read = podProxyReader(env.kube(), target);
+  return { describe: describePodTarget(target), read, data: { pod: target } };
+}
+
 /** ObserverFactory builds one observer from its profile entry. */
 export type ObserverFactory<K extends ObserverEntry['kind'] = ObserverEntry['kind']> = (entry: Extract<ObserverEntry, { kind: K }>, env: ObserverEnv) => Observer;
 
@@ -34,7 +43,7 @@ export const OBSERVER_FACTORIES: { readonly [K in ObserverEntry['kind']]: Observ
   restarts: (e, env) => createPodRestartsObserver(env.ctx, { kube: env.kube(), namespace: env.namespace(e), selector: e.selector }),
   metrics: (e, env) =>
     createMetricsScrapeObserver(env.ctx, {
-      url: env.resolveUrl(e.url),
+      ...(e.pod ? { source: podSource(env, e.pod) } : { url: env.resolveUrl(e.url) }),
       metrics: e.metrics,
       ...(e.crossCheck ? { crossCheck: e.crossCheck, readServerMetrics: (signal: AbortSignal) => env.readServerMetrics(signal) } : {}),
     }),

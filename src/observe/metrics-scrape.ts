@@ -5,12 +5,15 @@
  * (`racerig_mock_client_requests_total{user_agent,verb,code}` on the racerig mock) at the same moments and
  * compares, per window, the SUT's own request counter with the server's count for the user agents that
  * start with a prefix: a relative disagreement beyond the tolerance is a `metrics-mismatch` finding.
- * Counter resets (the SUT restarted) count from zero. Main thread; one scrape at a time.
+ * Counter resets (the SUT restarted) count from zero, and so do all counters when the source says another
+ * instance answered (a pod read through the API server's proxy was replaced). The endpoint is a URL or a
+ * source such as a pod's port (pod-metrics-source.ts). Main thread; one scrape at a time.
  */
 import { request } from 'undici';
 import type { Observer, ObserverContext, PhaseEvent } from './observer.js';
 import { parsePrometheusText, seriesKey } from './prometheus-text.js';
 import { ObserveError } from '../errors.js';
+import type { MetricsRead } from './pod-metrics-source.js';
 
 /** SERVER_CLIENT_REQUESTS_METRIC is the racerig mock's count of requests per client: labels user_agent (the full User-Agent), verb (HTTP method), code. */
 export const SERVER_CLIENT_REQUESTS_METRIC = 'racerig_mock_client_requests_total';
@@ -35,10 +38,21 @@ export interface CrossCheck {
   serverMetric?: string;
 }
 
-/** MetricsScrapeOptions configure the metrics observer. */
+/** MetricsSource is an endpoint other than a URL: e.g. a pod's port through the API server's proxy. */
+export interface MetricsSource {
+  /** Names it in the observer's name and messages, e.g. `pod argo/app=x:9090/metrics`. */
+  describe: string;
+  /** Reads the text once; `signal` aborts at the scrape timeout or at stop. */
+  read(signal: AbortSignal): Promise<MetricsRead>;
+  /** What the result data says about the endpoint (e.g. `{pod: {...}}`). */
+  data: Record<string, unknown>;
+}
+
+/** MetricsScrapeOptions configure the metrics observer: exactly one of `url` and `source`. */
 export interface MetricsScrapeOptions {
   /** The SUT's Prometheus text endpoint. */
-  url: string;
+  url?: string;
+  source?: MetricsSource;
   /** Sample names whose deltas are kept (exact names, e.g. `workqueue_adds_total`, `x_count`). */
   metrics: readonly string[];
   crossCheck?: CrossCheck;
@@ -74,6 +88,10 @@ export interface MetricsWindow {
   to: string;
   deltas: Record<string, MetricDelta>;
   crossCheck?: CrossCheckResult;
+  /** Who answered the window's last scrape, when the source tells (e.g. `pod <name> <uid>`). */
+  instance?: string;
+  /** True when another instance answered than at the window's start: its counters counted from zero. */
+  replaced?: true;
 }
 
 type Values = Map<string, Map<string, number>>;
@@ -81,6 +99,7 @@ type Values = Map<string, Map<string, number>>;
 interface Scrape {
   at: Date;
   sut: Values;
+  instance: string | undefined;
   /** The server's per-client request series of matching user agents (key: canonical labels). */
   server: Map<string, number> | undefined;
 }
@@ -142,7 +161,8 @@ export class MetricsScrapeObserver implements Observer {
     private readonly o: MetricsScrapeOptions,
   ) {
     if (o.crossCheck && !o.readServerMetrics) throw new ObserveError('RACERIG_OBSERVE_METRICS', 'a metrics cross-check needs a way to read the API server metrics');
-    this.name = `metrics ${o.url}`;
+    if ((o.url === undefined) === (o.source === undefined)) throw new ObserveError('RACERIG_OBSERVE_METRICS', 'a metrics observer needs exactly one of a URL and a source');
+    this.name = `metrics ${o.url ?? o.source!.describe}`;
     this.keep = new Set([...o.metrics, ...(o.crossCheck ? [o.crossCheck.sutMetric] : [])]);
     this.fetchText = o.fetchText ?? fetchTextUndici;
     ctx.signal.addEventListener('abort', () => this.abort.abort(), { once: true });
@@ -153,8 +173,8 @@ export class MetricsScrapeObserver implements Observer {
     try {
       this.last = await this.scrape();
     } catch (err) {
-      throw new ObserveError('RACERIG_OBSERVE_METRICS', `cannot scrape ${this.o.url}: ${(err as Error).message}`, {
-        hint: 'is the system under test running and its metrics port reachable?',
+      throw new ObserveError('RACERIG_OBSERVE_METRICS', `cannot scrape ${this.o.url ?? this.o.source!.describe}: ${(err as Error).message}`, {
+        hint: this.o.source ? 'is the pod Running, its port serving, and the API server able to reach it (pods/proxy)?' : 'is the system under test running and its metrics port reachable?',
         cause: err,
       });
     }
@@ -175,7 +195,7 @@ export class MetricsScrapeObserver implements Observer {
   resultData(): Record<string, unknown> {
     return {
       [this.name]: {
-        url: this.o.url,
+        ...(this.o.url !== undefined ? { url: this.o.url } : this.o.source!.data),
         metrics: [...this.o.metrics],
         ...(this.o.crossCheck ? { crossCheck: { ...this.o.crossCheck, tolerance: this.o.crossCheck.tolerance ?? DEFAULT_TOLERANCE, slack: this.o.crossCheck.slack ?? DEFAULT_SLACK } } : {}),
         windows: this.windows,
@@ -195,7 +215,8 @@ export class MetricsScrapeObserver implements Observer {
     const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(timeout)]);
     const cc = this.o.crossCheck;
     // Both endpoints read at the same moment, so their deltas cover the same window.
-    const [sutText, serverText] = await Promise.all([this.fetchText(this.o.url, timeout, signal), cc ? this.o.readServerMetrics!(signal) : Promise.resolve(undefined)]);
+    const readSut = (): Promise<MetricsRead> => (this.o.source ? this.o.source.read(signal) : this.fetchText(this.o.url!, timeout, signal).then((text) => ({ text })));
+    const [{ text: sutText, instance }, serverText] = await Promise.all([readSut(), cc ? this.o.readServerMetrics!(signal) : Promise.resolve(undefined)]);
     const at = new Date();
     const sut: Values = new Map();
     for (const s of parsePrometheusText(sutText, (n) => this.keep.has(n)).samples) {
@@ -214,7 +235,7 @@ export class MetricsScrapeObserver implements Observer {
         server.set(k, (server.get(k) ?? 0) + s.value);
       }
     }
-    return { at, sut, server };
+    return { at, sut, instance, server };
   }
 
   private async window(phase: string): Promise<void> {
@@ -229,12 +250,15 @@ export class MetricsScrapeObserver implements Observer {
     const before = this.last;
     this.last = now;
     if (!before) return;
+    // Another instance (a replaced pod) started its counters from zero: none of the earlier values is a base.
+    const replaced = before.instance !== undefined && now.instance !== undefined && before.instance !== now.instance;
+    const base = (name: string) => (replaced ? undefined : before.sut.get(name));
     const deltas: Record<string, MetricDelta> = {};
-    for (const name of this.o.metrics) deltas[name] = deltaOf(before.sut.get(name), now.sut.get(name));
-    const w: MetricsWindow = { phase, from: before.at.toISOString(), to: now.at.toISOString(), deltas };
+    for (const name of this.o.metrics) deltas[name] = deltaOf(base(name), now.sut.get(name));
+    const w: MetricsWindow = { phase, from: before.at.toISOString(), to: now.at.toISOString(), deltas, ...(now.instance !== undefined ? { instance: now.instance } : {}), ...(replaced ? { replaced: true as const } : {}) };
     const cc = this.o.crossCheck;
     if (cc && now.server) {
-      const sutDelta = deltaOf(before.sut.get(cc.sutMetric), now.sut.get(cc.sutMetric));
+      const sutDelta = deltaOf(base(cc.sutMetric), now.sut.get(cc.sutMetric));
       const serverDelta = deltaOf(before.server, now.server);
       const relative = relativeDifference(sutDelta.total, serverDelta.total);
       const tolerance = cc.tolerance ?? DEFAULT_TOLERANCE;
@@ -265,7 +289,7 @@ export class MetricsScrapeObserver implements Observer {
   }
 }
 
-/** createMetricsScrapeObserver returns an observer scraping `options.url` per phase; throws ObserveError when a cross-check has no server reader. */
+/** createMetricsScrapeObserver returns an observer scraping `options.url` or `options.source` per phase; throws ObserveError when a cross-check has no server reader or not exactly one endpoint is given. */
 export function createMetricsScrapeObserver(ctx: ObserverContext, options: MetricsScrapeOptions): MetricsScrapeObserver {
   return new MetricsScrapeObserver(ctx, options);
 }

@@ -279,12 +279,22 @@ function normalizeObserver(ctx: LoadContext, path: DataPath, raw: unknown): Obse
     }
     case 'restarts':
       return { kind: 'restarts', namespace: ns(o.namespace), selector: o.selector };
-    case 'metrics':
-      return {
-        kind: 'metrics',
-        url: o.url,
+    case 'metrics': {
+      const common = {
+        kind: 'metrics' as const,
         metrics: o.metrics ?? [],
         ...(o.crossCheck ? { crossCheck: { sutMetric: o.crossCheck.sutMetric, userAgent: o.crossCheck.userAgent, tolerance: o.crossCheck.tolerance ?? DEFAULT_CROSS_CHECK_TOLERANCE, slack: o.crossCheck.slack ?? 5 } } : {}),
       };
+      if ((o.url === undefined) === (o.pod === undefined)) {
+        ctx.report(ctx.source, path, o.url === undefined ? 'a metrics observer needs url or pod' : 'a metrics observer takes either url or pod, not both', 'url: "http://127.0.0.1:9090/metrics", or pod: {namespace: argo, selector: app=workflow-controller, port: 9090, path: /metrics}');
+        return undefined;
+      }
+      if (o.pod) {
+        const namespace = o.pod.namespace === undefined ? DEFAULT_NAMESPACE_TEMPLATE : ctx.template(ctx.source, [...path, 'pod', 'namespace'], o.pod.namespace, NO_OBJECTS);
+        const pod = { namespace, selector: o.pod.selector, port: o.pod.port, path: o.pod.path ?? '/metrics' };
+        return { ...common, pod };
+      }
+      return { ...common, url: o.url! };
+    }
   }
 }

@@ -321,6 +321,16 @@ export const CrossCheckSchema = z
   })
   .meta({ description: "Per window, the SUT's request counter against the API server's count of requests from user agents with this prefix; a larger disagreement is a metrics-mismatch finding." });
 
+/** PodPortSchema selects a pod's port to scrape through the API server's proxy (pods/<name>:<port>/proxy/<path>). */
+export const PodPortSchema = z
+  .strictObject({
+    ...scope,
+    selector: text('Label selector of the pod; the first Running one (oldest, then by name) is scraped, chosen again at every scrape, so a restarted or replaced pod is followed.'),
+    port: z.number().int().min(1).max(65535).meta({ description: "The pod's port serving the metrics, e.g. 9090." }),
+    path: z.string().startsWith('/').optional().meta({ description: 'Path on that port (default /metrics).' }),
+  })
+  .meta({ description: "A pod's port read through the API server's proxy with the run's credentials: GET /api/v1/namespaces/<ns>/pods/<name>:<port>/proxy/<path>." });
+
 /** ObserverSchema is an observer of the system under test: pod logs, container restarts, a metrics endpoint (a SUT racerig starts has its output scanned without an entry). */
 export const ObserverSchema = z.discriminatedUnion('kind', [
   z
@@ -340,11 +350,12 @@ export const ObserverSchema = z.discriminatedUnion('kind', [
   z
     .strictObject({
       kind: z.literal('metrics'),
-      url: text('Prometheus text endpoint of the system under test, e.g. http://127.0.0.1:9090/metrics; scraped at start, at each phase end and at stop.'),
+      url: text('Prometheus text endpoint of the system under test, e.g. http://127.0.0.1:9090/metrics; scraped at start, at each phase end and at stop. Exactly one of url and pod.').optional(),
+      pod: PodPortSchema.optional(),
       metrics: z.array(promName('A sample name.')).optional().meta({ description: 'Sample names whose deltas are kept per phase (summed and per label set), e.g. workqueue_adds_total.' }),
       crossCheck: CrossCheckSchema.optional(),
     })
-    .meta({ description: "Scrape the system under test's metrics per phase." }),
+    .meta({ description: "Scrape the system under test's metrics per phase, from a URL or from a pod's port through the API server's proxy (exactly one of url and pod)." }),
 ]);
 
 /** SutSchema is the system under test racerig starts beside the run (the `--sut` flag gives or replaces its command). */

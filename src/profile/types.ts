@@ -247,7 +247,16 @@ export interface Measurement {
 export type Observer =
   | { kind: 'podLogs'; namespace: Template; selector: string; patterns: string[] }
   | { kind: 'restarts'; namespace: Template; selector: string }
-  | { kind: 'metrics'; url: string; metrics: string[]; crossCheck?: { sutMetric: string; userAgent: string; tolerance: number; slack: number } };
+  | ({ kind: 'metrics'; metrics: string[]; crossCheck?: { sutMetric: string; userAgent: string; tolerance: number; slack: number } } & ({ url: string; pod?: undefined } | { url?: undefined; pod: PodPort }));
+
+/** PodPort is a metrics observer's pod port, read through the API server's proxy: the first Running pod matching namespace + selector, chosen again at each scrape. */
+export interface PodPort {
+  namespace: Template;
+  selector: string;
+  port: number;
+  /** Starts with '/'; default /metrics. */
+  path: string;
+}
 
 /** SutSpec is the profile's system under test, validated (the command may still come from `--sut`). */
 export interface SutSpec {

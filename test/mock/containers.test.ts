@@ -97,6 +97,20 @@ test('every listed container ending with 0 makes the pod Succeeded; racerig.dev/
   await podWhen('main-fails', 'Failed', (p) => p.status.phase === 'Failed');
 });
 
+test('racerig.dev/ignored-signals: a listed signal leaves the container running, SIGKILL still ends it', async () => {
+  await createPod('stubborn', { containers: ['main', 'wait', 'sidecar'], restartPolicy: 'Never', annotations: { 'racerig.dev/container-exit-after-ms': '{"main": 10}', 'racerig.dev/ignored-signals': '{"sidecar": [15], "wait": [9]}' } });
+  await podWhen('stubborn', 'main terminated', (p) => !!container(p, 'main').state.terminated);
+  for (const c of ['wait', 'sidecar']) assert.equal((await kubectl(kc, ['exec', 'stubborn', '-c', c, '--', 'kill', '15', '1'])).code, 0);
+  // The kill is applied before the exec's status is sent, so the pod already shows its outcome.
+  const afterTerm = await getPod('stubborn');
+  assert.equal(container(afterTerm, 'wait').state.terminated.exitCode, 143, 'wait does not ignore SIGTERM');
+  assert.ok(container(afterTerm, 'sidecar').state.running, 'the sidecar ignores SIGTERM');
+  assert.equal(afterTerm.status.phase, 'Running');
+  assert.equal((await kubectl(kc, ['exec', 'stubborn', '-c', 'sidecar', '--', 'kill', '9', '1'])).code, 0);
+  const done = await podWhen('stubborn', 'Failed', (p) => p.status.phase === 'Failed');
+  assert.deepEqual(done.status.containerStatuses.map((c: any) => [c.name, c.state.terminated.exitCode]), [['main', 0], ['wait', 143], ['sidecar', 137]]);
+});
+
 test('restart policies apply per container: Always restarts only the killed or listed container, OnFailure keeps a 0 exit terminated', async () => {
   await createPod('always', { containers: ['a', 'b'], restartPolicy: 'Always' });
   await podWhen('always', 'Running', (p) => p.status.phase === 'Running');

@@ -229,3 +229,25 @@ test('mock.lifecycle.workflows: false loads (spread into the embedded mock optio
       assert.ok(bad.problems.some((x) => /mock\.lifecycle\.workflows/.test(x.message)), JSON.stringify(bad.problems));
     },
   ));
+
+test('a metrics observer takes exactly one of url and pod; the pod form loads with its namespace template and default path', () =>
+  withFiles(
+    {
+      'ok.yaml': profile('          - get: {resource: pods, name: a}\n', { tail: 'observe:\n  - {kind: metrics, pod: {selector: app=workflow-controller, port: 9090}, metrics: [x_total]}\n' }),
+      'bad.yaml': profile('          - get: {resource: pods, name: a}\n', {
+        tail: 'observe:\n  - {kind: metrics, metrics: [x]}\n  - {kind: metrics, url: "http://127.0.0.1:1/metrics", pod: {selector: app=x, port: 9090}}\n  - {kind: metrics, pod: {selector: app=x, port: 70000, path: metrics}}\n',
+      }),
+    },
+    async (dir) => {
+      const p = await loadProfile('ok.yaml', { cwd: dir });
+      const m = p.observe[0]!;
+      assert.ok(m.kind === 'metrics' && m.pod);
+      assert.deepEqual([m.pod.selector, m.pod.port, m.pod.path, m.url], ['app=workflow-controller', 9090, '/metrics', undefined]);
+      const bad = await checkProfile('bad.yaml', { cwd: dir });
+      const messages = bad.problems.map((x) => x.message);
+      assert.ok(messages.some((x) => /a metrics observer needs url or pod/.test(x)), JSON.stringify(messages));
+      assert.ok(messages.some((x) => /either url or pod, not both/.test(x)), JSON.stringify(messages));
+      assert.ok(messages.some((x) => /observe\[2\]\.pod\.port/.test(x)), JSON.stringify(messages));
+      assert.ok(messages.some((x) => /observe\[2\]\.pod\.path/.test(x)), JSON.stringify(messages));
+    },
+  ));

@@ -54,7 +54,7 @@ export async function prepareObservation(i: ObservationInputs): Promise<Observat
   const resolve = (s: string) => substitutePlaceholders(s, values);
   const abort = new AbortController();
   // {port} is the SUT's port: without a SUT, observers that read it have nothing to read.
-  const entries = command ? profile.observe : profile.observe.filter((e) => !(e.kind === 'metrics' && e.url.includes('{port}')));
+  const entries = command ? profile.observe : profile.observe.filter((e) => !(e.kind === 'metrics' && e.url?.includes('{port}')));
   if (entries.length < profile.observe.length) i.say(`racerig: without a system under test, the metrics observer of {port} is skipped\n`);
   const created = createObservers(entries, {
     ctx: { findings: i.findings, say: i.say, signal: abort.signal },
