@@ -14,6 +14,7 @@ import { renderLineChart, type LineSeries, type Tick } from './html-line-chart.j
 import { renderStackedBars, type BarRow } from './html-bar-chart.js';
 import { PAGE_SCRIPT } from './html-script.js';
 import { fmtInt, fmtPct, fmtRate, fmtUs } from './format.js';
+import { formatThresholdActual } from './threshold-actual.js';
 
 /** PALETTE holds one color per result (repeats after eight results). */
 export const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#17becf', '#8c564b', '#e377c2'];
@@ -191,7 +192,7 @@ function statusBreakdown(results: readonly LoadedResult[]): string {
 function thresholds(results: readonly LoadedResult[]): string {
   const rows = results.flatMap((r, i) => (r.result.thresholds ?? []).map((t) => [
     escapeHtml(resultName(r, i)), `<code>${escapeHtml(t.expression)}</code>`, t.passed ? '<span class="pass">passed</span>' : '<span class="fail">failed</span>',
-    t.actual === undefined ? '' : escapeHtml(String(t.actual)),
+    escapeHtml(formatThresholdActual(t)),
   ]));
   return rows.length === 0 ? '<p>No thresholds were set.</p>' : table(['result', 'threshold', 'outcome', 'actual'], rows, 3);
 }

@@ -1,6 +1,7 @@
 /** The terminal summary of a run, rendered from its result file (so `report` shows the same). */
 import type { RunResult, OperationResult } from '../results/model.js';
 import { fmtInt, fmtPct, fmtRate, fmtUs, table } from './format.js';
+import { formatThresholdActual } from './threshold-actual.js';
 
 /** SummaryOptions adjust the summary. */
 export interface SummaryOptions {
@@ -114,7 +115,7 @@ export function renderSummary(result: RunResult, options: SummaryOptions = {}): 
   }
   if (result.thresholds?.length) {
     out.push('');
-    for (const th of result.thresholds) out.push(`${th.passed ? '✓' : '✗'} ${th.expression}${th.actual !== undefined ? `  (actual ${th.actual})` : ''}`);
+    for (const th of result.thresholds) out.push(`${th.passed ? '✓' : '✗'} ${th.expression}${th.actual !== undefined ? `  (actual ${formatThresholdActual(th)})` : ''}`);
   }
   return out.join('\n') + '\n';
 }

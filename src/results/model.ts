@@ -186,7 +186,8 @@ export interface RunResult {
   };
   operations: OperationResult[];
   timeSeries: TimeSeriesPoint[];
-  thresholds?: { expression: string; passed: boolean; actual?: number }[];
+  /** Each threshold's verdict; `actual` in the threshold's `unit` (ms for latencies, ratio 0..1, count, per-second; `unit` absent in older files: parse `expression`). */
+  thresholds?: { expression: string; passed: boolean; actual?: number; unit?: 'ms' | 'ratio' | 'count' | 'per-second' }[];
   /** Runs against the embedded mock: the run's response counts per resource and code against the mock's /metrics. */
   integrity?: { ok: boolean; compared: number; mismatches: string[] };
   /** Profile runs: 429 answers retried after their Retry-After, and requests still 429 after the last of 3 retries. */
