@@ -115,7 +115,8 @@ function delta(def: MetricDef, base: number, cand: number): number | null {
 
 const PERCENTILE_OF: Partial<Record<MetricId, number>> = { p50: 50, p90: 90, p99: 99, 'p99.9': 99.9 };
 
-const CONFIG_IGNORED = new Set(['url', 'headers', 'out', 'output', 'label', 'labels', 'hgrm', 'quiet']);
+/** Config keys that may differ between runs of one workload: where it was sent and written, and `runId`, which differs in every profile run. */
+const CONFIG_IGNORED = new Set(['url', 'headers', 'out', 'output', 'label', 'labels', 'hgrm', 'quiet', 'runId']);
 
 function environmentWarnings(base: readonly LoadedResult[], cand: readonly LoadedResult[]): string[] {
   const out: string[] = [];
@@ -198,7 +199,9 @@ export function compareSets(baselineSet: ResultSet, candidateSet: ResultSet, opt
 
   const mode = base.length === 1 && cand.length === 1 ? 'histograms' : 'runs';
   const runsNeeded = { significance: runsNeededForSignificance(alpha), interval: samplesNeededForInterval(confidence) };
-  warnings.push(...sampleWarnings(base, cand, alpha, confidence, runsNeeded), ...environmentWarnings(base, cand));
+  // Too few runs limits every row: that warning goes first.
+  warnings.unshift(...sampleWarnings(base, cand, alpha, confidence, runsNeeded));
+  warnings.push(...environmentWarnings(base, cand));
 
   const baseMetrics = base.map((r) => runMetrics(r.result));
   const candMetrics = cand.map((r) => runMetrics(r.result));
