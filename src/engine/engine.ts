@@ -55,6 +55,8 @@ export interface EngineOutcome {
   lateness: hdr.Histogram;
   /** Why the run ended early, if it did: 'interrupted' (stop/abort) or a worker failure. */
   stoppedBy?: string;
+  /** Run-clock ms at which `stop()` or `abort()` was called (absent when the run ended on its own): arrivals planned after it were never due. */
+  stoppedAtMs?: number;
   aborted: boolean;
   workerErrors: RacerigError[];
   /** Every worker's report (empty when aborted). */
@@ -67,6 +69,9 @@ export class LoadEngine {
   private readonly buffer: SharedArrayBuffer;
   private readonly view: Uint32Array;
   private stoppedBy: string | undefined;
+  private stoppedAtMs: number | undefined;
+  /** Wall-clock ms of the start signal (NaN before it). */
+  private epoch = NaN;
   private abortNow: (() => void) | undefined;
 
   constructor(private readonly config: EngineConfig) {
@@ -78,14 +83,20 @@ export class LoadEngine {
   /** stop asks workers to send nothing new and finish what is in flight (bounded by the request timeout). */
   stop(reason = 'interrupted'): void {
     this.stoppedBy ??= reason;
+    this.markStopped();
     Atomics.compareExchange(this.view, G.STATE, RunState.Running, RunState.Stopping);
   }
 
   /** abort ends the run at once: connections are destroyed and `start()` resolves with what was measured. */
   abort(reason = 'interrupted'): void {
     this.stoppedBy ??= reason;
+    this.markStopped();
     Atomics.store(this.view, G.STATE, RunState.Aborting);
     this.abortNow?.();
+  }
+
+  private markStopped(): void {
+    this.stoppedAtMs ??= Number.isNaN(this.epoch) ? 0 : Math.max(0, wallMs() - this.epoch);
   }
 
   /** start runs the load to its end and resolves with the outcome; it rejects only on internal failure. */
@@ -131,6 +142,7 @@ export class LoadEngine {
     const copies = [0, 1, 2].map(() => new Uint32Array(this.view.length));
     let prev = Snapshot.takeInto(this.layout, this.buffer, 0, copies[0]!);
     const epoch = wallMs();
+    this.epoch = epoch;
     new Float64Array(this.buffer)[EPOCH_F64] = epoch;
     Atomics.store(new Int32Array(this.buffer), G.GO, 1);
     Atomics.notify(new Int32Array(this.buffer), G.GO);
@@ -190,9 +202,9 @@ export class LoadEngine {
         endedWallMs = epoch + lastEnd;
       }
     }
-    // Planned open-model arrivals that no worker claimed before the end are dropped work.
+    // Planned open-model arrivals that were due before the end (or the stop: later ones never were) and that no worker claimed are dropped work.
     if (pacer.open && !c.taskFor) {
-      const unclaimed = pacer.plannedBy(elapsedMs) - Atomics.load(this.view, G.TICKET);
+      const unclaimed = pacer.plannedBy(Math.min(elapsedMs, this.stoppedAtMs ?? Infinity)) - Atomics.load(this.view, G.TICKET);
       if (unclaimed > 0) addDropped(new MetricsRecorder(this.layout, this.buffer), c.requests, unclaimed);
     }
     // A final partial interval, so the time series adds up to the totals.
@@ -211,6 +223,7 @@ export class LoadEngine {
       timeSeries,
       lateness,
       stoppedBy: this.stoppedBy ?? (workerErrors.length ? 'worker failure' : undefined),
+      ...(this.stoppedAtMs !== undefined ? { stoppedAtMs: this.stoppedAtMs } : {}),
       aborted: how === 'aborted',
       workerErrors,
       reports,

@@ -36,7 +36,7 @@ import { defaultResultPath, writeResult } from '../../results/write-result.js';
 import { renderSummary } from '../../report/summary.js';
 import { TargetError } from '../../errors.js';
 import type { TimeSeriesPoint } from '../../results/model.js';
-import { componentPacer, newRunId, type ProfileWorkerReport } from './profile-worker.js';
+import { newRunId, unclaimedArrivals, type ProfileWorkerReport } from './profile-worker.js';
 import { resourceKey, type ComponentSlots, type ProfileTarget } from './profile-task.js';
 import { evaluateThresholds } from './evaluate-thresholds.js';
 import { LifecycleWatch } from './lifecycle-watch.js';
@@ -360,9 +360,8 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
         if (layoutRef) {
           const view = outcome.final.data;
           phase.components.forEach((c, i) => {
-            const pacer = componentPacer(c, phase.durationMs ?? Infinity);
-            if (!pacer.open) return;
-            const unclaimed = pacer.plannedBy(Math.min(outcome.elapsedMs, phase.durationMs ?? Infinity)) - view[layoutRef!.extraBase + slots[i]!.ticket]!;
+            const endMs = Math.min(outcome.elapsedMs, outcome.stoppedAtMs ?? Infinity);
+            const unclaimed = unclaimedArrivals(c, phase.durationMs ?? Infinity, endMs, view[layoutRef!.extraBase + slots[i]!.ticket]!);
             const first = c.steps.find((s) => s.operationIndex >= 0);
             if (unclaimed > 0 && first) addDropped(outcome.final, first.operationIndex, unclaimed);
           });

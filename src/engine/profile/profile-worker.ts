@@ -66,6 +66,19 @@ export function componentPacer(c: Component, durationMs: number): Pacer {
   return createPacer(model, model.kind === 'closed' ? Infinity : (c.iterations ?? Infinity));
 }
 
+/**
+ * unclaimedArrivals counts a component's open-model iterations that were due before `endMs` (run-clock
+ * ms of the phase: its end, or the stop when the run was stopped; later arrivals were never due) and
+ * that no worker started (`claimed` tickets): dropped work. A component's `delay` shifts its arrivals
+ * as the workers shift them. 0 for the closed model.
+ */
+export function unclaimedArrivals(c: Component, phaseDurationMs: number, endMs: number, claimed: number): number {
+  const pacer = componentPacer(c, phaseDurationMs);
+  if (!pacer.open) return 0;
+  const due = Math.min(endMs, phaseDurationMs + c.delayMs) - c.delayMs;
+  return Math.max(0, (due > 0 ? pacer.plannedBy(due) : 0) - claimed);
+}
+
 /** share splits `total` over `workers`, returning worker `index`'s part. */
 export function share(total: number, workers: number, index: number): number {
   return Math.floor(total / workers) + (index < total % workers ? 1 : 0);
