@@ -22,6 +22,8 @@ export interface EngineConfig extends Omit<WorkerTask, 'index' | 'workers' | 'la
   operations: string[];
   /** Indices of measurement operations (samples that are not requests: left out of totals). */
   measurementOperations?: number[];
+  /** Stream operations → the measurement operations recording their durations (see MetricsLayout.streams). */
+  streamOperations?: Record<number, number>;
   requests: RequestSpec[];
   /** Called once per second on the main thread with the cumulative snapshot and the last interval. */
   onTick?: (tick: EngineTick) => void;
@@ -75,7 +77,7 @@ export class LoadEngine {
   private abortNow: (() => void) | undefined;
 
   constructor(private readonly config: EngineConfig) {
-    this.layout = createLayout(config.operations, config.extraSlots, config.measurementOperations);
+    this.layout = createLayout(config.operations, config.extraSlots, config.measurementOperations, config.streamOperations);
     this.buffer = allocateMetrics(this.layout);
     this.view = new Uint32Array(this.buffer);
   }
@@ -163,6 +165,7 @@ export class LoadEngine {
         p50: p50!,
         p99: p99!,
         inFlight: total.inFlight,
+        ...(Object.keys(this.layout.streams).length > 0 ? { openStreams: total.openStreams } : {}),
       };
       timeSeries.push(point);
       c.onTick?.({ elapsedMs, total, interval, intervalMs, targetRate: pacer.rateAt(elapsedMs), point });
@@ -243,7 +246,7 @@ function addDropped(recorder: MetricsRecorder, requests: RequestSpec[], n: numbe
 }
 
 function stripEngineOnly(c: EngineConfig): Omit<WorkerTask, 'index' | 'workers' | 'layout' | 'buffer' | 'connections'> {
-  const { onTick: _onTick, workers: _w, operations: _o, measurementOperations: _m, connections: _c, ...rest } = c;
+  const { onTick: _onTick, workers: _w, operations: _o, measurementOperations: _m, streamOperations: _s, connections: _c, ...rest } = c;
   return rest;
 }
 

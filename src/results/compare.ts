@@ -141,6 +141,31 @@ function environmentWarnings(base: readonly LoadedResult[], cand: readonly Loade
   return out;
 }
 
+/**
+ * streamWarnings names stream operations (watches, followed logs, exec sessions) whose latency means
+ * different things on the two sides: time to establish in files that record streams apart
+ * (`streamDuration`), the whole stream in older files.
+ */
+function streamWarnings(base: readonly LoadedResult[], cand: readonly LoadedResult[]): string[] {
+  const kind = (runs: readonly LoadedResult[], name: string) => {
+    const ops = runs.flatMap((r) => r.result.operations.filter((o) => o.name === name));
+    return new Set(ops.map((o) => (o.streamDuration ? 'establish' : 'whole')));
+  };
+  const names = new Set([...base, ...cand].flatMap((r) => r.result.operations.filter((o) => o.streamDuration).map((o) => o.name)));
+  const out: string[] = [];
+  for (const name of names) {
+    const b = kind(base, name);
+    const c = kind(cand, name);
+    if (b.size + c.size > 0 && (b.size > 1 || c.size > 1 || [...b][0] !== [...c][0])) {
+      out.push(
+        `${name}: its latency is the time to establish each stream in results that record streams apart, but the whole stream in older ones, ` +
+          `and both are compared here (baseline: ${[...b].join('/') || 'none'}, candidate: ${[...c].join('/') || 'none'}); its latency rows do not compare`,
+      );
+    }
+  }
+  return out;
+}
+
 function sampleWarnings(base: readonly LoadedResult[], cand: readonly LoadedResult[], alpha: number, confidence: number, needed: Comparison['runsNeeded']): string[] {
   const warnings: string[] = [];
   if (base.length === 1 && cand.length === 1) {
@@ -201,7 +226,7 @@ export function compareSets(baselineSet: ResultSet, candidateSet: ResultSet, opt
   const runsNeeded = { significance: runsNeededForSignificance(alpha), interval: samplesNeededForInterval(confidence) };
   // Too few runs limits every row: that warning goes first.
   warnings.unshift(...sampleWarnings(base, cand, alpha, confidence, runsNeeded));
-  warnings.push(...environmentWarnings(base, cand));
+  warnings.push(...environmentWarnings(base, cand), ...streamWarnings(base, cand));
 
   const baseMetrics = base.map((r) => runMetrics(r.result));
   const candMetrics = cand.map((r) => runMetrics(r.result));
