@@ -27,6 +27,8 @@ export interface EngineConfig extends Omit<WorkerTask, 'index' | 'workers' | 'la
   requests: RequestSpec[];
   /** Called once per second on the main thread with the cumulative snapshot and the last interval. */
   onTick?: (tick: EngineTick) => void;
+  /** Called on the main thread while the workers start (loading, warming up, connecting), with how many are ready; at most every few ms, on change. */
+  onStarting?: (ready: number, workers: number) => void;
   /** u32 slots reserved after the operation blocks (tickets, token buckets); default 64. */
   extraSlots?: number;
   /** Builds worker `index`'s task instead of the `run <url>` task (profile runs). */
@@ -130,7 +132,10 @@ export class LoadEngine {
     }
     const settled = Promise.allSettled(tasks);
     // Wait until every worker has connected its clients and waits for the start signal.
+    let shownReady = -1;
     while (Atomics.load(this.view, G.READY) < workers) {
+      const ready = Atomics.load(this.view, G.READY);
+      if (ready !== shownReady) c.onStarting?.((shownReady = ready), workers);
       const r = await Promise.race([settled.then(() => 'settled' as const), delay(2).then(() => 'tick' as const)]);
       if (r === 'settled') break;
       if (this.stoppedBy) break;
@@ -246,7 +251,7 @@ function addDropped(recorder: MetricsRecorder, requests: RequestSpec[], n: numbe
 }
 
 function stripEngineOnly(c: EngineConfig): Omit<WorkerTask, 'index' | 'workers' | 'layout' | 'buffer' | 'connections'> {
-  const { onTick: _onTick, workers: _w, operations: _o, measurementOperations: _m, streamOperations: _s, connections: _c, ...rest } = c;
+  const { onTick: _onTick, onStarting: _os, workers: _w, operations: _o, measurementOperations: _m, streamOperations: _s, connections: _c, ...rest } = c;
   return rest;
 }
 

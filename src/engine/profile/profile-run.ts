@@ -306,6 +306,7 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
           gatherMs: o.gatherMs,
           extraSlots: slot + 8,
           onTick: (t) => live.update({ ...t, elapsedMs: t.elapsedMs + offsetMs }),
+          onStarting: (ready, workers) => live.setup(`phase "${phase.name}": starting workers ${ready}/${workers} (loading the profile, warming up, connecting)`),
           taskFor: (index, workers, layout, buffer) => {
             layoutRef = layout;
             return {
