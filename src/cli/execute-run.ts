@@ -49,6 +49,7 @@ export async function executeRun(workload: RunWorkload, plan: RunPlan, ctx: CliC
     ...(plan.log ? { log: { path: plan.log, sample: plan.logSample, operations: workload.operations } } : {}),
     rejectUnauthorized: !plan.insecure,
     onTick: (t) => live.update(t),
+    onStarting: (ready, workers) => live.setup(`starting workers ${ready}/${workers} (warming up, connecting)`),
   });
 
   let interrupts = 0;

@@ -71,6 +71,9 @@ export interface RunPlan {
 /** DEFAULTS of `run` (documented in the README). */
 export const RUN_DEFAULTS = { connections: 50, durationMs: 10_000, timeoutMs: 10_000, maxLagMs: 10_000, gatherMs: 0.5, pipelining: 1 };
 
+/** PROFILE_DEFAULTS are the defaults of `run <profile>` where they differ from a URL run's: connections per worker for ordinary requests, per-request timeout (ms). */
+export const PROFILE_DEFAULTS = { connectionsPerWorker: 16, timeoutMs: 30_000 };
+
 /** parseGather reads `--gather`: a duration from 0 to 1ms (0 turns gathering off); adds a problem otherwise. */
 export function parseGather(v: string | undefined, problems: string[]): number {
   if (v === undefined) return RUN_DEFAULTS.gatherMs;

@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import { join } from 'node:path';
 import type { CommandRegistrar } from './main.js';
 import type { CliContext } from './context.js';
-import { parseGather, parseLabels, parseRunOptions, RUN_DEFAULTS, type RawRunOptions, type RunPlan } from './run-options.js';
+import { parseGather, parseLabels, parseRunOptions, PROFILE_DEFAULTS, RUN_DEFAULTS, type RawRunOptions, type RunPlan } from './run-options.js';
 import { executeRun } from './execute-run.js';
 import { UsageError } from '../errors.js';
 import { resolve } from 'node:path';
@@ -24,9 +24,9 @@ export function addRunFlags(cmd: Command): Command {
   return cmd
     .option('-r, --rate <n>', 'open model: requests per second across all workers (default: closed model)')
     .option('--ramp <from:to>', 'open model: arrival rate ramped linearly from→to per second over the duration')
-    .option('-c, --connections <n>', `total connections (default ${RUN_DEFAULTS.connections})`)
+    .option('-c, --connections <n>', `URL: total connections (default ${RUN_DEFAULTS.connections}); profile: connections per worker for ordinary requests (default ${PROFILE_DEFAULTS.connectionsPerWorker})`)
     .option('-w, --workers <n>', 'worker threads (default: available cores, at most one per connection)')
-    .option('-d, --duration <dur>', 'run length, e.g. 30s, 2m (default 10s unless --requests is given)')
+    .option('-d, --duration <dur>', 'URL runs: run length, e.g. 30s, 2m (default 10s unless --requests is given); a profile sets its phases\' durations')
     .option('-n, --requests <n>', 'stop after this many requests')
     .option('-m, --method <method>', 'HTTP method (default GET)')
     .option('-H, --header <k: v>', 'request header, repeatable', collect)
@@ -36,7 +36,7 @@ export function addRunFlags(cmd: Command): Command {
     .option('--max-in-flight <n>', 'cap on requests in flight across all workers (default: connections × pipelining)')
     .option('--max-lag <dur>', `open model: arrivals later than this when a connection frees are dropped (default ${RUN_DEFAULTS.maxLagMs / 1000}s)`)
     .option('--gather <dur>', `open model: while responses keep coming, start an arrival once it is this late, with every other arrival due by then (fewer wake-ups at high rates; 0: each as soon as due; at most 1ms; default ${RUN_DEFAULTS.gatherMs * 1000}us)`)
-    .option('--timeout <dur>', `per-request timeout (default ${RUN_DEFAULTS.timeoutMs / 1000}s)`)
+    .option('--timeout <dur>', `per-request timeout (default: URL ${RUN_DEFAULTS.timeoutMs / 1000}s, profile ${PROFILE_DEFAULTS.timeoutMs / 1000}s)`)
     .option('-l, --label <k=v>', 'label stored in the result (e.g. build=3.6.0-rc1), repeatable', collect)
     .option('--name <name>', 'run name used in the result file name (default: target host)')
     .option('-o, --out <file>', 'result file (default results/<UTC timestamp>-<name>.json)')
@@ -63,7 +63,7 @@ interface ProfileFlags {
 }
 
 /** URL_ONLY_FLAGS may not be combined with a profile (the profile says what to send and how fast). */
-const URL_ONLY_FLAGS = ['rate', 'ramp', 'requests', 'method', 'header', 'body', 'pipelining', 'httpClient', 'maxInFlight', 'insecure', 'name', 'hgrm'] as const;
+const URL_ONLY_FLAGS = ['rate', 'ramp', 'duration', 'requests', 'method', 'header', 'body', 'pipelining', 'httpClient', 'maxInFlight', 'insecure', 'name', 'hgrm'] as const;
 
 /** registerRunCommand adds `racerig run <url|profile>`. */
 export const registerRunCommand: CommandRegistrar = (program, ctx, setExit) => {
@@ -82,7 +82,7 @@ export const registerRunCommand: CommandRegistrar = (program, ctx, setExit) => {
       const repeat = parseRepeat(raw.repeat);
       if (target.includes('://')) {
         for (const f of ['smoke', 'kubeconfig', 'context', 'cluster', 'keep', 'inCluster', 'integrity', 'sut', 'sutReady'] as const) {
-          if (raw[f] !== undefined) throw new UsageError(`--${f} applies to profile runs, not to a URL`);
+          if (raw[f] !== undefined) throw new UsageError(`--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} applies to profile runs, not to a URL`);
         }
         const plan = parseRunOptions(target, raw, ctx.cwd);
         setExit(await repeatRuns(plan, repeat, ctx, (p) => runPlan(p, ctx)));
@@ -90,7 +90,8 @@ export const registerRunCommand: CommandRegistrar = (program, ctx, setExit) => {
       }
       const misplaced = URL_ONLY_FLAGS.filter((f) => raw[f] !== undefined);
       if (misplaced.length) {
-        throw new UsageError(`${misplaced.map((f) => `--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} apply to URL runs; a profile sets its own load`);
+        const names = misplaced.map((f) => `--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ');
+        throw new UsageError(`${names} ${misplaced.length === 1 ? 'applies' : 'apply'} to URL runs only; a profile sets its own load and phase durations (\`racerig run <profile> --smoke\` shortens every phase)`);
       }
       const int = (flag: string, v: string | undefined, dflt: number) => {
         if (v === undefined) return dflt;
@@ -133,8 +134,8 @@ export const registerRunCommand: CommandRegistrar = (program, ctx, setExit) => {
         file,
         smoke: raw.smoke === true,
         workers: int('--workers', raw.workers, os.availableParallelism()),
-        connections: int('--connections', raw.connections, 16),
-        timeoutMs: dur('--timeout', raw.timeout, 30_000),
+        connections: int('--connections', raw.connections, PROFILE_DEFAULTS.connectionsPerWorker),
+        timeoutMs: dur('--timeout', raw.timeout, PROFILE_DEFAULTS.timeoutMs),
         maxLagMs: dur('--max-lag', raw.maxLag, RUN_DEFAULTS.maxLagMs),
         gatherMs,
         labels,

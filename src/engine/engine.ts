@@ -22,9 +22,13 @@ export interface EngineConfig extends Omit<WorkerTask, 'index' | 'workers' | 'la
   operations: string[];
   /** Indices of measurement operations (samples that are not requests: left out of totals). */
   measurementOperations?: number[];
+  /** Stream operations → the measurement operations recording their durations (see MetricsLayout.streams). */
+  streamOperations?: Record<number, number>;
   requests: RequestSpec[];
   /** Called once per second on the main thread with the cumulative snapshot and the last interval. */
   onTick?: (tick: EngineTick) => void;
+  /** Called on the main thread while the workers start (loading, warming up, connecting), with how many are ready; at most every few ms, on change. */
+  onStarting?: (ready: number, workers: number) => void;
   /** u32 slots reserved after the operation blocks (tickets, token buckets); default 64. */
   extraSlots?: number;
   /** Builds worker `index`'s task instead of the `run <url>` task (profile runs). */
@@ -55,6 +59,8 @@ export interface EngineOutcome {
   lateness: hdr.Histogram;
   /** Why the run ended early, if it did: 'interrupted' (stop/abort) or a worker failure. */
   stoppedBy?: string;
+  /** Run-clock ms at which `stop()` or `abort()` was called (absent when the run ended on its own): arrivals planned after it were never due. */
+  stoppedAtMs?: number;
   aborted: boolean;
   workerErrors: RacerigError[];
   /** Every worker's report (empty when aborted). */
@@ -67,10 +73,13 @@ export class LoadEngine {
   private readonly buffer: SharedArrayBuffer;
   private readonly view: Uint32Array;
   private stoppedBy: string | undefined;
+  private stoppedAtMs: number | undefined;
+  /** Wall-clock ms of the start signal (NaN before it). */
+  private epoch = NaN;
   private abortNow: (() => void) | undefined;
 
   constructor(private readonly config: EngineConfig) {
-    this.layout = createLayout(config.operations, config.extraSlots, config.measurementOperations);
+    this.layout = createLayout(config.operations, config.extraSlots, config.measurementOperations, config.streamOperations);
     this.buffer = allocateMetrics(this.layout);
     this.view = new Uint32Array(this.buffer);
   }
@@ -78,14 +87,20 @@ export class LoadEngine {
   /** stop asks workers to send nothing new and finish what is in flight (bounded by the request timeout). */
   stop(reason = 'interrupted'): void {
     this.stoppedBy ??= reason;
+    this.markStopped();
     Atomics.compareExchange(this.view, G.STATE, RunState.Running, RunState.Stopping);
   }
 
   /** abort ends the run at once: connections are destroyed and `start()` resolves with what was measured. */
   abort(reason = 'interrupted'): void {
     this.stoppedBy ??= reason;
+    this.markStopped();
     Atomics.store(this.view, G.STATE, RunState.Aborting);
     this.abortNow?.();
+  }
+
+  private markStopped(): void {
+    this.stoppedAtMs ??= Number.isNaN(this.epoch) ? 0 : Math.max(0, wallMs() - this.epoch);
   }
 
   /** start runs the load to its end and resolves with the outcome; it rejects only on internal failure. */
@@ -117,7 +132,10 @@ export class LoadEngine {
     }
     const settled = Promise.allSettled(tasks);
     // Wait until every worker has connected its clients and waits for the start signal.
+    let shownReady = -1;
     while (Atomics.load(this.view, G.READY) < workers) {
+      const ready = Atomics.load(this.view, G.READY);
+      if (ready !== shownReady) c.onStarting?.((shownReady = ready), workers);
       const r = await Promise.race([settled.then(() => 'settled' as const), delay(2).then(() => 'tick' as const)]);
       if (r === 'settled') break;
       if (this.stoppedBy) break;
@@ -131,6 +149,7 @@ export class LoadEngine {
     const copies = [0, 1, 2].map(() => new Uint32Array(this.view.length));
     let prev = Snapshot.takeInto(this.layout, this.buffer, 0, copies[0]!);
     const epoch = wallMs();
+    this.epoch = epoch;
     new Float64Array(this.buffer)[EPOCH_F64] = epoch;
     Atomics.store(new Int32Array(this.buffer), G.GO, 1);
     Atomics.notify(new Int32Array(this.buffer), G.GO);
@@ -151,6 +170,7 @@ export class LoadEngine {
         p50: p50!,
         p99: p99!,
         inFlight: total.inFlight,
+        ...(Object.keys(this.layout.streams).length > 0 ? { openStreams: total.openStreams } : {}),
       };
       timeSeries.push(point);
       c.onTick?.({ elapsedMs, total, interval, intervalMs, targetRate: pacer.rateAt(elapsedMs), point });
@@ -190,9 +210,9 @@ export class LoadEngine {
         endedWallMs = epoch + lastEnd;
       }
     }
-    // Planned open-model arrivals that no worker claimed before the end are dropped work.
+    // Planned open-model arrivals that were due before the end (or the stop: later ones never were) and that no worker claimed are dropped work.
     if (pacer.open && !c.taskFor) {
-      const unclaimed = pacer.plannedBy(elapsedMs) - Atomics.load(this.view, G.TICKET);
+      const unclaimed = pacer.plannedBy(Math.min(elapsedMs, this.stoppedAtMs ?? Infinity)) - Atomics.load(this.view, G.TICKET);
       if (unclaimed > 0) addDropped(new MetricsRecorder(this.layout, this.buffer), c.requests, unclaimed);
     }
     // A final partial interval, so the time series adds up to the totals.
@@ -211,6 +231,7 @@ export class LoadEngine {
       timeSeries,
       lateness,
       stoppedBy: this.stoppedBy ?? (workerErrors.length ? 'worker failure' : undefined),
+      ...(this.stoppedAtMs !== undefined ? { stoppedAtMs: this.stoppedAtMs } : {}),
       aborted: how === 'aborted',
       workerErrors,
       reports,
@@ -230,7 +251,7 @@ function addDropped(recorder: MetricsRecorder, requests: RequestSpec[], n: numbe
 }
 
 function stripEngineOnly(c: EngineConfig): Omit<WorkerTask, 'index' | 'workers' | 'layout' | 'buffer' | 'connections'> {
-  const { onTick: _onTick, workers: _w, operations: _o, measurementOperations: _m, connections: _c, ...rest } = c;
+  const { onTick: _onTick, onStarting: _os, workers: _w, operations: _o, measurementOperations: _m, streamOperations: _s, connections: _c, ...rest } = c;
   return rest;
 }
 

@@ -7,6 +7,12 @@ export interface RigDispatchOptions extends Dispatcher.DispatchOptions {
   operation?: number;
   /** Intended start on the run clock, ms (open model); absent means "now" (closed model). */
   intendedAt?: number;
+  /**
+   * Set for a long-lived request (a watch, a followed log, an exec session): the operation that records
+   * the stream's duration. Its own operation then records the time to establish it (response headers,
+   * or the 101 upgrade) as its latency, and the duration (until the stream ends) goes here.
+   */
+  streamOperation?: number;
 }
 
 /** bodyLength returns the request body size in bytes, when known without consuming it (0 otherwise). */

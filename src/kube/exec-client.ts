@@ -24,6 +24,8 @@ export interface ExecRunOptions extends ExecOptions {
   operation?: number;
   /** Intended start on the run clock, ms (open model). */
   intendedAt?: number;
+  /** Operation recording the session's duration (RigDispatchOptions.streamOperation). */
+  streamOperation?: number;
   /** Limit for the whole exec from dispatch to close, ms (default 30000); on expiry the request or socket is destroyed and the promise rejects. */
   timeoutMs?: number;
   /** Keep at most this many bytes of stdout and of stderr (default 1 MiB); the rest is counted, not kept. */
@@ -233,6 +235,7 @@ export function execRequestOptions(paths: ResourcePaths, namespace: string, pod:
   };
   if (o.operation !== undefined) opts.operation = o.operation;
   if (o.intendedAt !== undefined) opts.intendedAt = o.intendedAt;
+  if (o.streamOperation !== undefined) opts.streamOperation = o.streamOperation;
   return { opts, key };
 }
 

@@ -69,6 +69,8 @@ export interface WatchClientOptions {
   /** Metrics operations of the list and watch requests (RigDispatchOptions.operation). */
   listOperation?: number;
   watchOperation?: number;
+  /** Operation recording each watch stream's duration (RigDispatchOptions.streamOperation). */
+  watchStreamOperation?: number;
   /** Counts as they happen (events by type, relists, 410s, re-watches). */
   stats?: WatchStats;
   /** Called for every ADDED/MODIFIED/DELETED/BOOKMARK event and every list item, with the delivery lag in ms when known (never for list items). */
@@ -262,7 +264,8 @@ export class WatchClient {
         allowWatchBookmarks: this.o.allowWatchBookmarks ?? true,
         timeoutSeconds: this.o.list?.timeoutSeconds,
       });
-      const opts: RigDispatchOptions = this.o.watchOperation === undefined ? req : { ...req, operation: this.o.watchOperation };
+      const opts: RigDispatchOptions = this.o.watchOperation === undefined ? { ...req } : { ...req, operation: this.o.watchOperation };
+      if (this.o.watchStreamOperation !== undefined) opts.streamOperation = this.o.watchStreamOperation;
       this.handler = new WatchHandler(this, resolve);
       try {
         this.o.dispatch(opts, this.handler);

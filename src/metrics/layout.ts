@@ -56,6 +56,10 @@ export const G = {
   READY: 7,
   /** Start signal: 0 wait, 1 go (the run epoch is in EPOCH_F64). */
   GO: 8,
+  /** Streams open (watches, followed logs, exec sessions established and not yet ended), all workers together. */
+  OPEN_STREAMS: 12,
+  /** Profile runs: iterations in flight of components that hold no watch for the phase, all workers together. */
+  WORK_IN_FLIGHT: 13,
 } as const;
 /** Index (in Float64 units) of the run epoch: wall-clock ms (performance.timeOrigin based) at which the run started. */
 export const EPOCH_F64 = 5; // bytes 40..47, u32 slots 10 and 11
@@ -110,6 +114,8 @@ export interface MetricsLayout {
    * and the all-operations percentiles leave them out.
    */
   measurements: readonly number[];
+  /** Stream operations (watches, followed logs, exec sessions): operation index → the measurement operation recording their durations. */
+  streams: Readonly<Record<number, number>>;
   /** Index of the first extra slot (after every operation block). */
   extraBase: number;
   extraSlots: number;
@@ -117,14 +123,22 @@ export interface MetricsLayout {
   byteLength: number;
 }
 
-/** createLayout computes the layout for the given operation names (unique, in order); `measurements` marks measurement operations by index. */
-export function createLayout(operations: readonly string[], extraSlots = DEFAULT_EXTRA_SLOTS, measurements: readonly number[] = []): MetricsLayout {
+/**
+ * createLayout computes the layout for the given operation names (unique, in order); `measurements` marks
+ * measurement operations by index, `streams` maps stream operations to their duration operations (measurements).
+ */
+export function createLayout(operations: readonly string[], extraSlots = DEFAULT_EXTRA_SLOTS, measurements: readonly number[] = [], streams: Readonly<Record<number, number>> = {}): MetricsLayout {
   if (measurements.some((m) => !Number.isInteger(m) || m < 0 || m >= operations.length)) throw new Error('measurement operations must index operations');
   if (new Set(operations).size !== operations.length) throw new Error('operation names must be unique');
   const extraBase = GLOBAL_SLOTS + operations.length * OP_BLOCK_SLOTS;
   // An even slot count keeps the byte length a multiple of 8 (Float64 and BigInt64 views of the buffer).
   const total = extraBase + extraSlots + ((extraBase + extraSlots) % 2);
-  return { operations: [...operations], measurements: [...new Set(measurements)].sort((a, b) => a - b), extraBase, extraSlots, byteLength: total * 4 };
+  const all = new Set(measurements);
+  for (const [op, duration] of Object.entries(streams)) {
+    if (!(Number(op) < operations.length && duration < operations.length) || all.has(Number(op))) throw new Error('stream operations must index request operations');
+    all.add(duration);
+  }
+  return { operations: [...operations], measurements: [...all].sort((a, b) => a - b), streams: { ...streams }, extraBase, extraSlots, byteLength: total * 4 };
 }
 
 /** opBase returns the first u32 slot of operation `op`'s block. */

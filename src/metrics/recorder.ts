@@ -49,6 +49,33 @@ export class MetricsRecorder {
     addU64(v, b + O.BYTES_OUT_LO, bytesOut);
   }
 
+  /** sample records one sample (µs) of a measurement operation (a delivery lag, a limiter wait, a stream's duration): no status, no bytes. */
+  sample(op: number, us: number): void {
+    const v = this.view;
+    const b = opBase(op);
+    const slot = indexOf(clampUs(us));
+    Atomics.add(v, b + O.REQUESTS, 1);
+    Atomics.add(v, b + O.LATENCY + slot, 1);
+    Atomics.add(v, b + O.UNCORRECTED + slot, 1);
+  }
+
+  /** streamOpened counts a stream (its response already recorded with `response`) as open. */
+  streamOpened(): void {
+    Atomics.add(this.view, G.OPEN_STREAMS, 1);
+  }
+
+  /** streamEnded records the end of a stream of operation `op`: the body bytes it received, and its duration (µs) as a sample of `durationOp`. */
+  streamEnded(op: number, durationOp: number, durationUs: number, bytesIn: number): void {
+    Atomics.sub(this.view, G.OPEN_STREAMS, 1);
+    addU64(this.view, opBase(op) + O.BYTES_IN_LO, bytesIn);
+    this.sample(durationOp, durationUs);
+  }
+
+  /** inFlight adds `delta` (+1 or -1) to the requests in flight (G.IN_FLIGHT), for clients whose work source does not count them. */
+  inFlight(delta: number): void {
+    Atomics.add(this.view, G.IN_FLIGHT, delta);
+  }
+
   /** failure records a request that got no response (a transport error of the given kind). */
   failure(op: number, kind: ErrorKind, bytesOut: number): void {
     const v = this.view;

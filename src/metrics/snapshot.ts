@@ -72,6 +72,11 @@ export class Snapshot {
     return this.data[G.IN_FLIGHT]! | 0;
   }
 
+  /** openStreams is the number of streams (watches, followed logs, exec sessions) open at the snapshot. */
+  get openStreams(): number {
+    return this.data[G.OPEN_STREAMS]! | 0;
+  }
+
   /** counters returns operation `op`'s counters. */
   counters(op: number): OperationCounters {
     const d = this.data;
@@ -147,6 +152,8 @@ export class Snapshot {
     }
     // Gauges are not differences: keep this snapshot's values.
     out[G.IN_FLIGHT] = a[G.IN_FLIGHT]!;
+    out[G.OPEN_STREAMS] = a[G.OPEN_STREAMS]!;
+    out[G.WORK_IN_FLIGHT] = a[G.WORK_IN_FLIGHT]!;
     out[G.STATE] = a[G.STATE]!;
     return new Snapshot(this.layout, out, this.atMs);
   }

@@ -32,17 +32,38 @@ function spread(s: SideStats, unit: ComparisonRow['unit']): string {
   return ` ±${Math.round((100 * half) / Math.abs(s.median))}%`;
 }
 
-/** formatDelta prints a row's change: signed with its unit, `~` when tested and not significant. */
-export function formatDelta(row: ComparisonRow): string {
+/** UNTESTABLE marks a change that these runs cannot show to be significant (too few runs per side). */
+export const UNTESTABLE = '?';
+
+/** formatDelta prints a row's change: signed with its unit, `~` when tested and not significant, followed by `?` when too few runs could not test it. */
+export function formatDelta(row: ComparisonRow, mode: Comparison['mode'] = 'runs'): string {
   if (row.significant === false) return '~';
-  if (row.delta === null) return row.candidate.median === 0 ? '0%' : 'new';
+  const untestable = mode === 'runs' && row.significant === null && row.delta !== 0 ? ` ${UNTESTABLE}` : '';
+  if (row.delta === null) return (row.candidate.median === 0 ? '0%' : 'new') + untestable;
   const sign = row.delta > 0 ? '+' : '';
-  return `${sign}${row.delta.toFixed(2)}${row.deltaUnit}`;
+  return `${sign}${row.delta.toFixed(2)}${row.deltaUnit}${untestable}`;
 }
 
 function pColumn(cmp: Comparison, row: ComparisonRow): string {
   const n = `n=${row.baseline.values.length}+${row.candidate.values.length}`;
+  if (cmp.mode === 'runs' && row.significant === null) return `${n}: too few runs to test`;
   return cmp.mode === 'histograms' || row.p === undefined ? n : `p=${formatP(row.p)} ${n}`;
+}
+
+/** legend explains the marks the rows use (only those that appear). */
+function legend(cmp: Comparison): string[] {
+  if (cmp.mode !== 'runs') return [];
+  const lines: string[] = [];
+  const ci = cmp.rows.some((r) => r.baseline.lo !== undefined) ? `; ±: ${cmp.confidence * 100}% confidence interval of the median` : '';
+  if (cmp.rows.some((r) => r.significant === false)) lines.push(`~: no significant difference at alpha ${cmp.alpha} (Mann-Whitney U)${ci}`);
+  else if (ci) lines.push(ci.slice(2));
+  if (cmp.rows.some((r) => r.significant === null)) {
+    lines.push(
+      `${UNTESTABLE}: cannot be significant with this many runs, whatever the data: the change is not evidence of a difference ` +
+        `(take at least ${cmp.runsNeeded.significance} runs per side: racerig run --repeat ${cmp.runsNeeded.significance})`,
+    );
+  }
+  return lines;
 }
 
 function tableRows(cmp: Comparison): string[][] {
@@ -54,7 +75,7 @@ function tableRows(cmp: Comparison): string[][] {
       r.metric,
       formatValue(r.baseline.median, r.unit) + spread(r.baseline, r.unit),
       formatValue(r.candidate.median, r.unit) + spread(r.candidate, r.unit),
-      formatDelta(r),
+      formatDelta(r, cmp.mode),
       pColumn(cmp, r),
     ]);
     last = r.subject;
@@ -115,31 +136,27 @@ export function renderComparison(cmp: Comparison, format: CompareFormat, gate?: 
         '',
         `- **baseline**: ${describeSide(cmp.baseline)}`,
         `- **candidate**: ${describeSide(cmp.candidate)}`,
-        `- alpha ${cmp.alpha}, ${cmp.confidence * 100}% confidence intervals of the median; \`~\`: no significant difference`,
-        '',
-        renderMarkdownTable(tableRows(cmp)),
+        `- alpha ${cmp.alpha}, ${cmp.confidence * 100}% confidence intervals of the median; \`~\`: no significant difference` +
+          (cmp.rows.some((r) => r.significant === null) && cmp.mode === 'runs' ? `; \`${UNTESTABLE}\`: too few runs to be significant` : ''),
       ];
+      // What limits the comparison comes before the numbers it limits.
+      if (cmp.warnings.length > 0) out.push('', '### Warnings', '', ...cmp.warnings.map((w) => `- ${w}`));
+      out.push('', renderMarkdownTable(tableRows(cmp)));
       const findings = findingsLines(cmp);
       if (findings.length > 0) out.push('', '### Findings', '', '```', ...findings, '```');
-      if (cmp.warnings.length > 0) out.push('', '### Warnings', '', ...cmp.warnings.map((w) => `- ${w}`));
       const g = gateLines(gate);
       if (g.length > 0) out.push('', '### Gate', '', '```', ...g, '```');
       return out.join('\n') + '\n';
     }
     case 'text': {
-      const out = [
-        `baseline:  ${describeSide(cmp.baseline)}`,
-        `candidate: ${describeSide(cmp.candidate)}`,
-        '',
-        table(tableRows(cmp), 2),
-      ];
-      if (cmp.mode === 'runs') {
-        const ci = cmp.rows.some((r) => r.baseline.lo !== undefined) ? `; ±: ${cmp.confidence * 100}% confidence interval of the median` : '';
-        out.push('', `~: no significant difference at alpha ${cmp.alpha} (Mann-Whitney U)${ci}`);
-      }
+      const out = [`baseline:  ${describeSide(cmp.baseline)}`, `candidate: ${describeSide(cmp.candidate)}`];
+      // What limits the comparison (too few runs first) comes before the numbers it limits.
+      if (cmp.warnings.length > 0) out.push('', ...cmp.warnings.map((w) => `warning: ${w}`));
+      out.push('', table(tableRows(cmp), 2));
+      const marks = legend(cmp);
+      if (marks.length > 0) out.push('', ...marks);
       const findings = findingsLines(cmp);
       if (findings.length > 0) out.push('', 'findings (race reports, panics, restarts):', ...findings.map((l) => l.replace(/^/gm, '  ')));
-      if (cmp.warnings.length > 0) out.push('', ...cmp.warnings.map((w) => `warning: ${w}`));
       const g = gateLines(gate);
       if (g.length > 0) out.push('', ...g);
       return out.join('\n') + '\n';

@@ -5,7 +5,7 @@
  */
 import { basename } from 'node:path';
 import type { LoadedResult } from '../results/read-result.js';
-import type { OperationResult, RunResult } from '../results/model.js';
+import type { OperationResult, RunResult, TimeSeriesPoint } from '../results/model.js';
 import { decodeHistogram } from '../metrics/histogram.js';
 import { percentileSpectrum } from '../results/percentile-spectrum.js';
 import { VERSION } from '../version.js';
@@ -14,6 +14,7 @@ import { renderLineChart, type LineSeries, type Tick } from './html-line-chart.j
 import { renderStackedBars, type BarRow } from './html-bar-chart.js';
 import { PAGE_SCRIPT } from './html-script.js';
 import { fmtInt, fmtPct, fmtRate, fmtUs } from './format.js';
+import { formatThresholdActual } from './threshold-actual.js';
 
 /** PALETTE holds one color per result (repeats after eight results). */
 export const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#17becf', '#8c564b', '#e377c2'];
@@ -57,11 +58,35 @@ const STATUS_COLORS: Record<string, string[]> = {
   '5': ['#fa4549', '#cf222e', '#a40e26'],
 };
 const ERROR_KIND_COLOR = ['#8250df', '#a475f9', '#6639ba', '#57606a', '#424a53', '#c297ff', '#8c959f'];
+/** One color per common status code, so the same code has the same color in every row and no two common codes share one. */
+const CODE_COLORS: Record<string, string> = {
+  '101': '#218bff', '200': '#2da44e', '201': '#1b7c83', '202': '#7d8c1f', '204': '#116329',
+  '400': '#fb8f44', '401': '#d18616', '403': '#bc4c00', '404': '#e16f24', '409': '#9a6700', '410': '#c4432b', '422': '#f0883e', '429': '#953800',
+  '500': '#fa4549', '502': '#cf222e', '503': '#a40e26', '504': '#ff8182',
+};
 
-/** resultName is how the report names a result: `#n` with its labels, or its file name when it has none. */
-export function resultName(r: LoadedResult, index: number): string {
-  const labels = Object.entries(r.result.labels).map(([k, v]) => `${k}=${v}`).join(',');
-  return `#${index + 1} ${labels || basename(r.file)}`;
+/**
+ * resultName is how the report names a result in legends and tables: `#n` and the labels that tell the
+ * results apart (all labels of a lone result), else its run name; the file name is in the Runs and
+ * configuration tables only.
+ */
+export function resultName(r: LoadedResult, index: number, all: readonly LoadedResult[] = [r]): string {
+  const shared = (k: string, v: string) => all.length > 1 && all.every((x) => x.result.labels[k] === v);
+  const labels = Object.entries(r.result.labels).filter(([k, v]) => !shared(k, v)).map(([k, v]) => `${k}=${v}`).join(',');
+  return `#${index + 1} ${labels || r.result.name || basename(r.file)}`;
+}
+
+/** names returns every result's name (see resultName). */
+function names(results: readonly LoadedResult[]): string[] {
+  return results.map((r, i) => resultName(r, i, results));
+}
+
+/** perSecond turns each interval's count into a rate over the interval's own length, so a short last interval is not drawn as a drop. */
+function perSecond(points: readonly TimeSeriesPoint[], pick: (p: TimeSeriesPoint) => number): [number, number][] {
+  return points.map((p, i) => {
+    const len = p.t - (i > 0 ? points[i - 1]!.t : 0);
+    return [p.t, len > 0 ? pick(p) / len : pick(p)];
+  });
 }
 
 function percentileTicks(maxX: number): Tick[] {
@@ -78,33 +103,42 @@ function table(head: string[], rows: string[][], leftColumns = 1): string {
 }
 
 function overTime(results: readonly LoadedResult[]): string {
-  const names = results.map(resultName);
+  const name = names(results);
   const color = (i: number) => PALETTE[i % PALETTE.length]!;
   const rate: LineSeries[] = results.map((r, i) => ({
-    name: `${names[i]} requests/s`, color: color(i), result: i, points: r.result.timeSeries.map((p) => [p.t, p.requests]),
+    name: `${name[i]} requests/s`, color: color(i), result: i, points: perSecond(r.result.timeSeries, (p) => p.requests),
   }));
   const errors: LineSeries[] = results.flatMap((r, i) => [
-    { name: `${names[i]} errors/s`, color: color(i), result: i, points: r.result.timeSeries.map((p): [number, number] => [p.t, p.errors]) },
-    { name: `${names[i]} dropped/s`, color: color(i), dashed: true, result: i, points: r.result.timeSeries.map((p): [number, number] => [p.t, p.dropped]) },
+    { name: `${name[i]} errors/s`, color: color(i), result: i, points: perSecond(r.result.timeSeries, (p) => p.errors) },
+    { name: `${name[i]} dropped/s`, color: color(i), dashed: true, result: i, points: perSecond(r.result.timeSeries, (p) => p.dropped) },
   ]);
   const latency: LineSeries[] = results.flatMap((r, i) => [
-    { name: `${names[i]} p50`, color: color(i), result: i, points: r.result.timeSeries.filter((p) => p.requests > 0).map((p): [number, number] => [p.t, p.p50]) },
-    { name: `${names[i]} p99`, color: color(i), dashed: true, result: i, points: r.result.timeSeries.filter((p) => p.requests > 0).map((p): [number, number] => [p.t, p.p99]) },
+    { name: `${name[i]} p50`, color: color(i), result: i, points: r.result.timeSeries.filter((p) => p.requests > 0).map((p): [number, number] => [p.t, p.p50]) },
+    { name: `${name[i]} p99`, color: color(i), dashed: true, result: i, points: r.result.timeSeries.filter((p) => p.requests > 0).map((p): [number, number] => [p.t, p.p99]) },
   ]);
-  const inFlight: LineSeries[] = results.map((r, i) => ({
-    name: `${names[i]} in flight`, color: color(i), result: i, points: r.result.timeSeries.map((p) => [p.t, p.inFlight]),
-  }));
+  // Requests in flight (solid) and, where the run had streams, the streams open (dashed).
+  const inFlight: LineSeries[] = results.flatMap((r, i) => {
+    const ts = r.result.timeSeries;
+    const s: LineSeries[] = [{ name: `${name[i]} requests in flight`, color: color(i), result: i, points: ts.map((p) => [p.t, p.inFlight]) }];
+    if (ts.some((p) => p.openStreams !== undefined)) s.push({ name: `${name[i]} streams open`, color: color(i), dashed: true, result: i, points: ts.map((p) => [p.t, p.openStreams ?? 0]) });
+    return s;
+  });
   const sec = (x: number) => `${Math.round(x * 100) / 100}s`;
-  return '<div class="grid-charts">' + [
+  const values = new Set(inFlight.flatMap((s) => s.points.map((p) => p[1])));
+  const rateNote = 'each point is one interval of the run (the last is usually shorter than a second), as a rate over its own length';
+  return `<p class="meta">${rateNote}</p><div class="grid-charts">` + [
     renderLineChart({ id: 'chart-throughput', title: 'Throughput (completed requests per second)', xLabel: 'time since start (s)', yLabel: 'requests/s', series: rate, formatX: sec }),
     renderLineChart({ id: 'chart-errors', title: 'Errors and dropped requests per second', xLabel: 'time since start (s)', yLabel: 'per second', series: errors, formatX: sec }),
     renderLineChart({ id: 'chart-latency-time', title: 'Latency over time (p50 solid, p99 dashed; corrected)', xLabel: 'time since start (s)', yLabel: 'latency', series: latency, formatX: sec, formatY: fmtUs }),
-    renderLineChart({ id: 'chart-inflight', title: 'Requests in flight', xLabel: 'time since start (s)', yLabel: 'requests', series: inFlight, formatX: sec }),
+    // A line that never moves says nothing a sentence does not (a closed-model run keeps every connection busy).
+    values.size <= 1
+      ? `<p class="meta" id="inflight-constant">Requests in flight: ${fmtInt([...values][0] ?? 0)} at every second of ${results.length > 1 ? 'every run' : 'the run'}${results.some((r) => r.result.timeSeries.some((p) => p.openStreams !== undefined)) ? ', and as many streams open' : ''} (no chart).</p>`
+      : renderLineChart({ id: 'chart-inflight', title: 'Requests in flight (solid) and streams open (dashed)', xLabel: 'time since start (s)', yLabel: 'count', series: inFlight, formatX: sec }),
   ].join('') + '</div>';
 }
 
 function spectra(results: readonly LoadedResult[]): string {
-  const names = results.map(resultName);
+  const names = results.map((r, i) => resultName(r, i, results));
   const ops: string[] = [];
   for (const r of results) for (const op of r.result.operations) if (!ops.includes(op.name)) ops.push(op.name);
   const charts = ops.map((opName, k) => {
@@ -114,9 +148,12 @@ function spectra(results: readonly LoadedResult[]): string {
       if (!op) return;
       const color = PALETTE[i % PALETTE.length]!;
       const corrected = percentileSpectrum(decodeHistogram(op.latencyUs.hdr));
-      const uncorrected = percentileSpectrum(decodeHistogram(op.uncorrectedLatencyUs.hdr));
       series.push({ name: `${names[i]} corrected`, color, result: i, points: corrected.map((p) => [p.x, p.valueUs]) });
-      series.push({ name: `${names[i]} uncorrected`, color, dashed: true, result: i, points: uncorrected.map((p) => [p.x, p.valueUs]) });
+      // An uncorrected curve that equals the corrected one (closed model, measurements) is not drawn twice.
+      if (op.uncorrectedLatencyUs.hdr !== op.latencyUs.hdr) {
+        const uncorrected = percentileSpectrum(decodeHistogram(op.uncorrectedLatencyUs.hdr));
+        series.push({ name: `${names[i]} uncorrected`, color, dashed: true, result: i, points: uncorrected.map((p) => [p.x, p.valueUs]) });
+      }
     });
     const maxX = Math.max(1, ...series.flatMap((s) => s.points.map((p) => p[0])));
     return renderLineChart({
@@ -154,13 +191,18 @@ function toPercent(x: number): string {
 }
 
 function latencyTable(results: readonly LoadedResult[]): string {
-  const names = results.map(resultName);
+  const names = results.map((r, i) => resultName(r, i, results));
   const rows: string[][] = [];
   results.forEach((r, i) => {
     for (const op of r.result.operations) {
-      for (const [kind, l] of [['corrected', op.latencyUs], ['uncorrected', op.uncorrectedLatencyUs]] as const) {
-        rows.push([escapeHtml(names[i]!), escapeHtml(op.name), kind, fmtInt(l.count), ...[l.p50, l.p90, l.p99, l.p999, l.max, l.mean].map(fmtUs),
-          fmtInt(op.requests), fmtRate(op.achievedRate), fmtInt(op.errors), fmtPct(op.requests > 0 ? op.errors / op.requests : 0), fmtInt(op.dropped)]);
+      const c = op.latencyUs;
+      const u = op.uncorrectedLatencyUs;
+      const same = c.hdr === u.hdr || (c.count === u.count && c.p50 === u.p50 && c.p90 === u.p90 && c.p99 === u.p99 && c.p999 === u.p999 && c.max === u.max);
+      const kinds = op.measurement ? ([['samples', c]] as const) : same ? ([['corrected = uncorrected', c]] as const) : ([['corrected', c], ['uncorrected', u]] as const);
+      for (const [kind, l] of kinds) {
+        // A measurement's samples are not requests: no rate, errors or dropped.
+        const counts = op.measurement ? ['–', '–', '–', '–', '–'] : [fmtInt(op.requests), fmtRate(op.achievedRate), fmtInt(op.errors), fmtPct(op.requests > 0 ? op.errors / op.requests : 0), fmtInt(op.dropped)];
+        rows.push([escapeHtml(names[i]!), escapeHtml(op.name) + (op.streamDuration ? ' (time to establish)' : ''), kind, fmtInt(l.count), ...[l.p50, l.p90, l.p99, l.p999, l.max, l.mean].map(fmtUs), ...counts]);
       }
     }
   });
@@ -168,12 +210,9 @@ function latencyTable(results: readonly LoadedResult[]): string {
 }
 
 function statusSegments(op: OperationResult) {
-  const used = new Map<string, number>();
   const seg = Object.entries(op.status).sort(([a], [b]) => a.localeCompare(b)).map(([code, n]) => {
     const shades = STATUS_COLORS[code[0]!] ?? ['#6e7781'];
-    const k = used.get(code[0]!) ?? 0;
-    used.set(code[0]!, k + 1);
-    return { key: `HTTP ${code}`, value: n, color: shades[k % shades.length]! };
+    return { key: `HTTP ${code}`, value: n, color: CODE_COLORS[code] ?? shades[Number(code) % shades.length]! };
   });
   const kinds = Object.entries(op.errorKinds).sort(([a], [b]) => a.localeCompare(b))
     .map(([kind, n], k) => ({ key: `transport ${kind}`, value: n, color: ERROR_KIND_COLOR[k % ERROR_KIND_COLOR.length]! }));
@@ -181,8 +220,9 @@ function statusSegments(op: OperationResult) {
 }
 
 function statusBreakdown(results: readonly LoadedResult[]): string {
-  const names = results.map(resultName);
-  const rows: BarRow[] = results.flatMap((r, i) => r.result.operations.map((op) => ({ label: `${names[i]} ${op.name}`, result: i, segments: statusSegments(op) })));
+  const names = results.map((r, i) => resultName(r, i, results));
+  // Measurements (delivery lag, stream durations, limiter waits) are samples, not responses: older files stored them as HTTP 200 or 0.
+  const rows: BarRow[] = results.flatMap((r, i) => r.result.operations.filter((op) => !op.measurement).map((op) => ({ label: `${names[i]} ${op.name}`, result: i, segments: statusSegments(op) })));
   const tableRows = rows.map((row) => [escapeHtml(row.label), row.segments.map((s) => `${escapeHtml(s.key)}: ${fmtInt(s.value)}`).join(', ') || '–']);
   return renderStackedBars('chart-status', 'Responses by HTTP status and transport errors by kind', rows) +
     table(['result and operation', 'breakdown'], tableRows, 2);
@@ -190,15 +230,15 @@ function statusBreakdown(results: readonly LoadedResult[]): string {
 
 function thresholds(results: readonly LoadedResult[]): string {
   const rows = results.flatMap((r, i) => (r.result.thresholds ?? []).map((t) => [
-    escapeHtml(resultName(r, i)), `<code>${escapeHtml(t.expression)}</code>`, t.passed ? '<span class="pass">passed</span>' : '<span class="fail">failed</span>',
-    t.actual === undefined ? '' : escapeHtml(String(t.actual)),
+    escapeHtml(resultName(r, i, results)), `<code>${escapeHtml(t.expression)}</code>`, t.passed ? '<span class="pass">passed</span>' : '<span class="fail">failed</span>',
+    escapeHtml(formatThresholdActual(t)),
   ]));
   return rows.length === 0 ? '<p>No thresholds were set.</p>' : table(['result', 'threshold', 'outcome', 'actual'], rows, 3);
 }
 
 function findings(results: readonly LoadedResult[]): string {
   const rows = results.flatMap((r, i) => (r.result.findings ?? []).map((f) => [
-    escapeHtml(resultName(r, i)),
+    escapeHtml(resultName(r, i, results)),
     escapeHtml(f.kind),
     fmtInt(f.count),
     escapeHtml(f.phase ?? '–'),
@@ -233,7 +273,7 @@ function configuration(results: readonly LoadedResult[]): string {
       return v === undefined ? '–' : typeof v === 'string' ? v : JSON.stringify(v);
     }));
   }
-  const head = ['field', ...results.map((r, i) => `<span class="swatch" style="background:${PALETTE[i % PALETTE.length]}"></span>${escapeHtml(resultName(r, i))}`)];
+  const head = ['field', ...results.map((r, i) => `<span class="swatch" style="background:${PALETTE[i % PALETTE.length]}"></span>${escapeHtml(resultName(r, i, results))}`)];
   return `<div class="wide">${table(head, rows, head.length)}</div>`;
 }
 
@@ -241,12 +281,12 @@ function runsTable(results: readonly LoadedResult[]): string {
   const rows = results.map((r, i) => {
     const t = r.result.totals;
     return [
-      `<label><input type="checkbox" checked data-toggle="${i}"> <span class="swatch" style="background:${PALETTE[i % PALETTE.length]}"></span>${escapeHtml(resultName(r, i))}</label>`,
-      escapeHtml(r.result.name), escapeHtml(r.result.startedAt), `${r.result.durationSeconds}s`, fmtInt(t.requests), fmtRate(t.achievedRate),
+      `<label><input type="checkbox" checked data-toggle="${i}"> <span class="swatch" style="background:${PALETTE[i % PALETTE.length]}"></span>${escapeHtml(resultName(r, i, results))}</label>`,
+      escapeHtml(r.result.name), `<code>${escapeHtml(basename(r.file))}</code>`, escapeHtml(r.result.startedAt), `${r.result.durationSeconds}s`, fmtInt(t.requests), fmtRate(t.achievedRate),
       `${fmtInt(t.errors)} (${fmtPct(t.requests > 0 ? t.errors / t.requests : 0)})`, fmtInt(t.dropped), r.result.partial ? 'yes' : 'no',
     ];
   });
-  return table(['result (show/hide)', 'run', 'started', 'duration', 'requests', 'rate', 'errors', 'dropped', 'partial'], rows, 3);
+  return table(['result (show/hide)', 'run', 'file', 'started', 'duration', 'requests', 'rate', 'errors', 'dropped', 'partial'], rows, 4);
 }
 
 /** renderHtmlReport returns the whole self-contained HTML page for one or more results. */

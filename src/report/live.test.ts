@@ -67,3 +67,48 @@ test('a finding is printed above the panel as it arrives and the panel is drawn 
   p.update(tick(1000));
   assert.match(plain, /^racerig: finding: exit .*\n\[1\.00s\/10\.00s\] .* findings exit ×2\n$/);
 });
+
+function profileTick(): EngineTick {
+  // A profile run: a watch operation with its stream-duration measurement; 3 requests in flight, 2 watches open.
+  const layout = createLayout(['watch pods', 'create pods', 'watch pods · duration'], undefined, [], { 0: 2 });
+  const buf = allocateMetrics(layout);
+  const rec = new MetricsRecorder(layout, buf);
+  rec.response(0, 200, 2000, 2000, 0, 0);
+  rec.response(0, 200, 2500, 2500, 0, 0);
+  rec.streamOpened();
+  rec.streamOpened();
+  for (let i = 0; i < 50; i++) rec.response(1, 201, 4000, 4000, 0, 100);
+  rec.inFlight(3);
+  const total = Snapshot.take(layout, buf, 1000);
+  const empty = new Snapshot(layout, new Uint32Array(total.data.length), 0);
+  return { elapsedMs: 1000, total, interval: total.minus(empty), intervalMs: 1000, targetRate: NaN, point: { t: 1, requests: 52, errors: 0, dropped: 0, p50: 4000, p99: 4000, inFlight: 3, openStreams: 2 } };
+}
+
+test('a profile run shows requests in flight and the streams open, and says "closed model" rather than "target closed"', () => {
+  let out = '';
+  const view = new LiveView({ out: { write: (s: string) => (out += s), isTTY: true, columns: 100 }, quiet: false, title: 'p', durationMs: 10_000 });
+  view.update(profileTick());
+  assert.match(out, / {2}rate {5}closed model {2}achieved 52\.0\/s {2}in flight 3 requests, 2 streams open {2}dropped 0/);
+  assert.doesNotMatch(out, /target closed/);
+  let plain = '';
+  const p = new LiveView({ out: { write: (s: string) => (plain += s), isTTY: false }, quiet: false, title: 'p', durationMs: 10_000, plainEverySeconds: 1 });
+  p.update(profileTick());
+  assert.match(plain, /rate 52\.0\/s \(closed model\) {2}in flight 3 requests, 2 streams open/);
+});
+
+test('setup progress shows before the first tick: one line redrawn on a terminal, which the panel then replaces', () => {
+  let out = '';
+  const view = new LiveView({ out: { write: (s: string) => (out += s), isTTY: true, columns: 100 }, quiet: false, title: 'p', durationMs: 10_000 });
+  view.setup('starting workers 0/2');
+  view.setup('starting workers 0/2');
+  view.setup('starting workers 1/2');
+  assert.equal(out, '\x1b[2Kracerig ▸ p  starting workers 0/2\n\x1b[1F\x1b[2Kracerig ▸ p  starting workers 1/2\n');
+  const before = out.length;
+  view.update(profileTick());
+  assert.match(out.slice(before), /^\x1b\[1F\x1b\[2Kracerig ▸ p /, 'the panel starts where the setup line was');
+  let plain = '';
+  const p = new LiveView({ out: { write: (s: string) => (plain += s), isTTY: false }, quiet: false, title: 'p', durationMs: 10_000 });
+  p.setup('starting workers 0/2');
+  p.setup('starting workers 2/2');
+  assert.equal(plain, 'racerig ▸ p  starting workers 0/2\nracerig ▸ p  starting workers 2/2\n');
+});

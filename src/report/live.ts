@@ -37,7 +37,11 @@ export class LiveView {
     // Watch events (profile watch steps), counted in the shared metrics like requests.
     const events = t.total.watchEvents();
     const eventRate = t.intervalMs > 0 ? (t.interval.watchEvents() * 1000) / t.intervalMs : 0;
-    const target = Number.isFinite(t.targetRate) ? fmtRate(t.targetRate) : 'closed';
+    const open = Number.isFinite(t.targetRate);
+    const target = open ? fmtRate(t.targetRate) : 'closed';
+    // Requests in flight, and (runs with watches, followed logs, exec sessions) the streams open.
+    const streams = Object.keys(t.total.layout.streams).length > 0;
+    const flying = `${fmtInt(t.total.inFlight)}${streams ? ` requests, ${fmtInt(t.total.openStreams)} streams open` : ''}`;
     const elapsed = formatDuration(t.elapsedMs);
     const total = Number.isFinite(this.o.durationMs) ? formatDuration(this.o.durationMs) : '∞';
     if (this.o.out.isTTY) {
@@ -46,7 +50,7 @@ export class LiveView {
       const filled = Math.round(frac * width);
       const lines = [
         `racerig ▸ ${this.o.title}  [${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${elapsed} / ${total}`,
-        `  rate     target ${target}  achieved ${fmtRate(rate)}  in flight ${fmtInt(t.total.inFlight)}  dropped ${fmtInt(totals.dropped)}`,
+        `  rate     ${open ? `target ${target}` : 'closed model'}  achieved ${fmtRate(rate)}  in flight ${flying}  dropped ${fmtInt(totals.dropped)}`,
         `  last 1s  p50 ${fmtUs(t.point.p50)}  p99 ${fmtUs(t.point.p99)}  errors ${fmtInt(iv.errors)}   total ${fmtInt(totals.requests)} requests, ${fmtInt(totals.errors)} errors`,
       ];
       if (events > 0) lines.push(`  watch    ${fmtRate(eventRate)} events  total ${fmtInt(events)} events`);
@@ -61,13 +65,31 @@ export class LiveView {
     const every = this.o.plainEverySeconds ?? 5;
     if (this.ticks % every !== 0) return;
     this.o.out.write(
-      `[${elapsed}/${total}] rate ${fmtRate(rate)} (target ${target})  in-flight ${fmtInt(t.total.inFlight)}  ` +
+      `[${elapsed}/${total}] rate ${fmtRate(rate)} (${open ? `target ${target}` : 'closed model'})  in flight ${flying}  ` +
         `p50 ${fmtUs(t.point.p50)}  p99 ${fmtUs(t.point.p99)}  requests ${fmtInt(totals.requests)}  errors ${fmtInt(totals.errors)}  dropped ${fmtInt(totals.dropped)}` +
         (events > 0 ? `  watch events ${fmtInt(events)} (${fmtRate(eventRate)})` : '') +
         (this.o.findings?.() ? `  findings ${this.o.findings()}` : '') +
         '\n',
     );
   }
+
+  /**
+   * setup shows what the run is doing before its first tick (starting the mock, creating setup objects,
+   * starting workers), so the first seconds do not look hung: on a terminal one line redrawn in place
+   * (the panel replaces it), otherwise a plain line per distinct step.
+   */
+  setup(step: string): void {
+    if (this.o.quiet || step === this.lastSetup) return;
+    this.lastSetup = step;
+    const line = `racerig ▸ ${this.o.title}  ${step}`;
+    if (this.o.out.isTTY) {
+      this.o.out.write(`${this.drawnLines > 0 ? `\x1b[${this.drawnLines}F` : ''}\x1b[2K${line}\n`);
+      this.drawnLines = 1;
+      return;
+    }
+    this.o.out.write(`${line}\n`);
+  }
+  private lastSetup: string | undefined;
 
   /** note prints a line above the panel (a finding as it arrives); the panel is drawn again below it at the next tick. */
   note(line: string): void {

@@ -2,6 +2,7 @@
 import type { LoadedResult } from '../results/read-result.js';
 import { renderMarkdownTable } from './table.js';
 import { fmtInt, fmtPct, fmtRate, fmtUs } from './format.js';
+import { formatThresholdActual } from './threshold-actual.js';
 
 /** renderResultMarkdown renders one result: facts, a latency table per operation (corrected and uncorrected), statuses, thresholds, findings. */
 export function renderResultMarkdown(loaded: LoadedResult): string {
@@ -36,7 +37,7 @@ export function renderResultMarkdown(loaded: LoadedResult): string {
     .filter(Boolean);
   if (statuses.length) out.push('', '**Status codes and transport errors**', '', ...statuses);
   if (r.thresholds?.length) {
-    out.push('', '**Thresholds**', '', ...r.thresholds.map((th) => `- ${th.passed ? '✅' : '❌'} \`${th.expression}\`${th.actual !== undefined ? ` (actual ${th.actual})` : ''}`));
+    out.push('', '**Thresholds**', '', ...r.thresholds.map((th) => `- ${th.passed ? '✅' : '❌'} \`${th.expression}\`${th.actual !== undefined ? ` (actual ${formatThresholdActual(th)})` : ''}`));
   }
   if (r.findings?.length) out.push('', '**Findings**', '', ...r.findings.map((f) => `- ${f.kind} ×${f.count}: \`${f.signature}\``));
   return out.join('\n') + '\n';

@@ -1,6 +1,7 @@
 /** The terminal summary of a run, rendered from its result file (so `report` shows the same). */
 import type { RunResult, OperationResult } from '../results/model.js';
 import { fmtInt, fmtPct, fmtRate, fmtUs, table } from './format.js';
+import { formatThresholdActual } from './threshold-actual.js';
 
 /** SummaryOptions adjust the summary. */
 export interface SummaryOptions {
@@ -80,7 +81,9 @@ export function renderSummary(result: RunResult, options: SummaryOptions = {}): 
   if (result.iterations) {
     const it = result.iterations;
     const reasons = Object.entries(it.failures).map(([k, n]) => `${k} ×${fmtInt(n)}`).join('; ');
-    out.push(`iterations: ${fmtInt(it.completed)} completed, ${fmtInt(it.failed)} failed${reasons ? ` (${reasons})` : ''}`);
+    const by = Object.entries(it.byComponent ?? {});
+    const perComponent = by.length > 1 ? `  — ${by.map(([c, n]) => `${c} ${fmtInt(n.completed)}${n.failed ? ` (+${fmtInt(n.failed)} failed)` : ''}`).join(', ')}` : '';
+    out.push(`iterations: ${fmtInt(it.completed)} completed, ${fmtInt(it.failed)} failed${reasons ? ` (${reasons})` : ''}${perComponent}`);
   }
   if (result.retries && (result.retries.retries > 0 || result.retries.exhausted > 0)) {
     out.push(`429 Too Many Requests: ${fmtInt(result.retries.retries)} retried after Retry-After, ${fmtInt(result.retries.exhausted)} still 429 after 3 retries`);
@@ -114,7 +117,7 @@ export function renderSummary(result: RunResult, options: SummaryOptions = {}): 
   }
   if (result.thresholds?.length) {
     out.push('');
-    for (const th of result.thresholds) out.push(`${th.passed ? '✓' : '✗'} ${th.expression}${th.actual !== undefined ? `  (actual ${th.actual})` : ''}`);
+    for (const th of result.thresholds) out.push(`${th.passed ? '✓' : '✗'} ${th.expression}${th.actual !== undefined ? `  (actual ${formatThresholdActual(th)})` : ''}`);
   }
   return out.join('\n') + '\n';
 }

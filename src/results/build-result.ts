@@ -26,6 +26,7 @@ export function buildResult(outcome: EngineOutcome, meta: RunMeta): RunResult {
     return {
       name,
       ...(measurements.includes(op) ? { measurement: true } : {}),
+      ...(outcome.layout.streams[op] !== undefined ? { streamDuration: outcome.layout.operations[outcome.layout.streams[op]!]! } : {}),
       requests: c.requests,
       errors: c.errors,
       dropped: c.dropped,

@@ -115,7 +115,8 @@ function delta(def: MetricDef, base: number, cand: number): number | null {
 
 const PERCENTILE_OF: Partial<Record<MetricId, number>> = { p50: 50, p90: 90, p99: 99, 'p99.9': 99.9 };
 
-const CONFIG_IGNORED = new Set(['url', 'headers', 'out', 'output', 'label', 'labels', 'hgrm', 'quiet']);
+/** Config keys that may differ between runs of one workload: where it was sent and written, and `runId`, which differs in every profile run. */
+const CONFIG_IGNORED = new Set(['url', 'headers', 'out', 'output', 'label', 'labels', 'hgrm', 'quiet', 'runId']);
 
 function environmentWarnings(base: readonly LoadedResult[], cand: readonly LoadedResult[]): string[] {
   const out: string[] = [];
@@ -136,6 +137,31 @@ function environmentWarnings(base: readonly LoadedResult[], cand: readonly Loade
     const b = describe(base, pick);
     const c = describe(cand, pick);
     if (b !== c) out.push(`the sides ran with different ${what}: baseline ${b}, candidate ${c}`);
+  }
+  return out;
+}
+
+/**
+ * streamWarnings names stream operations (watches, followed logs, exec sessions) whose latency means
+ * different things on the two sides: time to establish in files that record streams apart
+ * (`streamDuration`), the whole stream in older files.
+ */
+function streamWarnings(base: readonly LoadedResult[], cand: readonly LoadedResult[]): string[] {
+  const kind = (runs: readonly LoadedResult[], name: string) => {
+    const ops = runs.flatMap((r) => r.result.operations.filter((o) => o.name === name));
+    return new Set(ops.map((o) => (o.streamDuration ? 'establish' : 'whole')));
+  };
+  const names = new Set([...base, ...cand].flatMap((r) => r.result.operations.filter((o) => o.streamDuration).map((o) => o.name)));
+  const out: string[] = [];
+  for (const name of names) {
+    const b = kind(base, name);
+    const c = kind(cand, name);
+    if (b.size + c.size > 0 && (b.size > 1 || c.size > 1 || [...b][0] !== [...c][0])) {
+      out.push(
+        `${name}: its latency is the time to establish each stream in results that record streams apart, but the whole stream in older ones, ` +
+          `and both are compared here (baseline: ${[...b].join('/') || 'none'}, candidate: ${[...c].join('/') || 'none'}); its latency rows do not compare`,
+      );
+    }
   }
   return out;
 }
@@ -198,7 +224,9 @@ export function compareSets(baselineSet: ResultSet, candidateSet: ResultSet, opt
 
   const mode = base.length === 1 && cand.length === 1 ? 'histograms' : 'runs';
   const runsNeeded = { significance: runsNeededForSignificance(alpha), interval: samplesNeededForInterval(confidence) };
-  warnings.push(...sampleWarnings(base, cand, alpha, confidence, runsNeeded), ...environmentWarnings(base, cand));
+  // Too few runs limits every row: that warning goes first.
+  warnings.unshift(...sampleWarnings(base, cand, alpha, confidence, runsNeeded));
+  warnings.push(...environmentWarnings(base, cand), ...streamWarnings(base, cand));
 
   const baseMetrics = base.map((r) => runMetrics(r.result));
   const candMetrics = cand.map((r) => runMetrics(r.result));

@@ -31,6 +31,14 @@ export interface OperationResult {
    * rate limiter, `ratelimit wait <component>`), left out of `totals` and of the time series.
    */
   measurement?: boolean;
+  /**
+   * Set on a stream operation (watches, followed logs, exec sessions): the name of the measurement
+   * operation holding its streams' durations (`<operation> · duration`). Its latency is then the time
+   * to establish each stream (response headers, or the 101 upgrade), its `bytesIn` what the streams
+   * received. Absent in files written before streams were recorded apart: there a stream's latency was
+   * its whole duration.
+   */
+  streamDuration?: string;
   /** Requests that completed or failed (not counting dropped ones). */
   requests: number;
   /** Transport errors plus responses with status >= 400. */
@@ -79,8 +87,10 @@ export interface TimeSeriesPoint {
   /** Corrected latency percentiles of the responses completed in this interval, microseconds (0 when none). */
   p50: number;
   p99: number;
-  /** Requests in flight at the end of the interval. */
+  /** Requests in flight at the end of the interval (profile runs: since results that have `openStreams`; 0 before). */
   inFlight: number;
+  /** Runs with stream operations: streams (watches, followed logs, exec sessions) open at the end of the interval. */
+  openStreams?: number;
 }
 
 /** RunTotals sums every operation. */
@@ -186,13 +196,20 @@ export interface RunResult {
   };
   operations: OperationResult[];
   timeSeries: TimeSeriesPoint[];
-  thresholds?: { expression: string; passed: boolean; actual?: number }[];
+  /** Each threshold's verdict; `actual` in the threshold's `unit` (ms for latencies, ratio 0..1, count, per-second; `unit` absent in older files: parse `expression`). */
+  thresholds?: { expression: string; passed: boolean; actual?: number; unit?: 'ms' | 'ratio' | 'count' | 'per-second' }[];
   /** Runs against the embedded mock: the run's response counts per resource and code against the mock's /metrics. */
   integrity?: { ok: boolean; compared: number; mismatches: string[] };
   /** Profile runs: 429 answers retried after their Retry-After, and requests still 429 after the last of 3 retries. */
   retries?: { retries: number; exhausted: number };
   /** Profile runs: scenario iterations that completed, and those that failed by reason. */
-  iterations?: { completed: number; failed: number; failures: Record<string, number> };
+  iterations?: {
+    completed: number;
+    failed: number;
+    failures: Record<string, number>;
+    /** The same counts by component (a component holding a watch for the phase counts one iteration per watcher); absent in older files. */
+    byComponent?: Record<string, { completed: number; failed: number }>;
+  };
   /** Observed about the system under test (absent when nothing observed it; [] when observers found nothing). */
   findings?: Finding[];
   /** The system under test racerig started beside the run. */

@@ -62,8 +62,10 @@ export function runMetrics(run: RunResult): SubjectMetrics {
   all.set('throughput', run.totals.achievedRate);
   all.set('errors', percentOf(run.totals.errors, run.totals.requests));
   all.set('dropped', percentOf(run.totals.dropped, run.totals.requests + run.totals.dropped));
-  if (run.operations.length > 1) {
-    const merged = mergeHistograms(run.operations.map((o) => o.latencyUs.hdr));
+  // `all` is every request: measurement operations (delivery lag, stream durations, limiter waits) hold samples of something else.
+  const requestOps = run.operations.filter((o) => !o.measurement);
+  if (requestOps.length > 1) {
+    const merged = mergeHistograms(requestOps.map((o) => o.latencyUs.hdr));
     latencyMetrics(all, {
       count: merged.totalCount,
       p50: merged.getValueAtPercentile(50),
@@ -71,14 +73,17 @@ export function runMetrics(run: RunResult): SubjectMetrics {
       p99: merged.getValueAtPercentile(99),
       p999: merged.getValueAtPercentile(99.9),
     });
-  } else if (run.operations.length === 1) latencyMetrics(all, run.operations[0]!.latencyUs);
+  } else if (requestOps.length === 1) latencyMetrics(all, requestOps[0]!.latencyUs);
   out.set(ALL_OPERATIONS, all);
   for (const op of run.operations) {
     const m = new Map<MetricId, number>();
-    m.set('throughput', op.achievedRate);
+    // A measurement's samples have latencies only: no rate, errors or dropped of their own.
+    if (!op.measurement) m.set('throughput', op.achievedRate);
     latencyMetrics(m, op.latencyUs);
-    m.set('errors', percentOf(op.errors, op.requests));
-    m.set('dropped', percentOf(op.dropped, op.requests + op.dropped));
+    if (!op.measurement) {
+      m.set('errors', percentOf(op.errors, op.requests));
+      m.set('dropped', percentOf(op.dropped, op.requests + op.dropped));
+    }
     out.set(op.name, m);
   }
   for (const lc of run.lifecycles ?? []) {
@@ -92,7 +97,7 @@ export function runMetrics(run: RunResult): SubjectMetrics {
 /** runHistograms returns each subject's encoded corrected-latency histograms in one run (`all` holds every operation's). */
 export function runHistograms(run: RunResult): SubjectHistograms {
   const out: SubjectHistograms = new Map();
-  out.set(ALL_OPERATIONS, run.operations.map((o) => o.latencyUs.hdr));
+  out.set(ALL_OPERATIONS, run.operations.filter((o) => !o.measurement).map((o) => o.latencyUs.hdr));
   for (const op of run.operations) out.set(op.name, [op.latencyUs.hdr]);
   for (const lc of run.lifecycles ?? []) out.set(LIFECYCLE_PREFIX + lc.name, [lc.latencyUs.hdr]);
   return out;

@@ -7,6 +7,10 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startCountingServer } from '../fixtures/servers.js';
 import type { RunResult } from '../../src/results/model.js';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { main } from '../../src/cli/main.js';
+import { captureContext } from '../../src/cli/context.js';
 
 // The compiled test lives at <root>/<dist>/test/engine/: the repository root is three levels up.
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -82,5 +86,41 @@ test('a second SIGINT aborts at once and still writes what was measured', async 
     assert.equal(res.operations.length, 1);
   } finally {
     await server.close();
+  }
+});
+
+test('Ctrl-C with requests held by the server: arrivals planned after the stop are not counted as dropped', async () => {
+  // Every response is held until the test releases it, so the run's end comes well after the stop.
+  let held: ServerResponse[] = [];
+  let received = 0;
+  let release = false;
+  const server = createServer((_req, res) => {
+    received++;
+    if (release) res.end('ok');
+    else held.push(res);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  const dir = mkdtempSync(join(tmpdir(), 'racerig-int3-'));
+  const ctx = captureContext({ cwd: dir });
+  const out = join(dir, 'stopped.json');
+  try {
+    const running = main(['run', `http://127.0.0.1:${port}/`, '-r', '200', '-d', '30s', '-c', '400', '-w', '1', '-q', '-o', out], ctx);
+    await waitFor(() => received >= 50, 20_000, 'load to reach the server');
+    ctx.signals.emit('SIGINT');
+    // 400 ms of the stopped run pass with requests in flight: 80 arrivals planned after the stop.
+    await new Promise((r) => setTimeout(r, 400));
+    release = true;
+    for (const res of held) res.end('ok');
+    held = [];
+    assert.equal(await running, 130, ctx.err());
+    const res = JSON.parse(readFileSync(out, 'utf8')) as RunResult;
+    assert.equal(res.partial, true);
+    assert.ok(res.durationSeconds * 1000 >= (res.totals.requests / 200) * 1000 + 300, `the run ended well after the stop: ${res.durationSeconds}s, ${res.totals.requests} requests`);
+    // At most the one arrival that came due while the stop was being signalled.
+    assert.ok(res.totals.dropped <= 1, `dropped ${res.totals.dropped}`);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
   }
 });

@@ -7,9 +7,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
 import { captureContext } from '../../src/cli/context.js';
-import { kubectl, tempDir, waitFor, http, json, podManifest } from './helpers.js';
+import { kubectl, tempDir, waitFor, http, json, podManifest, NO_KUBECTL } from './helpers.js';
 
-test('racerig mock prints its URL, writes the kubeconfig, serves kubectl, and exits 0 on SIGINT', async () => {
+test('racerig mock prints its URL, writes the kubeconfig, serves kubectl, and exits 0 on SIGINT', { skip: NO_KUBECTL }, async () => {
   const tmp = tempDir();
   try {
     const ctx = captureContext({ cwd: tmp.dir });

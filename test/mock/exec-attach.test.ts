@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
-import { json, kubectl, podManifest, startKubectl, waitFor, startFixture, type MockFixture } from './helpers.js';
+import { json, kubectl, podManifest, startKubectl, waitFor, startFixture, type MockFixture, NO_KUBECTL } from './helpers.js';
 
 let fx: MockFixture;
 let url: string;
@@ -23,7 +23,7 @@ before(async () => {
 
 after(() => fx.close());
 
-test('kubectl attach (WebSocket): the configured log lines, stdin echoed, exit 0 when the container is killed', async () => {
+test('kubectl attach (WebSocket): the configured log lines, stdin echoed, exit 0 when the container is killed', { skip: NO_KUBECTL }, async () => {
   await createRunningPod('ws-attached');
   const att = startKubectl(kc, ['attach', '-i', 'ws-attached', '-v=8'], 15_000);
   const exited = new Promise<number | null>((resolve) => att.child.on('exit', (code) => resolve(code)));
@@ -50,7 +50,7 @@ function rawAttach(pod: string, query = 'stdout=true&stderr=true'): Promise<{ fr
   });
 }
 
-test('raw v5 attach: log lines on stdout, Success on the error channel once the pod is deleted; refusals match exec', async () => {
+test('raw v5 attach: log lines on stdout, Success on the error channel once the pod is deleted; refusals match exec', { skip: NO_KUBECTL }, async () => {
   await createRunningPod('raw-attached');
   const a = await rawAttach('raw-attached');
   await waitFor('the log', () => a.frames.length > 0);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { PassThrough, Writable } from 'node:stream';
 import { KubeConfig, Exec, type V1Status } from '@kubernetes/client-node';
 import WebSocket from 'ws';
-import { http, json, kubectl, podManifest, waitFor, startFixture, type MockFixture } from './helpers.js';
+import { http, json, kubectl, podManifest, waitFor, startFixture, type MockFixture, NO_KUBECTL } from './helpers.js';
 
 let fx: MockFixture;
 let url: string;
@@ -23,7 +23,7 @@ before(async () => {
 
 after(() => fx.close());
 
-test('kubectl exec: echo prints hi, exit codes come back, stdin reaches cat, unknown commands fail clearly', async () => {
+test('kubectl exec: echo prints hi, exit codes come back, stdin reaches cat, unknown commands fail clearly', { skip: NO_KUBECTL }, async () => {
   const hi = await kubectl(kc, ['exec', 'shell', '--', 'echo', 'hi']);
   assert.equal(hi.code, 0, hi.stderr);
   assert.equal(hi.stdout, 'hi\n');
@@ -79,7 +79,7 @@ test('@kubernetes/client-node Exec: stdout, the error-channel Status and its exi
   assert.equal(cat.stdout, 'via stdin');
 });
 
-test('exec kill of pid 1 terminates the container; exec into a missing pod or a non-running pod is refused', async () => {
+test('exec kill of pid 1 terminates the container; exec into a missing pod or a non-running pod is refused', { skip: NO_KUBECTL }, async () => {
   const kill = await kubectl(kc, ['exec', 'victim', '--', 'kill', '-s', 'TERM', '1']);
   assert.equal(kill.code, 0, kill.stderr);
   const pod = await waitFor('Failed', async () => {
@@ -120,7 +120,7 @@ test('exec speaks v4.channel.k8s.io too, and refuses clients without a supported
   await assert.rejects(rawExec('channel.k8s.io', ['echo', 'x']), /Unexpected server response: 400/);
 });
 
-test('faults apply to exec: injected latency delays it, an injected 503 fails it, other requests are untouched', async () => {
+test('faults apply to exec: injected latency delays it, an injected 503 fails it, other requests are untouched', { skip: NO_KUBECTL }, async () => {
   await fx.server.setFaults({ latency: [{ verb: 'connect', resource: 'pods/exec', distribution: { kind: 'fixed', ms: 300 } }] });
   const t = performance.now();
   const slow = await rawExec('v5.channel.k8s.io', ['echo', 'late']);
@@ -136,7 +136,7 @@ test('faults apply to exec: injected latency delays it, an injected 503 fails it
   assert.equal(again.stdout, 'hi\n', `exit ${again.code}, stderr: ${again.stderr}`);
 });
 
-test('logs --previous: 400 until the container restarted, then the previous instance\'s log (after kill 1, or the restart-after annotation)', async () => {
+test('logs --previous: 400 until the container restarted, then the previous instance\'s log (after kill 1, or the restart-after annotation)', { skip: NO_KUBECTL }, async () => {
   await json(url, 'POST', '/api/v1/namespaces/default/pods', podManifest('restarter', 'default', {}, { restartPolicy: 'Always' }));
   await waitFor('restarter Running', async () => (await json(url, 'GET', '/api/v1/namespaces/default/pods/restarter')).body.status.phase === 'Running');
   const none = await json(url, 'GET', '/api/v1/namespaces/default/pods/restarter/log?previous=true');

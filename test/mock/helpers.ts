@@ -2,7 +2,7 @@
  * Shared helpers of the mock's integration tests: kubectl runner (always with a timeout and a temp
  * kubeconfig), bounded polling, and small HTTP helpers.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,21 @@ export function tempDir(prefix = 'racerig-mock-'): { dir: string; remove: () => 
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
+
+/**
+ * NO_KUBECTL is false when `kubectl` runs, else why the tests that use it are skipped: pass it as
+ * `test(name, { skip: NO_KUBECTL }, fn)`, so a machine without kubectl skips them with the reason
+ * printed instead of failing them (README: Install says how to get kubectl).
+ */
+export const NO_KUBECTL: string | false = (() => {
+  try {
+    execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore', timeout: 15_000 });
+    return false;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return `kubectl ${code === 'ENOENT' ? 'is not on PATH' : `does not run (${code ?? (err as Error).message})`}: these tests use it as a real client (README: Install)`;
+  }
+})();
 
 /** KubectlResult is the outcome of one kubectl run. */
 export interface KubectlResult {

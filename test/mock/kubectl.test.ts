@@ -3,7 +3,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { kubectl, startKubectl, waitFor, writeTemp, startFixture, type MockFixture } from './helpers.js';
+import { kubectl, startKubectl, waitFor, writeTemp, startFixture, type MockFixture, NO_KUBECTL } from './helpers.js';
 
 let fx: MockFixture;
 let kc: string;
@@ -28,7 +28,7 @@ spec:
     image: busybox
 `;
 
-test('kubectl: create namespace, apply a pod, get with -l and --field-selector', async () => {
+test('kubectl: create namespace, apply a pod, get with -l and --field-selector', { skip: NO_KUBECTL }, async () => {
   const ns = await kubectl(kc, ['create', 'namespace', 'team-a']);
   assert.equal(ns.code, 0, ns.stderr);
   assert.match(ns.stdout, /namespace\/team-a created/);
@@ -56,7 +56,7 @@ test('kubectl: create namespace, apply a pod, get with -l and --field-selector',
   assert.match(bad.stderr, /field label not supported: spec.bogus/);
 });
 
-test('kubectl: label, merge and strategic patch, update conflict', async () => {
+test('kubectl: label, merge and strategic patch, update conflict', { skip: NO_KUBECTL }, async () => {
   const ns = await kubectl(kc, ['apply', '-f', '-'], { stdin: 'apiVersion: v1\nkind: Namespace\nmetadata: {name: team-b}\n' });
   assert.equal(ns.code, 0, ns.stderr);
   const created = await kubectl(kc, ['apply', '-f', '-'], { stdin: POD.replace('team-a', 'team-b') });
@@ -83,7 +83,7 @@ test('kubectl: label, merge and strategic patch, update conflict', async () => {
   assert.match(existing.stderr, /AlreadyExists|already exists/);
 });
 
-test('kubectl: get -w sees ADDED, MODIFIED and DELETED; delete --wait returns once the pod is gone', async () => {
+test('kubectl: get -w sees ADDED, MODIFIED and DELETED; delete --wait returns once the pod is gone', { skip: NO_KUBECTL }, async () => {
   assert.equal((await kubectl(kc, ['apply', '-f', '-'], { stdin: 'apiVersion: v1\nkind: Namespace\nmetadata: {name: team-w}\n' })).code, 0);
   assert.equal((await kubectl(kc, ['apply', '-f', '-'], { stdin: POD.replace('team-a', 'team-w') })).code, 0);
   const watch = startKubectl(kc, ['get', 'pods', '-n', 'team-w', '-w', '--output-watch-events', '-o', 'custom-columns=EVENT:.type,NAME:.metadata.name', '--no-headers'], 15000);
@@ -108,7 +108,7 @@ test('kubectl: get -w sees ADDED, MODIFIED and DELETED; delete --wait returns on
   }
 });
 
-test('kubectl: apply a Workflow custom resource and get workflows', async () => {
+test('kubectl: apply a Workflow custom resource and get workflows', { skip: NO_KUBECTL }, async () => {
   const wf = `apiVersion: argoproj.io/v1alpha1
 kind: Workflow
 metadata:
@@ -132,7 +132,7 @@ spec:
   assert.equal(canI.stdout.trim(), 'yes', canI.stderr);
 });
 
-test('kubectl create generators (typed protobuf bodies): deployment, job, service, secret, configmap, serviceaccount', async () => {
+test('kubectl create generators (typed protobuf bodies): deployment, job, service, secret, configmap, serviceaccount', { skip: NO_KUBECTL }, async () => {
   const cmds = [
     ['create', 'deployment', 'gen-web', '--image=nginx', '--replicas=2', '--port=8080'],
     ['create', 'job', 'gen-job', '--image=busybox', '--', 'echo', 'hi'],

@@ -4,7 +4,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { http, json, kubectl, podManifest, waitFor, writeTemp, startFixture, type MockFixture } from './helpers.js';
+import { http, json, kubectl, podManifest, waitFor, writeTemp, startFixture, type MockFixture, NO_KUBECTL } from './helpers.js';
 
 let fx: MockFixture;
 let url: string;
@@ -60,7 +60,7 @@ test('annotations override the run time and exit code; workflows go Pending → 
   assert.ok(final.status.startedAt && final.status.finishedAt);
 });
 
-test('pods/log returns the configured lines (from a file), honours tailLines, container and annotation; kubectl logs works', async () => {
+test('pods/log returns the configured lines (from a file), honours tailLines, container and annotation; kubectl logs works', { skip: NO_KUBECTL }, async () => {
   await json(url, 'POST', '/api/v1/namespaces/default/pods', podManifest('logger', 'default'));
   const early = await http(url, 'GET', '/api/v1/namespaces/default/pods/logger/log');
   if (early.status !== 200) assert.match(JSON.parse(early.body).message, /waiting to start/);

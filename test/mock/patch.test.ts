@@ -3,7 +3,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { http, json, kubectl, startFixture, type MockFixture } from './helpers.js';
+import { http, json, kubectl, startFixture, type MockFixture, NO_KUBECTL } from './helpers.js';
 
 let fx: MockFixture;
 let url: string;
@@ -38,7 +38,7 @@ test('PATCH: json-patch, merge, strategic; unknown type 415; resourceVersion in 
   assert.equal(missing.status, 404);
 });
 
-test('server-side apply: fieldManager required, creates then updates; strategic merge on a custom resource is 415', async () => {
+test('server-side apply: fieldManager required, creates then updates; strategic merge on a custom resource is 415', { skip: NO_KUBECTL }, async () => {
   const body = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: applied\ndata:\n  a: "1"\n';
   const noManager = await patch('/api/v1/namespaces/default/configmaps/applied', 'application/apply-patch+yaml', body);
   assert.equal(noManager.status, 422);
@@ -66,7 +66,7 @@ function managers(obj: { metadata: { managedFields?: Array<{ manager: string; op
   return out;
 }
 
-test('server-side apply field ownership with kubectl: managers, conflicts (409 with causes), --force-conflicts, and updates recorded', async () => {
+test('server-side apply field ownership with kubectl: managers, conflicts (409 with causes), --force-conflicts, and updates recorded', { skip: NO_KUBECTL }, async () => {
   const first = await kubectl(kc, ['apply', '--server-side', '-f', '-'], { stdin: cm({ a: '1', b: '1' }, { team: 'x' }) });
   assert.equal(first.code, 0, first.stderr);
   let obj = (await json(url, 'GET', '/api/v1/namespaces/default/configmaps/owned')).body;
@@ -121,7 +121,7 @@ test('server-side apply field ownership with kubectl: managers, conflicts (409 w
   assert.match(again.stderr, /conflict with "kubectl-patch" using v1: \.data\.a/);
 });
 
-test('creating a CustomResourceDefinition registers its resource; deleting it unregisters', async () => {
+test('creating a CustomResourceDefinition registers its resource; deleting it unregisters', { skip: NO_KUBECTL }, async () => {
   const crd = {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',

@@ -91,3 +91,51 @@ test('the HTML report renders in headless Chromium without errors', async (t) =>
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('HTML report of profile runs: measurements are no HTTP 200, 200 and 201 differ in colour, short legends, one row when corrected = uncorrected, the partial last second is a rate, a constant in-flight is a sentence', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'racerig-html-profile-'));
+  try {
+    const run = (seed: number, repeat: string): LoadedResult => {
+      const r = makeRun({ seed, labels: { build: '3.6.0', repeat } });
+      const [get, post] = r.operations;
+      get!.status = { '200': get!.requests };
+      post!.status = { '201': post!.requests };
+      // As files written before measurements were recorded apart: a delivery-lag operation with "HTTP 200".
+      r.operations.push({ ...get!, name: 'watch pods · delivery lag', measurement: true, status: { '200': 500 }, requests: 500, uncorrectedLatencyUs: get!.latencyUs });
+      // Closed model: corrected = uncorrected.
+      post!.uncorrectedLatencyUs = post!.latencyUs;
+      // The last interval is 0.25 s long with a quarter of a second's requests; in flight never changes.
+      const ts = r.timeSeries;
+      const last = ts[ts.length - 1]!;
+      ts.push({ ...last, t: last.t + 0.25, requests: Math.round(last.requests / 4) });
+      for (const p of ts) p.inFlight = 16;
+      return { file: join(dir, `2025-01-01T00-00-0${repeat}Z-argo-multi-component.json`), result: r };
+    };
+    const results = [run(1, '1'), run(2, '2')];
+    const html = renderHtmlReport(results);
+    // The status chart and table: no measurement row.
+    const status = html.slice(html.indexOf('<section id="status">'), html.indexOf('<section id="thresholds">'));
+    assert.doesNotMatch(status, /delivery lag/);
+    const color = (code: string) => new Set([...status.matchAll(new RegExp(`data-series="HTTP ${code}"[^>]*fill="(#[0-9a-f]+)"`, 'g'))].map((m) => m[1]));
+    const c200 = color('200');
+    const c201 = color('201');
+    assert.equal(c200.size, 1, `HTTP 200 has one colour: ${[...c200]}`);
+    assert.equal(c201.size, 1, `HTTP 201 has one colour: ${[...c201]}`);
+    assert.notDeepEqual([...c200], [...c201]);
+    // Legends name results by the labels that differ, never by the file name.
+    assert.match(html, /data-series="#1 repeat=1 requests\/s"/);
+    assert.doesNotMatch(html.replace(/<section id="(runs|config)">[\s\S]*?<\/section>/g, ''), /argo-multi-component\.json/);
+    // One latency row for an operation whose corrected and uncorrected latencies are the same.
+    const latency = html.slice(html.indexOf('<section id="latency">'), html.indexOf('<section id="status">'));
+    assert.equal((latency.match(/POST \/api\/v1\/namespaces\/\{ns\}\/pods<\/td><td class="l">[^<]*</g) ?? []).length, 2, 'one row per result');
+    assert.match(latency, /corrected = uncorrected/);
+    assert.match(latency, /watch pods · delivery lag<\/td><td class="l">samples<\/td>(<td>[^<]*<\/td>){7}<td>–<\/td>/);
+    // Throughput of the last (0.25 s) interval is drawn as a rate, not a drop to a quarter.
+    const last = results[0]!.result.timeSeries.at(-1)!;
+    assert.match(html, new RegExp(`<title>#1 repeat=1 requests/s: ${last.t}s → ${last.requests * 4}</title>`), 'last point at its rate');
+    assert.match(html, /id="inflight-constant">Requests in flight: 16 at every second of every run/);
+    assert.doesNotMatch(html, /id="chart-inflight"/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

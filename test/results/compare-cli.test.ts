@@ -28,6 +28,10 @@ before(async () => {
   await writeRuns(join(dir, 'one'), 'run', [{ seed: 100 }, { seed: 101, extraUs: 1000 }]);
   await writeRuns(join(dir, 'two', 'a'), 'run', [{ seed: 41 }, { seed: 42 }]);
   await writeRuns(join(dir, 'two', 'b'), 'run', [{ seed: 43 }, { seed: 44 }]);
+  // Three runs a side of profile runs (each with its own runId), the candidate clearly slower.
+  const profileConfig = (runId: string) => ({ profile: 'profiles/pod-churn.yaml', runId, workers: 2, connectionsPerWorker: 16 });
+  await writeRuns(join(dir, 'three', 'a'), 'run', [81, 82, 83].map((seed) => ({ seed, config: profileConfig(`a${seed}`) })));
+  await writeRuns(join(dir, 'three', 'b'), 'run', [84, 85, 86].map((seed) => ({ seed, extraUs: 1000, config: profileConfig(`b${seed}`) })));
   await writeRuns(join(dir, 'life', 'a'), 'run', [61, 62, 63, 64].map((seed) => ({ seed, podStartupUs: 800_000 })));
   await writeRuns(join(dir, 'life', 'b'), 'run', [65, 66, 67, 68].map((seed) => ({ seed, podStartupUs: 1_200_000 })));
   const single = ['GET /api/v1/pods'];
@@ -109,6 +113,23 @@ test('too few runs: the warning names the number of runs needed', async () => {
   assert.equal(r.code, ExitCode.Ok);
   assert.match(r.out, /warning: too few runs for significance at alpha 0\.01: baseline has 2, candidate has 2; need at least 5 per side/);
   assert.match(r.out, /warning: confidence intervals \(95%\) need at least 6 runs per side/);
+});
+
+test('three runs a side: every row says it cannot be significant, the too-few-runs warning comes first, runId is no difference', async () => {
+  const r = await run('compare', 'three/a', 'three/b');
+  assert.equal(r.code, ExitCode.Ok);
+  const lines = r.out.split('\n');
+  const warning = lines.findIndex((l) => l.startsWith('warning: too few runs for significance at alpha 0.05: baseline has 3, candidate has 3; need at least 4 per side'));
+  const header = lines.findIndex((l) => /^subject +metric +baseline/.test(l));
+  assert.ok(warning >= 0 && header > warning, `the warning comes before the table:\n${r.out}`);
+  // A row with a change carries the mark and says why in its own p-value column.
+  assert.match(r.out, /p50 +\S+ +\S+ +\+\d+\.\d\d% \? +n=3\+3: too few runs to test/);
+  assert.match(r.out, /^\?: cannot be significant with this many runs.*racerig run --repeat 4\)$/m);
+  assert.doesNotMatch(r.out, /^~:/m, 'no legend for a mark that never appears');
+  assert.doesNotMatch(r.out, /runId/);
+  const md = (await run('compare', 'three/a', 'three/b', '--format', 'markdown')).out;
+  assert.ok(md.indexOf('### Warnings') < md.indexOf('| subject'), 'markdown: warnings before the table');
+  assert.match(md, /\| \+\d+\.\d\d% \? \| n=3\+3: too few runs to test \|/);
 });
 
 test('runs of different profiles do not compare unless --ignore-profile', async () => {

@@ -177,8 +177,8 @@ test('findings thresholds: findings(exit) == 0 fails when the SUT exited during 
   assert.equal(code, ExitCode.ThresholdsFailed, ctx.err() + ctx.out());
   const r = JSON.parse(readFileSync(out, 'utf8')) as RunResult;
   assert.deepEqual(r.thresholds, [
-    { expression: 'findings(exit) == 0', passed: false, actual: 1 },
-    { expression: 'findings(race) == 0', passed: true, actual: 0 },
+    { expression: 'findings(exit) == 0', passed: false, actual: 1, unit: 'count' },
+    { expression: 'findings(race) == 0', passed: true, actual: 0, unit: 'count' },
   ]);
 });
 

@@ -9,11 +9,17 @@ export interface ThresholdOutcome {
   expression: string;
   passed: boolean;
   actual?: number;
+  /** The unit of `actual` and of the threshold's value. */
+  unit: Threshold['unit'];
 }
 
 /** evaluateThresholds returns a verdict per threshold; one naming an operation the run did not measure fails with no actual. */
 export function evaluateThresholds(thresholds: readonly Threshold[], result: RunResult): ThresholdOutcome[] {
-  return thresholds.map((th) => {
+  return thresholds.map((th) => ({ ...evaluateOne(th, result), unit: th.unit }));
+}
+
+function evaluateOne(th: Threshold, result: RunResult): Omit<ThresholdOutcome, 'unit'> {
+  {
     if (th.stat === 'findings') {
       // No observer ran: nothing was checked, so the threshold cannot pass.
       if (!result.findings) return { expression: th.source, passed: false };
@@ -53,7 +59,7 @@ export function evaluateThresholds(thresholds: readonly Threshold[], result: Run
       }
     }
     return { expression: th.source, passed: compare(th.comparator, actual, th.value), actual: Math.round(actual * 1e6) / 1e6 };
-  });
+  }
 }
 
 function latencyVerdict(th: Threshold, h: hdr.Histogram): { passed: boolean; actual: number } {

@@ -36,12 +36,13 @@ import { defaultResultPath, writeResult } from '../../results/write-result.js';
 import { renderSummary } from '../../report/summary.js';
 import { TargetError } from '../../errors.js';
 import type { TimeSeriesPoint } from '../../results/model.js';
-import { componentPacer, newRunId, type ProfileWorkerReport } from './profile-worker.js';
+import { newRunId, unclaimedArrivals, type ProfileWorkerReport } from './profile-worker.js';
 import { resourceKey, type ProfileTarget } from './profile-task.js';
-import { addLimiterOperations, layoutComponentSlots } from './client-buckets.js';
+import { layoutComponentSlots } from './client-buckets.js';
 import { evaluateThresholds } from './evaluate-thresholds.js';
 import { LifecycleWatch } from './lifecycle-watch.js';
 import { checkIntegrity, hasRawHttp, minus, parseRequestTotals, runCounts } from './integrity.js';
+import { runOperations } from './run-operations.js';
 import type { ReadySpec } from '../../sut/sut-process.js';
 import { FindingsCollector } from '../../observe/findings.js';
 import type { Observation } from '../../observe/observation.js';
@@ -91,8 +92,7 @@ async function resolveRef(d: Discovery, ref: ResourceRef): Promise<ResourceInfo>
   return d.resolve(formatResource({ resource: ref.resource, group: ref.group }));
 }
 
-/** LAG_SUFFIX names the operation that records a watch step's event delivery lag (events with a known send time). */
-export const LAG_SUFFIX = ' · delivery lag';
+export { LAG_SUFFIX } from './run-operations.js';
 
 /** runProfile runs a profile end to end and returns the exit code. */
 export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise<number> {
@@ -208,21 +208,8 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
       });
     }
 
-    // Operations: the profile's, then one limiter-wait operation per rate-limited component name.
-    const operations = [...profile.operations];
-    // Each watch step's events are timed from the create that caused them (delivery lag).
-    const lagOperations: Record<number, number> = {};
-    for (const ph of profile.phases) {
-      for (const c of ph.components) {
-        for (const s of c.steps) {
-          if (s.kind === 'watch' && lagOperations[s.operationIndex] === undefined) {
-            lagOperations[s.operationIndex] = operations.length;
-            operations.push(`${s.operation}${LAG_SUFFIX}`);
-          }
-        }
-      }
-    }
-    const waitOps = addLimiterOperations(profile, operations);
+    // Operations: the profile's, then delivery lag per watch step, stream durations, limiter waits per rate-limited component.
+    const { operations, lagOperations, streamOperations, waitOperations: waitOps, measurementOperations } = runOperations(profile);
 
     const live = new LiveView({
       out: ctx.stdout,
@@ -284,7 +271,7 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
     const serverBefore = readMetrics ? parseRequestTotals(await readMetrics(), byResource) : undefined;
 
     const outcomes: EngineOutcome[] = [];
-    const iterations = { completed: 0, failed: 0, failures: {} as Record<string, number> };
+    const iterations = { completed: 0, failed: 0, failures: {} as Record<string, number>, byComponent: {} as Record<string, { completed: number; failed: number }> };
     const retries = { retries: 0, exhausted: 0 };
     let offsetMs = 0;
     const timeSeries: TimeSeriesPoint[] = [];
@@ -301,7 +288,8 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
           workers: o.workers,
           connections: o.connections * o.workers,
           operations,
-          measurementOperations: [...Object.values(lagOperations), ...waitOps.values()],
+          measurementOperations,
+          streamOperations,
           requests: [],
           origin: target.origin,
           pipelining: 1,
@@ -314,6 +302,7 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
           gatherMs: o.gatherMs,
           extraSlots: slot + 8,
           onTick: (t) => live.update({ ...t, elapsedMs: t.elapsedMs + offsetMs }),
+          onStarting: (ready, workers) => live.setup(`phase "${phase.name}": starting workers ${ready}/${workers} (loading the profile, warming up, connecting)`),
           taskFor: (index, workers, layout, buffer) => {
             layoutRef = layout;
             return {
@@ -330,6 +319,7 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
               target,
               resources,
               lagOperations,
+              streamOperations,
               components: slots.map((s) => ({ ...s, ticket: layout.extraBase + s.ticket, ...(s.bucket !== undefined ? { bucket: layout.extraBase + s.bucket } : {}) })),
               connections: o.connections,
               timeoutMs: o.timeoutMs,
@@ -347,9 +337,8 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
         if (layoutRef) {
           const view = outcome.final.data;
           phase.components.forEach((c, i) => {
-            const pacer = componentPacer(c, phase.durationMs ?? Infinity);
-            if (!pacer.open) return;
-            const unclaimed = pacer.plannedBy(Math.min(outcome.elapsedMs, phase.durationMs ?? Infinity)) - view[layoutRef!.extraBase + slots[i]!.ticket]!;
+            const endMs = Math.min(outcome.elapsedMs, outcome.stoppedAtMs ?? Infinity);
+            const unclaimed = unclaimedArrivals(c, phase.durationMs ?? Infinity, endMs, view[layoutRef!.extraBase + slots[i]!.ticket]!);
             const first = c.steps.find((s) => s.operationIndex >= 0);
             if (unclaimed > 0 && first) addDropped(outcome.final, first.operationIndex, unclaimed);
           });
@@ -361,6 +350,11 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
           iterations.completed += r.iterations.completed;
           iterations.failed += r.iterations.failed;
           for (const [k, n] of Object.entries(r.iterations.failures)) iterations.failures[k] = (iterations.failures[k] ?? 0) + n;
+          for (const [k, n] of Object.entries(r.iterations.byComponent ?? {})) {
+            const into = (iterations.byComponent[k] ??= { completed: 0, failed: 0 });
+            into.completed += n.completed;
+            into.failed += n.failed;
+          }
         }
         for (const e of outcome.workerErrors) ctx.stderr.write(`racerig: worker error: ${e.code}: ${e.message}\n`);
         for (const pt of outcome.timeSeries) timeSeries.push({ ...pt, t: Math.round((pt.t + offsetMs / 1000) * 1000) / 1000 });

@@ -44,6 +44,8 @@ export interface ProfileTask {
   components: ComponentSlots[];
   /** Watch step operation index → the operation recording its events' delivery lag. */
   lagOperations: Record<number, number>;
+  /** Stream operation index → the operation recording its streams' durations (RigDispatchOptions.streamOperation). */
+  streamOperations: Record<number, number>;
   /** Connections this worker opens for ordinary requests. */
   connections: number;
   timeoutMs: number;

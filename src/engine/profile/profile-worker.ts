@@ -38,7 +38,7 @@ import { warmUpHttp } from '../warm-up.js';
 
 /** ProfileWorkerReport adds iteration outcomes to the worker report. */
 export interface ProfileWorkerReport extends WorkerReport {
-  iterations: { completed: number; failed: number; failures: Record<string, number> };
+  iterations: { completed: number; failed: number; failures: Record<string, number>; byComponent?: Record<string, { completed: number; failed: number }> };
   /** 429 answers retried after Retry-After, and requests still 429 after the last retry. */
   retries?: RetryCounters;
 }
@@ -65,6 +65,19 @@ export function modelOf(c: Component, durationMs: number): LoadModel {
 export function componentPacer(c: Component, durationMs: number): Pacer {
   const model = modelOf(c, durationMs);
   return createPacer(model, model.kind === 'closed' ? Infinity : (c.iterations ?? Infinity));
+}
+
+/**
+ * unclaimedArrivals counts a component's open-model iterations that were due before `endMs` (run-clock
+ * ms of the phase: its end, or the stop when the run was stopped; later arrivals were never due) and
+ * that no worker started (`claimed` tickets): dropped work. A component's `delay` shifts its arrivals
+ * as the workers shift them. 0 for the closed model.
+ */
+export function unclaimedArrivals(c: Component, phaseDurationMs: number, endMs: number, claimed: number): number {
+  const pacer = componentPacer(c, phaseDurationMs);
+  if (!pacer.open) return 0;
+  const due = Math.min(endMs, phaseDurationMs + c.delayMs) - c.delayMs;
+  return Math.max(0, (due > 0 ? pacer.plannedBy(due) : 0) - claimed);
 }
 
 /** share splits `total` over `workers`, returning worker `index`'s part. */
@@ -113,7 +126,7 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
       if (!bucket) buckets.set(slots.bucket, (bucket = new SharedTokenBucket(t.buffer, { ...limit, slot: slots.bucket, epochWallMs: t.bucketEpochWallMs })));
       list.push(rateLimitInterceptor({ bucket, recorder, ...(slots.waitOperation !== undefined ? { waitOperation: slots.waitOperation } : {}) }));
     }
-    list.push(metricsInterceptor({ recorder, clock }));
+    list.push(metricsInterceptor({ recorder, clock, countInFlight: true }));
     if (sink && t.log) {
       list.push(loggingInterceptor({ sink, clock, worker: t.index, sample: t.log.sample, operations: t.log.operations, get epochWallMs() { return epochArray[EPOCH_F64]!; } }));
     }
@@ -152,9 +165,14 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
     watchStats: watchStatsOf,
     recordLag: (watchOp, lagMs) => {
       const op = t.lagOperations[watchOp];
-      if (op !== undefined) recorder.response(op, 200, lagMs * 1000, lagMs * 1000, 0, 0);
+      if (op !== undefined) recorder.sample(op, lagMs * 1000);
     },
+    streamOperation: (op) => t.streamOperations[op],
+    workDone: () => Atomics.load(view, G.WORK_IN_FLIGHT) === 0,
+    aborting: () => Atomics.load(view, G.STATE) === RunState.Aborting,
   }));
+  // Iterations of components that hold no watch are the work whose events held watches wait for after the phase.
+  const causesEvents = phase.components.map((c) => !c.steps.some((s) => s.kind === 'watch'));
   // Create manifests and merge patches get their sent-at annotation as a placeholder once here, not a JSON round trip per request.
   const withPlaceholder = (s: Step): Step => {
     if (s.kind === 'create') return { ...s, manifest: withSentAtPlaceholder(s.manifest) ?? s.manifest };
@@ -169,7 +187,7 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
     return cum;
   });
 
-  const iterations = { completed: 0, failed: 0, failures: {} as Record<string, number> };
+  const iterations = { completed: 0, failed: 0, failures: {} as Record<string, number>, byComponent: {} as Record<string, { completed: number; failed: number }> };
   const inFlight = phase.components.map(() => 0);
   const capacity = phase.components.map((c) =>
     share(c.load.kind === 'concurrency' ? c.load.workers : (c.maxInFlight ?? DEFAULT_OPEN_IN_FLIGHT), t.workers, t.index),
@@ -208,6 +226,7 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
 
   const runIteration = async (c: number, unit: number, intendedAt: number | undefined): Promise<void> => {
     const comp = phase.components[c]!;
+    const mine = (iterations.byComponent[comp.name] ??= { completed: 0, failed: 0 });
     const it = {
       scope: {
         runId: t.runId,
@@ -232,8 +251,10 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
         for (const step of steps[c]!) await runOne(c, step, it);
       }
       iterations.completed++;
+      mine.completed++;
     } catch (err) {
       iterations.failed++;
+      mine.failed++;
       const reason = err instanceof StepFailure ? err.reason : `${comp.name}: ${(err as Error).message.slice(0, 80)}`;
       iterations.failures[reason] = (iterations.failures[reason] ?? 0) + 1;
     }
@@ -243,8 +264,10 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
     capacity: (c) => (clock() < phase.components[c]!.delayMs ? 0 : capacity[c]! - inFlight[c]!),
     start: (c, unit, intendedAt) => {
       inFlight[c]!++;
+      if (causesEvents[c]) Atomics.add(view, G.WORK_IN_FLIGHT, 1);
       void runIteration(c, unit, intendedAt).finally(() => {
         inFlight[c]!--;
+        if (causesEvents[c]) Atomics.sub(view, G.WORK_IN_FLIGHT, 1);
         loop.done(c);
       });
     },

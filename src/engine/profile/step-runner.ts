@@ -68,6 +68,12 @@ export interface StepContext {
   recordLag?: (watchOperation: number, lagMs: number) => void;
   /** The counters (events by type, relists, 410s, re-watches) of a watch step's operation in the shared metrics. */
   watchStats?: (watchOperation: number) => WatchStats;
+  /** The operation recording the durations of a stream step's streams (watches, waits, followed logs, exec sessions), when the run has one. */
+  streamOperation?: (operation: number) => number | undefined;
+  /** Whether every iteration that could cause events (of components holding no watch, all workers) has ended: held watches wait for it after the phase. */
+  workDone?: () => boolean;
+  /** Whether the run is aborting (second Ctrl-C): nothing waits any more. */
+  aborting?: () => boolean;
 }
 
 /** Iteration carries one iteration's template scope and its intended start (used by the first request only). */
@@ -76,8 +82,9 @@ export interface Iteration {
   intendedAt: number | undefined;
 }
 
-function opts(req: KubeRequest, operation: number, it: Iteration): RigDispatchOptions {
+function opts(req: KubeRequest, operation: number, it: Iteration, streamOperation?: number): RigDispatchOptions {
   const o: RigDispatchOptions = { method: req.method, path: req.path, headers: req.headers, operation };
+  if (streamOperation !== undefined) o.streamOperation = streamOperation;
   if (req.body !== undefined) o.body = req.body;
   if (it.intendedAt !== undefined) {
     o.intendedAt = it.intendedAt;
@@ -293,6 +300,7 @@ async function execOnce(ctx: StepContext, step: Compiled<ExecStep>, it: Iteratio
     operation: step.operationIndex,
     ...(first !== undefined ? { intendedAt: first } : {}),
     ...(step.timeoutMs !== undefined ? { timeoutMs: step.timeoutMs } : {}),
+    ...streamOf(ctx, step.operationIndex, 'streamOperation'),
   }).catch((err: Error) => {
     throw new StepFailure(`${step.operation}: ${err.message.slice(0, 60)}`, `${step.operation}: ${err.message}`);
   });
@@ -365,12 +373,18 @@ async function recordEvent(ctx: StepContext, step: Compiled<EventStep>, it: Iter
   }
 }
 
+/** streamOf returns `{ [key]: the stream step's duration operation }`, or nothing when the run records none. */
+function streamOf<K extends 'streamOperation' | 'watchStreamOperation'>(ctx: StepContext, operation: number, key: K): Partial<Record<K, number>> {
+  const s = ctx.streamOperation?.(operation);
+  return s === undefined ? {} : ({ [key]: s } as Partial<Record<K, number>>);
+}
+
 async function followFor(ctx: StepContext, step: { operationIndex: number; operation: string }, req: KubeRequest, it: Iteration, ms: number): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     let controller: { abort(reason?: Error): void } | undefined;
     let status = 0;
     const timer = setTimeout(() => controller?.abort(new Error('follow time over')), ms);
-    ctx.longDispatch(opts(req, step.operationIndex, it), {
+    ctx.longDispatch(opts(req, step.operationIndex, it, ctx.streamOperation?.(step.operationIndex)), {
       onRequestStart(c) {
         controller = c;
       },
@@ -507,7 +521,7 @@ async function waitFor(ctx: StepContext, step: Compiled<WaitStep>, it: Iteration
         timeoutSeconds: Math.max(1, Math.ceil(remaining / 1000)),
       });
       try {
-        ctx.longDispatch(opts(req, step.operationIndex, it), handler);
+        ctx.longDispatch(opts(req, step.operationIndex, it, ctx.streamOperation?.(step.operationIndex)), handler);
       } catch (err) {
         handler.stop({ kind: 'error', error: err as Error });
       }
@@ -542,6 +556,7 @@ async function holdWatches(ctx: StepContext, step: Compiled<WatchStep>, scope: T
   const resourceVersion = step.resourceVersion?.(scope) || undefined;
   const stats = ctx.watchStats?.(step.operationIndex);
   const clients: WatchClient[] = [];
+  let lastEventAt = ctx.clock();
   for (let i = 0; i < step.count; i++) {
     clients.push(
       new WatchClient({
@@ -552,23 +567,46 @@ async function holdWatches(ctx: StepContext, step: Compiled<WatchStep>, scope: T
         allowWatchBookmarks: step.allowBookmarks,
         listOperation: step.operationIndex,
         watchOperation: step.operationIndex,
+        ...streamOf(ctx, step.operationIndex, 'watchStreamOperation'),
         initialList: false,
         ...(resourceVersion ? { resourceVersion } : {}),
         ...(stats ? { stats } : {}),
-        ...(ctx.recordLag
-          ? {
-              onEvent: (_ev: unknown, lagMs: number | undefined) => {
-                if (lagMs !== undefined) ctx.recordLag!(step.operationIndex, lagMs);
-              },
-            }
-          : {}),
+        onEvent: (_ev: unknown, lagMs: number | undefined) => {
+          lastEventAt = ctx.clock();
+          if (lagMs !== undefined) ctx.recordLag?.(step.operationIndex, lagMs);
+        },
       }),
     );
   }
   await Promise.all(clients.map((c) => c.start()));
   if (step.forMs !== undefined) await sleep(step.forMs, ctx.phaseEnd);
-  else await ctx.phaseEnd;
+  else {
+    await ctx.phaseEnd;
+    await drainAfterPhase(ctx, () => lastEventAt);
+  }
   await Promise.all(clients.map((c) => c.stop()));
+}
+
+/** Longest a held watch waits after the phase for the iterations still in flight, ms (they are bounded by their own timeouts). */
+const DRAIN_WORK_MAX_MS = 60_000;
+/** After that work ended, a held watch closes once no event came for QUIET_MS, and at most DRAIN_QUIET_MAX_MS later. */
+const QUIET_MS = 250;
+const DRAIN_QUIET_MAX_MS = 2_000;
+const DRAIN_POLL_MS = 20;
+
+/**
+ * drainAfterPhase keeps a watch held for the phase open past the phase's end until the iterations that
+ * cause events (every component holding no watch, all workers) have ended and the events they caused
+ * had time to arrive (no event for QUIET_MS): so the watch counts every event of the phase's work,
+ * instead of losing those of the iterations still in flight when the phase timer fired. Bounded; an
+ * abort ends it at once.
+ */
+async function drainAfterPhase(ctx: StepContext, lastEventAt: () => number): Promise<void> {
+  if (!ctx.workDone) return;
+  const workDeadline = ctx.clock() + DRAIN_WORK_MAX_MS;
+  while (!ctx.workDone() && !ctx.aborting?.() && ctx.clock() < workDeadline) await sleep(DRAIN_POLL_MS);
+  const quietDeadline = ctx.clock() + DRAIN_QUIET_MAX_MS;
+  while (!ctx.aborting?.() && ctx.clock() - lastEventAt() < QUIET_MS && ctx.clock() < quietDeadline) await sleep(DRAIN_POLL_MS);
 }
 
 /** stampObject sets the `racerig.io/sent-at` annotation (wall-clock ms) of an object about to be written (update), so watches can time the MODIFIED event it causes. */

@@ -2,6 +2,9 @@
  * The metrics wrapper: records every request's outcome (status or error kind, corrected and
  * uncorrected latency, bytes) into the shared metrics. Created per dispatcher; per-request state
  * lives only in its handler; the options object is never written; upgrades (101) count like responses.
+ * A stream (options with `streamOperation`: a watch, a followed log, an exec session) is recorded when
+ * it is established (2xx headers, or the upgrade): that is its latency; when it ends, its duration goes
+ * to the stream operation and its body bytes to its own.
  * The handler talks to undici's Client in its raw interface (see MetricsHandler).
  */
 import type { Dispatcher } from 'undici';
@@ -20,6 +23,8 @@ export interface MetricsInterceptorOptions {
   clock: RunClock;
   /** Operation used when the options carry none (default 0). */
   defaultOperation?: number;
+  /** Count requests in flight (G.IN_FLIGHT) here: for clients whose work source does not (profile runs). */
+  countInFlight?: boolean;
 }
 
 /** A response without trailers (nearly all of them) hands its handler this one empty object. */
@@ -38,6 +43,9 @@ class MetricsHandler implements Dispatcher.DispatchController {
   private status = 0;
   private bytesIn = 0;
   private done = false;
+  private flying: boolean;
+  /** An established stream, until its end is recorded. */
+  private open = false;
   /** The first bytes of an error response's body, to read its Status reason. */
   private errorBody: Buffer[] | undefined;
   // The handler is also the controller the next handler sees (as undici's adapter makes one): abort,
@@ -57,11 +65,37 @@ class MetricsHandler implements Dispatcher.DispatchController {
     private readonly startedAt: number,
     private readonly intendedAt: number,
     private readonly bytesOut: number,
-  ) {}
+    /** The operation recording this stream's duration; undefined for an ordinary request. */
+    private readonly streamOp: number | undefined,
+  ) {
+    this.flying = o.countInFlight === true;
+    if (this.flying) o.recorder.inFlight(1);
+  }
+
+  private land(): void {
+    if (this.flying) {
+      this.flying = false;
+      this.o.recorder.inFlight(-1);
+    }
+  }
+
+  /** establish records a stream's response now (time to establish) and counts it open until `endStream`. */
+  private establish(status: number): void {
+    this.record(status);
+    this.open = true;
+    this.o.recorder.streamOpened();
+  }
+
+  private endStream(): void {
+    if (!this.open) return;
+    this.open = false;
+    this.o.recorder.streamEnded(this.op, this.streamOp!, (this.o.clock() - this.startedAt) * 1000, this.bytesIn);
+  }
 
   private record(status: number): void {
     if (this.done) return;
     this.done = true;
+    this.land();
     const end = this.o.clock();
     this.o.recorder.response(this.op, status, (end - this.intendedAt) * 1000, (end - this.startedAt) * 1000, this.bytesIn, this.bytesOut);
     if (status >= 400) this.o.recorder.reason(this.op, reasonIndex(status, this.errorBody && Buffer.concat(this.errorBody)));
@@ -109,7 +143,12 @@ class MetricsHandler implements Dispatcher.DispatchController {
   }
 
   onUpgrade(statusCode: number, rawHeaders: Buffer[] | string[] | null, socket: Duplex): void {
-    this.record(statusCode);
+    if (this.streamOp === undefined) this.record(statusCode);
+    else {
+      // The session lasts until its socket closes.
+      this.establish(statusCode);
+      socket.once('close', () => this.endStream());
+    }
     this.rawHeaders = rawHeaders as Buffer[] | null;
     this.inner.onRequestUpgrade?.(this, statusCode, parseHeaders(rawHeaders ?? []) as IncomingHttpHeaders, socket);
   }
@@ -117,6 +156,7 @@ class MetricsHandler implements Dispatcher.DispatchController {
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusMessage?: string): boolean {
     if (statusCode >= 200) this.status = statusCode; // 1xx informational responses are not the outcome
     if (statusCode >= 400) this.errorBody = [];
+    else if (this.streamOp !== undefined && statusCode >= 200 && statusCode < 300) this.establish(statusCode);
     this.resumeRequest = resume;
     this.rawHeaders = rawHeaders;
     const inner = this.inner;
@@ -142,19 +182,23 @@ class MetricsHandler implements Dispatcher.DispatchController {
   }
 
   onComplete(rawTrailers: string[] | Buffer[] | null): void {
-    this.record(this.status);
+    if (this.open) this.endStream();
+    else this.record(this.status);
     this.rawTrailers = rawTrailers;
     this.inner.onResponseEnd?.(this, rawTrailers && rawTrailers.length > 0 ? (parseHeaders(rawTrailers) as IncomingHttpHeaders) : NO_TRAILERS);
   }
 
   onError(err: Error): void {
-    if (!this.done) {
+    // An established stream ends, however it ends (stopped by the client, or cut): it was answered.
+    if (this.open) this.endStream();
+    else if (!this.done) {
       const kind = errorKind(err);
       // A stream the client ended itself after the response began (a watch or a followed log it
       // stopped) was answered: it counts under its status. Transport failures count by kind.
       if (this.status >= 200 && (kind === 'aborted' || kind === 'other')) this.record(this.status);
       else {
         this.done = true;
+        this.land();
         this.o.recorder.failure(this.op, kind, this.bytesOut);
       }
     }
@@ -170,6 +214,6 @@ export function metricsInterceptor(options: MetricsInterceptorOptions): Dispatch
       const now = options.clock();
       const op = opts.operation ?? fallbackOp;
       const intended = opts.intendedAt ?? now;
-      return dispatch(opts, new MetricsHandler(handler, options, op, now, Math.min(intended, now), bodyLength(opts.body)) as unknown as Dispatcher.DispatchHandler);
+      return dispatch(opts, new MetricsHandler(handler, options, op, now, Math.min(intended, now), bodyLength(opts.body), opts.streamOperation) as unknown as Dispatcher.DispatchHandler);
     };
 }

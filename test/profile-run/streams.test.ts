@@ -1,0 +1,93 @@
+/**
+ * Long-lived requests are streams: a watch, a wait's watch, a followed log and an exec session are
+ * timed to their establishment (response headers or the upgrade) as requests, and their durations go to
+ * `<operation> · duration`, a measurement operation outside the totals, the time series and `all`.
+ * Watches held for the phase count every event of the phase's work (items 2 and 9 of issue 17).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../src/cli/main.js';
+import { captureContext } from '../../src/cli/context.js';
+import { ExitCode } from '../../src/cli/exit-codes.js';
+import type { RunResult } from '../../src/results/model.js';
+import { runMetrics, ALL_OPERATIONS } from '../../src/results/run-metrics.js';
+
+const PROFILE = `
+name: streams
+description: Two watches held for the phase while churners create and delete 300 pods; followed logs and exec sessions on a setup pod. Emulates no controller.
+mock:
+  lifecycle: {podStartDelayMs: 0, podRunDurationMs: 60000, jitter: 0}
+setup:
+  - {apiVersion: v1, kind: Pod, metadata: {name: streamer}, spec: {containers: [{name: main, image: busybox}]}}
+phases:
+  - name: p
+    duration: 2s
+    components:
+      - name: watchers
+        concurrency: 1
+        scenario:
+          - watch: {resource: pods, labelSelector: app=churn, count: 2}
+      - name: churners
+        rate: 150
+        iterations: 300
+        scenario:
+          - create:
+              manifest: {apiVersion: v1, kind: Pod, metadata: {generateName: churn-, labels: {app: churn}}, spec: {containers: [{name: main, image: busybox}]}}
+            as: pod
+          - delete: {resource: pods, name: "{{pod.name}}", gracePeriodSeconds: 0}
+      - name: followers
+        rate: 4
+        iterations: 4
+        delay: 200ms
+        scenario:
+          - logs: {pod: streamer, follow: 600ms}
+          - exec: {pod: streamer, command: [sh, -c, "sleep 0.3; echo hi"]}
+`;
+
+test('streams are timed to their establishment; their durations are a separate measurement; held watches count every event of the phase', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'racerig-streams-'));
+  const file = join(dir, 'streams.yaml');
+  writeFileSync(file, PROFILE);
+  const out = join(dir, 'r.json');
+  const ctx = captureContext({ cwd: dir });
+  const code = await main(['run', file, '-o', out, '-w', '2'], ctx);
+  assert.equal(code, ExitCode.Ok, ctx.err() + ctx.out());
+  const result = JSON.parse(readFileSync(out, 'utf8')) as RunResult;
+  const op = (name: string) => {
+    const o = result.operations.find((x) => x.name === name);
+    assert.ok(o, `${name} in ${result.operations.map((x) => x.name).join(', ')}`);
+    return o;
+  };
+  // The watches were held for the whole phase (≥ 2 s), but their latency is the time to the response headers.
+  const watch = op('watch pods');
+  assert.equal(watch.streamDuration, 'watch pods · duration');
+  assert.equal(watch.requests, 2);
+  assert.ok(watch.latencyUs.max < 1_500_000, `time to establish: ${watch.latencyUs.max} µs`);
+  const watchDuration = op('watch pods · duration');
+  assert.equal(watchDuration.measurement, true);
+  assert.equal(watchDuration.requests, 2, 'one duration per watch stream');
+  assert.ok(watchDuration.latencyUs.min >= 1_996_000, `held for the phase: ${watchDuration.latencyUs.min} µs`);
+  assert.deepEqual(watchDuration.status, {}, 'a duration sample has no HTTP status');
+  // Followed logs (600 ms each) and exec sessions (≥ 300 ms each) likewise.
+  assert.ok(op('logs pods').latencyUs.max < 600_000 && op('logs pods · duration').latencyUs.min >= 599_000, 'at least the 600 ms follow (min is the HDR bucket\'s lowest value, up to 0.1% below)');
+  assert.equal(op('logs pods · duration').requests, 4);
+  assert.deepEqual(op('exec pods').status, { '101': 4 });
+  assert.ok(op('exec pods · duration').latencyUs.min >= 299_700, `exec sessions: ${op('exec pods · duration').latencyUs.min} µs`);
+  assert.ok(op('exec pods').latencyUs.max < op('exec pods · duration').latencyUs.min);
+  // Totals, the time series and the all-operations latency count requests only.
+  assert.equal(result.totals.requests, result.operations.filter((o) => !o.measurement).reduce((a, o) => a + o.requests, 0));
+  assert.equal(result.timeSeries.reduce((a, p) => a + p.requests, 0), result.totals.requests);
+  assert.ok(result.timeSeries.every((p) => p.p99 < 1_500_000), `time series p99: ${result.timeSeries.map((p) => p.p99).join(' ')}`);
+  assert.ok(runMetrics(result).get(ALL_OPERATIONS)!.get('p99')! < 1_500_000, 'compare: all p99 leaves stream durations out');
+  assert.ok(result.timeSeries.some((p) => (p.openStreams ?? 0) >= 2), `open streams: ${result.timeSeries.map((p) => p.openStreams).join(' ')}`);
+  // Every one of the 300 pods was seen created and deleted by both watches, though the phase timer fired with iterations in flight.
+  assert.equal(watch.watch!.events.ADDED, 600, JSON.stringify(watch.watch));
+  assert.equal(watch.watch!.events.DELETED, 600, JSON.stringify(watch.watch));
+  assert.deepEqual(result.iterations?.byComponent, { watchers: { completed: 1, failed: 0 }, churners: { completed: 300, failed: 0 }, followers: { completed: 4, failed: 0 } });
+  assert.match(ctx.out(), /iterations: 305 completed, 0 failed {2}— watchers 1, churners 300, followers 4/);
+  assert.match(ctx.out(), /measurement +samples[^\n]*\n(.*\n)*watch pods · duration +2 /);
+  assert.equal(result.integrity?.ok, true, JSON.stringify(result.integrity));
+});
