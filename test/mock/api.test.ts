@@ -23,7 +23,7 @@ test('discovery documents and health endpoints answer', async () => {
   const names = groups.body.groups.map((g: { name: string }) => g.name);
   for (const g of ['apps', 'batch', 'coordination.k8s.io', 'events.k8s.io', 'argoproj.io', 'apiextensions.k8s.io']) assert.ok(names.includes(g), g);
   const argo = await json(url, 'GET', '/apis/argoproj.io/v1alpha1');
-  assert.deepEqual(argo.body.resources.filter((r: { name: string }) => !r.name.includes('/')).map((r: { name: string }) => r.name).sort(), ['cronworkflows', 'workflows', 'workflowtaskresults', 'workflowtemplates']);
+  assert.deepEqual(argo.body.resources.filter((r: { name: string }) => !r.name.includes('/')).map((r: { name: string }) => r.name).sort(), ['clusterworkflowtemplates', 'cronworkflows', 'workflowartifactgctasks', 'workflows', 'workflowtaskresults', 'workflowtasksets', 'workflowtemplates']);
   for (const p of ['/healthz', '/readyz', '/livez']) {
     const r = await http(url, 'GET', p);
     assert.equal(r.status, 200);
