@@ -3,7 +3,8 @@ import { Option, type Command } from 'commander';
 import { join } from 'node:path';
 import type { CommandRegistrar } from './main.js';
 import type { CliContext } from './context.js';
-import { parseGather, parseLabels, parseRunOptions, RUN_DEFAULTS, type RawRunOptions, type RunPlan } from './run-options.js';
+import { parseGather, parseLabels, parseRunOptions, RUN_DEFAULTS, timeoutProblem, workersProblem, type RawRunOptions, type RunPlan } from './run-options.js';
+import { outputPathProblem } from '../results/output-path.js';
 import { executeRun } from './execute-run.js';
 import { UsageError } from '../errors.js';
 import { resolve } from 'node:path';
@@ -127,6 +128,18 @@ export const registerRunCommand: CommandRegistrar = (program, ctx, setExit) => {
         }
       }
       const gatherMs = parseGather(raw.gather, problems);
+      if (raw.workers !== undefined) {
+        const tooMany = workersProblem(Number(raw.workers));
+        if (tooMany) problems.push(tooMany);
+      }
+      if (raw.timeout !== undefined) {
+        const short = timeoutProblem(parseDurationMs(raw.timeout));
+        if (short) problems.push(short);
+      }
+      for (const [flag, path] of [['-o, --out', raw.out], ['--log', raw.log]] as const) {
+        const problem = path === undefined ? undefined : outputPathProblem(flag, resolve(ctx.cwd, path));
+        if (problem) problems.push(problem);
+      }
       if (problems.length) throw new UsageError(problems.join('; '));
       const file = resolveProfileFile(target, ctx.cwd);
       const options: ProfileRunOptions = {
