@@ -7,6 +7,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { onStopSignals, type CliContext } from './context.js';
 import { writeWithFallback } from '../results/output-path.js';
+import type { ResolvedAddress } from '../http/resolve-target.js';
 import type { RunPlan } from './run-options.js';
 import { ExitCode } from './exit-codes.js';
 import { LoadEngine } from '../engine/engine.js';
@@ -24,6 +25,8 @@ export interface RunWorkload {
   requests: RequestSpec[];
   target: TargetInfo;
   resultsDir: string;
+  /** The target host's checked addresses, when it is a name (connections go only to them). */
+  addresses?: ResolvedAddress[];
 }
 
 /** STOP_GRACE_MS is how long the first stop signal waits for requests in flight before they are aborted, ms. */
@@ -53,6 +56,7 @@ export async function executeRun(workload: RunWorkload, plan: RunPlan, ctx: CliC
     gatherMs: plan.gatherMs,
     ...(plan.log ? { log: { path: plan.log, sample: plan.logSample, operations: workload.operations } } : {}),
     rejectUnauthorized: !plan.insecure,
+    ...(workload.addresses ? { addresses: workload.addresses } : {}),
     // Whatever the target does (trickling, endless bodies), the run ends by duration + one --timeout.
     endGraceMs: plan.timeoutMs,
     onTick: (t) => live.update(t),

@@ -67,6 +67,7 @@ export interface RunPlan {
   logSample: number;
   quiet: boolean;
   insecure: boolean;
+  allowRemote: boolean;
 }
 
 /** MIN_TIMEOUT_MS is the shortest --timeout racerig enforces: timeouts are checked every tenth of it, at least every 10 ms. */
@@ -258,5 +259,6 @@ export function parseRunOptions(target: string, o: RawRunOptions, cwd: string): 
     logSample,
     quiet: o.quiet === true,
     insecure: o.insecure === true,
+    allowRemote: o.allowRemote === true,
   };
 }

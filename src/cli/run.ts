@@ -5,6 +5,7 @@ import type { CommandRegistrar } from './main.js';
 import type { CliContext } from './context.js';
 import { parseGather, parseLabels, parseRunOptions, RUN_DEFAULTS, timeoutProblem, workersProblem, type RawRunOptions, type RunPlan } from './run-options.js';
 import { outputPathProblem } from '../results/output-path.js';
+import { resolveTarget } from '../http/resolve-target.js';
 import { executeRun } from './execute-run.js';
 import { UsageError } from '../errors.js';
 import { resolve } from 'node:path';
@@ -205,6 +206,10 @@ export async function repeatRuns(plan: RunPlan, repeat: number, ctx: CliContext,
 
 /** runPlan executes a validated plan and returns the exit code. */
 export async function runPlan(plan: RunPlan, ctx: CliContext): Promise<number> {
+  // A name is resolved and every address checked before any connection; the workers connect only to those.
+  const { addresses } = await resolveTarget(plan.url.hostname, plan.allowRemote, (m) =>
+    new UsageError(`target ${plan.url.host}: ${m}; racerig only sends load elsewhere with --allow-remote`),
+  );
   return executeRun(
     {
       operations: [`${plan.method} ${plan.path}`],
@@ -219,6 +224,7 @@ export async function runPlan(plan: RunPlan, ctx: CliContext): Promise<number> {
       ],
       target: { url: plan.url.href, kind: 'url' },
       resultsDir: join(ctx.cwd, 'results'),
+      ...(addresses ? { addresses } : {}),
     },
     plan,
     ctx,

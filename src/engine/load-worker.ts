@@ -19,6 +19,7 @@ import type { RequestSpec, WorkerReport, WorkerTask } from './worker-task.js';
 import type { RigDispatchOptions } from '../http/request-options.js';
 import { toErrorData } from '../errors.js';
 import { RunAbortedError } from '../http/error-kind.js';
+import { pinnedLookup } from '../http/resolve-target.js';
 import { WARM_UP_DEADLINE_MS, withWarmUpServer } from './warm-up.js';
 
 type Dispatch = (opts: RigDispatchOptions, handler: Dispatcher.DispatchHandler) => boolean;
@@ -150,7 +151,9 @@ async function preconnect(t: WorkerTask, origin: string, count: number): Promise
   const url = new URL(origin);
   // Plain-TCP sockets for racerig's client read into its thread's one buffer (H1Client's `sharedRead`).
   const shared = sharesReads(t, url);
-  const connector = buildConnector({ rejectUnauthorized: t.rejectUnauthorized !== false, timeout: t.timeoutMs, ...(shared ? sharedReadOptions() : {}) } as BuildConnector.BuildOptions);
+  // The target's name was resolved and checked on the main thread: connect only to those addresses.
+  const pinned = origin === t.origin && t.addresses ? { lookup: pinnedLookup(t.addresses) } : {};
+  const connector = buildConnector({ rejectUnauthorized: t.rejectUnauthorized !== false, timeout: t.timeoutMs, ...pinned, ...(shared ? sharedReadOptions() : {}) } as BuildConnector.BuildOptions);
   const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   const params = { host: url.host, hostname, protocol: url.protocol, port: url.port || (url.protocol === 'https:' ? '443' : '80') };
   const ready: Socket[] = [];
