@@ -11,24 +11,13 @@ import { captureContext } from '../../src/cli/context.js';
 import { ExitCode } from '../../src/cli/exit-codes.js';
 import { FAULT_KINDS, startFaultyServer, type FaultKind } from '../fixtures/faulty-servers.js';
 import type { RunResult } from '../../src/results/model.js';
+import { checkCounts } from '../fixtures/result-checks.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'racerig-faults-'));
 const DURATION_MS = 1000;
 const TIMEOUT_MS = 500;
 /** Worker start-up (warm-up against a throwaway server) and the result's writing, on a shared 2-core machine. */
 const START_UP_MS = 6000;
-
-/** checkCounts asserts a result's counts add up: requests = responses + errors, errors = the sum of error kinds. */
-export function checkCounts(res: RunResult): void {
-  for (const op of res.operations) {
-    const responses = Object.values(op.status).reduce((a, b) => a + b, 0);
-    const kinds = Object.values(op.errorKinds).reduce((a, b) => a + b, 0);
-    assert.equal(op.requests, responses + kinds, `${op.name}: requests = responses + transport errors`);
-    assert.equal(op.latencyUs.count, responses, `${op.name}: one latency sample per response`);
-  }
-  assert.equal(res.totals.requests, res.operations.reduce((a, o) => a + o.requests, 0));
-  assert.equal(res.timeSeries.reduce((a, p) => a + p.requests, 0), res.totals.requests, 'the time series adds up to the total');
-}
 
 async function faultCase(kind: FaultKind, model: 'closed' | 'open', client: 'fast' | 'undici'): Promise<void> {
   const server = await startFaultyServer(kind);
