@@ -192,8 +192,16 @@ export class ArrivalLoop {
     // no other arrival falls in that window (a lone arrival gains nothing by waiting); timer pumps
     // start what is due.
     let hold = this.gathering ? comp.gatherMs : 0;
-    if (now >= comp.durationMs) {
-      // The duration is over: nothing more starts (arrivals still unclaimed are counted as dropped at the end).
+    if (now >= comp.durationMs + Math.min(comp.maxLagMs, END_SLACK_MS)) {
+      // The duration is over: nothing more starts, and every planned arrival still unclaimed is dropped
+      // at once (so a run ends by its duration + one --timeout, not + --max-lag).
+      const planned = comp.pacer.plannedBy(comp.durationMs);
+      for (let i = Atomics.load(this.view, comp.ticketSlot); i < planned; i = Atomics.load(this.view, comp.ticketSlot)) {
+        if (Atomics.compareExchange(this.view, comp.ticketSlot, i, planned) === i) {
+          src.dropped(c, i, planned - i);
+          break;
+        }
+      }
       this.finished[c] = true;
       return 0;
     }
@@ -286,6 +294,8 @@ export class ArrivalLoop {
 }
 
 const BLOCKED = -1;
+/** Open model: arrivals due before the end may still start this long after the duration (at most --max-lag), ms. */
+const END_SLACK_MS = 100;
 /** The longest the loop sleeps on the thread rather than on a timer, ms (only while nothing is in flight). */
 const SLEEP_MAX_MS = 2;
 const isZero = (n: number): boolean => n === 0;
