@@ -1,10 +1,13 @@
 /**
- * Runs a load plan end to end on the main thread: engine, live view, Ctrl-C handling (first: stop
- * gracefully, second: abort at once), result file, hgrm file, summary, exit code.
+ * Runs a load plan end to end on the main thread: engine, live view, stop signals (Ctrl-C, SIGTERM,
+ * SIGHUP; first: stop, waiting at most STOP_GRACE_MS for requests in flight; second: abort at once;
+ * both still write the result; third: exit at once), result file, hgrm file, summary, exit code.
  */
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { CliContext } from './context.js';
+import { onStopSignals, type CliContext } from './context.js';
+import { writeWithFallback } from '../results/output-path.js';
+import type { ResolvedAddress } from '../http/resolve-target.js';
 import type { RunPlan } from './run-options.js';
 import { ExitCode } from './exit-codes.js';
 import { LoadEngine } from '../engine/engine.js';
@@ -22,7 +25,12 @@ export interface RunWorkload {
   requests: RequestSpec[];
   target: TargetInfo;
   resultsDir: string;
+  /** The target host's checked addresses, when it is a name (connections go only to them). */
+  addresses?: ResolvedAddress[];
 }
+
+/** STOP_GRACE_MS is how long the first stop signal waits for requests in flight before they are aborted, ms. */
+export const STOP_GRACE_MS = 1000;
 
 /** executeRun runs `workload` with `plan`'s load settings and returns the process exit code. */
 export async function executeRun(workload: RunWorkload, plan: RunPlan, ctx: CliContext): Promise<number> {
@@ -48,25 +56,26 @@ export async function executeRun(workload: RunWorkload, plan: RunPlan, ctx: CliC
     gatherMs: plan.gatherMs,
     ...(plan.log ? { log: { path: plan.log, sample: plan.logSample, operations: workload.operations } } : {}),
     rejectUnauthorized: !plan.insecure,
+    ...(workload.addresses ? { addresses: workload.addresses } : {}),
+    // Whatever the target does (trickling, endless bodies), the run ends by duration + one --timeout.
+    endGraceMs: plan.timeoutMs,
     onTick: (t) => live.update(t),
     onStarting: (ready, workers) => live.setup(`starting workers ${ready}/${workers} (warming up, connecting)`),
   });
 
-  let interrupts = 0;
-  const onSignal = (sig: string) => () => {
-    interrupts++;
-    if (interrupts === 1) {
-      if (!plan.quiet) ctx.stderr.write(`\n${sig}: stopping — waiting for requests in flight (press Ctrl-C again to abort at once)\n`);
-      engine.stop('interrupted');
-    } else {
-      if (!plan.quiet) ctx.stderr.write(`\n${sig}: aborting\n`);
+  let written = false;
+  const offSignals = onStopSignals(ctx, (sig, count) => {
+    if (count === 1) {
+      if (!plan.quiet) ctx.stderr.write(`\n${sig}: stopping — waiting up to ${STOP_GRACE_MS / 1000} s for requests in flight (press Ctrl-C again to abort at once)\n`);
+      engine.stop('interrupted', STOP_GRACE_MS);
+    } else if (count === 2) {
+      if (!plan.quiet) ctx.stderr.write(`\n${sig}: aborting — writing what was measured (press Ctrl-C a third time to exit without it)\n`);
       engine.abort('interrupted');
+    } else {
+      ctx.stderr.write(`\n${sig}: exiting now; ${written ? 'the result file was written' : 'no result file was written'}\n`);
+      ctx.exit?.(130);
     }
-  };
-  const onInt = onSignal('SIGINT');
-  const onTerm = onSignal('SIGTERM');
-  ctx.signals.on('SIGINT', onInt);
-  ctx.signals.on('SIGTERM', onTerm);
+  });
   let result: RunResult;
   try {
     const outcome = await engine.start();
@@ -77,24 +86,58 @@ export async function executeRun(workload: RunWorkload, plan: RunPlan, ctx: CliC
       target: workload.target,
       openModel: plan.model.kind !== 'closed',
       config: configOf(plan),
+      plannedDurationMs: plan.durationMs,
     });
     for (const e of outcome.workerErrors) ctx.stderr.write(`racerig: worker error: ${e.code}: ${e.message}\n`);
-  } finally {
-    ctx.signals.off('SIGINT', onInt);
-    ctx.signals.off('SIGTERM', onTerm);
+  } catch (err) {
+    offSignals();
+    throw err;
   }
 
-  const out = plan.out ?? defaultResultPath(workload.resultsDir, plan.name, new Date(result.startedAt));
-  writeResult(out, result);
-  if (plan.hgrm) {
-    mkdirSync(dirname(plan.hgrm), { recursive: true });
-    writeFileSync(plan.hgrm, renderHgrm(result, result.operations.length === 1 ? result.operations[0]!.name : undefined));
+  try {
+    const requested = plan.out ?? defaultResultPath(workload.resultsDir, plan.name, new Date(result.startedAt));
+    let fellBack = false;
+    const saved = writeOutput(ctx, 'result', requested, (p) => writeResult(p, result), [workload.resultsDir]);
+    fellBack ||= saved.failed !== undefined;
+    written = true;
+    if (plan.hgrm) {
+      const hgrm = plan.hgrm;
+      const text = renderHgrm(result, result.operations.length === 1 ? result.operations[0]!.name : undefined);
+      const w = writeOutput(ctx, '--hgrm', hgrm, (p) => {
+        mkdirSync(dirname(p), { recursive: true });
+        writeFileSync(p, text);
+      }, [dirname(saved.path)]);
+      fellBack ||= w.failed !== undefined;
+    }
+    if (!plan.quiet) {
+      ctx.stdout.write('\n' + renderSummary(result));
+      ctx.stdout.write(`\nresult: ${saved.path}${result.partial ? ' (partial)' : ''}\n`);
+    }
+    return exitCodeOf(result, fellBack, ctx);
+  } finally {
+    offSignals();
   }
-  if (!plan.quiet) {
-    ctx.stdout.write('\n' + renderSummary(result));
-    ctx.stdout.write(`\nresult: ${out}${result.partial ? ' (partial)' : ''}\n`);
-  }
+}
+
+/** writeOutput writes one output with writeWithFallback and says on stderr where it went when not where asked. */
+function writeOutput(ctx: CliContext, what: string, path: string, write: (p: string) => void, fallbackDirs: string[]): { path: string; failed?: Error } {
+  const w = writeWithFallback(path, write, fallbackDirs);
+  if (w.failed) ctx.stderr.write(`racerig: cannot write the ${what} to ${path} (${w.failed.message}); written to ${w.path} instead\n`);
+  return w;
+}
+
+/** exitCodeOf maps a written run result to its documented exit code (see exit-codes.ts), explaining the failures on stderr. */
+export function exitCodeOf(result: RunResult, fellBack: boolean, ctx: CliContext): number {
   if (result.partial && result.stoppedBy === 'interrupted') return ExitCode.Interrupted;
+  if (fellBack) return ExitCode.OutputFallback;
+  if (result.stoppedBy === 'worker failure') {
+    ctx.stderr.write('racerig: a worker thread failed; the result holds what the others measured\n');
+    return ExitCode.WorkerFailed;
+  }
+  if (result.totals.requests === 0) {
+    ctx.stderr.write(`racerig: the run sent no request (${result.totals.dropped} planned ${result.totals.dropped === 1 ? 'arrival was' : 'arrivals were'} dropped)\n`);
+    return ExitCode.NothingSent;
+  }
   const responses = result.operations.reduce((a, o) => a + Object.values(o.status).reduce((x, y) => x + y, 0), 0);
   if (result.totals.requests > 0 && responses === 0) {
     ctx.stderr.write(`racerig: every request failed without a response (${Object.entries(result.operations[0]?.errorKinds ?? {}).map(([k, n]) => `${k}×${n}`).join(', ')}); is the target up?\n`);

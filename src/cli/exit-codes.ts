@@ -22,8 +22,14 @@ export enum ExitCode {
   ClusterTimeout = 9,
   /** `compare --fail-on` found a regression. */
   Regression = 10,
+  /** A worker thread failed during the run; the result (marked partial, `stoppedBy: "worker failure"`) holds what the others measured. */
+  WorkerFailed = 11,
+  /** The run sent no request: every planned arrival was dropped (the generator could not keep up, or the run was stopped before any started). */
+  NothingSent = 12,
+  /** The result (or `--hgrm`) could not be written where asked; it was written to the fallback location printed on stderr. */
+  OutputFallback = 13,
   /** One or more thresholds failed. */
   ThresholdsFailed = 99,
-  /** The run was interrupted (Ctrl-C / SIGINT or SIGTERM); partial results were written. */
+  /** The run was interrupted (Ctrl-C / SIGINT, SIGTERM or SIGHUP); partial results were written. */
   Interrupted = 130,
 }

@@ -5,7 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { processContext, type CliContext } from './context.js';
 import { ExitCode } from './exit-codes.js';
-import { RacerigError } from '../errors.js';
+import { RacerigError, UsageError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { registerRunCommand } from './run.js';
 import { registerDemoCommand } from './demo.js';
@@ -34,7 +34,25 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
       writeErr: (s) => ctx.stderr.write(s),
     });
   for (const register of registrars) register(program, ctx, setExit);
+  program.hook('preAction', (_program, command) => refuseEmptyValues(command));
   return program;
+}
+
+/** refuseEmptyValues throws a UsageError listing every option and argument of `command` given as an empty string. */
+export function refuseEmptyValues(command: Command): void {
+  const problems: string[] = [];
+  for (const option of command.options) {
+    const value: unknown = command.getOptionValue(option.attributeName());
+    const values = Array.isArray(value) ? value : [value];
+    if (values.some((v) => typeof v === 'string' && v.trim() === '')) problems.push(`${option.long ?? option.short} must not be empty`);
+  }
+  command.registeredArguments.forEach((arg, i) => {
+    const value: unknown = command.processedArgs[i];
+    const values = Array.isArray(value) ? value : [value];
+    if (values.some((v) => typeof v === 'string' && v.trim() === '')) problems.push(`<${arg.name()}> must not be empty`);
+  });
+  if (problems.length === 1) throw new UsageError(problems[0]!, `see racerig ${command.name()} --help`);
+  if (problems.length > 1) throw new UsageError(`invalid options:\n  - ${problems.join('\n  - ')}`, `see racerig ${command.name()} --help`);
 }
 
 /** main runs racerig with `argv` (without node and script) and resolves to the process exit code. */

@@ -8,6 +8,7 @@ import { Option } from 'commander';
 import type { CommandRegistrar } from './main.js';
 import { UsageError } from '../errors.js';
 import type { LoadedResult } from '../results/read-result.js';
+import { outputPathProblem } from '../results/output-path.js';
 
 /** REPORT_FORMATS lists the accepted `report --format` values. */
 export const REPORT_FORMATS = ['text', 'markdown', 'json'] as const;
@@ -49,6 +50,10 @@ export const registerReportCommand: CommandRegistrar = (program, ctx) => {
         import('../report/result-json.js'),
         import('../report/html-report.js'),
       ]);
+      if (flags.html !== undefined) {
+        const problem = outputPathProblem('--html', resolve(ctx.cwd, flags.html));
+        if (problem) throw new UsageError(problem);
+      }
       const results: LoadedResult[] = [];
       for (const spec of specs) {
         for (const r of (await selectResults(spec, { cwd: ctx.cwd, resultsDir: flags.resultsDir })).runs) {

@@ -10,6 +10,7 @@ import { UsageError } from '../errors.js';
 import { parseDurationMs } from '../engine/duration.js';
 import type { LoadModel } from '../engine/load-model.js';
 import { isLoopbackHost } from '../http/loopback.js';
+import { outputPathProblem } from '../results/output-path.js';
 
 /** RawRunOptions are the commander option values of `run`. */
 export interface RawRunOptions {
@@ -66,6 +67,26 @@ export interface RunPlan {
   logSample: number;
   quiet: boolean;
   insecure: boolean;
+  allowRemote: boolean;
+}
+
+/** MIN_TIMEOUT_MS is the shortest --timeout racerig enforces: timeouts are checked every tenth of it, at least every 10 ms. */
+export const MIN_TIMEOUT_MS = 10;
+
+/** maxWorkers is the most worker threads a run may start: 4 per available core (more only compete for the same cores and memory). */
+export function maxWorkers(): number {
+  return os.availableParallelism() * 4;
+}
+
+/** workersProblem says why a --workers count is refused (above maxWorkers), or undefined. */
+export function workersProblem(workers: number): string | undefined {
+  const cap = maxWorkers();
+  return workers > cap ? `--workers must be at most ${cap} (4 per available core, ${os.availableParallelism()} here), got ${workers}` : undefined;
+}
+
+/** timeoutProblem says why a --timeout (ms) is refused (below MIN_TIMEOUT_MS), or undefined. */
+export function timeoutProblem(ms: number): string | undefined {
+  return ms < MIN_TIMEOUT_MS ? `--timeout must be at least ${MIN_TIMEOUT_MS}ms (timeouts are checked every 10 ms at the finest), got ${ms}ms` : undefined;
 }
 
 /** DEFAULTS of `run` (documented in the README). */
@@ -151,6 +172,8 @@ export function parseRunOptions(target: string, o: RawRunOptions, cwd: string): 
   if (o.rate !== undefined && o.ramp !== undefined) problems.push('--rate and --ramp cannot be used together');
   const connections = int('--connections', o.connections, 1) ?? RUN_DEFAULTS.connections;
   const workers = int('--workers', o.workers, 1) ?? os.availableParallelism();
+  const tooMany = workersProblem(workers);
+  if (tooMany) problems.push(tooMany);
   const durationGiven = dur('--duration', o.duration);
   const maxRequests = int('--requests', o.requests, 1) ?? Infinity;
   if (o.ramp !== undefined && o.duration === undefined) problems.push('--ramp needs --duration (the ramp spans the whole duration)');
@@ -162,9 +185,17 @@ export function parseRunOptions(target: string, o: RawRunOptions, cwd: string): 
   const maxLagMs = dur('--max-lag', o.maxLag) ?? RUN_DEFAULTS.maxLagMs;
   const gatherMs = parseGather(o.gather, problems);
   const timeoutMs = dur('--timeout', o.timeout) ?? RUN_DEFAULTS.timeoutMs;
+  const shortTimeout = timeoutProblem(timeoutMs);
+  if (shortTimeout) problems.push(shortTimeout);
   const logSample = num('--log-sample', o.logSample, 0, 1) ?? 1;
   const method = (o.method ?? 'GET').toUpperCase();
   if (!/^[A-Z]+$/.test(method)) problems.push(`--method must be an HTTP method such as GET or POST, got "${o.method}"`);
+  else if (method === 'CONNECT') problems.push('--method CONNECT opens a tunnel, which racerig does not send');
+  for (const [flag, path] of [['-o, --out', o.out], ['--hgrm', o.hgrm], ['--log', o.log]] as const) {
+    if (path === undefined) continue;
+    const problem = outputPathProblem(flag, resolve(cwd, path));
+    if (problem) problems.push(problem);
+  }
 
   const headers: Record<string, string | string[]> = {};
   for (const h of o.header ?? []) {
@@ -175,6 +206,10 @@ export function parseRunOptions(target: string, o: RawRunOptions, cwd: string): 
       continue;
     }
     const v = h.slice(i + 1).trim();
+    if (/[\0-\x08\x0a-\x1f\x7f]/.test(v)) {
+      problems.push(`--header ${k}: the value holds a control character (CR, LF, NUL …), which HTTP does not allow: ${JSON.stringify(h)}`);
+      continue;
+    }
     const prev = headers[k];
     headers[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
   }
@@ -227,5 +262,6 @@ export function parseRunOptions(target: string, o: RawRunOptions, cwd: string): 
     logSample,
     quiet: o.quiet === true,
     insecure: o.insecure === true,
+    allowRemote: o.allowRemote === true,
   };
 }

@@ -3,7 +3,9 @@ import { Option, type Command } from 'commander';
 import { join } from 'node:path';
 import type { CommandRegistrar } from './main.js';
 import type { CliContext } from './context.js';
-import { parseGather, parseLabels, parseRunOptions, PROFILE_DEFAULTS, RUN_DEFAULTS, type RawRunOptions, type RunPlan } from './run-options.js';
+import { parseGather, parseLabels, parseRunOptions, PROFILE_DEFAULTS, RUN_DEFAULTS, timeoutProblem, workersProblem, type RawRunOptions, type RunPlan } from './run-options.js';
+import { outputPathProblem } from '../results/output-path.js';
+import { resolveTarget } from '../http/resolve-target.js';
 import { executeRun } from './execute-run.js';
 import { UsageError } from '../errors.js';
 import { resolve } from 'node:path';
@@ -128,6 +130,18 @@ export const registerRunCommand: CommandRegistrar = (program, ctx, setExit) => {
         }
       }
       const gatherMs = parseGather(raw.gather, problems);
+      if (raw.workers !== undefined) {
+        const tooMany = workersProblem(Number(raw.workers));
+        if (tooMany) problems.push(tooMany);
+      }
+      if (raw.timeout !== undefined) {
+        const short = timeoutProblem(parseDurationMs(raw.timeout));
+        if (short) problems.push(short);
+      }
+      for (const [flag, path] of [['-o, --out', raw.out], ['--log', raw.log]] as const) {
+        const problem = path === undefined ? undefined : outputPathProblem(flag, resolve(ctx.cwd, path));
+        if (problem) problems.push(problem);
+      }
       if (problems.length) throw new UsageError(problems.join('; '));
       const file = resolveProfileFile(target, ctx.cwd);
       const options: ProfileRunOptions = {
@@ -193,6 +207,10 @@ export async function repeatRuns(plan: RunPlan, repeat: number, ctx: CliContext,
 
 /** runPlan executes a validated plan and returns the exit code. */
 export async function runPlan(plan: RunPlan, ctx: CliContext): Promise<number> {
+  // A name is resolved and every address checked before any connection; the workers connect only to those.
+  const { addresses } = await resolveTarget(plan.url.hostname, plan.allowRemote, (m) =>
+    new UsageError(`target ${plan.url.host}: ${m}; racerig only sends load elsewhere with --allow-remote`),
+  );
   return executeRun(
     {
       operations: [`${plan.method} ${plan.path}`],
@@ -207,6 +225,7 @@ export async function runPlan(plan: RunPlan, ctx: CliContext): Promise<number> {
       ],
       target: { url: plan.url.href, kind: 'url' },
       resultsDir: join(ctx.cwd, 'results'),
+      ...(addresses ? { addresses } : {}),
     },
     plan,
     ctx,

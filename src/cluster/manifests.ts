@@ -45,7 +45,14 @@ export function readManifests(files: string[]): Manifest[] {
         for (const e of doc.errors) problems.push(`${file}:${e.linePos?.[0]?.line ?? '?'}:${e.linePos?.[0]?.col ?? '?'}: ${e.message.split('\n')[0]}`);
         continue;
       }
-      const value = doc.toJS() as unknown;
+      let value: unknown;
+      try {
+        value = doc.toJS({ maxAliasCount: 1000 }) as unknown;
+      } catch (err) {
+        // A "billion laughs" document: its aliases expand past the limit.
+        problems.push(`${file}: ${(err as Error).message.split('\n')[0]}`);
+        continue;
+      }
       if (value === null || value === undefined) continue;
       const items = isObject(value) && value.kind === 'List' && Array.isArray(value.items) ? (value.items as unknown[]) : [value];
       for (const item of items) {

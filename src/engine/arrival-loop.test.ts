@@ -33,8 +33,8 @@ class FakeSource implements WorkSource {
     };
     setImmediate(turn);
   }
-  dropped(_c: number, unit: number): void {
-    this.droppedUnits.push(unit);
+  dropped(_c: number, unit: number, count = 1): void {
+    for (let k = 0; k < count; k++) this.droppedUnits.push(unit + k);
   }
 }
 
@@ -85,8 +85,8 @@ test('arrivals later than maxLag are dropped, not sent, when capacity was missin
         this.loop!.done(c);
       }, 30);
     },
-    dropped(_c, unit) {
-      this.dropped_.push(unit);
+    dropped(_c, unit, count = 1) {
+      for (let k = 0; k < count; k++) this.dropped_.push(unit + k);
     },
   };
   const loop = new ArrivalLoop(recorder, clock, [{ pacer: constantPacer(200, 300), maxUnits: Infinity, durationMs: 300, maxLagMs: 20, gatherMs: 0, ticketSlot: G.TICKET }], source);

@@ -47,8 +47,8 @@ export interface WorkSource {
   release?(): void;
   /** start begins unit `unit` of `component`; `intendedAt` is its planned start on the run clock (open model). */
   start(component: number, unit: number, intendedAt: number | undefined, now: number): void;
-  /** dropped counts `unit` of `component` as planned but never started. */
-  dropped(component: number, unit: number): void;
+  /** dropped counts `count` units of `component` from `unit` on (default 1) as planned but never started. */
+  dropped(component: number, unit: number, count?: number): void;
 }
 
 /** ArrivalLoop drives a worker's components until each is finished and nothing is in flight. */
@@ -192,6 +192,19 @@ export class ArrivalLoop {
     // no other arrival falls in that window (a lone arrival gains nothing by waiting); timer pumps
     // start what is due.
     let hold = this.gathering ? comp.gatherMs : 0;
+    if (now >= comp.durationMs + Math.min(comp.maxLagMs, END_SLACK_MS)) {
+      // The duration is over: nothing more starts, and every planned arrival still unclaimed is dropped
+      // at once (so a run ends by its duration + one --timeout, not + --max-lag).
+      const planned = comp.pacer.plannedBy(comp.durationMs);
+      for (let i = Atomics.load(this.view, comp.ticketSlot); i < planned; i = Atomics.load(this.view, comp.ticketSlot)) {
+        if (Atomics.compareExchange(this.view, comp.ticketSlot, i, planned) === i) {
+          src.dropped(c, i, planned - i);
+          break;
+        }
+      }
+      this.finished[c] = true;
+      return 0;
+    }
     while (src.capacity(c) > 0) {
       const i = Atomics.load(this.view, comp.ticketSlot);
       const at = comp.pacer.arrivalMs(i);
@@ -210,7 +223,10 @@ export class ArrivalLoop {
       const lateMs = now - at;
       if (lateMs > comp.maxLagMs) {
         src.release?.();
-        src.dropped(c, i);
+        // Every arrival due before now - maxLag is dropped: counted at once, never iterated (-r 1e9).
+        const upTo = Math.max(i + 1, comp.pacer.plannedBy(now - comp.maxLagMs));
+        const last = upTo > i + 1 ? Atomics.compareExchange(this.view, comp.ticketSlot, i + 1, upTo) : i + 1;
+        src.dropped(c, i, last === i + 1 ? upTo - i : 1);
         continue;
       }
       const lateUs = Math.round(lateMs * 1000);
@@ -231,7 +247,10 @@ export class ArrivalLoop {
       this.finished[c] = true;
       return 0;
     }
-    while (src.capacity(c) > 0) {
+    // At most the capacity at entry: a unit that fails at once frees its slot during start(), and
+    // the loop must still come back to read the clock and the run state (it pumps again from done()).
+    let budget = src.capacity(c);
+    while (budget-- > 0 && src.capacity(c) > 0) {
       if (src.admit && !src.admit()) return BLOCKED;
       const unit = Atomics.add(this.view, comp.ticketSlot, 1);
       if (unit >= comp.maxUnits) {
@@ -275,6 +294,8 @@ export class ArrivalLoop {
 }
 
 const BLOCKED = -1;
+/** Open model: arrivals due before the end may still start this long after the duration (at most --max-lag), ms. */
+const END_SLACK_MS = 100;
 /** The longest the loop sleeps on the thread rather than on a timer, ms (only while nothing is in flight). */
 const SLEEP_MAX_MS = 2;
 const isZero = (n: number): boolean => n === 0;

@@ -33,7 +33,16 @@ export interface EngineConfig extends Omit<WorkerTask, 'index' | 'workers' | 'la
   extraSlots?: number;
   /** Builds worker `index`'s task instead of the `run <url>` task (profile runs). */
   taskFor?: (index: number, workers: number, layout: MetricsLayout, buffer: SharedArrayBuffer) => object;
+  /**
+   * With a finite duration: work still in flight this long (ms) after the duration is aborted and
+   * counted as `aborted`, so the run ends by duration + endGraceMs whatever the target does
+   * (`run <url>` passes --timeout). Undefined: in-flight work is waited for.
+   */
+  endGraceMs?: number;
 }
+
+/** ABORT_SETTLE_MS is how long an abort waits for the workers to count what was in flight before the result is built, ms. */
+const ABORT_SETTLE_MS = 1500;
 
 /** EngineTick is what the live view receives every second; its snapshots are reused, valid until the next tick. */
 export interface EngineTick {
@@ -84,17 +93,32 @@ export class LoadEngine {
     this.view = new Uint32Array(this.buffer);
   }
 
-  /** stop asks workers to send nothing new and finish what is in flight (bounded by the request timeout). */
-  stop(reason = 'interrupted'): void {
+  /**
+   * stop asks workers to send nothing new and finish what is in flight (bounded by the request
+   * timeout); with `graceMs`, what is still in flight after that long is aborted (see abort).
+   */
+  stop(reason = 'interrupted', graceMs?: number): void {
     this.stoppedBy ??= reason;
     this.markStopped();
     Atomics.compareExchange(this.view, G.STATE, RunState.Running, RunState.Stopping);
+    if (graceMs !== undefined && Number.isFinite(graceMs)) {
+      clearTimeout(this.graceTimer);
+      this.graceTimer = setTimeout(() => this.abort(reason), graceMs);
+      this.graceTimer.unref();
+    }
   }
 
-  /** abort ends the run at once: connections are destroyed and `start()` resolves with what was measured. */
+  /**
+   * abort ends the run now: connections are destroyed, requests in flight are counted as `aborted`
+   * (the workers get up to ABORT_SETTLE_MS to count them), and `start()` resolves with what was measured.
+   */
   abort(reason = 'interrupted'): void {
     this.stoppedBy ??= reason;
     this.markStopped();
+    this.hardStop();
+  }
+
+  private hardStop(): void {
     Atomics.store(this.view, G.STATE, RunState.Aborting);
     this.abortNow?.();
   }
@@ -102,6 +126,8 @@ export class LoadEngine {
   private markStopped(): void {
     this.stoppedAtMs ??= Number.isNaN(this.epoch) ? 0 : Math.max(0, wallMs() - this.epoch);
   }
+
+  private graceTimer: NodeJS.Timeout | undefined;
 
   /** start runs the load to its end and resolves with the outcome; it rejects only on internal failure. */
   async start(): Promise<EngineOutcome> {
@@ -184,11 +210,24 @@ export class LoadEngine {
       }, Math.max(0, epoch + tickNo * 1000 - wallMs()));
     };
     schedule();
+    // The run's end bound: duration + endGraceMs, whatever the target does (see EngineConfig.endGraceMs).
+    const endBound =
+      c.endGraceMs !== undefined && Number.isFinite(c.durationMs) ? setTimeout(() => this.hardStop(), Math.max(0, epoch + c.durationMs + c.endGraceMs - wallMs())) : undefined;
 
     const aborted = new Promise<'aborted'>((resolve) => (this.abortNow = () => resolve('aborted')));
-    const how = await Promise.race([settled, aborted]);
+    if (Atomics.load(this.view, G.STATE) === RunState.Aborting) this.abortNow?.();
+    let how = await Promise.race([settled, aborted]);
+    const abortedAt = wallMs();
+    // Connections are being destroyed: the workers count what was in flight as aborted and report.
+    if (how === 'aborted') {
+      let settleTimer: NodeJS.Timeout | undefined;
+      how = await Promise.race([settled, new Promise<'aborted'>((r) => (settleTimer = setTimeout(() => r('aborted'), ABORT_SETTLE_MS)))]);
+      clearTimeout(settleTimer);
+    }
     clearTimeout(timer);
-    let endedWallMs = wallMs();
+    clearTimeout(endBound);
+    clearTimeout(this.graceTimer);
+    let endedWallMs = how === 'aborted' ? abortedAt : wallMs();
     let elapsedMs = endedWallMs - epoch;
     const workerErrors: RacerigError[] = [];
     const reports: WorkerReport[] = [];
@@ -208,6 +247,17 @@ export class LoadEngine {
       if (lastEnd > 0 && workerErrors.length === 0) {
         elapsedMs = lastEnd;
         endedWallMs = epoch + lastEnd;
+      }
+    }
+    // Workers that did not report after an abort: what they had in flight counts as aborted.
+    if (how === 'aborted' && !c.taskFor) {
+      const left = Atomics.load(this.view, G.IN_FLIGHT);
+      if (left > 0 && left < 0x80000000) {
+        const recorder = new MetricsRecorder(this.layout, this.buffer);
+        spread(c.requests, left, (op, n) => {
+          for (let i = 0; i < n; i++) recorder.failure(op, 'aborted', 0);
+        });
+        Atomics.sub(this.view, G.IN_FLIGHT, left);
       }
     }
     // Planned open-model arrivals that were due before the end (or the stop: later ones never were) and that no worker claimed are dropped work.
@@ -232,7 +282,7 @@ export class LoadEngine {
       lateness,
       stoppedBy: this.stoppedBy ?? (workerErrors.length ? 'worker failure' : undefined),
       ...(this.stoppedAtMs !== undefined ? { stoppedAtMs: this.stoppedAtMs } : {}),
-      aborted: how === 'aborted',
+      aborted: how === 'aborted' || Atomics.load(this.view, G.STATE) === RunState.Aborting,
       workerErrors,
       reports,
     };
@@ -241,17 +291,23 @@ export class LoadEngine {
 
 function addDropped(recorder: MetricsRecorder, requests: RequestSpec[], n: number): void {
   // Unclaimed arrivals are spread over the request kinds in the order they would have been sent.
+  spread(requests, n, (op, count) => recorder.dropped(op, count));
+}
+
+/** spread divides `n` units over the request kinds in the order they are sent and calls `add` once per operation with its share. */
+function spread(requests: RequestSpec[], n: number, add: (op: number, count: number) => void): void {
+  if (requests.length === 0) return;
   const per = new Map<number, number>();
   for (let k = 0; k < requests.length; k++) {
     const op = requests[k]!.operation;
     const share = Math.floor(n / requests.length) + (k < n % requests.length ? 1 : 0);
     per.set(op, (per.get(op) ?? 0) + share);
   }
-  for (const [op, count] of per) if (count > 0) recorder.dropped(op, count);
+  for (const [op, count] of per) if (count > 0) add(op, count);
 }
 
 function stripEngineOnly(c: EngineConfig): Omit<WorkerTask, 'index' | 'workers' | 'layout' | 'buffer' | 'connections'> {
-  const { onTick: _onTick, onStarting: _os, workers: _w, operations: _o, measurementOperations: _m, streamOperations: _s, connections: _c, ...rest } = c;
+  const { onTick: _onTick, onStarting: _os, workers: _w, operations: _o, measurementOperations: _m, streamOperations: _s, connections: _c, endGraceMs: _g, ...rest } = c;
   return rest;
 }
 

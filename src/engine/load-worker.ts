@@ -18,6 +18,8 @@ import { ArrivalLoop, type WorkSource } from './arrival-loop.js';
 import type { RequestSpec, WorkerReport, WorkerTask } from './worker-task.js';
 import type { RigDispatchOptions } from '../http/request-options.js';
 import { toErrorData } from '../errors.js';
+import { RunAbortedError } from '../http/error-kind.js';
+import { pinnedLookup } from '../http/resolve-target.js';
 import { WARM_UP_DEADLINE_MS, withWarmUpServer } from './warm-up.js';
 
 type Dispatch = (opts: RigDispatchOptions, handler: Dispatcher.DispatchHandler) => boolean;
@@ -122,8 +124,14 @@ class ConnectionSource implements WorkSource {
     this.dispatchers[conn]!(opts, new RequestHandler(this, conn));
   }
 
-  dropped(_component: number, unit: number): void {
-    this.recorder.dropped(this.requests[unit % this.requests.length]!.operation ?? 0);
+  dropped(_component: number, unit: number, count = 1): void {
+    const n = this.requests.length;
+    if (count === 1 || n === 1) this.recorder.dropped(this.requests[unit % n]!.operation ?? 0, count);
+    else for (let k = 0; k < n; k++) {
+      // Units unit, unit+1, … send requests[(unit + j) % n]: kind (unit + k) % n gets every n-th of them.
+      const share = Math.floor(count / n) + (k < count % n ? 1 : 0);
+      if (share > 0) this.recorder.dropped(this.requests[(unit + k) % n]!.operation ?? 0, share);
+    }
   }
 
   complete(conn: number): void {
@@ -143,7 +151,9 @@ async function preconnect(t: WorkerTask, origin: string, count: number): Promise
   const url = new URL(origin);
   // Plain-TCP sockets for racerig's client read into its thread's one buffer (H1Client's `sharedRead`).
   const shared = sharesReads(t, url);
-  const connector = buildConnector({ rejectUnauthorized: t.rejectUnauthorized !== false, timeout: t.timeoutMs, ...(shared ? sharedReadOptions() : {}) } as BuildConnector.BuildOptions);
+  // The target's name was resolved and checked on the main thread: connect only to those addresses.
+  const pinned = origin === t.origin && t.addresses ? { lookup: pinnedLookup(t.addresses) } : {};
+  const connector = buildConnector({ rejectUnauthorized: t.rejectUnauthorized !== false, timeout: t.timeoutMs, ...pinned, ...(shared ? sharedReadOptions() : {}) } as BuildConnector.BuildOptions);
   const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   const params = { host: url.host, hostname, protocol: url.protocol, port: url.port || (url.protocol === 'https:' ? '443' : '80') };
   const ready: Socket[] = [];
@@ -212,7 +222,7 @@ function connect(
       connectTimeout: t.timeoutMs,
       connect: connector ?? (t.rejectUnauthorized === false ? { rejectUnauthorized: false } : undefined),
     };
-    const client = fast ? new H1Client(origin, { ...options, sharedRead }) : new (undiciClient())(origin, options);
+    const client = fast ? new H1Client(origin, { ...options, sharedRead, requestTimeout: t.timeoutMs }) : new (undiciClient())(origin, options);
     client.on('connectionError', () => {}); // failures are counted per request
     const interceptors: Dispatcher.DispatcherComposeInterceptor[] = [metricsInterceptor({ recorder, clock })];
     if (log) interceptors.push(loggingInterceptor(log));
@@ -307,7 +317,8 @@ async function runWorkerLoad(t: WorkerTask): Promise<WorkerReport> {
     [{ pacer, maxUnits: t.maxRequests, durationMs: t.durationMs, maxLagMs: t.maxLagMs, gatherMs: t.gatherMs, ticketSlot: pacer.open ? G.TICKET : G.CLAIMED }],
     source,
     () => {
-      for (const c of clients) c.destroy().catch(() => {});
+      // Requests in flight fail with RunAbortedError: counted as aborted, never under a status they began.
+      for (const c of clients) c.destroy(new RunAbortedError()).catch(() => {});
     },
   );
   source.loop = loop;

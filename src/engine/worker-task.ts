@@ -2,6 +2,7 @@
 import type { MetricsLayout } from '../metrics/layout.js';
 import type { LoadModel } from './load-model.js';
 import type { ErrorData } from '../errors.js';
+import type { ResolvedAddress } from '../http/resolve-target.js';
 
 /** RequestSpec is one request a worker sends (pre-serialized; the same object is reused, frozen). */
 export interface RequestSpec {
@@ -46,6 +47,8 @@ export interface WorkerTask {
   rejectUnauthorized?: boolean;
   /** HTTP client per connection: racerig's lean HTTP/1.1 client ('fast', default) or undici's Client. */
   httpClient?: HttpClientKind;
+  /** The origin host's checked addresses (a name's, resolved on the main thread): connections go only to them. */
+  addresses?: ResolvedAddress[];
 }
 
 /** HttpClientKind names the HTTP client a load worker uses per connection (see --http-client). */

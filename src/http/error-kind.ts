@@ -18,7 +18,23 @@ const BY_CODE: Record<string, ErrorKind> = {
   EAI_AGAIN: 'dns',
   EAI_NONAME: 'dns',
   EPROTO: 'tls',
+  RACERIG_RUN_ABORTED: 'aborted',
+  UND_ERR_RES_CONTENT_LENGTH_MISMATCH: 'protocol',
+  UND_ERR_RES_EXCEEDED_MAX_SIZE: 'protocol',
+  HPE_INVALID_CHUNK_SIZE: 'protocol',
 };
+
+/** RUN_ABORTED is the code of RunAbortedError. */
+export const RUN_ABORTED = 'RACERIG_RUN_ABORTED';
+
+/** RunAbortedError ends the requests in flight when a run is aborted (second Ctrl-C, stop grace or end bound over): they count as `aborted`. */
+export class RunAbortedError extends Error {
+  readonly code = RUN_ABORTED;
+  constructor() {
+    super('the run was aborted with the request in flight');
+    this.name = 'RunAbortedError';
+  }
+}
 
 /** errorKind returns the metrics kind of a transport error (undici or Node socket error). */
 export function errorKind(err: unknown): ErrorKind {
@@ -30,6 +46,9 @@ export function errorKind(err: unknown): ErrorKind {
     return 'tls';
   }
   if (e?.name === 'AbortError') return 'aborted';
+  // An invalid response (bad chunk size, bad status line, body shorter than its length): undici's
+  // llhttp errors carry HPE_* codes, H1Client's parser errors are HTTPParserErrors.
+  if (code.startsWith('HPE_') || e?.name === 'HTTPParserError') return 'protocol';
   if (e?.cause && e.cause !== err) return errorKind(e.cause);
   return 'other';
 }

@@ -54,6 +54,12 @@ export interface H1ClientOptions {
   headersTimeout?: number;
   /** ms a response body may be idle; 0 = none. */
   bodyTimeout?: number;
+  /**
+   * ms a request may take in all, from its write (or, pipelined, from the previous response's end)
+   * to the end of its response, however the server trickles; 0 = none. Checked with the other
+   * timeouts, every tenth of the shortest (at least 10 ms, at most 250 ms).
+   */
+  requestTimeout?: number;
   connectTimeout?: number;
   /** A connector (undici's `buildConnector` result) or options for one. */
   connect?: BuildConnector.connector | BuildConnector.BuildOptions;
@@ -166,6 +172,7 @@ export class H1Client extends Dispatcher {
   private readonly pipelining: number;
   private readonly headersTimeout: number;
   private readonly bodyTimeout: number;
+  private readonly requestTimeout: number;
   private readonly connector: BuildConnector.connector;
   /** Sockets read into READ_BUFFER (see there): chunks are borrowed and copied when kept. */
   private readonly borrowed: boolean;
@@ -193,6 +200,8 @@ export class H1Client extends Dispatcher {
 
   // Timeouts: the time of the last write or read, checked by one unref'd interval while a socket is open.
   private lastActivity = 0;
+  /** When the request at the head of the line (inflight[0]) began: its write, or the previous response's end. */
+  private headSince = 0;
   private gotHead = false;
   private timer: NodeJS.Timeout | null = null;
 
@@ -204,6 +213,7 @@ export class H1Client extends Dispatcher {
     this.pipelining = Math.max(1, opts.pipelining ?? 1);
     this.headersTimeout = opts.headersTimeout ?? 300_000;
     this.bodyTimeout = opts.bodyTimeout ?? 300_000;
+    this.requestTimeout = opts.requestTimeout ?? 0;
     this.borrowed = this.url.protocol === 'http:' && (typeof opts.connect !== 'function' || opts.sharedRead === true);
     this.copyBody = this.borrowed && opts.lendBodyChunks !== true;
     this.connector =
@@ -353,7 +363,7 @@ export class H1Client extends Dispatcher {
       if (r.aborted) continue;
       this.inflight.push(r);
       if (this.inflight.length === 1) {
-        this.lastActivity = performance.now();
+        this.lastActivity = this.headSince = performance.now();
         this.gotHead = false;
       }
       s.write(r.bytes);
@@ -485,9 +495,9 @@ export class H1Client extends Dispatcher {
 
   private startTimer(): void {
     if (this.timer) return;
-    const limit = Math.max(this.headersTimeout, this.bodyTimeout);
+    const limit = Math.max(this.headersTimeout, this.bodyTimeout, this.requestTimeout);
     if (limit <= 0) return;
-    const every = Math.max(10, Math.min(250, Math.floor(Math.min(this.headersTimeout || limit, this.bodyTimeout || limit) / 10)));
+    const every = Math.max(10, Math.min(250, Math.floor(Math.min(this.headersTimeout || limit, this.bodyTimeout || limit, this.requestTimeout || limit) / 10)));
     this.timer = setInterval(() => this.checkTimeout(), every);
     this.timer.unref();
   }
@@ -498,8 +508,15 @@ export class H1Client extends Dispatcher {
   }
 
   private checkTimeout(): void {
-    if (this.inflight.length === 0 || this.paused) return;
-    const idle = performance.now() - this.lastActivity;
+    if (this.inflight.length === 0) return;
+    const now = performance.now();
+    // The whole request's bound holds even while a handler holds the body paused.
+    if (this.requestTimeout > 0 && now - this.headSince >= this.requestTimeout) {
+      this.dropConnection(this.gotHead ? new errors.BodyTimeoutError() : new errors.HeadersTimeoutError());
+      return;
+    }
+    if (this.paused) return;
+    const idle = now - this.lastActivity;
     const limit = this.gotHead ? this.bodyTimeout : this.headersTimeout;
     if (limit <= 0 || idle < limit) return;
     this.dropConnection(this.gotHead ? new errors.BodyTimeoutError() : new errors.HeadersTimeoutError());
@@ -766,6 +783,7 @@ export class H1Client extends Dispatcher {
     const r = this.inflight.shift()!;
     this.st = St.Head;
     this.gotHead = false;
+    if (this.inflight.length > 0) this.headSince = performance.now(); // pipelined: the next request's bound starts
     // A handler that paused the socket paused it for this response: the next one is read.
     if (this.paused) this.resume();
     if (!r.aborted) {

@@ -102,6 +102,8 @@ class KubeConfigCredentials implements Credentials {
         this.uncache = false;
         this.kc ??= await loadKubeConfig(this.target.source);
         const auth = await applyKubeAuth(this.kc);
+        // New credentials keep the server's checked addresses (see resolve-target.ts).
+        if (this.target.connect?.addresses) auth.connect.addresses = this.target.connect.addresses;
         expiresAtMs = auth.expiresAtMs;
         this.headers = Object.freeze(auth.headers);
         if (!sameConnect(this.connect, auth.connect)) this.connect = Object.freeze(auth.connect);

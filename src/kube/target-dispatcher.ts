@@ -5,12 +5,15 @@
 import { Client, Pool, type Dispatcher } from 'undici';
 import type { KubeTarget } from './target.js';
 import type { DispatchFn } from './send.js';
+import { pinnedLookup } from '../http/resolve-target.js';
 
 /** undiciConnect returns undici `connect` options for a target (a new object; the target is not changed). */
 export function undiciConnect(target: Pick<KubeTarget, 'connect' | 'origin'>): Record<string, unknown> | undefined {
-  if (!target.origin.startsWith('https:')) return undefined;
   const c = target.connect;
-  const out: Record<string, unknown> = { rejectUnauthorized: c.rejectUnauthorized };
+  // Checked addresses of the server's name: every connection (requests, watches, exec upgrades) goes only to them.
+  const pinned = c?.addresses ? { lookup: pinnedLookup(c.addresses) } : undefined;
+  if (!target.origin.startsWith('https:')) return pinned;
+  const out: Record<string, unknown> = { rejectUnauthorized: c.rejectUnauthorized, ...pinned };
   if (c.ca) out.ca = c.ca;
   if (c.cert) out.cert = c.cert;
   if (c.key) out.key = c.key;

@@ -6,6 +6,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { TargetError } from '../errors.js';
 import { isLoopbackHost } from '../http/loopback.js';
+import { resolveTarget, type ResolvedAddress } from '../http/resolve-target.js';
 
 /** TargetSource says where a target's kubeconfig came from, so another thread can load it again (plain data). */
 export interface TargetSource {
@@ -33,6 +34,8 @@ export interface TargetConnect {
   key?: string;
   rejectUnauthorized: boolean;
   servername?: string;
+  /** The server name's checked addresses (see resolve-target.ts): connections go only to them. */
+  addresses?: ResolvedAddress[];
 }
 
 /** KubeTarget is a resolved API server with its credentials; plain data that may be sent to worker threads. */
@@ -114,14 +117,17 @@ export async function loadTarget(options: LoadTargetOptions = {}): Promise<KubeT
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new TargetError(`server "${cluster.server}" of context "${context}" is not http or https`);
   }
-  if (!options.allowRemote && !isLoopbackHost(url.hostname)) {
-    throw new TargetError(
-      `refusing to send load to ${cluster.server} (context "${context}"): it is not a loopback address`,
+  const refuse = (why: string) =>
+    new TargetError(
+      `refusing to send load to ${cluster.server} (context "${context}"): ${why}`,
       'racerig creates and deletes objects at high rates; pass --allow-remote if this cluster is really meant to be the target',
     );
-  }
+  if (!options.allowRemote && !isLoopbackHost(url.hostname)) throw refuse('it is not a loopback address');
+  // A name is resolved and every address checked; connections (requests, watches, exec) go only to them.
+  const { addresses } = await resolveTarget(url.hostname, options.allowRemote === true, refuse);
   const { applyKubeAuth } = await import('./kube-auth.js');
   const auth = await applyKubeAuth(kc);
+  if (addresses) auth.connect.addresses = addresses;
   const ctx = kc.getContextObject(context);
   return {
     origin: url.origin,

@@ -6,7 +6,7 @@
 import { COUNTS_LENGTH } from './hdr-layout.js';
 
 /** ERROR_KINDS are the transport failure kinds counted per operation, in slot order. */
-export const ERROR_KINDS = ['refused', 'reset', 'timeout', 'tls', 'dns', 'aborted', 'other'] as const;
+export const ERROR_KINDS = ['refused', 'reset', 'timeout', 'tls', 'dns', 'aborted', 'other', 'protocol'] as const;
 /** ErrorKind is one transport failure kind. */
 export type ErrorKind = (typeof ERROR_KINDS)[number];
 

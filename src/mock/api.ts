@@ -10,6 +10,7 @@ import { scaleOf } from './scale.js';
 import { jsonEqual } from './json-equal.js';
 import { Store, objectKey, type KubeObject, type StoredObject } from './store.js';
 import { StatusError, alreadyExists, badRequest, conflict, expired, invalid, notFound, unsupportedMediaType } from './status.js';
+import { jsonDepthExceeded, tooDeep, valueDepthExceeded } from './http-util.js';
 import { asObject, checkTypeAndNamespace, initMetadata, nowRfc3339, randomSuffix, specProblems, validateNew } from './objects.js';
 import { applyDefaults, mockNode } from './defaults.js';
 import { fieldMatcher, labelMatcher, exactNameFromFieldSelector } from './selectors.js';
@@ -422,8 +423,11 @@ export class MockApi {
     }
     let body: unknown;
     try {
+      if (type !== 'application/apply-patch+yaml' && jsonDepthExceeded(raw)) throw tooDeep();
       body = type === 'application/apply-patch+yaml' ? parseYaml(raw) : JSON.parse(raw);
+      if (type === 'application/apply-patch+yaml' && valueDepthExceeded(body)) throw tooDeep();
     } catch (err) {
+      if (err instanceof StatusError) throw err;
       throw badRequest(`error decoding patch: ${(err as Error).message}`);
     }
     const sub = opts.subresource ?? '';

@@ -80,8 +80,48 @@ function tooLarge(limit: number): StatusError {
   return new StatusError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limit}`);
 }
 
-/** parseJsonBody parses a request body as JSON, throwing 400 BadRequest with the parser's message. */
+/** MAX_JSON_DEPTH is the deepest nesting of objects and arrays a request body may have (kube-apiserver's JSON decoder allows 10,000). */
+export const MAX_JSON_DEPTH = 10_000;
+
+/** jsonDepthExceeded tells whether JSON text nests objects and arrays deeper than `max` (strings skipped), scanning without recursion. */
+export function jsonDepthExceeded(raw: string, max = MAX_JSON_DEPTH): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) {
+      if (++depth > max) return true;
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return false;
+}
+
+/** valueDepthExceeded tells whether a parsed value (e.g. from YAML) nests deeper than `max`, walking it without recursion. */
+export function valueDepthExceeded(value: unknown, max = MAX_JSON_DEPTH): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  const seen = new Set<object>();
+  while (stack.length > 0) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== 'object' || seen.has(v)) continue;
+    if (d + 1 > max) return true;
+    seen.add(v);
+    for (const child of Object.values(v)) stack.push([child, d + 1]);
+  }
+  return false;
+}
+
+/** tooDeep is the 400 BadRequest a request body nested past MAX_JSON_DEPTH gets (never a 500 from a stack overflow). */
+export function tooDeep(): StatusError {
+  return new StatusError(400, 'BadRequest', `the object provided is unrecognized: nesting depth exceeds the limit of ${MAX_JSON_DEPTH}`);
+}
+
+/** parseJsonBody parses a request body as JSON, throwing 400 BadRequest with the parser's message (or for nesting past MAX_JSON_DEPTH). */
 export function parseJsonBody(raw: string): unknown {
+  if (jsonDepthExceeded(raw)) throw tooDeep();
   try {
     return JSON.parse(raw);
   } catch (err) {

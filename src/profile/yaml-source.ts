@@ -1,5 +1,5 @@
 /** A parsed YAML file that keeps source positions, so a path into its data maps back to file:line:column. */
-import { LineCounter, isMap, isPair, isScalar, isSeq, parseAllDocuments, parseDocument, type Document, type Node } from 'yaml';
+import { LineCounter, isMap, isPair, isScalar, isSeq, parseAllDocuments, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { Problem, SourcePos } from './problem.js';
 
 /** DataPath is a path into parsed YAML data: map keys and sequence indexes. */
@@ -73,7 +73,30 @@ export function parseYamlSource(file: string, text: string): { source?: YamlSour
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const problems = yamlErrors(file, doc, lines);
-  return problems.length ? { problems } : { source: new YamlSource(file, text, doc, lines), problems };
+  if (problems.length) return { problems };
+  const built = buildSource(file, text, doc, lines);
+  return built instanceof YamlSource ? { source: built, problems } : { problems: [built.problem] };
+}
+
+/**
+ * buildSource converts a parsed document to data; a document whose aliases expand too far (a "billion
+ * laughs" YAML bomb: the yaml library refuses past maxAliasCount) becomes a problem at its first alias.
+ */
+function buildSource(file: string, text: string, doc: Document, lines: LineCounter): YamlSource | { problem: Problem } {
+  try {
+    return new YamlSource(file, text, doc, lines);
+  } catch (err) {
+    let offset = 0;
+    visit(doc, {
+      Alias(_key, node) {
+        offset = node.range?.[0] ?? 0;
+        return visit.BREAK;
+      },
+    });
+    const { line, col } = lines.linePos(offset);
+    const message = (err as Error).message.split('\n')[0]!;
+    return { problem: { file, line, column: col, message: `YAML: ${message}`, hint: 'aliases (*name) here expand to more than 1000 nodes; write the values out or use fewer aliases' } };
+  }
 }
 
 /** parseYamlSources parses every document of a multi-document YAML file (empty documents are skipped). */
@@ -83,8 +106,13 @@ export function parseYamlSources(file: string, text: string): { sources: YamlSou
   const list = Array.isArray(docs) ? docs : [];
   const problems = list.flatMap((d) => yamlErrors(file, d, lines));
   if (problems.length) return { sources: [], problems };
-  const sources = list.filter((d) => d.contents !== null).map((d) => new YamlSource(file, text, d, lines));
-  return { sources, problems };
+  const sources: YamlSource[] = [];
+  for (const d of list.filter((d) => d.contents !== null)) {
+    const built = buildSource(file, text, d, lines);
+    if (built instanceof YamlSource) sources.push(built);
+    else problems.push(built.problem);
+  }
+  return problems.length ? { sources: [], problems } : { sources, problems };
 }
 
 function yamlErrors(file: string, doc: Document, lines: LineCounter): Problem[] {

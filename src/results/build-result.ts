@@ -15,11 +15,18 @@ export interface RunMeta {
   /** Whether arrival times were planned (open model): corrected latency differs from uncorrected. */
   openModel: boolean;
   profile?: { name: string; sha256: string };
+  /**
+   * The planned run length, ms (Infinity or undefined: none). A run that was not stopped early reports
+   * its duration and rates over this span, even when its last response came sooner (-r 0.5 -d 1s) or later.
+   */
+  plannedDurationMs?: number;
 }
 
 /** buildResult turns an engine outcome into a `racerig/result@1` document. */
 export function buildResult(outcome: EngineOutcome, meta: RunMeta): RunResult {
-  const seconds = Math.max(outcome.elapsedMs / 1000, 1e-9);
+  const planned = meta.plannedDurationMs;
+  const overPlan = outcome.stoppedBy === undefined && planned !== undefined && Number.isFinite(planned) && planned > 0;
+  const seconds = overPlan ? planned / 1000 : Math.max(outcome.elapsedMs / 1000, 1e-9);
   const measurements = outcome.layout.measurements;
   const operations: OperationResult[] = outcome.layout.operations.map((name, op) => {
     const c = outcome.final.counters(op);
@@ -54,6 +61,7 @@ export function buildResult(outcome: EngineOutcome, meta: RunMeta): RunResult {
     startedAt: new Date(outcome.startedWallMs).toISOString(),
     endedAt: new Date(outcome.endedWallMs).toISOString(),
     durationSeconds: round(seconds, 6),
+    ...(overPlan ? { elapsedSeconds: round(outcome.elapsedMs / 1000, 6) } : {}),
     target: meta.target,
     config: meta.config,
     environment: { racerigVersion: VERSION, node: process.version, platform: `${process.platform}-${process.arch}`, cpus: os.availableParallelism() },

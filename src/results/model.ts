@@ -179,8 +179,10 @@ export interface RunResult {
   /** ISO 8601 UTC. */
   startedAt: string;
   endedAt: string;
-  /** Measured duration in seconds (first request to last completion). */
+  /** The run's length in seconds, rates' denominator: the planned duration of a `run <url>` not stopped early, else first request to last completion. */
   durationSeconds: number;
+  /** From the start to the last response, s, when it differs in meaning from durationSeconds (a run measured over its planned duration). */
+  elapsedSeconds?: number;
   target: TargetInfo;
   /** The effective options of the run. */
   config: Record<string, unknown>;

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { RacerigError } from '../errors.js';
 import { ExitCode } from '../cli/exit-codes.js';
 import { RESULT_SCHEMA, type RunResult } from './model.js';
+import { decodeHistogram } from '../metrics/histogram.js';
 
 /** RESULT_SCHEMA_PREFIX is what every racerig result schema identifier starts with, followed by its version number. */
 export const RESULT_SCHEMA_PREFIX = 'racerig/result@';
@@ -66,6 +67,23 @@ export function parseResult(doc: unknown, file: string): RunResult {
     r.operations.forEach((op, i) => {
       if (typeof op?.name !== 'string') problems.push(`operations[${i}].name is missing`);
       if (typeof op?.latencyUs?.hdr !== 'string') problems.push(`operations[${i}].latencyUs.hdr is missing`);
+      else checkHdr(op.latencyUs.hdr, `operations[${i}].latencyUs.hdr`, problems);
+      const unc = (op as { uncorrectedLatencyUs?: { hdr?: unknown } })?.uncorrectedLatencyUs?.hdr;
+      if (unc !== undefined) checkHdr(unc, `operations[${i}].uncorrectedLatencyUs.hdr`, problems);
+    });
+  }
+  const series = (doc as { timeSeries?: unknown }).timeSeries;
+  if (series !== undefined && series !== null) {
+    if (!Array.isArray(series)) problems.push(`timeSeries is not an array (found ${typeof series})`);
+    else {
+      const bad = series.findIndex((p) => typeof p !== 'object' || p === null || typeof (p as { t?: unknown }).t !== 'number');
+      if (bad >= 0) problems.push(`timeSeries[${bad}] is not a point with a time t`);
+    }
+  }
+  const lifecycles = (doc as { lifecycles?: unknown }).lifecycles;
+  if (Array.isArray(lifecycles)) {
+    lifecycles.forEach((lc: { latencyUs?: { hdr?: unknown } } | null, i) => {
+      if (lc?.latencyUs?.hdr !== undefined) checkHdr(lc.latencyUs.hdr, `lifecycles[${i}].latencyUs.hdr`, problems);
     });
   }
   if (typeof r.totals !== 'object' || r.totals === null) problems.push('totals is missing');
@@ -74,6 +92,19 @@ export function parseResult(doc: unknown, file: string): RunResult {
     throw new ResultFileError('RACERIG_RESULT_INVALID', `${file}: malformed ${RESULT_SCHEMA} result:\n  ${problems.join('\n  ')}`);
   }
   return { ...r, labels: r.labels ?? {}, timeSeries: r.timeSeries ?? [], config: r.config ?? {} };
+}
+
+/** checkHdr adds a problem when `value` is not a compressed HdrHistogram (base64) that decodes. */
+function checkHdr(value: unknown, field: string, problems: string[]): void {
+  if (typeof value !== 'string') {
+    problems.push(`${field} is not a string`);
+    return;
+  }
+  try {
+    decodeHistogram(value);
+  } catch (err) {
+    problems.push(`${field} is not a compressed HdrHistogram (${(err as Error).message.split('\n')[0]})`);
+  }
 }
 
 /** readResultFile reads and validates one result file. */

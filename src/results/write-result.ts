@@ -2,9 +2,14 @@
 import { mkdirSync, renameSync, writeFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { RunResult } from './model.js';
+import { assertOutputPath } from './output-path.js';
 
-/** writeFileAtomic writes `data` to `path` so that readers see either the old file or the whole new one. */
+/**
+ * writeFileAtomic writes `data` to `path` so that readers see either the old file or the whole new one.
+ * It never replaces anything but a regular file, and never creates folders on a kernel filesystem.
+ */
 export function writeFileAtomic(path: string, data: string): void {
+  assertOutputPath(path);
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
   try {

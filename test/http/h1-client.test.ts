@@ -216,7 +216,7 @@ test('H1Client failures count as the same error kinds as undici\'s Client: reset
     assert.equal(await kinds(make, reset.url), 'reset', `${label}: closed mid-body`);
     assert.equal(await kinds(make, silent.url), 'timeout', `${label}: no response head`);
     assert.equal(await kinds(make, refusedUrl), 'refused', `${label}: nothing listening`);
-    assert.equal(await kinds(make, garbage.url), 'other', `${label}: not HTTP`);
+    assert.equal(await kinds(make, garbage.url), 'protocol', `${label}: not HTTP`);
   }
   await Promise.all([reset.close(), silent.close(), garbage.close()]);
 });

@@ -33,6 +33,8 @@ import { wallMs } from '../clock.js';
 import { LiveView } from '../../report/live.js';
 import { buildResult } from '../../results/build-result.js';
 import { defaultResultPath, writeResult } from '../../results/write-result.js';
+import { writeWithFallback } from '../../results/output-path.js';
+import { onStopSignals } from '../../cli/context.js';
 import { renderSummary } from '../../report/summary.js';
 import { TargetError } from '../../errors.js';
 import type { TimeSeriesPoint } from '../../results/model.js';
@@ -130,6 +132,26 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
   const cleanups: (() => Promise<void>)[] = [];
   let cleanupTimedOut = false;
   let exit: number = ExitCode.Ok;
+  let resultWritten = false;
+  let cleanedUp = false;
+  let current: LoadEngine | undefined;
+  let stopped: string | undefined;
+  // Kept until the result is written and cleanup has run: a second signal skips waiting but still
+  // writes and cleans up; only a third exits at once, saying what it leaves behind.
+  const offSignals = onStopSignals(ctx, (sig, count) => {
+    stopped ??= 'interrupted';
+    if (count === 1) {
+      if (!o.quiet) ctx.stderr.write(`\n${sig}: stopping — finishing iterations in flight, then cleanup (press Ctrl-C again to abort at once)\n`);
+      current?.stop('interrupted');
+    } else if (count === 2) {
+      if (!o.quiet) ctx.stderr.write(`\n${sig}: aborting — the partial result is still written and cleanup attempted (press Ctrl-C a third time to exit without them)\n`);
+      current?.abort('interrupted');
+    } else {
+      const left = [resultWritten ? undefined : 'no result file was written', cleanedUp || o.keep ? undefined : `objects labelled ${RUN_LABEL}=${runId} may remain`].filter(Boolean);
+      ctx.stderr.write(`\n${sig}: exiting now${left.length ? `; ${left.join('; ')}` : ''}\n`);
+      ctx.exit?.(130);
+    }
+  });
   try {
     const versionRes = await send(dispatch, { method: 'GET', path: `${target.pathPrefix}/version`, headers: { accept: 'application/json' } }).catch((err: Error) => {
       throw new TargetError(`cannot reach the API server at ${target.origin}: ${err.message}`, 'is the cluster running?', err);
@@ -218,24 +240,6 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
       durationMs: profile.phases.reduce((a, p) => a + (p.durationMs ?? Infinity), 0),
       findings: () => findingsLine(findings),
     });
-    let current: LoadEngine | undefined;
-    let stopped: string | undefined;
-    let interrupts = 0;
-    const onSignal = (sig: string) => () => {
-      interrupts++;
-      stopped ??= 'interrupted';
-      if (interrupts === 1) {
-        if (!o.quiet) ctx.stderr.write(`\n${sig}: stopping — finishing iterations in flight, then cleanup (press Ctrl-C again to abort at once)\n`);
-        current?.stop('interrupted');
-      } else {
-        if (!o.quiet) ctx.stderr.write(`\n${sig}: aborting\n`);
-        current?.abort('interrupted');
-      }
-    };
-    const onInt = onSignal('SIGINT');
-    const onTerm = onSignal('SIGTERM');
-    ctx.signals.on('SIGINT', onInt);
-    ctx.signals.on('SIGTERM', onTerm);
 
     // Lifecycle measurements watch the run's objects for the whole run.
     const longPool = rotatingIfRefreshable(credentials, (c) => createTargetDispatcher(targetWith(c), { connections: Math.max(1, profile.measure.length), timeoutMs: 0 }));
@@ -365,8 +369,6 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
         if (outcome.workerErrors.length) stopped ??= 'worker failure';
       }
     } finally {
-      ctx.signals.off('SIGINT', onInt);
-      ctx.signals.off('SIGTERM', onTerm);
       live.close();
     }
 
@@ -420,18 +422,23 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
 
     // Cleanup runs before the result is written, so a report can say it happened.
     for (const c of cleanups.splice(0)) await c();
-    writeResult(out, result);
+    cleanedUp = true;
+    const saved = writeWithFallback(out, (p) => writeResult(p, result), [join(ctx.cwd, 'results')]);
+    resultWritten = true;
+    if (saved.failed) ctx.stderr.write(`racerig: cannot write the result to ${out} (${saved.failed.message}); written to ${saved.path} instead\n`);
     if (!o.quiet) {
       ctx.stdout.write('\n' + renderSummary(result));
-      ctx.stdout.write(`\nresult: ${out}${result.partial ? ' (partial)' : ''}\n`);
+      ctx.stdout.write(`\nresult: ${saved.path}${result.partial ? ' (partial)' : ''}\n`);
     }
     if (result.partial && stopped === 'interrupted') exit = ExitCode.Interrupted;
+    else if (saved.failed) exit = ExitCode.OutputFallback;
     else if (result.integrity && !result.integrity.ok) exit = ExitCode.IntegrityMismatch;
     else if (result.thresholds.some((t) => !t.passed)) exit = ExitCode.ThresholdsFailed;
   } finally {
     for (const c of cleanups) await c().catch(() => {});
     await (cleanupTimedOut ? pool.destroy() : pool.close()).catch(() => {});
     await mock?.close();
+    offSignals();
   }
   return exit;
 }

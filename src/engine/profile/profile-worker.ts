@@ -271,9 +271,9 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
         loop.done(c);
       });
     },
-    dropped: (c) => {
+    dropped: (c, _unit, count = 1) => {
       const first = phase.components[c]!.steps.find((s) => s.operationIndex >= 0);
-      if (first) recorder.dropped(first.operationIndex);
+      if (first) recorder.dropped(first.operationIndex, count);
     },
   };
 

@@ -12,7 +12,7 @@ import type { Duplex } from 'node:stream';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { MetricsRecorder } from '../../metrics/recorder.js';
 import type { RunClock } from '../../engine/clock.js';
-import { errorKind } from '../error-kind.js';
+import { errorKind, RUN_ABORTED } from '../error-kind.js';
 import { bodyLength, type RigDispatchOptions } from '../request-options.js';
 import { MAX_STATUS_BODY, reasonIndex } from '../status-reason.js';
 import { parseHeaders } from '../undici-client.js';
@@ -195,7 +195,8 @@ class MetricsHandler implements Dispatcher.DispatchController {
       const kind = errorKind(err);
       // A stream the client ended itself after the response began (a watch or a followed log it
       // stopped) was answered: it counts under its status. Transport failures count by kind.
-      if (this.status >= 200 && (kind === 'aborted' || kind === 'other')) this.record(this.status);
+      // A run's abort (RunAbortedError) and protocol errors are failures even after the head.
+      if (this.status >= 200 && (kind === 'aborted' || kind === 'other') && (err as { code?: unknown }).code !== RUN_ABORTED) this.record(this.status);
       else {
         this.done = true;
         this.land();
