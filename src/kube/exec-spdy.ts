@@ -87,7 +87,7 @@ export class SpdyExecSession {
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('end', () => this.lost('the server closed the connection'));
     socket.on('close', () => this.lost('the connection closed'));
-    socket.on('error', (e) => this.fail(new ExecError(`exec socket: ${e.message}`, undefined, e)));
+    socket.on('error', (e) => this.fail(new ExecError(`exec: the connection failed before the command finished (${e.message})`, undefined, e)));
     this.openNext();
   }
 
