@@ -42,6 +42,9 @@ export function spdyHandshakeProtocol(statusCode: number, headers: IncomingHttpH
   return protocol.trim();
 }
 
+/** CLOSE_GRACE_MS is how long the session waits, once it has the outcome, for the server to close the connection before it destroys it. */
+const CLOSE_GRACE_MS = 2_000;
+
 type StreamType = 'error' | 'stdin' | 'stdout' | 'stderr';
 
 interface ClientStream {
@@ -72,6 +75,8 @@ export class SpdyExecSession {
   private errBytes = 0;
   private goAway = false;
   private settled = false;
+  /** The outcome, once known: it is handed on when the connection has closed (so the session's duration covers it). */
+  private result: ExecResult | undefined;
 
   constructor(
     private readonly socket: Duplex,
@@ -85,14 +90,22 @@ export class SpdyExecSession {
     if (o.stdout !== false) this.pending.push('stdout');
     if (o.stderr !== false) this.pending.push('stderr');
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
-    socket.on('end', () => this.lost('the server closed the connection'));
-    socket.on('close', () => this.lost('the connection closed'));
-    socket.on('error', (e) => this.fail(new ExecError(`exec: the connection failed before the command finished (${e.message})`, undefined, e)));
+    socket.on('end', () => {
+      if (!this.result) this.lost('the server closed the connection');
+    });
+    socket.on('close', () => (this.result ? this.done() : this.lost('the connection closed')));
+    socket.on('error', (e) => {
+      if (!this.result) this.fail(new ExecError(`exec: the connection failed before the command finished (${e.message})`, undefined, e));
+    });
     this.openNext();
   }
 
-  /** abort destroys the connection and rejects with `err` (time limit); nothing once settled. */
+  /** abort destroys the connection and rejects with `err` (time limit), or resolves when the outcome is already known; nothing once settled. */
   abort(err: Error): void {
+    if (this.result) {
+      this.socket.destroy();
+      return this.done();
+    }
     this.fail(err);
   }
 
@@ -120,7 +133,7 @@ export class SpdyExecSession {
   }
 
   private receive(chunk: Buffer): void {
-    if (this.settled) return;
+    if (this.settled || this.result) return;
     let frames: SpdyFrame[];
     try {
       frames = this.reader.push(chunk);
@@ -128,7 +141,7 @@ export class SpdyExecSession {
       return this.fail(new ExecError(`exec SPDY protocol error: ${(e as Error).message}`, undefined, e));
     }
     for (const f of frames) {
-      if (this.settled) return;
+      if (this.settled || this.result) return;
       this.handle(f);
     }
   }
@@ -205,8 +218,12 @@ export class SpdyExecSession {
     this.complete();
   }
 
-  /** Settles with the result once the error stream and every output stream are finished (or after GOAWAY, once the error stream is). */
+  /**
+   * Takes the outcome once the error stream and every output stream are finished (or at GOAWAY), ends our half of
+   * the connection and settles when it has closed (the server closes after GOAWAY; after CLOSE_GRACE_MS it is destroyed).
+   */
   private complete(): void {
+    if (this.result) return;
     const error = this.byType.get('error');
     if (!error?.remoteDone && !this.goAway) return;
     if (!this.goAway && (this.pending.length > 0 || [...this.streams.values()].some((s) => s.type !== 'stdin' && !s.remoteDone))) return;
@@ -224,11 +241,19 @@ export class SpdyExecSession {
       protocol: this.protocol,
     };
     if (status) r.status = status;
-    this.settled = true;
-    this.resolve(r);
-    // Our half is done too: close the connection (the server closes its end after GOAWAY).
+    this.result = r;
     this.socket.end();
-    setTimeout(() => this.socket.destroy(), 5_000).unref();
+    this.closeTimer = setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS);
+    this.closeTimer.unref();
+  }
+
+  private closeTimer: NodeJS.Timeout | undefined;
+
+  private done(): void {
+    if (this.settled || !this.result) return;
+    this.settled = true;
+    clearTimeout(this.closeTimer);
+    this.resolve(this.result);
   }
 
   private lost(what: string): void {
