@@ -19,7 +19,7 @@ import { createRequest, getRequest } from '../../src/kube/requests.js';
 import { exec, execRequestOptions, ExecError } from '../../src/kube/exec-client.js';
 import { SPDY_EXEC_PROTOCOLS, spdyHandshakeProtocol } from '../../src/kube/exec-spdy.js';
 import { HeaderCompressor, HeaderDecompressor } from '../../src/spdy/header-compression.js';
-import { FrameReader, encodeData, encodeSynReply } from '../../src/spdy/framing.js';
+import { FrameReader, encodeData, encodeGoAway, encodeSynReply } from '../../src/spdy/framing.js';
 import { podManifest, startKubeFixture, waitFor } from './helpers.js';
 
 const PODS = new ResourcePaths({ group: '', version: 'v1', resource: 'pods', kind: 'Pod', namespaced: true });
@@ -174,6 +174,57 @@ test('a server that answers some output then drops the connection: ExecError nam
     const started = Date.now();
     await assert.rejects(exec(dispatch, PODS, 'default', 'p', { command: ['sleep', '20'], protocol: 'spdy', timeoutMs: 20_000 }), /exec: the (server closed the connection|connection closed) before the command finished/);
     assert.ok(Date.now() - started < 10_000);
+  } finally {
+    await c.close();
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+});
+
+test('v3.channel.k8s.io (no Status): an empty error stream is exit 0, the text message gives the exit code', async () => {
+  // A hand-made server that only speaks v3: the outcome is a text message on the error stream on failure only.
+  const outcomes = ['', 'command terminated with non-zero exit code: error executing command [sh -c exit 7], exit code 7'];
+  const server = net.createServer((socket) => {
+    socket.on('error', () => socket.destroy());
+    const outcome = outcomes.shift() ?? '';
+    let head = '';
+    let upgraded = false;
+    const reader = new FrameReader(new HeaderDecompressor());
+    const compressor = new HeaderCompressor();
+    const ids = new Map<string, number>();
+    socket.on('data', (chunk: Buffer) => {
+      if (!upgraded) {
+        head += chunk.toString('latin1');
+        const end = head.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        upgraded = true;
+        assert.match(head, /x-stream-protocol-version: v4\.channel\.k8s\.io\r\nx-stream-protocol-version: v3\.channel\.k8s\.io\r\nx-stream-protocol-version: v2\.channel\.k8s\.io\r\n/i);
+        socket.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: v3.channel.k8s.io\r\n\r\n');
+        chunk = Buffer.from(head.slice(end + 4), 'latin1');
+      }
+      for (const f of reader.push(chunk)) {
+        if (f.type !== 'syn_stream') continue;
+        ids.set(f.headers.get('streamtype')![0]!, f.streamId);
+        socket.write(encodeSynReply(compressor, f.streamId));
+        if (ids.has('stderr')) {
+          socket.write(encodeData(ids.get('stdout')!, Buffer.from('out\n')));
+          if (outcome) socket.write(encodeData(ids.get('error')!, Buffer.from(outcome)));
+          for (const id of ids.values()) socket.write(encodeData(id, Buffer.alloc(0), true));
+          socket.write(encodeGoAway(f.streamId));
+          socket.end();
+        }
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { Client } = await import('undici');
+  const c = new Client(`http://127.0.0.1:${(server.address() as net.AddressInfo).port}`);
+  try {
+    const dispatch: DispatchFn = (opts, handler) => c.dispatch(opts, handler);
+    const ok = await exec(dispatch, PODS, 'default', 'p', { command: ['true'], protocol: 'spdy', timeoutMs: 10_000 });
+    assert.deepEqual({ ...ok }, { exitCode: 0, stdout: 'out\n', stderr: '', stdoutBytes: 4, stderrBytes: 0, protocol: 'v3.channel.k8s.io' });
+    const failed = await exec(dispatch, PODS, 'default', 'p', { command: ['sh', '-c', 'exit 7'], protocol: 'spdy', timeoutMs: 10_000 });
+    assert.equal(failed.exitCode, 7);
+    assert.equal(failed.status?.reason, 'NonZeroExitCode');
   } finally {
     await c.close();
     await new Promise<void>((r) => server.close(() => r()));
