@@ -77,6 +77,7 @@ export class SpdyExecSession {
   private settled = false;
   /** The outcome, once known: it is handed on when the connection has closed (so the session's duration covers it). */
   private result: ExecResult | undefined;
+  private closeTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly socket: Duplex,
@@ -246,8 +247,6 @@ export class SpdyExecSession {
     this.closeTimer = setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS);
     this.closeTimer.unref();
   }
-
-  private closeTimer: NodeJS.Timeout | undefined;
 
   private done(): void {
     if (this.settled || !this.result) return;
