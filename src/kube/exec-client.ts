@@ -1,20 +1,28 @@
 /**
- * pods/exec over WebSocket through the same dispatcher and wrapper chain as every other request:
- * an upgrade request (`upgrade: 'websocket'`, subprotocols v5.channel.k8s.io then v4.channel.k8s.io)
- * sent with `dispatch`, then the channel protocol on the upgraded socket: one channel byte per
- * message (0 stdin, 1 stdout, 2 stderr, 3 error Status, 255 v5 close), exit code from the error Status.
+ * pods/exec through the same dispatcher and wrapper chain as every other request, over WebSocket
+ * (default) or SPDY/3.1 (`protocol: 'spdy'`, see exec-spdy.ts).
+ *
+ * WebSocket: an upgrade request (`upgrade: 'websocket'`, subprotocols v5.channel.k8s.io then
+ * v4.channel.k8s.io) sent with `dispatch`, then the channel protocol on the upgraded socket: one channel
+ * byte per message (0 stdin, 1 stdout, 2 stderr, 3 error Status, 255 v5 close), exit code from the error Status.
  */
 import type { Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import type { RigDispatchOptions } from '../http/request-options.js';
-import { RacerigError } from '../errors.js';
 import type { ResourcePaths } from './resource.js';
 import { EXEC_SUBPROTOCOLS, execPath, type ExecOptions } from './requests.js';
 import type { DispatchFn } from './send.js';
 import { KubeApiError, parseStatus, type KubeStatus } from './status.js';
+import { ExecError, exitCodeOf, header } from './exec-status.js';
+import { SpdyExecSession, spdyExecHeaders, spdyHandshakeProtocol, SPDY_UPGRADE } from './exec-spdy.js';
 import { FrameDecoder, OPCODES, acceptKey, encodeClientFrame, type WebSocketMessage } from './websocket-frame.js';
+
+export { ExecError, exitCodeOf } from './exec-status.js';
+
+/** ExecProtocol is the wire protocol of an exec: WebSocket (kubectl ≥ 1.30) or SPDY/3.1 (client-go before that, e.g. Argo v3.6). */
+export type ExecProtocol = 'websocket' | 'spdy';
 
 /** ExecRunOptions are exec options plus stdin data, metrics context and a time limit. */
 export interface ExecRunOptions extends ExecOptions {
@@ -30,6 +38,8 @@ export interface ExecRunOptions extends ExecOptions {
   timeoutMs?: number;
   /** Keep at most this many bytes of stdout and of stderr (default 1 MiB); the rest is counted, not kept. */
   maxOutputBytes?: number;
+  /** Wire protocol (default 'websocket'). */
+  protocol?: ExecProtocol;
 }
 
 /** ExecResult is a finished exec session. */
@@ -41,7 +51,7 @@ export interface ExecResult {
   /** Bytes received on stdout and stderr (including any not kept). */
   stdoutBytes: number;
   stderrBytes: number;
-  /** The negotiated subprotocol. */
+  /** The negotiated stream protocol (WebSocket subprotocol, or X-Stream-Protocol-Version over SPDY). */
   protocol: string;
   /** The error-channel Status when it was a Failure. */
   status?: KubeStatus;
@@ -54,39 +64,9 @@ const ERROR = 3;
 const CLOSE = 255;
 const PROTOCOL_HEADER = EXEC_SUBPROTOCOLS.join(', ');
 
-/** ExecError is an exec that could not run or finish (rejected upgrade, protocol error, timeout); `status` when the server sent one. */
-export class ExecError extends RacerigError {
-  readonly status: KubeStatus | undefined;
-  constructor(message: string, status?: KubeStatus, cause?: unknown) {
-    super('RACERIG_KUBE_EXEC', message, { cause });
-    this.name = 'ExecError';
-    this.status = status;
-  }
-}
-
-function header(headers: IncomingHttpHeaders | string[] | Buffer[], name: string): string | undefined {
-  if (Array.isArray(headers)) {
-    for (let i = 0; i + 1 < headers.length; i += 2) if (String(headers[i]).toLowerCase() === name) return String(headers[i + 1]);
-    return undefined;
-  }
-  const v = headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
-
-/** exitCodeOf reads the exit code from the error channel's Status (Success → 0, NonZeroExitCode → its ExitCode cause, otherwise -1). */
-export function exitCodeOf(statusJson: string): { exitCode: number; status?: KubeStatus } {
-  if (statusJson.trim() === '') return { exitCode: 0 };
-  let obj: { status?: string; reason?: string; details?: { causes?: { reason?: string; message?: string }[] } };
-  try {
-    obj = JSON.parse(statusJson) as typeof obj;
-  } catch {
-    return { exitCode: -1, status: { code: 500, reason: 'InternalError', message: statusJson } };
-  }
-  if (obj.status === 'Success') return { exitCode: 0 };
-  const status = parseStatus(500, { ...obj, kind: 'Status' });
-  const cause = obj.details?.causes?.find((c) => c.reason === 'ExitCode');
-  const code = cause ? Number(cause.message) : NaN;
-  return { exitCode: obj.reason === 'NonZeroExitCode' && Number.isInteger(code) ? code : -1, status };
+/** ExecSessionLike is what the exec timer needs of a running session (WebSocket or SPDY). */
+interface ExecSessionLike {
+  abort(err: Error): void;
 }
 
 class ExecSession {
@@ -190,7 +170,7 @@ class ExecHandler implements Dispatcher.DispatchHandler {
   private status = 0;
   private readonly body: Buffer[] = [];
   controller: Dispatcher.DispatchController | undefined;
-  session: ExecSession | undefined;
+  session: ExecSessionLike | undefined;
   constructor(
     private readonly key: string,
     private readonly o: ExecRunOptions,
@@ -201,6 +181,16 @@ class ExecHandler implements Dispatcher.DispatchHandler {
     this.controller = controller;
   }
   onRequestUpgrade(_c: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders, socket: Duplex): void {
+    if (this.o.protocol === 'spdy') {
+      const chosen = spdyHandshakeProtocol(statusCode, headers);
+      if (typeof chosen !== 'string') {
+        socket.destroy();
+        this.reject(new ExecError(`exec upgrade: bad SPDY handshake (${chosen.why})`));
+        return;
+      }
+      this.session = new SpdyExecSession(socket, chosen, this.o, this.resolve, this.reject);
+      return;
+    }
     const protocol = header(headers, 'sec-websocket-protocol') ?? '';
     if (statusCode !== 101 || header(headers, 'sec-websocket-accept') !== acceptKey(this.key) || !(EXEC_SUBPROTOCOLS as readonly string[]).includes(protocol)) {
       socket.destroy();
@@ -224,22 +214,25 @@ class ExecHandler implements Dispatcher.DispatchHandler {
   }
 }
 
-/** execRequestOptions returns the upgrade request of an exec and the Sec-WebSocket-Key it carries. */
+/**
+ * execRequestOptions returns the upgrade request of an exec and the Sec-WebSocket-Key it carries: a GET
+ * upgraded to `websocket`, or with `protocol: 'spdy'` a POST upgraded to `SPDY/3.1` offering
+ * SPDY_EXEC_PROTOCOLS in X-Stream-Protocol-Version (the key is then unused).
+ */
 export function execRequestOptions(paths: ResourcePaths, namespace: string, pod: string, o: ExecRunOptions): { opts: RigDispatchOptions; key: string } {
   const key = randomBytes(16).toString('base64');
-  const opts: RigDispatchOptions = {
-    method: 'GET',
-    path: execPath(paths, namespace, pod, o.stdinData !== undefined ? { ...o, stdin: true } : o),
-    headers: { 'sec-websocket-key': key, 'sec-websocket-version': '13', 'sec-websocket-protocol': PROTOCOL_HEADER },
-    upgrade: 'websocket',
-  };
+  const path = execPath(paths, namespace, pod, o.stdinData !== undefined ? { ...o, stdin: true } : o);
+  const opts: RigDispatchOptions =
+    o.protocol === 'spdy'
+      ? { method: 'POST', path, headers: spdyExecHeaders(), upgrade: SPDY_UPGRADE }
+      : { method: 'GET', path, headers: { 'sec-websocket-key': key, 'sec-websocket-version': '13', 'sec-websocket-protocol': PROTOCOL_HEADER }, upgrade: 'websocket' };
   if (o.operation !== undefined) opts.operation = o.operation;
   if (o.intendedAt !== undefined) opts.intendedAt = o.intendedAt;
   if (o.streamOperation !== undefined) opts.streamOperation = o.streamOperation;
   return { opts, key };
 }
 
-/** exec runs a command in a pod over WebSocket through `dispatch` (and its wrappers); rejects with ExecError when it cannot run. */
+/** exec runs a command in a pod over WebSocket (or SPDY/3.1 with `protocol: 'spdy'`) through `dispatch` (and its wrappers); rejects with ExecError when it cannot run. */
 export function exec(dispatch: DispatchFn, paths: ResourcePaths, namespace: string, pod: string, o: ExecRunOptions): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
     const { opts, key } = execRequestOptions(paths, namespace, pod, o);

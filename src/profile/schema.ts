@@ -121,6 +121,10 @@ const STEP_FIELDS = {
     stdin: z.string().optional(),
     expectExitCode: nonNegativeInt.optional().meta({ description: 'Exit code counted as success (default 0).' }),
     timeout: durationMs.optional(),
+    protocol: z
+      .enum(['websocket', 'spdy'])
+      .optional()
+      .meta({ description: 'Wire protocol: websocket (v5/v4.channel.k8s.io, kubectl ≥ 1.30; default) or spdy (SPDY/3.1 with v4/v3/v2.channel.k8s.io, as client-go before WebSocket exec, e.g. Argo v3.6).' }),
   }),
   logs: z.strictObject({
     pod: templated('Pod name.'),

@@ -207,6 +207,7 @@ export function normalizeStep(ctx: LoadContext, path: DataPath, raw: unknown, ob
         kind, ...base({ resource: 'pods', group: '' }), resource, namespace: ns(s.namespace), pod: tpl('pod', s.pod)!, ...opt('container', tpl('container', s.container)),
         ...opt('containers', s.containers ? { allExcept: s.containers.allExcept, ...opt('from', s.containers.from) } : undefined),
         command: s.command.map((c, i) => ctx.template(src, [...p, 'command', i], c, objects)), ...opt('stdin', s.stdin), expectExitCode: s.expectExitCode ?? 0, ...opt('timeoutMs', s.timeout),
+        protocol: s.protocol ?? 'websocket',
       };
     }
     case 'logs': {

@@ -119,7 +119,7 @@ export interface DeleteCollectionStep extends StepBase, ObjectScope {
   gracePeriodSeconds?: number;
   propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
 }
-/** ExecStep runs a command in a pod over pods/exec (WebSocket); success means exit code `expectExitCode`. */
+/** ExecStep runs a command in a pod over pods/exec (WebSocket, or SPDY/3.1 with `protocol: 'spdy'`); success means exit code `expectExitCode`. */
 export interface ExecStep extends StepBase, ObjectScope {
   kind: 'exec';
   pod: Template;
@@ -130,6 +130,8 @@ export interface ExecStep extends StepBase, ObjectScope {
   stdin?: string;
   expectExitCode: number;
   timeoutMs?: number;
+  /** Wire protocol of the exec (normalized: 'websocket' unless the profile says 'spdy'). */
+  protocol: 'websocket' | 'spdy';
 }
 /** LogsStep reads pods/log, following it for `followMs` when set. */
 export interface LogsStep extends StepBase, ObjectScope {

@@ -9,7 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { createDeflate, createInflate, constants, type Deflate, type Inflate } from 'node:zlib';
-import { SPDY3_DICTIONARY } from '../../src/mock/spdy/header-compression.js';
+import { SPDY3_DICTIONARY } from '../../src/spdy/header-compression.js';
 import { http, json, podManifest, waitFor, startFixture, type MockFixture } from './helpers.js';
 
 let fx: MockFixture;

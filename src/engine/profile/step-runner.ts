@@ -300,6 +300,7 @@ async function execOnce(ctx: StepContext, step: Compiled<ExecStep>, it: Iteratio
     operation: step.operationIndex,
     ...(first !== undefined ? { intendedAt: first } : {}),
     ...(step.timeoutMs !== undefined ? { timeoutMs: step.timeoutMs } : {}),
+    protocol: step.protocol,
     ...streamOf(ctx, step.operationIndex, 'streamOperation'),
   }).catch((err: Error) => {
     throw new StepFailure(`${step.operation}: ${err.message.slice(0, 60)}`, `${step.operation}: ${err.message}`);

@@ -21,7 +21,7 @@ import { DEFAULT_EXEC_START_DELAY_MS, exitStatus } from '../exec.js';
 import { StatusError } from '../status.js';
 import { writeRawStatus } from '../http-util.js';
 import { killMainProcess, resolveExecTarget, runExecTarget, type ExecTarget } from '../exec-target.js';
-import { HeaderCompressor, HeaderDecompressor } from './header-compression.js';
+import { HeaderCompressor, HeaderDecompressor } from '../../spdy/header-compression.js';
 import {
   FrameReader,
   GoAwayStatus,
@@ -33,7 +33,7 @@ import {
   encodeRstStream,
   encodeSynReply,
   type SpdyFrame,
-} from './framing.js';
+} from '../../spdy/framing.js';
 
 /** SPDY_UPGRADE is the Upgrade header value of the protocol. */
 export const SPDY_UPGRADE = 'SPDY/3.1';
