@@ -30,6 +30,8 @@ export interface ListOptions {
   fieldSelector?: string | null;
   limit?: number;
   continueToken?: string | null;
+  /** Serve the list exactly as it was at this resourceVersion (resourceVersionMatch=Exact), read back through the watch history. */
+  exactRv?: number;
 }
 
 /** ListResult is one page of a list, at one resourceVersion. */
@@ -45,6 +47,8 @@ export interface DeleteOptions {
   gracePeriodSeconds?: number;
   propagationPolicy?: 'Orphan' | 'Background' | 'Foreground';
   preconditions?: { uid?: string; resourceVersion?: string };
+  /** Dry run: everything is checked and the would-be result returned, nothing is stored. */
+  dryRun?: boolean;
 }
 
 /** PATCH_TYPES are the PATCH content types the mock accepts. */
@@ -89,6 +93,11 @@ function decodeContinue(token: string): ContinueState {
 
 function clone(s: StoredObject): KubeObject {
   return JSON.parse(s.json) as KubeObject;
+}
+
+/** unstored returns the would-be successor of `s` holding `obj`, with none of `s`'s cached forms (a dry run's answer: never spread a StoredObject, its cached length and views belong to its own JSON). */
+function unstored(s: StoredObject, obj: KubeObject): StoredObject {
+  return { key: s.key, resourceId: s.resourceId, rv: s.rv, obj, json: JSON.stringify(obj) };
 }
 
 /** MockApi implements every resource verb; it is single-threaded and all methods are synchronous. */
@@ -194,13 +203,13 @@ export class MockApi {
     let rv = this.store.rv;
     let after: string | undefined;
     let past: Map<string, StoredObject | null> | undefined;
-    if (opts.continueToken) {
-      const c = decodeContinue(opts.continueToken);
+    if (opts.continueToken || opts.exactRv !== undefined) {
+      const c = opts.continueToken ? decodeContinue(opts.continueToken) : { rv: opts.exactRv!, key: undefined };
       rv = c.rv;
       after = c.key;
       if (rv < this.store.rv) {
         past = this.store.changesSince(info.id, rv);
-        if (!past) throw expired(CONTINUE_EXPIRED);
+        if (!past) throw expired(opts.continueToken ? CONTINUE_EXPIRED : `too old resource version: ${rv} (${this.store.compactedRv})`);
         if (past.size === 0) past = undefined;
       }
     }
@@ -382,7 +391,7 @@ export class MockApi {
       if (mf.length) out.metadata.managedFields = mf;
       else delete out.metadata.managedFields;
     }
-    if (dryRun) return { ...existing, obj: out, json: JSON.stringify(out) };
+    if (dryRun) return unstored(existing, out);
     if (out.metadata.deletionTimestamp && !(out.metadata.finalizers && out.metadata.finalizers.length)) {
       return this.finish(info, existing.key) ?? existing;
     }
@@ -393,7 +402,7 @@ export class MockApi {
   }
 
   /** updateScale sets spec.replicas from a Scale body (its resourceVersion, when set, is a precondition) and returns the stored object. */
-  updateScale(info: ResourceInfo, namespace: string, name: string, body: unknown): StoredObject {
+  updateScale(info: ResourceInfo, namespace: string, name: string, body: unknown, dryRun = false): StoredObject {
     const existing = this.get(info, namespace, name);
     const scale = body as { metadata?: { resourceVersion?: string }; spec?: { replicas?: unknown } } | null;
     const replicas = scale?.spec?.replicas;
@@ -403,7 +412,7 @@ export class MockApi {
     const next = clone(existing);
     (next.spec as Record<string, unknown>).replicas = replicas;
     next.metadata.resourceVersion = scale?.metadata?.resourceVersion || existing.obj.metadata.resourceVersion;
-    return this.write(info, existing, next, '', false);
+    return this.write(info, existing, next, '', dryRun);
   }
 
   /** patch applies a PATCH body of `contentType`; apply-patch creates the object when missing. */
@@ -455,7 +464,7 @@ export class MockApi {
     if (sub === 'scale') {
       const cur = scaleOf(existing);
       const next = type === 'application/json-patch+json' ? jsonPatch(cur, body) : type === 'application/merge-patch+json' ? mergePatch(cur, body) : strategicMerge(cur, body);
-      return { stored: this.updateScale(info, namespace, name, next), created: false };
+      return { stored: this.updateScale(info, namespace, name, next, !!opts.dryRun), created: false };
     }
     let patched: unknown;
     const current = this.apiForm(info, existing);
@@ -502,6 +511,7 @@ export class MockApi {
         m.deletionTimestamp = nowRfc3339();
         m.deletionGracePeriodSeconds = 0;
         obj.status = { phase: 'Terminating' };
+        if (opts.dryRun) return unstored(existing, obj);
         const stored = this.store.put(info.id, existing.key, obj, 'MODIFIED');
         this.later(0, () => this.terminateNamespace(name));
         return stored;
@@ -509,7 +519,7 @@ export class MockApi {
       return existing;
     }
     if (finalizers.length === 0 && graceSeconds === 0) {
-      return this.finish(info, existing.key) ?? existing;
+      return opts.dryRun ? existing : (this.finish(info, existing.key) ?? existing);
     }
     if (!m.deletionTimestamp || graceSeconds < (m.deletionGracePeriodSeconds ?? Infinity)) {
       m.deletionTimestamp = nowRfc3339(Date.now() + graceSeconds * 1000);
@@ -517,6 +527,7 @@ export class MockApi {
     }
     m.finalizers = finalizers.length ? finalizers : undefined;
     if (!m.finalizers) delete m.finalizers;
+    if (opts.dryRun) return unstored(existing, obj);
     const stored = this.store.put(info.id, existing.key, obj, 'MODIFIED');
     if (graceSeconds > 0) {
       const uid = m.uid;

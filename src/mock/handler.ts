@@ -10,8 +10,9 @@ import type { MockMetrics, RequestLabels, RequestSeries } from './metrics.js';
 import type { ResourceInfo } from './resources.js';
 import type { StoredObject } from './store.js';
 import { StatusError, badRequest, methodNotAllowed, SUCCESS_STATUS } from './status.js';
-import { parseJsonBody, readBody, readBodyBytes, sendJson, sendStatus, sendText } from './http-util.js';
-import { isTrue, parseQuery, parseResourcePath, splitUrl, type Query, type RequestInfo } from './request-info.js';
+import { PRETTY, parseJsonBody, readBody, readBodyBytes, sendJson, sendStatus, sendText } from './http-util.js';
+import { getVersion, listVersion, validateWatchOptions, wantsPretty, writeOptions } from './query-options.js';
+import { EMPTY_QUERY, isTrue, parseQuery, parseResourcePath, splitUrl, type Query, type RequestInfo } from './request-info.js';
 import { UNAUTHORIZED } from './auth.js';
 import { decodeProtobufObject, isProtobuf } from './protobuf.js';
 import { renderTable, wantsTable } from './table.js';
@@ -117,6 +118,11 @@ function listJson(info: ResourceInfo, items: StoredObject[], rv: number, cont?: 
 }
 
 function sendObject(res: ServerResponse, code: number, s: StoredObject): void {
+  if ((res as { [PRETTY]?: boolean })[PRETTY]) {
+    sendJson(res, code, s.json);
+    return;
+  }
+  // The cached length belongs to this very `json` (StoredObjects are never copied with their caches).
   res.writeHead(code, ['Content-Type', 'application/json', 'Content-Length', String((s.bytes ??= Buffer.byteLength(s.json)))]);
   res.end(s.json);
 }
@@ -129,11 +135,15 @@ function intParam(q: Query, name: string): number | undefined {
   return n;
 }
 
-function deleteOptions(q: Query, body: string): DeleteOptions {
+/** deleteOptions merges a DELETE's query and DeleteOptions body (an Eviction's `deleteOptions` too), validating dryRun as the server does. */
+function deleteOptions(q: Query, body: string | unknown): DeleteOptions {
   const opts: DeleteOptions = {};
-  if (body.trim()) {
-    const b = parseJsonBody(body) as Record<string, unknown> | null;
+  let bodyDryRun: string[] = [];
+  if (typeof body !== 'string' || body.trim()) {
+    let b = (typeof body === 'string' ? parseJsonBody(body) : body) as Record<string, unknown> | null;
+    if (b && typeof b === 'object' && b.kind === 'Eviction') b = (b.deleteOptions ?? null) as Record<string, unknown> | null;
     if (b && typeof b === 'object') {
+      if (Array.isArray(b.dryRun)) bodyDryRun = b.dryRun.map(String);
       if (typeof b.gracePeriodSeconds === 'number') opts.gracePeriodSeconds = b.gracePeriodSeconds;
       if (typeof b.propagationPolicy === 'string') opts.propagationPolicy = b.propagationPolicy as DeleteOptions['propagationPolicy'];
       if (b.orphanDependents === true) opts.propagationPolicy = 'Orphan';
@@ -144,6 +154,7 @@ function deleteOptions(q: Query, body: string): DeleteOptions {
   if (g !== undefined) opts.gracePeriodSeconds = g;
   const p = q.get('propagationPolicy');
   if (p) opts.propagationPolicy = p as DeleteOptions['propagationPolicy'];
+  if (writeOptions('DeleteOptions', q, bodyDryRun)) opts.dryRun = true;
   return opts;
 }
 
@@ -199,10 +210,10 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
       throw new StatusError(404, 'NotFound', `the server could not find the requested resource (${ri.verb} ${ri.resource}/${sub})`);
     }
     const ns = info.namespaced ? ri.namespace : '';
-    const dryRun = query.get('dryRun') === 'All';
     if (info.id === SSAR_ID && ri.verb !== 'create') throw methodNotAllowed(ri.verb);
     switch (ri.verb) {
       case 'get': {
+        if (query !== EMPTY_QUERY) getVersion(query, api.store.rv);
         const s = api.get(info, ns, ri.name);
         if (sub && sub !== 'status' && sub !== 'scale') {
           const h = deps.subresources[sub];
@@ -218,7 +229,9 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
         return;
       }
       case 'list': {
+        const version = query === EMPTY_QUERY ? undefined : listVersion(query, api.store.rv);
         const r = api.list(info, ns, {
+          exactRv: version?.match === 'Exact' ? version.rv : undefined,
           labelSelector: query.get('labelSelector'),
           fieldSelector: query.get('fieldSelector'),
           limit: intParam(query, 'limit'),
@@ -231,6 +244,7 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
         return;
       }
       case 'watch': {
+        validateWatchOptions(query);
         const accept = req.headers.accept;
         const represent = wantsTable(accept)
           ? (i: ResourceInfo, s: StoredObject) => renderTable(i, [s], s.rv, query.get('includeObject'))
@@ -244,16 +258,16 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
         return;
       }
       default:
-        return serveWrite(req, res, ri, query, info, ns, sub, dryRun);
+        return serveWrite(req, res, ri, query, info, ns, sub);
     }
   };
 
-  const serveWrite = async (req: IncomingMessage, res: ServerResponse, ri: RequestInfo, query: Query, info: ResourceInfo, ns: string, sub: string, dryRun: boolean): Promise<void> => {
+  const serveWrite = async (req: IncomingMessage, res: ServerResponse, ri: RequestInfo, query: Query, info: ResourceInfo, ns: string, sub: string): Promise<void> => {
     switch (ri.verb) {
       case 'create': {
         const body = await readObject(req);
         if (sub === 'eviction') {
-          api.delete(info, ns, ri.name, {});
+          api.delete(info, ns, ri.name, deleteOptions(query, body));
           sendJson(res, 201, JSON.stringify(SUCCESS_STATUS));
           return;
         }
@@ -263,18 +277,21 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
           sendJson(res, 201, reviewAccess(body));
           return;
         }
+        const dryRun = writeOptions('CreateOptions', query);
         const s = api.create(info, ns, body, dryRun, fieldManager(query, req));
         sendObject(res, 201, api.view(info, s));
         return;
       }
       case 'update': {
         const body = await readObject(req);
-        if (sub === 'scale') sendJson(res, 200, JSON.stringify(scaleOf(api.updateScale(info, ns, ri.name, body))));
+        const dryRun = writeOptions('UpdateOptions', query);
+        if (sub === 'scale') sendJson(res, 200, JSON.stringify(scaleOf(api.updateScale(info, ns, ri.name, body, dryRun))));
         else sendObject(res, 200, api.view(info, api.update(info, ns, ri.name, body, sub, dryRun, fieldManager(query, req))));
         return;
       }
       case 'patch': {
         const raw = await readBody(req, deps.maxBodyBytes);
+        const dryRun = writeOptions('PatchOptions', query);
         const ct = req.headers['content-type'] ?? '';
         const r = api.patch(info, ns, ri.name, ct, raw, { subresource: sub, fieldManager: query.get('fieldManager'), dryRun, force: isTrue(query.get('force')), defaultManager: fieldManager(query, req) });
         if (sub === 'scale') sendJson(res, 200, JSON.stringify(scaleOf(r.stored)));
@@ -290,7 +307,8 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
       case 'deletecollection': {
         if (info.id === '/namespaces') throw methodNotAllowed('deletecollection');
         const raw = await readBody(req, deps.maxBodyBytes);
-        const items = api.deleteCollection(info, ns, { labelSelector: query.get('labelSelector'), fieldSelector: query.get('fieldSelector') }, deleteOptions(query, raw));
+        const opts = deleteOptions(query, raw);
+        const items = api.deleteCollection(info, ns, { labelSelector: query.get('labelSelector'), fieldSelector: query.get('fieldSelector') }, opts);
         sendJson(res, 200, listJson(info, items.map((s) => api.view(info, s)), api.store.rv));
         return;
       }
@@ -339,6 +357,7 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
       }
     }
     const { ri, query, labels, series, longRunning, readOnly } = parsed;
+    if (query !== EMPTY_QUERY && !longRunning && wantsPretty(query)) (res as { [PRETTY]?: boolean })[PRETTY] = true;
     const start = performance.now();
     if (!longRunning) {
       if (readOnly) metrics.inflightReadOnly++;
