@@ -1,7 +1,8 @@
 /**
  * The mock API's verbs (get, list, create, update, patch, delete, deletecollection) over the Store,
- * with Kubernetes semantics: conflicts, namespaces, finalizers, graceful pod deletion, garbage
- * collection of dependents, and CRD registration. No HTTP here; errors are thrown StatusErrors.
+ * with Kubernetes semantics: conflicts, namespaces, finalizers, graceful pod deletion, and CRD
+ * registration. Garbage collection and namespace termination live in ./controllers/. No HTTP here;
+ * errors are thrown StatusErrors.
  */
 import { parse as parseYaml } from 'yaml';
 import { ResourceRegistry, type ResourceInfo } from './resources.js';
@@ -14,6 +15,8 @@ import { asObject, checkTypeAndNamespace, initMetadata, nowRfc3339, randomSuffix
 import { applyDefaults, mockNode } from './defaults.js';
 import { fieldMatcher, labelMatcher, exactNameFromFieldSelector } from './selectors.js';
 import { jsonPatch, mergePatch, strategicMerge } from './patch.js';
+import { GarbageCollector } from './controllers/garbage-collector.js';
+import { NamespaceController } from './controllers/namespace.js';
 import { afterCreate, afterUpdate, apply as applyOwnership, removeAt, type ManagedFieldsEntry } from './managed-fields.js';
 
 /** ApiOptions tunes storage and the simulated kubelet's deletion. */
@@ -105,12 +108,18 @@ export class MockApi {
   readonly registry = new ResourceRegistry();
   readonly store: Store;
   private readonly podTerminationMs: number;
+  /** The garbage collector: dependents of deleted owners, and the orphan and foregroundDeletion finalizers. */
+  readonly gc: GarbageCollector;
+  /** The namespace controller: empties a Terminating namespace, then removes it. */
+  readonly namespaces: NamespaceController;
   private readonly timers = new Set<NodeJS.Timeout>();
   private closed = false;
 
   constructor(options: ApiOptions = {}) {
     this.store = new Store(options.watchHistory ?? 10000);
     this.podTerminationMs = options.podTerminationMs ?? 50;
+    this.gc = new GarbageCollector(this);
+    this.namespaces = new NamespaceController(this);
     const nsInfo = this.registry.get('', 'v1', 'namespaces')!;
     for (const ns of DEFAULT_NAMESPACES) this.create(nsInfo, '', { metadata: { name: ns } });
     this.create(this.registry.get('', 'v1', 'nodes')!, '', mockNode());
@@ -397,7 +406,7 @@ export class MockApi {
     }
     const stored = this.store.put(info.id, existing.key, out, 'MODIFIED');
     if (info.id === CRD_ID) this.registerCrd(out);
-    if (out.metadata.deletionTimestamp) this.later(0, () => this.runFinalizers(info, existing.key));
+    if (out.metadata.deletionTimestamp) this.later(0, () => this.gc.runFinalizers(info, existing.key));
     return stored;
   }
 
@@ -513,7 +522,7 @@ export class MockApi {
         obj.status = { phase: 'Terminating' };
         if (opts.dryRun) return unstored(existing, obj);
         const stored = this.store.put(info.id, existing.key, obj, 'MODIFIED');
-        this.later(0, () => this.terminateNamespace(name));
+        this.later(0, () => this.namespaces.terminate(name));
         return stored;
       }
       return existing;
@@ -535,7 +544,7 @@ export class MockApi {
       const delay = Math.min(graceSeconds * 1000, Number.isFinite(stopMs) && stopMs >= 0 ? stopMs : this.podTerminationMs);
       this.later(delay, () => this.kubeletStopped(info, existing.key, uid!));
     }
-    if (finalizers.length) this.later(0, () => this.runFinalizers(info, existing.key));
+    if (finalizers.length) this.later(0, () => this.gc.runFinalizers(info, existing.key));
     return stored;
   }
 
@@ -566,100 +575,18 @@ export class MockApi {
   }
 
   /** finish removes the object for good and garbage-collects its dependents in the background. */
-  private finish(info: ResourceInfo, key: string): StoredObject | undefined {
+  finish(info: ResourceInfo, key: string): StoredObject | undefined {
     const gone = this.store.remove(info.id, key);
     if (!gone) return undefined;
     if (info.id === CRD_ID) this.unregisterCrd(gone.obj);
     const uid = gone.obj.metadata.uid!;
-    if (this.store.dependents(uid).length) this.later(0, () => this.collectDependents(uid));
+    if (this.store.dependents(uid).length) this.later(0, () => this.gc.collectDependents(uid));
     return gone;
   }
 
-  private infoById(resourceId: string): ResourceInfo | undefined {
+  /** infoById returns the preferred (first registered) type stored under `resourceId`. */
+  infoById(resourceId: string): ResourceInfo | undefined {
     return this.registry.all().find((r) => r.id === resourceId);
-  }
-
-  private collectDependents(ownerUid: string): void {
-    for (const d of this.store.dependents(ownerUid)) {
-      const info = this.infoById(d.resourceId);
-      const cur = info && this.store.get(d.resourceId, d.key);
-      if (!info || !cur) continue;
-      const remaining = (cur.obj.metadata.ownerReferences ?? []).filter((r) => r.uid !== ownerUid && this.ownerExists(r.uid));
-      try {
-        if (remaining.length === 0) this.delete(info, cur.obj.metadata.namespace ?? '', cur.obj.metadata.name!, { propagationPolicy: 'Background' });
-      } catch {
-        // already gone
-      }
-    }
-  }
-
-  private ownerExists(uid: string): boolean {
-    return this.store.byUid(uid) !== undefined;
-  }
-
-  /** runFinalizers plays the garbage collector's part for the `orphan` and `foregroundDeletion` finalizers. */
-  private runFinalizers(info: ResourceInfo, key: string): void {
-    const cur = this.store.get(info.id, key);
-    if (!cur || !cur.obj.metadata.deletionTimestamp) return;
-    const fins = cur.obj.metadata.finalizers ?? [];
-    const uid = cur.obj.metadata.uid!;
-    if (fins.includes('orphan')) {
-      for (const d of this.store.dependents(uid)) {
-        const o = clone(d);
-        o.metadata.ownerReferences = (o.metadata.ownerReferences ?? []).filter((r) => r.uid !== uid);
-        if (!o.metadata.ownerReferences.length) delete o.metadata.ownerReferences;
-        this.store.put(d.resourceId, d.key, o, 'MODIFIED');
-      }
-      this.dropFinalizer(info, key, 'orphan');
-      return;
-    }
-    if (fins.includes('foregroundDeletion')) {
-      const deps = this.store.dependents(uid);
-      if (deps.length === 0) {
-        this.dropFinalizer(info, key, 'foregroundDeletion');
-        return;
-      }
-      this.collectDependents(uid);
-      this.later(10, () => this.runFinalizers(info, key));
-    }
-  }
-
-  private dropFinalizer(info: ResourceInfo, key: string, finalizer: string): void {
-    const cur = this.store.get(info.id, key);
-    if (!cur) return;
-    const o = clone(cur);
-    o.metadata.finalizers = (o.metadata.finalizers ?? []).filter((f) => f !== finalizer);
-    if (o.metadata.finalizers.length === 0) {
-      delete o.metadata.finalizers;
-      if ((o.metadata.deletionGracePeriodSeconds ?? 0) === 0) {
-        this.finish(info, key);
-        return;
-      }
-    }
-    this.store.put(info.id, key, o, 'MODIFIED');
-  }
-
-  private terminateNamespace(ns: string): void {
-    for (const info of this.registry.all()) {
-      if (!info.namespaced || info.view || info.version !== this.preferredVersion(info)) continue;
-      for (const s of this.store.list(info.id, ns)) {
-        try {
-          this.delete(info, ns, s.obj.metadata.name!, { gracePeriodSeconds: 0, propagationPolicy: 'Background' });
-        } catch {
-          // already gone
-        }
-      }
-    }
-    const left = this.registry.all().some((i) => i.namespaced && this.store.list(i.id, ns).some((s) => !s.obj.metadata.deletionTimestamp || !s.obj.metadata.finalizers?.length));
-    if (left) {
-      this.later(20, () => this.terminateNamespace(ns));
-      return;
-    }
-    this.finish(this.registry.get('', 'v1', 'namespaces')!, ns);
-  }
-
-  private preferredVersion(info: ResourceInfo): string {
-    return this.registry.all().find((r) => r.id === info.id)!.version;
   }
 
   private registerCrd(obj: KubeObject): void {
