@@ -13,6 +13,7 @@ import { Store, objectKey, type KubeObject, type StoredObject } from './store.js
 import { StatusError, alreadyExists, badRequest, conflict, expired, invalid, notFound, unsupportedMediaType } from './status.js';
 import { asObject, checkTypeAndNamespace, initMetadata, nowRfc3339, randomSuffix, specProblems, validateNew } from './objects.js';
 import { applyDefaults, mockNode } from './defaults.js';
+import { ClusterIpAllocator, defaultService, mergeStringData, updateCauses } from './update-rules.js';
 import { fieldMatcher, labelMatcher, exactNameFromFieldSelector } from './selectors.js';
 import { jsonPatch, mergePatch, strategicMerge } from './patch.js';
 import { GarbageCollector } from './controllers/garbage-collector.js';
@@ -113,6 +114,7 @@ export class MockApi {
   /** The namespace controller: empties a Terminating namespace, then removes it. */
   readonly namespaces: NamespaceController;
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly clusterIps = new ClusterIpAllocator();
   private closed = false;
 
   constructor(options: ApiOptions = {}) {
@@ -317,6 +319,8 @@ export class MockApi {
       else delete obj.metadata.managedFields;
     }
     applyDefaults(info, obj);
+    if (info.id === '/secrets') mergeStringData(obj);
+    else if (info.id === '/services') defaultService(obj, this.clusterIps);
     if (info.id === CRD_ID) validateCrd(obj);
     if (dryRun) return { key, resourceId: info.id, rv: this.store.rv, obj, json: JSON.stringify(obj) };
     const stored = this.store.put(info.id, key, obj, 'ADDED');
@@ -388,7 +392,7 @@ export class MockApi {
         m.generation = (om.generation ?? 0) + (changed ? 1 : 0);
         if (m.generation === 0) m.generation = 1;
       }
-      const causes = specProblems(info, out);
+      const causes = [...updateCauses(info, old, out), ...specProblems(info, out)];
       if (causes.length) throw invalid(info.kind, info.group, om.name!, causes);
       if (info.id === CRD_ID) validateCrd(out);
     }

@@ -3,6 +3,7 @@
  */
 import type { KubeObject } from './store.js';
 import type { ResourceInfo } from './resources.js';
+import { defaultPodSpec } from './update-rules.js';
 
 /** MOCK_NODE_NAME is the node the simulated scheduler binds every pod to. */
 export const MOCK_NODE_NAME = 'racerig-node';
@@ -11,12 +12,7 @@ export const MOCK_NODE_NAME = 'racerig-node';
 export function applyDefaults(info: ResourceInfo, obj: KubeObject): void {
   switch (info.id) {
     case '/pods': {
-      const spec = (obj.spec ??= {}) as Record<string, unknown>;
-      spec.restartPolicy ??= 'Always';
-      spec.terminationGracePeriodSeconds ??= 30;
-      spec.dnsPolicy ??= 'ClusterFirst';
-      spec.schedulerName ??= 'default-scheduler';
-      spec.serviceAccountName ??= 'default';
+      defaultPodSpec((obj.spec ??= {}) as Record<string, unknown>);
       obj.status = { phase: 'Pending', qosClass: 'BestEffort' };
       break;
     }
