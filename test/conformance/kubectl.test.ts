@@ -1,0 +1,221 @@
+/**
+ * The conformance checks (checks.ts) through every installed kubectl version, each against its own
+ * namespace of one mock. A missing kubectl skips the file with the reason printed.
+ */
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { stringify } from 'yaml';
+import { json, kubectl, waitFor, type KubectlResult, type MockFixture } from '../mock/helpers.js';
+import { checksFor, Scoreboard } from './checks.js';
+import { configMap, installedKubectls, runningPod, startConformanceMock } from './fixture.js';
+
+let fx: MockFixture;
+before(async () => {
+  fx = await startConformanceMock();
+});
+after(() => fx?.close());
+
+const versions = installedKubectls();
+if (versions.length === 0) console.log('# conformance kubectl: skipped, no kubectl on PATH');
+
+interface Ctx {
+  k: (args: string[], stdin?: string) => Promise<KubectlResult>;
+  ok: (args: string[], stdin?: string) => Promise<string>;
+  ns: string;
+  url: string;
+}
+
+const yaml = (o: unknown) => stringify(o);
+const getJson = async (c: Ctx, what: string[]) => JSON.parse(await c.ok(['get', ...what, '-n', c.ns, '-o', 'json']));
+const exists = async (c: Ctx, what: string[]) => (await c.k(['get', ...what, '-n', c.ns, '-o', 'name'])).code === 0;
+
+function deployment(name: string, ns: string) {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: ns },
+    spec: { replicas: 1, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'main', image: 'busybox' }] } } },
+  };
+}
+
+const CHECKS: Record<string, (c: Ctx) => Promise<void>> = {
+  'dry-run-create': async (c) => {
+    const out = await c.ok(['create', 'configmap', 'dry', '-n', c.ns, '--from-literal=a=b', '--dry-run=server', '-o', 'json']);
+    assert.equal(JSON.parse(out).data.a, 'b');
+    assert.equal(await exists(c, ['configmap', 'dry']), false);
+  },
+  'dry-run-delete': async (c) => {
+    await c.ok(['apply', '-f', '-'], yaml(configMap('keep', c.ns)));
+    const out = await c.ok(['delete', 'configmap', 'keep', '-n', c.ns, '--dry-run=server']);
+    assert.match(out, /deleted \(server dry run\)/);
+    assert.equal(await exists(c, ['configmap', 'keep']), true);
+  },
+  'dry-run-delete-all': async (c) => {
+    for (const n of ['all-1', 'all-2']) await c.ok(['apply', '-f', '-'], yaml(configMap(n, c.ns)));
+    await c.ok(['delete', 'configmaps', '--all', '-n', c.ns, '--dry-run=server']);
+    assert.equal(await exists(c, ['configmap', 'all-1']), true);
+    assert.equal(await exists(c, ['configmap', 'all-2']), true);
+  },
+  'dry-run-delete-cascade': async (c) => {
+    await c.ok(['apply', '-f', '-'], yaml(deployment('casc', c.ns)));
+    await waitFor('a pod of casc', async () => (await c.ok(['get', 'pods', '-n', c.ns, '-l', 'app=casc', '-o', 'name'])).trim());
+    await c.ok(['delete', 'deployment', 'casc', '-n', c.ns, '--cascade=foreground', '--dry-run=server']);
+    const d = await getJson(c, ['deployment', 'casc']);
+    assert.equal(d.metadata.deletionTimestamp, undefined);
+    assert.ok((await c.ok(['get', 'pods', '-n', c.ns, '-l', 'app=casc', '-o', 'name'])).trim());
+  },
+  'dry-run-delete-namespace': async (c) => {
+    await c.ok(['delete', 'namespace', c.ns, '--dry-run=server']);
+    const ns = JSON.parse(await c.ok(['get', 'namespace', c.ns, '-o', 'json']));
+    assert.equal(ns.status.phase, 'Active');
+  },
+  'dry-run-apply': async (c) => {
+    await c.ok(['apply', '-f', '-'], yaml(configMap('ap', c.ns)));
+    const out = await c.ok(['apply', '--dry-run=server', '-o', 'json', '-f', '-'], yaml(configMap('ap', c.ns, { k: 'v2' })));
+    assert.equal(JSON.parse(out).data.k, 'v2');
+    assert.equal((await getJson(c, ['configmap', 'ap'])).data.k, 'v1');
+  },
+  'dry-run-server-side-apply': async (c) => {
+    await c.ok(['apply', '--server-side', '-f', '-'], yaml(configMap('ssa', c.ns)));
+    const out = await c.ok(['apply', '--server-side', '--dry-run=server', '-o', 'json', '-f', '-'], yaml(configMap('ssa', c.ns, { k: 'v2' })));
+    assert.equal(JSON.parse(out).data.k, 'v2');
+    assert.equal((await getJson(c, ['configmap', 'ssa'])).data.k, 'v1');
+  },
+  diff: async (c) => {
+    await c.ok(['apply', '-f', '-'], yaml(configMap('df', c.ns)));
+    const r = await c.k(['diff', '-f', '-'], yaml(configMap('df', c.ns, { k: 'v2' })));
+    assert.equal(r.code, 1, `kubectl diff exits 1 when there is a difference: ${r.stderr}`);
+    assert.match(r.stdout, /^\+\s+k: v2$/m);
+    assert.match(r.stdout, /^-\s+k: v1$/m);
+  },
+  'dry-run-patch': async (c) => {
+    await c.ok(['apply', '-f', '-'], yaml(configMap('pt', c.ns)));
+    const out = await c.ok(['patch', 'configmap', 'pt', '-n', c.ns, '--type=merge', '-p', '{"data":{"k":"a-much-longer-value-than-before"}}', '--dry-run=server', '-o', 'json']);
+    assert.equal(JSON.parse(out).data.k, 'a-much-longer-value-than-before');
+    assert.equal((await getJson(c, ['configmap', 'pt'])).data.k, 'v1');
+  },
+  'dry-run-replace': async (c) => {
+    await c.ok(['apply', '-f', '-'], yaml(configMap('rp', c.ns)));
+    const out = await c.ok(['replace', '--dry-run=server', '-o', 'json', '-f', '-'], yaml(configMap('rp', c.ns, { k: 'replaced', more: 'x' })));
+    assert.equal(JSON.parse(out).data.more, 'x');
+    assert.equal((await getJson(c, ['configmap', 'rp'])).data.more, undefined);
+  },
+  'field-manager-too-long': async (c) => {
+    const r = await c.k(['apply', '--server-side', `--field-manager=${'m'.repeat(129)}`, '-f', '-'], yaml(configMap('fm', c.ns)));
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /may not be more than 128/);
+  },
+  watch: async (c) => {
+    await c.ok(['apply', '-f', '-'], yaml(configMap('w', c.ns)));
+    const r = await c.k(['get', 'configmap', 'w', '-n', c.ns, '-w', '--output-watch-events', '-o', 'json', '--request-timeout=2s']);
+    assert.match(r.stdout, /"type": "ADDED"/);
+    assert.match(r.stdout, /"name": "w"/);
+  },
+  'list-chunks': async (c) => {
+    for (let i = 0; i < 5; i++) await c.ok(['create', 'configmap', `chunk-${i}`, '-n', c.ns]);
+    const names = (await c.ok(['get', 'configmaps', '-n', c.ns, '--chunk-size=2', '-o', 'name'])).trim().split('\n').filter((n) => n.includes('chunk-'));
+    assert.deepEqual(names, [0, 1, 2, 3, 4].map((i) => `configmap/chunk-${i}`));
+  },
+  'list-exact': async (c) => {
+    const first = JSON.parse(await c.ok(['get', '--raw', `/api/v1/namespaces/${c.ns}/configmaps`]));
+    await c.ok(['create', 'configmap', 'later', '-n', c.ns]);
+    const out = await c.ok(['get', '--raw', `/api/v1/namespaces/${c.ns}/configmaps?resourceVersion=${first.metadata.resourceVersion}&resourceVersionMatch=Exact`]);
+    const names = JSON.parse(out).items.map((i: { metadata: { name: string } }) => i.metadata.name);
+    assert.equal(names.length, first.items.length);
+    assert.ok(!names.includes('later'));
+  },
+  pretty: async (c) => {
+    const out = await c.ok(['get', '--raw', `/api/v1/namespaces/${c.ns}?pretty=true`]);
+    assert.match(out, /^\{\n {2}"/);
+  },
+  patch: async (c) => {
+    await c.ok(['apply', '-f', '-'], yaml(configMap('lab', c.ns)));
+    await c.ok(['patch', 'configmap', 'lab', '-n', c.ns, '--type=merge', '-p', '{"metadata":{"labels":{"tier":"gold"}}}']);
+    assert.equal((await getJson(c, ['configmap', 'lab'])).metadata.labels.tier, 'gold');
+  },
+  logs: async (c) => {
+    await c.ok(['apply', '-f', '-'], yaml(runningPod('talker', c.ns, ['hello', 'from the mock'])));
+    await waitFor('talker Running', async () => (await getJson(c, ['pod', 'talker'])).status.phase === 'Running');
+    assert.equal(await c.ok(['logs', 'talker', '-n', c.ns]), 'hello\nfrom the mock\n');
+  },
+  'custom-objects': async (c) => {
+    await c.ok(['apply', '-f', '-'], yaml({ apiVersion: 'conformance.racerig.dev/v1', kind: 'Widget', metadata: { name: 'w1', namespace: c.ns }, spec: { size: 3 } }));
+    const list = await getJson(c, ['widgets']);
+    assert.deepEqual(list.items.map((i: { spec: { size: number } }) => i.spec.size), [3]);
+  },
+  'namespace-finalizers': async (c) => {
+    const ns = `${c.ns}-fin`;
+    await c.ok(['create', 'namespace', ns]);
+    await c.ok(['apply', '-f', '-'], yaml({ ...configMap('held', ns), metadata: { name: 'held', namespace: ns, finalizers: ['conformance.racerig.dev/hold'] } }));
+    await c.ok(['delete', 'namespace', ns, '--wait=false']);
+    const terminating = await waitFor('NamespaceFinalizersRemaining', async () => {
+      const o = JSON.parse(await c.ok(['get', 'namespace', ns, '-o', 'json']));
+      return o.status.conditions?.some((x: { type: string; status: string }) => x.type === 'NamespaceFinalizersRemaining' && x.status === 'True') ? o : undefined;
+    });
+    assert.equal(terminating.status.phase, 'Terminating');
+    assert.match(JSON.stringify(terminating.status.conditions), /conformance.racerig.dev\/hold in 1 resource instances/);
+    await c.ok(['patch', 'configmap', 'held', '-n', ns, '--type=merge', '-p', '{"metadata":{"finalizers":null}}']);
+    await waitFor('namespace gone', async () => (await c.k(['get', 'namespace', ns])).code !== 0);
+  },
+  'secret-string-data': async (c) => {
+    await c.ok(['apply', '-f', '-'], yaml({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'sd', namespace: c.ns }, stringData: { password: 's3cret' } }));
+    const s = await getJson(c, ['secret', 'sd']);
+    assert.equal(s.data.password, Buffer.from('s3cret').toString('base64'));
+    assert.equal(s.stringData, undefined);
+  },
+  'service-defaults': async (c) => {
+    await c.ok(['apply', '-f', '-'], yaml({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'svc', namespace: c.ns }, spec: { selector: { app: 'x' }, ports: [{ port: 80 }] } }));
+    const s = await getJson(c, ['service', 'svc']);
+    assert.equal(s.spec.type, 'ClusterIP');
+    assert.equal(s.spec.sessionAffinity, 'None');
+    assert.match(s.spec.clusterIP, /^\d+\.\d+\.\d+\.\d+$/);
+    assert.equal(s.spec.ports[0].targetPort, 80);
+  },
+  'pod-immutable': async (c) => {
+    await c.ok(['apply', '-f', '-'], yaml(runningPod('imm', c.ns, ['x'])));
+    await c.ok(['set', 'image', 'pod/imm', '-n', c.ns, 'main=busybox:2']);
+    assert.equal((await getJson(c, ['pod', 'imm'])).spec.containers[0].image, 'busybox:2');
+    const r = await c.k(['patch', 'pod', 'imm', '-n', c.ns, '-p', '{"spec":{"containers":[{"name":"extra","image":"busybox"}]}}']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /pod updates may not change fields other than/);
+  },
+  'no-new-finalizers': async (c) => {
+    await c.ok(['apply', '-f', '-'], yaml({ ...configMap('dying', c.ns), metadata: { name: 'dying', namespace: c.ns, finalizers: ['conformance.racerig.dev/a'] } }));
+    await c.ok(['delete', 'configmap', 'dying', '-n', c.ns, '--wait=false']);
+    const r = await c.k(['patch', 'configmap', 'dying', '-n', c.ns, '--type=merge', '-p', '{"metadata":{"finalizers":["conformance.racerig.dev/a","conformance.racerig.dev/b"]}}']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /no new finalizers can be added if the object is being deleted/);
+    await c.ok(['patch', 'configmap', 'dying', '-n', c.ns, '--type=merge', '-p', '{"metadata":{"finalizers":null}}']);
+  },
+};
+
+for (const v of versions) {
+  describe(v.label, () => {
+    const ns = `k-${v.label.replace(/\D+/g, '-').replace(/^-|-$/g, '')}`;
+    const board = new Scoreboard(v.label);
+    let c: Ctx;
+    before(async () => {
+      const k = (args: string[], stdin?: string) => kubectl(fx.kc, args, { bin: v.bin, stdin, timeoutMs: 20_000 });
+      c = {
+        k,
+        ok: async (args, stdin) => {
+          const r = await k(args, stdin);
+          assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
+          return r.stdout;
+        },
+        ns,
+        url: fx.url,
+      };
+      const r = await json(fx.url, 'POST', '/api/v1/namespaces', { metadata: { name: ns } });
+      assert.equal(r.status, 201);
+    });
+    after(() => board.print());
+    for (const check of checksFor('k')) {
+      const fn = CHECKS[check.id];
+      test(`${check.id}: ${check.does} → ${check.promise}`, async () => {
+        assert.ok(fn, `no kubectl implementation of ${check.id}`);
+        await board.run(() => fn(c));
+      });
+    }
+  });
+}
