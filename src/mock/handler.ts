@@ -192,7 +192,8 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
       return;
     }
     const get = req.method === 'GET' || req.method === 'HEAD';
-    const doc = !get ? undefined : path.startsWith('/openapi/v3') ? deps.openapi.document(path) : discovery.document(path);
+    if (get && path.startsWith('/openapi/') && deps.openapi.serve(req, res, path)) return;
+    const doc = !get ? undefined : discovery.document(path);
     if (doc !== undefined) {
       sendJson(res, 200, doc);
       return;

@@ -11,6 +11,7 @@ import { dirname } from 'node:path';
 import { MockApi, type ApiOptions } from './api.js';
 import { Discovery } from './discovery.js';
 import { OpenApi } from './openapi.js';
+import { CRD_ID } from './crd.js';
 import { MockMetrics } from './metrics.js';
 import { WatchHub } from './watch.js';
 import { createHandler } from './handler.js';
@@ -114,7 +115,10 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
   const handler = createHandler({
     api,
     discovery: new Discovery(api.registry),
-    openapi: new OpenApi(api.registry),
+    openapi: new OpenApi(api.registry, (info) => {
+      const crd = api.store.get(CRD_ID, `${info.resource}.${info.group}`)?.obj.spec as { versions?: Array<{ name: string; schema?: { openAPIV3Schema?: Record<string, unknown> } }> } | undefined;
+      return crd?.versions?.find((v) => v.name === info.version)?.schema?.openAPIV3Schema;
+    }),
     metrics,
     hub,
     watch: {

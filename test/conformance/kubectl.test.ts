@@ -5,7 +5,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { stringify } from 'yaml';
-import { json, kubectl, waitFor, type KubectlResult, type MockFixture } from '../mock/helpers.js';
+import { json, kubectl, startKubectl, waitFor, type KubectlResult, type MockFixture } from '../mock/helpers.js';
 import { checksFor, Scoreboard } from './checks.js';
 import { configMap, installedKubectls, runningPod, startConformanceMock } from './fixture.js';
 
@@ -23,6 +23,8 @@ interface Ctx {
   ok: (args: string[], stdin?: string) => Promise<string>;
   ns: string;
   url: string;
+  kc: string;
+  bin: string;
 }
 
 const yaml = (o: unknown) => stringify(o);
@@ -107,9 +109,14 @@ const CHECKS: Record<string, (c: Ctx) => Promise<void>> = {
   },
   watch: async (c) => {
     await c.ok(['apply', '-f', '-'], yaml(configMap('w', c.ns)));
-    const r = await c.k(['get', 'configmap', 'w', '-n', c.ns, '-w', '--output-watch-events', '-o', 'json', '--request-timeout=2s']);
-    assert.match(r.stdout, /"type": "ADDED"/);
-    assert.match(r.stdout, /"name": "w"/);
+    const w = startKubectl(c.kc, ['get', 'configmap', 'w', '-n', c.ns, '-w', '--output-watch-events', '-o', 'json'], 15_000, c.bin);
+    try {
+      await waitFor('ADDED', () => /"type":\s*"ADDED"/.test(w.output()));
+      await c.ok(['patch', 'configmap', 'w', '-n', c.ns, '--type=merge', '-p', '{"data":{"k":"v2"}}']);
+      await waitFor('MODIFIED', () => /"type":\s*"MODIFIED"/.test(w.output()));
+    } finally {
+      w.stop();
+    }
   },
   'list-chunks': async (c) => {
     for (let i = 0; i < 5; i++) await c.ok(['create', 'configmap', `chunk-${i}`, '-n', c.ns]);
@@ -142,6 +149,18 @@ const CHECKS: Record<string, (c: Ctx) => Promise<void>> = {
     await c.ok(['apply', '-f', '-'], yaml({ apiVersion: 'conformance.racerig.dev/v1', kind: 'Widget', metadata: { name: 'w1', namespace: c.ns }, spec: { size: 3 } }));
     const list = await getJson(c, ['widgets']);
     assert.deepEqual(list.items.map((i: { spec: { size: number } }) => i.spec.size), [3]);
+  },
+  apply: async (c) => {
+    assert.match(await c.ok(['apply', '-f', '-'], yaml(configMap('twice', c.ns))), /configmap\/twice created/);
+    assert.match(await c.ok(['apply', '-f', '-'], yaml(configMap('twice', c.ns))), /configmap\/twice unchanged/);
+  },
+  explain: async (c) => {
+    const image = await c.ok(['explain', 'pod.spec.containers.image']);
+    assert.match(image, /FIELD:\s+image\s+<string>/);
+    assert.match(image, /Container image name/);
+    const spec = await c.ok(['explain', 'deployment.spec']);
+    assert.match(spec, /GROUP:\s+apps/);
+    assert.match(spec, /replicas\s+<integer>/);
   },
   'namespace-finalizers': async (c) => {
     const ns = `${c.ns}-fin`;
@@ -205,6 +224,8 @@ for (const v of versions) {
         },
         ns,
         url: fx.url,
+        kc: fx.kc,
+        bin: v.bin,
       };
       const r = await json(fx.url, 'POST', '/api/v1/namespaces', { metadata: { name: ns } });
       assert.equal(r.status, 201);
