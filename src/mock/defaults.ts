@@ -25,6 +25,25 @@ export function applyDefaults(info: ResourceInfo, obj: KubeObject): void {
       obj.status = { phase: 'Pending' };
       obj.metadata.labels = { ...(obj.metadata.labels ?? {}), 'workflows.argoproj.io/phase': 'Pending' };
       break;
+    case 'batch/jobs': {
+      // As the Job strategy defaults them: both unset means one pod to completion; a generated selector.
+      const spec = (obj.spec ??= {}) as Record<string, unknown>;
+      if (spec.completions === undefined && spec.parallelism === undefined) {
+        spec.completions = 1;
+        spec.parallelism = 1;
+      }
+      spec.parallelism ??= 1;
+      spec.backoffLimit ??= 6;
+      spec.completionMode ??= 'NonIndexed';
+      spec.suspend ??= false;
+      const uid = obj.metadata.uid!;
+      const name = obj.metadata.name!;
+      const own = { 'batch.kubernetes.io/controller-uid': uid, 'batch.kubernetes.io/job-name': name, 'controller-uid': uid, 'job-name': name };
+      if (!spec.selector) spec.selector = { matchLabels: { 'batch.kubernetes.io/controller-uid': uid } };
+      const tmpl = (spec.template ??= {}) as { metadata?: { labels?: Record<string, string> } };
+      tmpl.metadata = { ...(tmpl.metadata ?? {}), labels: { ...(tmpl.metadata?.labels ?? {}), ...own } };
+      break;
+    }
     case '/secrets':
       obj.type ??= 'Opaque';
       break;

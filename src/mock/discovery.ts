@@ -19,7 +19,7 @@ export const VERSION_INFO = {
 };
 
 /** ALL_CATEGORY lists the types `kubectl get all` shows (as kube-apiserver puts them in category "all"). */
-const ALL_CATEGORY = new Set(['/pods', '/services', 'apps/deployments', 'apps/daemonsets', 'batch/jobs']);
+const ALL_CATEGORY = new Set(['/pods', '/services', 'apps/deployments', 'apps/replicasets', 'apps/statefulsets', 'apps/daemonsets', 'batch/jobs']);
 
 /** Discovery caches the discovery documents of a registry and rebuilds them when it changes. */
 export class Discovery {

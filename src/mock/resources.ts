@@ -54,6 +54,8 @@ const BUILTIN: Spec[] = [
   ['events.k8s.io', 'v1', 'events', 'Event', true, ['ev'], []],
   ['coordination.k8s.io', 'v1', 'leases', 'Lease', true, [], []],
   ['apps', 'v1', 'deployments', 'Deployment', true, ['deploy'], ['status', 'scale']],
+  ['apps', 'v1', 'replicasets', 'ReplicaSet', true, ['rs'], ['status', 'scale']],
+  ['apps', 'v1', 'statefulsets', 'StatefulSet', true, ['sts'], ['status', 'scale']],
   ['apps', 'v1', 'daemonsets', 'DaemonSet', true, ['ds'], ['status']],
   ['batch', 'v1', 'jobs', 'Job', true, [], ['status']],
   ['apiextensions.k8s.io', 'v1', 'customresourcedefinitions', 'CustomResourceDefinition', false, ['crd', 'crds'], ['status']],

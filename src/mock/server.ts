@@ -18,6 +18,8 @@ import { createHandler } from './handler.js';
 import { buildKubeconfig } from './kubeconfig.js';
 import { startLifecycle, type LifecycleOptions } from './lifecycle.js';
 import { startDeploymentController } from './controllers/deployment.js';
+import { startReplicaSetController } from './controllers/replicaset.js';
+import { startJobController } from './controllers/job.js';
 import { createExecHandler } from './exec.js';
 import { createSpdyExecHandler, isSpdyUpgrade } from './spdy/exec-session.js';
 import { Faults, type FaultConfig } from './faults.js';
@@ -104,7 +106,10 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
   const api = new MockApi(options);
   const stopLifecycle = startLifecycle(api, options.lifecycle);
   // Deployments make pods only while pods come to life (the simulation is on).
-  const stopDeployments = options.lifecycle?.disabled ? () => {} : startDeploymentController(api);
+  const controllers = options.lifecycle?.disabled ? [] : [startReplicaSetController(api), startDeploymentController(api), startJobController(api)];
+  const stopDeployments = () => {
+    for (const stop of controllers) stop();
+  };
   const logLines = loadLogLines(options.logs);
   const metrics = new MockMetrics();
   const hub = new WatchHub(options.watchBatchMs ?? 5);
