@@ -48,6 +48,10 @@ export const CHECKS: Check[] = [
   { id: 'service-defaults', does: 'create a Service with only ports and a selector', promise: 'type ClusterIP, sessionAffinity None, a clusterIP', clients: 'kn' },
   { id: 'pod-immutable', does: 'change a pod\'s image, then add a container', promise: 'the image changes; the new container is refused', clients: 'k' },
   { id: 'no-new-finalizers', does: 'add a finalizer to an object being deleted', promise: 'refused (no new finalizers)', clients: 'k' },
+  { id: 'rollout', does: 'create a Deployment, set a new image, rollout status / history / undo, scale', promise: 'ReplicaSets per revision; each rollout completes; history lists both revisions', clients: 'k' },
+  { id: 'job', does: 'kubectl create job, then kubectl wait --for=condition=complete', promise: 'the Job completes with 1 succeeded pod', clients: 'k' },
+  { id: 'job-indexed', does: 'apply an Indexed Job with 3 completions', promise: 'pods carry job-completion-index 0..2; completedIndexes 0-2', clients: 'k' },
+  { id: 'statefulset', does: 'apply a StatefulSet, get it', promise: 'stored and listed', clients: 'k' },
 ];
 
 /** checksFor returns the checks one client (k, n or p) runs. */

@@ -10,9 +10,9 @@ import { json, startFixture, type MockFixture } from '../mock/helpers.js';
 /** LOG_ANNOTATION makes a simulated container print the annotation's lines. */
 export const LOG_ANNOTATION = 'racerig.dev/log';
 
-/** startConformanceMock starts a mock whose pods run until deleted, with the conformance CRD installed. */
+/** startConformanceMock starts a mock whose pods start at once (those that may complete, restartPolicy Never/OnFailure, after 100 ms), with the conformance CRD installed. */
 export async function startConformanceMock(): Promise<MockFixture> {
-  const fx = await startFixture({ lifecycle: { podStartDelayMs: 0, podRunDurationMs: 600_000, jitter: 0 }, podTerminationMs: 20 });
+  const fx = await startFixture({ lifecycle: { podStartDelayMs: 0, podRunDurationMs: 100, jitter: 0 }, podTerminationMs: 20 });
   const r = await json(fx.url, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', WIDGET_CRD);
   if (r.status !== 201) throw new Error(`CRD not created: ${JSON.stringify(r.body)}`);
   return fx;

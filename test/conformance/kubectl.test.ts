@@ -162,6 +162,48 @@ const CHECKS: Record<string, (c: Ctx) => Promise<void>> = {
     assert.match(spec, /GROUP:\s+apps/);
     assert.match(spec, /replicas\s+<integer>/);
   },
+  rollout: async (c) => {
+    await c.ok(['create', 'deployment', 'web', '-n', c.ns, '--image=nginx:1', '--replicas=2']);
+    assert.match(await c.ok(['rollout', 'status', 'deployment/web', '-n', c.ns, '--timeout=20s']), /successfully rolled out/);
+    await c.ok(['set', 'image', 'deployment/web', '-n', c.ns, 'nginx=nginx:2']);
+    assert.match(await c.ok(['rollout', 'status', 'deployment/web', '-n', c.ns, '--timeout=20s']), /successfully rolled out/);
+    const history = await c.ok(['rollout', 'history', 'deployment/web', '-n', c.ns]);
+    assert.match(history, /^1\s/m);
+    assert.match(history, /^2\s/m);
+    await c.ok(['rollout', 'undo', 'deployment/web', '-n', c.ns]);
+    assert.match(await c.ok(['rollout', 'status', 'deployment/web', '-n', c.ns, '--timeout=20s']), /successfully rolled out/);
+    assert.equal((await getJson(c, ['deployment', 'web'])).spec.template.spec.containers[0].image, 'nginx:1');
+    await c.ok(['scale', 'deployment/web', '-n', c.ns, '--replicas=3']);
+    await waitFor('3 available', async () => (await getJson(c, ['deployment', 'web'])).status.availableReplicas === 3, 10_000);
+    const rs = await getJson(c, ['replicasets', '-l', 'app=web']);
+    assert.equal(rs.items.length, 2);
+  },
+  job: async (c) => {
+    await c.ok(['create', 'job', 'once', '-n', c.ns, '--image=busybox']);
+    await c.ok(['wait', '--for=condition=complete', 'job/once', '-n', c.ns, '--timeout=20s']);
+    assert.equal((await getJson(c, ['job', 'once'])).status.succeeded, 1);
+  },
+  'job-indexed': async (c) => {
+    await c.ok(['apply', '-f', '-'], yaml({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'idx', namespace: c.ns },
+      spec: { completions: 3, parallelism: 3, completionMode: 'Indexed', template: { spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'busybox' }] } } },
+    }));
+    await c.ok(['wait', '--for=condition=complete', 'job/idx', '-n', c.ns, '--timeout=20s']);
+    assert.equal((await getJson(c, ['job', 'idx'])).status.completedIndexes, '0-2');
+    const pods = await getJson(c, ['pods', '-l', 'job-name=idx']);
+    assert.deepEqual(pods.items.map((p: any) => p.metadata.labels['batch.kubernetes.io/job-completion-index']).sort(), ['0', '1', '2']);
+  },
+  statefulset: async (c) => {
+    await c.ok(['apply', '-f', '-'], yaml({
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name: 'db', namespace: c.ns },
+      spec: { serviceName: 'db', replicas: 1, selector: { matchLabels: { app: 'db' } }, template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'main', image: 'postgres' }] } } },
+    }));
+    assert.equal((await c.ok(['get', 'statefulsets', '-n', c.ns, '-o', 'name'])).trim(), 'statefulset.apps/db');
+  },
   'namespace-finalizers': async (c) => {
     const ns = `${c.ns}-fin`;
     await c.ok(['create', 'namespace', ns]);

@@ -16,6 +16,7 @@ import { REPLICASETS_ID } from './replicaset.js';
 import { condition, controllerRef, ownedBy, update, workQueue, type Condition } from './workqueue.js';
 
 const DEPLOYMENTS_ID = 'apps/deployments';
+const PODS_ID = '/pods';
 
 /** POD_TEMPLATE_HASH is the label naming the pod template a ReplicaSet and its pods were made from. */
 export const POD_TEMPLATE_HASH = 'pod-template-hash';
@@ -41,9 +42,23 @@ interface RsView {
   revision: number;
 }
 
-/** templateHash is a short stable hash of a pod template (10 hex digits). */
+/** normalizeTemplate drops what does not make two pod templates different: the pod-template-hash label, nulls and empty objects (`creationTimestamp: null`, `resources: {}`), as the real controller's semantic comparison does. */
+export function normalizeTemplate(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(normalizeTemplate);
+  if (!v || typeof v !== 'object') return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    if (k === POD_TEMPLATE_HASH || x === null) continue;
+    const n = normalizeTemplate(x);
+    if (n && typeof n === 'object' && !Array.isArray(n) && Object.keys(n).length === 0) continue;
+    out[k] = n;
+  }
+  return out;
+}
+
+/** templateHash is a short stable hash of a pod template (10 hex digits), equal for templates that differ only as normalizeTemplate ignores. */
 export function templateHash(template: unknown): string {
-  return createHash('sha256').update(JSON.stringify(template ?? {})).digest('hex').slice(0, 10);
+  return createHash('sha256').update(JSON.stringify(normalizeTemplate(template ?? {}))).digest('hex').slice(0, 10);
 }
 
 /** resolveIntOrPercent turns maxSurge / maxUnavailable into a count of `total` (percentages rounded up or down). */
@@ -93,7 +108,8 @@ export function startDeploymentController(api: MockApi): () => void {
     const hash = templateHash(spec.template);
     let rss = ownedBy(api, REPLICASETS_ID, ns, uid).map(view);
     const maxRevision = rss.reduce((m, r) => Math.max(m, r.revision), 0);
-    let current = rss.find((r) => r.s.obj.metadata.labels?.[POD_TEMPLATE_HASH] === hash);
+    const wanted = JSON.stringify(normalizeTemplate(spec.template));
+    let current = rss.find((r) => JSON.stringify(normalizeTemplate((r.s.obj.spec as DeploymentSpec).template)) === wanted);
     const cause = dep.obj.metadata.annotations?.[CHANGE_CAUSE];
     if (!current) {
       const tmpl = structuredClone(spec.template);
@@ -130,7 +146,9 @@ export function startDeploymentController(api: MockApi): () => void {
       if (old.every((r) => r.replicas === 0)) setReplicas(cur, want, want, surge);
     } else if (recreate) {
       for (const r of old) setReplicas(r, 0, want, 0);
-      if (old.every((r) => r.statusReplicas === 0)) setReplicas(cur, want, want, 0);
+      // New pods start only once every old pod is gone, terminating ones included.
+      const oldUids = new Set(old.map((r) => r.s.obj.metadata.uid));
+      if (!api.store.list(PODS_ID, ns).some((p) => oldUids.has(controllerRef(p.obj)?.uid ?? ''))) setReplicas(cur, want, want, 0);
     } else {
       // Scale up the new ReplicaSet within maxSurge.
       const total = rss.reduce((n, r) => n + r.replicas, 0);
@@ -216,8 +234,18 @@ export function startDeploymentController(api: MockApi): () => void {
     const ref = controllerRef(ev.stored.obj);
     if (ref?.kind === 'Deployment' && ref.name) enqueue(`${ev.stored.obj.metadata.namespace}/${ref.name}`);
   });
+  // A Recreate rollout waits for old pods to be gone: their removal requeues the Deployment.
+  const offPods = api.store.subscribe(PODS_ID, (ev: StoreEvent) => {
+    if (ev.type !== 'DELETED') return;
+    const ref = controllerRef(ev.stored.obj);
+    if (ref?.kind !== 'ReplicaSet' || !ref.name) return;
+    const rs = api.store.get(REPLICASETS_ID, `${ev.stored.obj.metadata.namespace}/${ref.name}`);
+    const owner = rs && controllerRef(rs.obj);
+    if (owner?.kind === 'Deployment' && owner.name) enqueue(`${ev.stored.obj.metadata.namespace}/${owner.name}`);
+  });
   return () => {
     offDeployments();
     offRs();
+    offPods();
   };
 }
