@@ -3,7 +3,7 @@
  * serialized once per registry version.
  */
 import { VERBS, type ResourceRegistry } from './resources.js';
-import { SSAR_ID } from './access-review.js';
+import { REVIEW_IDS } from './access-review.js';
 
 /** VERSION_INFO is what /version returns. */
 export const VERSION_INFO = {
@@ -56,13 +56,13 @@ export class Discovery {
         singularName: r.singular,
         namespaced: r.namespaced,
         kind: r.kind,
-        verbs: r.id === SSAR_ID ? ['create'] : r.id === '/namespaces' ? VERBS.filter((v) => v !== 'deletecollection') : [...VERBS],
+        verbs: REVIEW_IDS.has(r.id) ? ['create'] : r.id === '/namespaces' ? VERBS.filter((v) => v !== 'deletecollection') : [...VERBS],
         shortNames: r.shortNames.length ? r.shortNames : undefined,
         categories: ALL_CATEGORY.has(r.id) ? ['all'] : undefined,
       });
       for (const sub of r.subresources) {
-        const verbs = sub === 'status' || sub === 'scale' ? ['get', 'patch', 'update'] : sub === 'eviction' ? ['create'] : sub === 'exec' || sub === 'attach' ? ['create', 'get'] : ['get'];
-        const kind = sub === 'eviction' ? 'Eviction' : sub === 'exec' ? 'PodExecOptions' : sub === 'attach' ? 'PodAttachOptions' : sub === 'log' ? 'Pod' : sub === 'scale' ? 'Scale' : r.kind;
+        const verbs = sub === 'status' || sub === 'scale' ? ['get', 'patch', 'update'] : sub === 'eviction' || sub === 'token' ? ['create'] : sub === 'exec' || sub === 'attach' ? ['create', 'get'] : ['get'];
+        const kind = sub === 'eviction' ? 'Eviction' : sub === 'token' ? 'TokenRequest' : sub === 'exec' ? 'PodExecOptions' : sub === 'attach' ? 'PodAttachOptions' : sub === 'log' ? 'Pod' : sub === 'scale' ? 'Scale' : r.kind;
         list.push({ name: `${r.resource}/${sub}`, singularName: '', namespaced: r.namespaced, kind, verbs });
       }
       lists.set(gv, list);

@@ -17,7 +17,7 @@ import { UNAUTHORIZED } from './auth.js';
 import { decodeProtobufObject, isProtobuf } from './protobuf.js';
 import { renderTable, wantsTable } from './table.js';
 import { scaleOf } from './scale.js';
-import { SSAR_ID, reviewAccess } from './access-review.js';
+import { MOCK_ADMIN, REVIEW_IDS, review, tokenRequest, type IssuedTokens } from './access-review.js';
 import { partialJson, partialListJson, wantsMetadata } from './partial.js';
 import { serveWatch, type WatchHub, type WatchOptions } from './watch.js';
 
@@ -48,6 +48,8 @@ export interface HandlerDeps {
   gates: RequestGate[];
   /** Whether the gates have anything to do right now (skipped entirely when false, keeping the fast path lean). */
   gatesActive?: () => boolean;
+  /** ServiceAccount tokens the mock issued (`create token`): accepted as bearer tokens, and their user is who `auth whoami` names. */
+  tokens: IssuedTokens;
   /** GET subresource handlers by name (log). */
   subresources: Record<string, SubresourceHandler>;
   /** With TLS: tells whether a request is authenticated (401 otherwise). */
@@ -211,7 +213,7 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
       throw new StatusError(404, 'NotFound', `the server could not find the requested resource (${ri.verb} ${ri.resource}/${sub})`);
     }
     const ns = info.namespaced ? ri.namespace : '';
-    if (info.id === SSAR_ID && ri.verb !== 'create') throw methodNotAllowed(ri.verb);
+    if (REVIEW_IDS.has(info.id) && ri.verb !== 'create') throw methodNotAllowed(ri.verb);
     switch (ri.verb) {
       case 'get': {
         if (query !== EMPTY_QUERY) getVersion(query, api.store.rv);
@@ -272,10 +274,15 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
           sendJson(res, 201, JSON.stringify(SUCCESS_STATUS));
           return;
         }
+        if (sub === 'token') {
+          const sa = api.get(info, ns, ri.name).obj.metadata;
+          sendJson(res, 201, tokenRequest(deps.tokens, ns, { name: sa.name!, uid: sa.uid! }, body));
+          return;
+        }
         if (sub) throw methodNotAllowed('create');
         if (ri.name) throw methodNotAllowed('POST on a named resource');
-        if (info.id === SSAR_ID) {
-          sendJson(res, 201, reviewAccess(body));
+        if (REVIEW_IDS.has(info.id)) {
+          sendJson(res, 201, review(info.id, info.apiVersion, body, deps.tokens.userOf(req.headers.authorization) ?? MOCK_ADMIN));
           return;
         }
         const dryRun = writeOptions('CreateOptions', query);

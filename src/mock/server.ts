@@ -12,6 +12,7 @@ import { MockApi, type ApiOptions } from './api.js';
 import { Discovery } from './discovery.js';
 import { OpenApi } from './openapi.js';
 import { CRD_ID } from './crd.js';
+import { IssuedTokens } from './access-review.js';
 import { MockMetrics } from './metrics.js';
 import { WatchHub } from './watch.js';
 import { createHandler } from './handler.js';
@@ -20,6 +21,7 @@ import { startLifecycle, type LifecycleOptions } from './lifecycle.js';
 import { startDeploymentController } from './controllers/deployment.js';
 import { startReplicaSetController } from './controllers/replicaset.js';
 import { startJobController } from './controllers/job.js';
+import { startServiceAccountController } from './controllers/serviceaccount.js';
 import { createExecHandler } from './exec.js';
 import { createSpdyExecHandler, isSpdyUpgrade } from './spdy/exec-session.js';
 import { Faults, type FaultConfig } from './faults.js';
@@ -106,7 +108,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
   const api = new MockApi(options);
   const stopLifecycle = startLifecycle(api, options.lifecycle);
   // Deployments make pods only while pods come to life (the simulation is on).
-  const controllers = options.lifecycle?.disabled ? [] : [startReplicaSetController(api), startDeploymentController(api), startJobController(api)];
+  const controllers = [startServiceAccountController(api), ...(options.lifecycle?.disabled ? [] : [startReplicaSetController(api), startDeploymentController(api), startJobController(api)])];
   const stopDeployments = () => {
     for (const stop of controllers) stop();
   };
@@ -116,7 +118,8 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
   const faults = new Faults(options.faults);
   const tls: TlsMaterial | undefined = options.tls ? await generateTlsMaterial(options.host ? [options.host] : []) : undefined;
   const token = options.token ?? randomBytes(16).toString('hex');
-  const authenticate = tls ? createAuthenticator(token) : undefined;
+  const tokens = new IssuedTokens();
+  const authenticate = tls ? createAuthenticator(token, tokens) : undefined;
   const handler = createHandler({
     api,
     discovery: new Discovery(api.registry),
@@ -126,6 +129,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     }),
     metrics,
     hub,
+    tokens,
     watch: {
       bookmarkIntervalMs: options.bookmarkIntervalMs ?? 5000,
       delayMs: () => faults.watchDelayMs(),

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { ApiException, CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, Watch, setHeaderOptions, type V1ConfigMap } from '@kubernetes/client-node';
-import { waitFor, type MockFixture } from '../mock/helpers.js';
+import { json, waitFor, type MockFixture } from '../mock/helpers.js';
 import { checksFor, Scoreboard } from './checks.js';
 import { configMap, runningPod, startConformanceMock } from './fixture.js';
 
@@ -53,6 +53,11 @@ function rawGet(path: string, headers: Record<string, string>): Promise<{ status
     req.on('error', reject);
     req.end();
   });
+}
+
+/** rawPost sends a JSON body with extra headers and parses the JSON answer. */
+async function rawPost(path: string, body: unknown, headers: Record<string, string>): Promise<any> {
+  return (await json(fx.url, 'POST', path, body, headers)).body;
 }
 
 const CHECKS: Record<string, () => Promise<void>> = {
@@ -163,6 +168,13 @@ const CHECKS: Record<string, () => Promise<void>> = {
     assert.equal(s.spec?.type, 'ClusterIP');
     assert.equal(s.spec?.sessionAffinity, 'None');
     assert.match(s.spec?.clusterIP ?? '', /^\d+\.\d+\.\d+\.\d+$/);
+  },
+  'create-token': async () => {
+    const tr = await core.createNamespacedServiceAccountToken({ name: 'default', namespace: ns, body: { spec: { audiences: [] } } });
+    const token = tr.status?.token;
+    assert.ok(token);
+    const r = await rawPost('/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' }, { Authorization: `Bearer ${token}` });
+    assert.equal(r.status.userInfo.username, `system:serviceaccount:${ns}:default`);
   },
   openapi: async () => {
     for (const path of ['/openapi/v2', '/openapi/v3/api/v1']) {

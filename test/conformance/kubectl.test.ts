@@ -204,6 +204,32 @@ const CHECKS: Record<string, (c: Ctx) => Promise<void>> = {
     }));
     assert.equal((await c.ok(['get', 'statefulsets', '-n', c.ns, '-o', 'name'])).trim(), 'statefulset.apps/db');
   },
+  'wide-columns': async (c) => {
+    await c.ok(['create', 'deployment', 'cols', '-n', c.ns, '--image=nginx:1']);
+    await c.ok(['create', 'service', 'clusterip', 'cols', '-n', c.ns, '--tcp=80:8080']);
+    await c.ok(['create', 'secret', 'generic', 'cols', '-n', c.ns, '--from-literal=a=b']);
+    await c.ok(['create', 'job', 'cols', '-n', c.ns, '--image=busybox']);
+    const header = async (what: string) => (await c.ok(['get', what, '-n', c.ns, '-o', 'wide'])).split('\n')[0]!.trim().split(/\s{2,}/);
+    assert.deepEqual(await header('services'), ['NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE', 'SELECTOR']);
+    assert.deepEqual(await header('deployments'), ['NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE', 'CONTAINERS', 'IMAGES', 'SELECTOR']);
+    assert.deepEqual(await header('replicasets'), ['NAME', 'DESIRED', 'CURRENT', 'READY', 'AGE', 'CONTAINERS', 'IMAGES', 'SELECTOR']);
+    assert.deepEqual(await header('secrets'), ['NAME', 'TYPE', 'DATA', 'AGE']);
+    assert.deepEqual(await header('jobs'), ['NAME', 'STATUS', 'COMPLETIONS', 'DURATION', 'AGE', 'CONTAINERS', 'IMAGES', 'SELECTOR']);
+    assert.match(await c.ok(['get', 'service', 'cols', '-n', c.ns]), /cols\s+ClusterIP\s+\d+\.\d+\.\d+\.\d+\s+<none>\s+80\/TCP/);
+  },
+  'auth-whoami': async (c) => {
+    const out = await c.ok(['auth', 'whoami']);
+    assert.match(out, /Username\s+racerig-admin/);
+    assert.match(out, /system:masters/);
+  },
+  'auth-can-i-list': async (c) => {
+    assert.match(await c.ok(['auth', 'can-i', '--list', '-n', c.ns]), /^\*\.\*\s+\[\]\s+\[\]\s+\[\*\]/m);
+  },
+  'create-token': async (c) => {
+    const token = (await c.ok(['create', 'token', 'default', '-n', c.ns])).trim();
+    const r = await json(c.url, 'POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' }, { Authorization: `Bearer ${token}` });
+    assert.equal(r.body.status.userInfo.username, `system:serviceaccount:${c.ns}:default`);
+  },
   'namespace-finalizers': async (c) => {
     const ns = `${c.ns}-fin`;
     await c.ok(['create', 'namespace', ns]);
