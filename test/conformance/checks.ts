@@ -56,6 +56,7 @@ export const CHECKS: Check[] = [
   { id: 'auth-whoami', does: 'kubectl auth whoami', promise: 'the mock\'s user and groups', clients: 'k' },
   { id: 'auth-can-i-list', does: 'kubectl auth can-i --list', promise: 'every verb on every resource', clients: 'k' },
   { id: 'create-token', does: 'create a ServiceAccount token, then call the API with it', promise: 'a token the mock accepts, naming the ServiceAccount as the user', clients: 'kn' },
+  { id: 'pod-events', does: 'start a pod, delete it, kubectl get events', promise: 'Scheduled, Pulled, Created, Started, then Killing for the pod', clients: 'k' },
 ];
 
 /** checksFor returns the checks one client (k, n or p) runs. */

@@ -230,6 +230,16 @@ const CHECKS: Record<string, (c: Ctx) => Promise<void>> = {
     const r = await json(c.url, 'POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' }, { Authorization: `Bearer ${token}` });
     assert.equal(r.body.status.userInfo.username, `system:serviceaccount:${c.ns}:default`);
   },
+  'pod-events': async (c) => {
+    await c.ok(['apply', '-f', '-'], yaml(runningPod('evented', c.ns, ['x'])));
+    await waitFor('evented Running', async () => (await getJson(c, ['pod', 'evented'])).status.phase === 'Running');
+    await c.ok(['delete', 'pod', 'evented', '-n', c.ns, '--wait=false']);
+    const reasons = await waitFor('Killing', async () => {
+      const out = await c.ok(['get', 'events', '-n', c.ns, '--field-selector', 'involvedObject.name=evented', '-o', 'jsonpath={.items[*].reason}']);
+      return out.includes('Killing') ? out.split(' ') : undefined;
+    });
+    assert.deepEqual(reasons, ['Scheduled', 'Pulled', 'Created', 'Started', 'Killing']);
+  },
   'namespace-finalizers': async (c) => {
     const ns = `${c.ns}-fin`;
     await c.ok(['create', 'namespace', ns]);
