@@ -57,6 +57,7 @@ export const CHECKS: Check[] = [
   { id: 'auth-can-i-list', does: 'kubectl auth can-i --list', promise: 'every verb on every resource', clients: 'k' },
   { id: 'create-token', does: 'create a ServiceAccount token, then call the API with it', promise: 'a token the mock accepts, naming the ServiceAccount as the user', clients: 'kn' },
   { id: 'pod-events', does: 'start a pod, delete it, kubectl get events', promise: 'Scheduled, Pulled, Created, Started, then Killing for the pod', clients: 'k' },
+  { id: 'cp', does: 'kubectl cp a binary file and a folder into a running pod and back', promise: 'the same bytes come back', clients: 'k' },
 ];
 
 /** checksFor returns the checks one client (k, n or p) runs. */

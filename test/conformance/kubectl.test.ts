@@ -5,6 +5,9 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { stringify } from 'yaml';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { json, kubectl, startKubectl, waitFor, type KubectlResult, type MockFixture } from '../mock/helpers.js';
 import { checksFor, Scoreboard } from './checks.js';
 import { configMap, installedKubectls, runningPod, startConformanceMock } from './fixture.js';
@@ -239,6 +242,25 @@ const CHECKS: Record<string, (c: Ctx) => Promise<void>> = {
       return out.includes('Killing') ? out.split(' ') : undefined;
     });
     assert.deepEqual(reasons, ['Scheduled', 'Pulled', 'Created', 'Started', 'Killing']);
+  },
+  cp: async (c) => {
+    await c.ok(['apply', '-f', '-'], yaml(runningPod('box', c.ns, ['x'])));
+    await waitFor('box Running', async () => (await getJson(c, ['pod', 'box'])).status.phase === 'Running');
+    const dir = mkdtempSync(join(tmpdir(), 'racerig-cp-'));
+    try {
+      const bytes = Buffer.from([0, 1, 2, 255, 254, 10, 13, ...Buffer.from('binary')]);
+      writeFileSync(join(dir, 'a.bin'), bytes);
+      mkdirSync(join(dir, 'tree', 'sub'), { recursive: true });
+      writeFileSync(join(dir, 'tree', 'sub', 'n.txt'), 'nested\n');
+      await c.ok(['cp', join(dir, 'a.bin'), `${c.ns}/box:/tmp/a.bin`]);
+      await c.ok(['cp', `${c.ns}/box:/tmp/a.bin`, join(dir, 'back.bin')]);
+      assert.deepEqual(readFileSync(join(dir, 'back.bin')), bytes);
+      await c.ok(['cp', join(dir, 'tree'), `${c.ns}/box:/tmp/tree`]);
+      await c.ok(['cp', `${c.ns}/box:/tmp/tree`, join(dir, 'tree-back')]);
+      assert.equal(readFileSync(join(dir, 'tree-back', 'sub', 'n.txt'), 'utf8'), 'nested\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   },
   'namespace-finalizers': async (c) => {
     const ns = `${c.ns}-fin`;
