@@ -1,5 +1,6 @@
 /**
- * Server-side defaults for new objects of the types that have them (pods, namespaces, workflows, CRDs).
+ * Server-side defaults for new objects of the types that have them (pods, namespaces, deployments,
+ * statefulsets, jobs, secrets, workflows, CRDs).
  */
 import type { KubeObject } from './store.js';
 import type { ResourceInfo } from './resources.js';
@@ -25,6 +26,23 @@ export function applyDefaults(info: ResourceInfo, obj: KubeObject): void {
       obj.status = { phase: 'Pending' };
       obj.metadata.labels = { ...(obj.metadata.labels ?? {}), 'workflows.argoproj.io/phase': 'Pending' };
       break;
+    case 'apps/deployments': {
+      const spec = (obj.spec ??= {}) as Record<string, unknown>;
+      spec.replicas ??= 1;
+      spec.strategy ??= { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } };
+      spec.revisionHistoryLimit ??= 10;
+      spec.progressDeadlineSeconds ??= 600;
+      break;
+    }
+    case 'apps/statefulsets': {
+      const spec = (obj.spec ??= {}) as Record<string, unknown>;
+      spec.replicas ??= 1;
+      spec.podManagementPolicy ??= 'OrderedReady';
+      spec.updateStrategy ??= { type: 'RollingUpdate', rollingUpdate: { partition: 0 } };
+      spec.revisionHistoryLimit ??= 10;
+      spec.persistentVolumeClaimRetentionPolicy ??= { whenDeleted: 'Retain', whenScaled: 'Retain' };
+      break;
+    }
     case 'batch/jobs': {
       // As the Job strategy defaults them: both unset means one pod to completion; a generated selector.
       const spec = (obj.spec ??= {}) as Record<string, unknown>;

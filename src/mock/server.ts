@@ -21,6 +21,7 @@ import { startLifecycle, type LifecycleOptions } from './lifecycle.js';
 import { startDeploymentController } from './controllers/deployment.js';
 import { startReplicaSetController } from './controllers/replicaset.js';
 import { startJobController } from './controllers/job.js';
+import { startStatefulSetController } from './controllers/statefulset.js';
 import { startServiceAccountController } from './controllers/serviceaccount.js';
 import { createExecHandler } from './exec.js';
 import { createSpdyExecHandler, isSpdyUpgrade } from './spdy/exec-session.js';
@@ -108,7 +109,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
   const api = new MockApi(options);
   const stopLifecycle = startLifecycle(api, options.lifecycle);
   // Deployments make pods only while pods come to life (the simulation is on).
-  const controllers = [startServiceAccountController(api), ...(options.lifecycle?.disabled ? [] : [startReplicaSetController(api), startDeploymentController(api), startJobController(api)])];
+  const controllers = [startServiceAccountController(api), ...(options.lifecycle?.disabled ? [] : [startReplicaSetController(api), startDeploymentController(api), startJobController(api), startStatefulSetController(api)])];
   const stopDeployments = () => {
     for (const stop of controllers) stop();
   };

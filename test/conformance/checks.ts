@@ -51,7 +51,7 @@ export const CHECKS: Check[] = [
   { id: 'rollout', does: 'create a Deployment, set a new image, rollout status / history / undo, scale', promise: 'ReplicaSets per revision; each rollout completes; history lists both revisions', clients: 'k' },
   { id: 'job', does: 'kubectl create job, then kubectl wait --for=condition=complete', promise: 'the Job completes with 1 succeeded pod', clients: 'k' },
   { id: 'job-indexed', does: 'apply an Indexed Job with 3 completions', promise: 'pods carry job-completion-index 0..2; completedIndexes 0-2', clients: 'k' },
-  { id: 'statefulset', does: 'apply a StatefulSet, get it', promise: 'stored and listed', clients: 'k' },
+  { id: 'statefulset', does: 'apply a StatefulSet of 2, rollout status, set a new image, rollout status', promise: 'pods db-0 and db-1, replaced from the highest ordinal down; both rollouts complete', clients: 'k' },
   { id: 'wide-columns', does: 'kubectl get services / deployments / replicasets / secrets / jobs -o wide', promise: 'the columns kube-apiserver prints (TYPE, CLUSTER-IP, PORT(S); READY, UP-TO-DATE, IMAGES; …)', clients: 'k' },
   { id: 'auth-whoami', does: 'kubectl auth whoami', promise: 'the mock\'s user and groups', clients: 'k' },
   { id: 'auth-can-i-list', does: 'kubectl auth can-i --list', promise: 'every verb on every resource', clients: 'k' },

@@ -203,9 +203,15 @@ const CHECKS: Record<string, (c: Ctx) => Promise<void>> = {
       apiVersion: 'apps/v1',
       kind: 'StatefulSet',
       metadata: { name: 'db', namespace: c.ns },
-      spec: { serviceName: 'db', replicas: 1, selector: { matchLabels: { app: 'db' } }, template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'main', image: 'postgres' }] } } },
+      spec: { serviceName: 'db', replicas: 2, selector: { matchLabels: { app: 'db' } }, template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'main', image: 'postgres:1' }] } } },
     }));
     assert.equal((await c.ok(['get', 'statefulsets', '-n', c.ns, '-o', 'name'])).trim(), 'statefulset.apps/db');
+    assert.match(await c.ok(['rollout', 'status', 'statefulset/db', '-n', c.ns, '--timeout=20s']), /roll(ing update|out) complete|partitioned roll out complete|statefulset rolling update complete/);
+    assert.equal((await c.ok(['get', 'pods', '-n', c.ns, '-l', 'app=db', '-o', 'name'])).trim(), 'pod/db-0\npod/db-1');
+    await c.ok(['set', 'image', 'statefulset/db', '-n', c.ns, 'main=postgres:2']);
+    assert.match(await c.ok(['rollout', 'status', 'statefulset/db', '-n', c.ns, '--timeout=20s']), /complete/);
+    const pods = await getJson(c, ['pods', '-l', 'app=db']);
+    assert.deepEqual(pods.items.filter((p: any) => !p.metadata.deletionTimestamp).map((p: any) => p.spec.containers[0].image), ['postgres:2', 'postgres:2']);
   },
   'wide-columns': async (c) => {
     await c.ok(['create', 'deployment', 'cols', '-n', c.ns, '--image=nginx:1']);
