@@ -1,7 +1,8 @@
 /**
  * The mock API's verbs (get, list, create, update, patch, delete, deletecollection) over the Store,
- * with Kubernetes semantics: conflicts, namespaces, finalizers, graceful pod deletion, garbage
- * collection of dependents, and CRD registration. No HTTP here; errors are thrown StatusErrors.
+ * with Kubernetes semantics: conflicts, namespaces, finalizers, graceful pod deletion, and CRD
+ * registration. Garbage collection and namespace termination live in ./controllers/. No HTTP here;
+ * errors are thrown StatusErrors.
  */
 import { parse as parseYaml } from 'yaml';
 import { ResourceRegistry, type ResourceInfo } from './resources.js';
@@ -13,8 +14,11 @@ import { StatusError, alreadyExists, badRequest, conflict, expired, invalid, not
 import { jsonDepthExceeded, tooDeep, valueDepthExceeded } from './http-util.js';
 import { asObject, checkTypeAndNamespace, initMetadata, nowRfc3339, randomSuffix, specProblems, validateNew } from './objects.js';
 import { applyDefaults, mockNode } from './defaults.js';
+import { ClusterIpAllocator, defaultService, mergeStringData, updateCauses } from './update-rules.js';
 import { fieldMatcher, labelMatcher, exactNameFromFieldSelector } from './selectors.js';
 import { jsonPatch, mergePatch, strategicMerge } from './patch.js';
+import { GarbageCollector } from './controllers/garbage-collector.js';
+import { NamespaceController } from './controllers/namespace.js';
 import { afterCreate, afterUpdate, apply as applyOwnership, removeAt, type ManagedFieldsEntry } from './managed-fields.js';
 
 /** ApiOptions tunes storage and the simulated kubelet's deletion. */
@@ -31,6 +35,8 @@ export interface ListOptions {
   fieldSelector?: string | null;
   limit?: number;
   continueToken?: string | null;
+  /** Serve the list exactly as it was at this resourceVersion (resourceVersionMatch=Exact), read back through the watch history. */
+  exactRv?: number;
 }
 
 /** ListResult is one page of a list, at one resourceVersion. */
@@ -46,6 +52,8 @@ export interface DeleteOptions {
   gracePeriodSeconds?: number;
   propagationPolicy?: 'Orphan' | 'Background' | 'Foreground';
   preconditions?: { uid?: string; resourceVersion?: string };
+  /** Dry run: everything is checked and the would-be result returned, nothing is stored. */
+  dryRun?: boolean;
 }
 
 /** PATCH_TYPES are the PATCH content types the mock accepts. */
@@ -92,17 +100,29 @@ function clone(s: StoredObject): KubeObject {
   return JSON.parse(s.json) as KubeObject;
 }
 
+/** unstored returns the would-be successor of `s` holding `obj`, with none of `s`'s cached forms (a dry run's answer: never spread a StoredObject, its cached length and views belong to its own JSON). */
+function unstored(s: StoredObject, obj: KubeObject): StoredObject {
+  return { key: s.key, resourceId: s.resourceId, rv: s.rv, obj, json: JSON.stringify(obj) };
+}
+
 /** MockApi implements every resource verb; it is single-threaded and all methods are synchronous. */
 export class MockApi {
   readonly registry = new ResourceRegistry();
   readonly store: Store;
   private readonly podTerminationMs: number;
+  /** The garbage collector: dependents of deleted owners, and the orphan and foregroundDeletion finalizers. */
+  readonly gc: GarbageCollector;
+  /** The namespace controller: empties a Terminating namespace, then removes it. */
+  readonly namespaces: NamespaceController;
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly clusterIps = new ClusterIpAllocator();
   private closed = false;
 
   constructor(options: ApiOptions = {}) {
     this.store = new Store(options.watchHistory ?? 10000);
     this.podTerminationMs = options.podTerminationMs ?? 50;
+    this.gc = new GarbageCollector(this);
+    this.namespaces = new NamespaceController(this);
     const nsInfo = this.registry.get('', 'v1', 'namespaces')!;
     for (const ns of DEFAULT_NAMESPACES) this.create(nsInfo, '', { metadata: { name: ns } });
     this.create(this.registry.get('', 'v1', 'nodes')!, '', mockNode());
@@ -195,13 +215,13 @@ export class MockApi {
     let rv = this.store.rv;
     let after: string | undefined;
     let past: Map<string, StoredObject | null> | undefined;
-    if (opts.continueToken) {
-      const c = decodeContinue(opts.continueToken);
+    if (opts.continueToken || opts.exactRv !== undefined) {
+      const c = opts.continueToken ? decodeContinue(opts.continueToken) : { rv: opts.exactRv!, key: undefined };
       rv = c.rv;
       after = c.key;
       if (rv < this.store.rv) {
         past = this.store.changesSince(info.id, rv);
-        if (!past) throw expired(CONTINUE_EXPIRED);
+        if (!past) throw expired(opts.continueToken ? CONTINUE_EXPIRED : `too old resource version: ${rv} (${this.store.compactedRv})`);
         if (past.size === 0) past = undefined;
       }
     }
@@ -300,6 +320,8 @@ export class MockApi {
       else delete obj.metadata.managedFields;
     }
     applyDefaults(info, obj);
+    if (info.id === '/secrets') mergeStringData(obj);
+    else if (info.id === '/services') defaultService(obj, this.clusterIps);
     if (info.id === CRD_ID) validateCrd(obj);
     if (dryRun) return { key, resourceId: info.id, rv: this.store.rv, obj, json: JSON.stringify(obj) };
     const stored = this.store.put(info.id, key, obj, 'ADDED');
@@ -371,7 +393,7 @@ export class MockApi {
         m.generation = (om.generation ?? 0) + (changed ? 1 : 0);
         if (m.generation === 0) m.generation = 1;
       }
-      const causes = specProblems(info, out);
+      const causes = [...updateCauses(info, old, out), ...specProblems(info, out)];
       if (causes.length) throw invalid(info.kind, info.group, om.name!, causes);
       if (info.id === CRD_ID) validateCrd(out);
     }
@@ -383,18 +405,18 @@ export class MockApi {
       if (mf.length) out.metadata.managedFields = mf;
       else delete out.metadata.managedFields;
     }
-    if (dryRun) return { ...existing, obj: out, json: JSON.stringify(out) };
+    if (dryRun) return unstored(existing, out);
     if (out.metadata.deletionTimestamp && !(out.metadata.finalizers && out.metadata.finalizers.length)) {
       return this.finish(info, existing.key) ?? existing;
     }
     const stored = this.store.put(info.id, existing.key, out, 'MODIFIED');
     if (info.id === CRD_ID) this.registerCrd(out);
-    if (out.metadata.deletionTimestamp) this.later(0, () => this.runFinalizers(info, existing.key));
+    if (out.metadata.deletionTimestamp) this.later(0, () => this.gc.runFinalizers(info, existing.key));
     return stored;
   }
 
   /** updateScale sets spec.replicas from a Scale body (its resourceVersion, when set, is a precondition) and returns the stored object. */
-  updateScale(info: ResourceInfo, namespace: string, name: string, body: unknown): StoredObject {
+  updateScale(info: ResourceInfo, namespace: string, name: string, body: unknown, dryRun = false): StoredObject {
     const existing = this.get(info, namespace, name);
     const scale = body as { metadata?: { resourceVersion?: string }; spec?: { replicas?: unknown } } | null;
     const replicas = scale?.spec?.replicas;
@@ -404,7 +426,7 @@ export class MockApi {
     const next = clone(existing);
     (next.spec as Record<string, unknown>).replicas = replicas;
     next.metadata.resourceVersion = scale?.metadata?.resourceVersion || existing.obj.metadata.resourceVersion;
-    return this.write(info, existing, next, '', false);
+    return this.write(info, existing, next, '', dryRun);
   }
 
   /** patch applies a PATCH body of `contentType`; apply-patch creates the object when missing. */
@@ -459,7 +481,7 @@ export class MockApi {
     if (sub === 'scale') {
       const cur = scaleOf(existing);
       const next = type === 'application/json-patch+json' ? jsonPatch(cur, body) : type === 'application/merge-patch+json' ? mergePatch(cur, body) : strategicMerge(cur, body);
-      return { stored: this.updateScale(info, namespace, name, next), created: false };
+      return { stored: this.updateScale(info, namespace, name, next, !!opts.dryRun), created: false };
     }
     let patched: unknown;
     const current = this.apiForm(info, existing);
@@ -506,14 +528,15 @@ export class MockApi {
         m.deletionTimestamp = nowRfc3339();
         m.deletionGracePeriodSeconds = 0;
         obj.status = { phase: 'Terminating' };
+        if (opts.dryRun) return unstored(existing, obj);
         const stored = this.store.put(info.id, existing.key, obj, 'MODIFIED');
-        this.later(0, () => this.terminateNamespace(name));
+        this.later(0, () => this.namespaces.terminate(name));
         return stored;
       }
       return existing;
     }
     if (finalizers.length === 0 && graceSeconds === 0) {
-      return this.finish(info, existing.key) ?? existing;
+      return opts.dryRun ? existing : (this.finish(info, existing.key) ?? existing);
     }
     if (!m.deletionTimestamp || graceSeconds < (m.deletionGracePeriodSeconds ?? Infinity)) {
       m.deletionTimestamp = nowRfc3339(Date.now() + graceSeconds * 1000);
@@ -521,6 +544,7 @@ export class MockApi {
     }
     m.finalizers = finalizers.length ? finalizers : undefined;
     if (!m.finalizers) delete m.finalizers;
+    if (opts.dryRun) return unstored(existing, obj);
     const stored = this.store.put(info.id, existing.key, obj, 'MODIFIED');
     if (graceSeconds > 0) {
       const uid = m.uid;
@@ -528,7 +552,7 @@ export class MockApi {
       const delay = Math.min(graceSeconds * 1000, Number.isFinite(stopMs) && stopMs >= 0 ? stopMs : this.podTerminationMs);
       this.later(delay, () => this.kubeletStopped(info, existing.key, uid!));
     }
-    if (finalizers.length) this.later(0, () => this.runFinalizers(info, existing.key));
+    if (finalizers.length) this.later(0, () => this.gc.runFinalizers(info, existing.key));
     return stored;
   }
 
@@ -559,100 +583,18 @@ export class MockApi {
   }
 
   /** finish removes the object for good and garbage-collects its dependents in the background. */
-  private finish(info: ResourceInfo, key: string): StoredObject | undefined {
+  finish(info: ResourceInfo, key: string): StoredObject | undefined {
     const gone = this.store.remove(info.id, key);
     if (!gone) return undefined;
     if (info.id === CRD_ID) this.unregisterCrd(gone.obj);
     const uid = gone.obj.metadata.uid!;
-    if (this.store.dependents(uid).length) this.later(0, () => this.collectDependents(uid));
+    if (this.store.dependents(uid).length) this.later(0, () => this.gc.collectDependents(uid));
     return gone;
   }
 
-  private infoById(resourceId: string): ResourceInfo | undefined {
+  /** infoById returns the preferred (first registered) type stored under `resourceId`. */
+  infoById(resourceId: string): ResourceInfo | undefined {
     return this.registry.all().find((r) => r.id === resourceId);
-  }
-
-  private collectDependents(ownerUid: string): void {
-    for (const d of this.store.dependents(ownerUid)) {
-      const info = this.infoById(d.resourceId);
-      const cur = info && this.store.get(d.resourceId, d.key);
-      if (!info || !cur) continue;
-      const remaining = (cur.obj.metadata.ownerReferences ?? []).filter((r) => r.uid !== ownerUid && this.ownerExists(r.uid));
-      try {
-        if (remaining.length === 0) this.delete(info, cur.obj.metadata.namespace ?? '', cur.obj.metadata.name!, { propagationPolicy: 'Background' });
-      } catch {
-        // already gone
-      }
-    }
-  }
-
-  private ownerExists(uid: string): boolean {
-    return this.store.byUid(uid) !== undefined;
-  }
-
-  /** runFinalizers plays the garbage collector's part for the `orphan` and `foregroundDeletion` finalizers. */
-  private runFinalizers(info: ResourceInfo, key: string): void {
-    const cur = this.store.get(info.id, key);
-    if (!cur || !cur.obj.metadata.deletionTimestamp) return;
-    const fins = cur.obj.metadata.finalizers ?? [];
-    const uid = cur.obj.metadata.uid!;
-    if (fins.includes('orphan')) {
-      for (const d of this.store.dependents(uid)) {
-        const o = clone(d);
-        o.metadata.ownerReferences = (o.metadata.ownerReferences ?? []).filter((r) => r.uid !== uid);
-        if (!o.metadata.ownerReferences.length) delete o.metadata.ownerReferences;
-        this.store.put(d.resourceId, d.key, o, 'MODIFIED');
-      }
-      this.dropFinalizer(info, key, 'orphan');
-      return;
-    }
-    if (fins.includes('foregroundDeletion')) {
-      const deps = this.store.dependents(uid);
-      if (deps.length === 0) {
-        this.dropFinalizer(info, key, 'foregroundDeletion');
-        return;
-      }
-      this.collectDependents(uid);
-      this.later(10, () => this.runFinalizers(info, key));
-    }
-  }
-
-  private dropFinalizer(info: ResourceInfo, key: string, finalizer: string): void {
-    const cur = this.store.get(info.id, key);
-    if (!cur) return;
-    const o = clone(cur);
-    o.metadata.finalizers = (o.metadata.finalizers ?? []).filter((f) => f !== finalizer);
-    if (o.metadata.finalizers.length === 0) {
-      delete o.metadata.finalizers;
-      if ((o.metadata.deletionGracePeriodSeconds ?? 0) === 0) {
-        this.finish(info, key);
-        return;
-      }
-    }
-    this.store.put(info.id, key, o, 'MODIFIED');
-  }
-
-  private terminateNamespace(ns: string): void {
-    for (const info of this.registry.all()) {
-      if (!info.namespaced || info.view || info.version !== this.preferredVersion(info)) continue;
-      for (const s of this.store.list(info.id, ns)) {
-        try {
-          this.delete(info, ns, s.obj.metadata.name!, { gracePeriodSeconds: 0, propagationPolicy: 'Background' });
-        } catch {
-          // already gone
-        }
-      }
-    }
-    const left = this.registry.all().some((i) => i.namespaced && this.store.list(i.id, ns).some((s) => !s.obj.metadata.deletionTimestamp || !s.obj.metadata.finalizers?.length));
-    if (left) {
-      this.later(20, () => this.terminateNamespace(ns));
-      return;
-    }
-    this.finish(this.registry.get('', 'v1', 'namespaces')!, ns);
-  }
-
-  private preferredVersion(info: ResourceInfo): string {
-    return this.registry.all().find((r) => r.id === info.id)!.version;
   }
 
   private registerCrd(obj: KubeObject): void {

@@ -1,8 +1,10 @@
 /**
- * Server-side defaults for new objects of the types that have them (pods, namespaces, workflows, CRDs).
+ * Server-side defaults for new objects of the types that have them (pods, namespaces, deployments,
+ * statefulsets, jobs, secrets, workflows, CRDs).
  */
 import type { KubeObject } from './store.js';
 import type { ResourceInfo } from './resources.js';
+import { defaultPodSpec } from './update-rules.js';
 
 /** MOCK_NODE_NAME is the node the simulated scheduler binds every pod to. */
 export const MOCK_NODE_NAME = 'racerig-node';
@@ -11,12 +13,7 @@ export const MOCK_NODE_NAME = 'racerig-node';
 export function applyDefaults(info: ResourceInfo, obj: KubeObject): void {
   switch (info.id) {
     case '/pods': {
-      const spec = (obj.spec ??= {}) as Record<string, unknown>;
-      spec.restartPolicy ??= 'Always';
-      spec.terminationGracePeriodSeconds ??= 30;
-      spec.dnsPolicy ??= 'ClusterFirst';
-      spec.schedulerName ??= 'default-scheduler';
-      spec.serviceAccountName ??= 'default';
+      defaultPodSpec((obj.spec ??= {}) as Record<string, unknown>);
       obj.status = { phase: 'Pending', qosClass: 'BestEffort' };
       break;
     }
@@ -29,6 +26,42 @@ export function applyDefaults(info: ResourceInfo, obj: KubeObject): void {
       obj.status = { phase: 'Pending' };
       obj.metadata.labels = { ...(obj.metadata.labels ?? {}), 'workflows.argoproj.io/phase': 'Pending' };
       break;
+    case 'apps/deployments': {
+      const spec = (obj.spec ??= {}) as Record<string, unknown>;
+      spec.replicas ??= 1;
+      spec.strategy ??= { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } };
+      spec.revisionHistoryLimit ??= 10;
+      spec.progressDeadlineSeconds ??= 600;
+      break;
+    }
+    case 'apps/statefulsets': {
+      const spec = (obj.spec ??= {}) as Record<string, unknown>;
+      spec.replicas ??= 1;
+      spec.podManagementPolicy ??= 'OrderedReady';
+      spec.updateStrategy ??= { type: 'RollingUpdate', rollingUpdate: { partition: 0 } };
+      spec.revisionHistoryLimit ??= 10;
+      spec.persistentVolumeClaimRetentionPolicy ??= { whenDeleted: 'Retain', whenScaled: 'Retain' };
+      break;
+    }
+    case 'batch/jobs': {
+      // As the Job strategy defaults them: both unset means one pod to completion; a generated selector.
+      const spec = (obj.spec ??= {}) as Record<string, unknown>;
+      if (spec.completions === undefined && spec.parallelism === undefined) {
+        spec.completions = 1;
+        spec.parallelism = 1;
+      }
+      spec.parallelism ??= 1;
+      spec.backoffLimit ??= 6;
+      spec.completionMode ??= 'NonIndexed';
+      spec.suspend ??= false;
+      const uid = obj.metadata.uid!;
+      const name = obj.metadata.name!;
+      const own = { 'batch.kubernetes.io/controller-uid': uid, 'batch.kubernetes.io/job-name': name, 'controller-uid': uid, 'job-name': name };
+      if (!spec.selector) spec.selector = { matchLabels: { 'batch.kubernetes.io/controller-uid': uid } };
+      const tmpl = (spec.template ??= {}) as { metadata?: { labels?: Record<string, string> } };
+      tmpl.metadata = { ...(tmpl.metadata ?? {}), labels: { ...(tmpl.metadata?.labels ?? {}), ...own } };
+      break;
+    }
     case '/secrets':
       obj.type ??= 'Opaque';
       break;

@@ -3,7 +3,7 @@
  * serialized once per registry version.
  */
 import { VERBS, type ResourceRegistry } from './resources.js';
-import { SSAR_ID } from './access-review.js';
+import { REVIEW_IDS } from './access-review.js';
 
 /** VERSION_INFO is what /version returns. */
 export const VERSION_INFO = {
@@ -19,7 +19,7 @@ export const VERSION_INFO = {
 };
 
 /** ALL_CATEGORY lists the types `kubectl get all` shows (as kube-apiserver puts them in category "all"). */
-const ALL_CATEGORY = new Set(['/pods', '/services', 'apps/deployments', 'apps/daemonsets', 'batch/jobs']);
+const ALL_CATEGORY = new Set(['/pods', '/services', 'apps/deployments', 'apps/replicasets', 'apps/statefulsets', 'apps/daemonsets', 'batch/jobs']);
 
 /** Discovery caches the discovery documents of a registry and rebuilds them when it changes. */
 export class Discovery {
@@ -56,13 +56,13 @@ export class Discovery {
         singularName: r.singular,
         namespaced: r.namespaced,
         kind: r.kind,
-        verbs: r.id === SSAR_ID ? ['create'] : r.id === '/namespaces' ? VERBS.filter((v) => v !== 'deletecollection') : [...VERBS],
+        verbs: REVIEW_IDS.has(r.id) ? ['create'] : r.id === '/namespaces' ? VERBS.filter((v) => v !== 'deletecollection') : [...VERBS],
         shortNames: r.shortNames.length ? r.shortNames : undefined,
         categories: ALL_CATEGORY.has(r.id) ? ['all'] : undefined,
       });
       for (const sub of r.subresources) {
-        const verbs = sub === 'status' || sub === 'scale' ? ['get', 'patch', 'update'] : sub === 'eviction' ? ['create'] : sub === 'exec' || sub === 'attach' ? ['create', 'get'] : sub === 'proxy' ? ['create', 'delete', 'get', 'patch', 'update'] : ['get'];
-        const kind = sub === 'eviction' ? 'Eviction' : sub === 'exec' ? 'PodExecOptions' : sub === 'attach' ? 'PodAttachOptions' : sub === 'proxy' ? 'PodProxyOptions' : sub === 'log' ? 'Pod' : sub === 'scale' ? 'Scale' : r.kind;
+        const verbs = sub === 'status' || sub === 'scale' ? ['get', 'patch', 'update'] : sub === 'eviction' || sub === 'token' ? ['create'] : sub === 'exec' || sub === 'attach' ? ['create', 'get'] : sub === 'proxy' ? ['create', 'delete', 'get', 'patch', 'update'] : ['get'];
+        const kind = sub === 'eviction' ? 'Eviction' : sub === 'token' ? 'TokenRequest' : sub === 'exec' ? 'PodExecOptions' : sub === 'attach' ? 'PodAttachOptions' : sub === 'proxy' ? 'PodProxyOptions' : sub === 'log' ? 'Pod' : sub === 'scale' ? 'Scale' : r.kind;
         list.push({ name: `${r.resource}/${sub}`, singularName: '', namespaced: r.namespaced, kind, verbs });
       }
       lists.set(gv, list);

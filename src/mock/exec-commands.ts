@@ -1,11 +1,12 @@
 /**
  * The built-in command set a mock pod's container runs for pods/exec: echo, sleep, kill, true, false,
- * exit, cat, hostname, `sh -c` over those, and `argoexec kill <signal> <pid>` (Argo's executor). Anything else fails with exit code 127 and a clear message.
+ * exit, cat, hostname, tar (c and x, for `kubectl cp`), test -d/-e/-f, `sh -c` over those, and `argoexec kill <signal> <pid>` (Argo's executor). Anything else fails with exit code 127 and a clear message.
  */
+import { isDir, normalizePath, tar, untar, type ContainerFiles } from './tar.js';
 
 /** ExecIo is what a running command reads and writes; `stdin` yields chunks until the client closes it. */
 export interface ExecIo {
-  stdout(text: string): void;
+  stdout(data: string | Buffer): void;
   stderr(text: string): void;
   /** Resolves with the next stdin chunk, or undefined once stdin is closed (or was never opened). */
   readStdin(): Promise<Buffer | undefined>;
@@ -15,10 +16,12 @@ export interface ExecIo {
   podName: string;
   /** Called when `kill` targets pid 1: the container's main process got `signal` (a number). */
   killMain(signal: number): void;
+  /** The container's files (`tar`, `test -d`); none: `tar` and `test` find nothing. */
+  files?: ContainerFiles;
 }
 
 /** BUILTIN_COMMANDS lists the commands a mock container knows. */
-export const BUILTIN_COMMANDS = ['echo', 'sleep', 'kill', 'true', 'false', 'exit', 'cat', 'hostname', 'sh -c', 'argoexec kill'] as const;
+export const BUILTIN_COMMANDS = ['echo', 'sleep', 'kill', 'true', 'false', 'exit', 'cat', 'hostname', 'tar', 'test', 'sh -c', 'argoexec kill'] as const;
 
 const SIGNALS: Record<string, number> = { HUP: 1, INT: 2, QUIT: 3, KILL: 9, USR1: 10, USR2: 12, TERM: 15, STOP: 19, CONT: 18 };
 
@@ -121,6 +124,19 @@ export async function runBuiltin(argv: string[], io: ExecIo): Promise<number> {
       }
       return code;
     }
+    case 'tar':
+      return runTar(args, io);
+    case 'test':
+    case '[': {
+      const files = io.files ?? new Map<string, Buffer>();
+      const [flag, path] = args;
+      if (path === undefined) return 1;
+      const p = normalizePath(path);
+      if (flag === '-d') return isDir(files, p) ? 0 : 1;
+      if (flag === '-f') return files.has(p) ? 0 : 1;
+      if (flag === '-e') return files.has(p) || isDir(files, p) ? 0 : 1;
+      return 1;
+    }
     case 'argoexec':
     case '/var/run/argo/argoexec':
       // Argo's executor binary, as its controller signals containers with it: `argoexec kill <signal> <pid>`.
@@ -138,6 +154,53 @@ export async function runBuiltin(argv: string[], io: ExecIo): Promise<number> {
   }
   io.stderr(`racerig mock: ${cmd ?? '(empty)'}: command not found in the mock container (built-in commands: ${BUILTIN_COMMANDS.join(', ')})\n`);
   return 127;
+}
+
+/** runTar runs `tar c[f -] path...` (the tar stream to stdout) and `tar x[f -] [-C dir]` (from stdin), as `kubectl cp` calls them. */
+async function runTar(args: string[], io: ExecIo): Promise<number> {
+  let mode = '';
+  let dir = '/';
+  const paths: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '-C') dir = normalizePath(args[++i] ?? '/');
+    else if (a.startsWith('--')) continue;
+    else if (!mode && /^-?[a-zA-Z]+$/.test(a)) {
+      mode = a.replace(/^-/, '');
+      if (mode.includes('f')) i++; // the archive: '-' (stdin or stdout)
+    } else paths.push(a);
+  }
+  const files = io.files ?? new Map<string, Buffer>();
+  if (mode.includes('x')) {
+    const chunks: Buffer[] = [];
+    for (let n = 0; n < 10_000_000; n++) {
+      const c = await io.readStdin();
+      if (c === undefined) break;
+      chunks.push(c);
+    }
+    try {
+      untar(Buffer.concat(chunks), files, dir);
+    } catch (err) {
+      io.stderr(`tar: ${(err as Error).message}\n`);
+      return 2;
+    }
+    return 0;
+  }
+  if (mode.includes('c')) {
+    let code = 0;
+    for (const p of paths) {
+      const out = tar(files, normalizePath(p, dir));
+      if (!out) {
+        io.stderr(`tar: ${p}: Cannot stat: No such file or directory\n`);
+        code = 2;
+        continue;
+      }
+      io.stdout(out);
+    }
+    return code;
+  }
+  io.stderr('tar: You must specify one of the -c or -x options\n');
+  return 2;
 }
 
 /** runScript runs a `sh -c` style line: commands separated by `;` or `&&` (no pipes or quoting beyond simple quotes). */

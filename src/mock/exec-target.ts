@@ -10,6 +10,7 @@ import { parseQuery, parseResourcePath, splitUrl, isTrue } from './request-info.
 import { exitContainers, ignoresSignal } from './lifecycle.js';
 import { containerStatuses, isRunning } from './container-state.js';
 import { runBuiltin, type ExecIo } from './exec-commands.js';
+import type { ContainerFiles } from './tar.js';
 import { runAttach } from './attach.js';
 
 /** ExecTarget is a checked exec or attach request: the pod (store key and uid, so a recreated pod is not hit), its container, the command and the streams wanted. */
@@ -68,5 +69,17 @@ export function killMainProcess(api: MockApi, target: ExecTarget, signal: number
 
 /** runExecTarget runs what the target asks for over `io` (the command for exec, the container's output for attach) and resolves with the exit code. */
 export function runExecTarget(api: MockApi, target: ExecTarget, logLines: string[] | undefined, io: ExecIo): Promise<number> {
-  return target.kind === 'attach' ? runAttach(api, target, logLines, io) : runBuiltin(target.argv, io);
+  return target.kind === 'attach' ? runAttach(api, target, logLines, io) : runBuiltin(target.argv, { ...io, files: io.files ?? containerFiles(api, target) });
+}
+
+const FILES = new WeakMap<MockApi, Map<string, ContainerFiles>>();
+
+/** containerFiles returns the in-memory files of the target's container (one set per pod instance and container, for `kubectl cp`). */
+export function containerFiles(api: MockApi, target: ExecTarget): ContainerFiles {
+  let byContainer = FILES.get(api);
+  if (!byContainer) FILES.set(api, (byContainer = new Map()));
+  const key = `${target.uid}/${target.container}`;
+  let files = byContainer.get(key);
+  if (!files) byContainer.set(key, (files = new Map()));
+  return files;
 }

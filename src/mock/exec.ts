@@ -117,8 +117,8 @@ async function session(ws: WebSocket, run: (io: ExecIo) => Promise<number>, argv
     wake(undefined);
   });
   ws.on('error', () => abort.abort());
-  const send = (stream: number, text: string) => {
-    if (ws.readyState === ws.OPEN) ws.send(Buffer.concat([Buffer.from([stream]), Buffer.from(text)]));
+  const send = (stream: number, data: string | Buffer) => {
+    if (ws.readyState === ws.OPEN) ws.send(Buffer.concat([Buffer.from([stream]), typeof data === 'string' ? Buffer.from(data) : data]));
   };
   if (startDelayMs > 0) {
     await new Promise<void>((resolve) => {

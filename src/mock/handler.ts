@@ -10,14 +10,15 @@ import type { MockMetrics, RequestLabels, RequestSeries } from './metrics.js';
 import type { ResourceInfo } from './resources.js';
 import type { StoredObject } from './store.js';
 import { StatusError, badRequest, methodNotAllowed, SUCCESS_STATUS } from './status.js';
-import { parseJsonBody, readBody, readBodyBytes, sendJson, sendStatus, sendText } from './http-util.js';
+import { PRETTY, parseJsonBody, readBody, readBodyBytes, sendJson, sendStatus, sendText } from './http-util.js';
 import { servePodProxy } from './pod-proxy.js';
-import { isTrue, parseQuery, parseResourcePath, splitUrl, type Query, type RequestInfo } from './request-info.js';
+import { getVersion, listVersion, validateWatchOptions, wantsPretty, writeOptions } from './query-options.js';
+import { EMPTY_QUERY, isTrue, parseQuery, parseResourcePath, splitUrl, type Query, type RequestInfo } from './request-info.js';
 import { UNAUTHORIZED } from './auth.js';
 import { decodeProtobufObject, isProtobuf } from './protobuf.js';
 import { renderTable, wantsTable } from './table.js';
 import { scaleOf } from './scale.js';
-import { SSAR_ID, reviewAccess } from './access-review.js';
+import { MOCK_ADMIN, REVIEW_IDS, review, tokenRequest, type IssuedTokens } from './access-review.js';
 import { partialJson, partialListJson, wantsMetadata } from './partial.js';
 import { serveWatch, type WatchHub, type WatchOptions } from './watch.js';
 
@@ -48,6 +49,8 @@ export interface HandlerDeps {
   gates: RequestGate[];
   /** Whether the gates have anything to do right now (skipped entirely when false, keeping the fast path lean). */
   gatesActive?: () => boolean;
+  /** ServiceAccount tokens the mock issued (`create token`): accepted as bearer tokens, and their user is who `auth whoami` names. */
+  tokens: IssuedTokens;
   /** GET subresource handlers by name (log). */
   subresources: Record<string, SubresourceHandler>;
   /** With TLS: tells whether a request is authenticated (401 otherwise). */
@@ -118,6 +121,11 @@ function listJson(info: ResourceInfo, items: StoredObject[], rv: number, cont?: 
 }
 
 function sendObject(res: ServerResponse, code: number, s: StoredObject): void {
+  if ((res as { [PRETTY]?: boolean })[PRETTY]) {
+    sendJson(res, code, s.json);
+    return;
+  }
+  // The cached length belongs to this very `json` (StoredObjects are never copied with their caches).
   res.writeHead(code, ['Content-Type', 'application/json', 'Content-Length', String((s.bytes ??= Buffer.byteLength(s.json)))]);
   res.end(s.json);
 }
@@ -130,11 +138,15 @@ function intParam(q: Query, name: string): number | undefined {
   return n;
 }
 
-function deleteOptions(q: Query, body: string): DeleteOptions {
+/** deleteOptions merges a DELETE's query and DeleteOptions body (an Eviction's `deleteOptions` too), validating dryRun as the server does. */
+function deleteOptions(q: Query, body: string | unknown): DeleteOptions {
   const opts: DeleteOptions = {};
-  if (body.trim()) {
-    const b = parseJsonBody(body) as Record<string, unknown> | null;
+  let bodyDryRun: string[] = [];
+  if (typeof body !== 'string' || body.trim()) {
+    let b = (typeof body === 'string' ? parseJsonBody(body) : body) as Record<string, unknown> | null;
+    if (b && typeof b === 'object' && b.kind === 'Eviction') b = (b.deleteOptions ?? null) as Record<string, unknown> | null;
     if (b && typeof b === 'object') {
+      if (Array.isArray(b.dryRun)) bodyDryRun = b.dryRun.map(String);
       if (typeof b.gracePeriodSeconds === 'number') opts.gracePeriodSeconds = b.gracePeriodSeconds;
       if (typeof b.propagationPolicy === 'string') opts.propagationPolicy = b.propagationPolicy as DeleteOptions['propagationPolicy'];
       if (b.orphanDependents === true) opts.propagationPolicy = 'Orphan';
@@ -145,6 +157,7 @@ function deleteOptions(q: Query, body: string): DeleteOptions {
   if (g !== undefined) opts.gracePeriodSeconds = g;
   const p = q.get('propagationPolicy');
   if (p) opts.propagationPolicy = p as DeleteOptions['propagationPolicy'];
+  if (writeOptions('DeleteOptions', q, bodyDryRun)) opts.dryRun = true;
   return opts;
 }
 
@@ -182,7 +195,8 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
       return;
     }
     const get = req.method === 'GET' || req.method === 'HEAD';
-    const doc = !get ? undefined : path.startsWith('/openapi/v3') ? deps.openapi.document(path) : discovery.document(path);
+    if (get && path.startsWith('/openapi/') && deps.openapi.serve(req, res, path)) return;
+    const doc = !get ? undefined : discovery.document(path);
     if (doc !== undefined) {
       sendJson(res, 200, doc);
       return;
@@ -204,10 +218,10 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
       throw new StatusError(404, 'NotFound', `the server could not find the requested resource (${ri.verb} ${ri.resource}/${sub})`);
     }
     const ns = info.namespaced ? ri.namespace : '';
-    const dryRun = query.get('dryRun') === 'All';
-    if (info.id === SSAR_ID && ri.verb !== 'create') throw methodNotAllowed(ri.verb);
+    if (REVIEW_IDS.has(info.id) && ri.verb !== 'create') throw methodNotAllowed(ri.verb);
     switch (ri.verb) {
       case 'get': {
+        if (query !== EMPTY_QUERY) getVersion(query, api.store.rv);
         const s = api.get(info, ns, ri.name);
         if (sub && sub !== 'status' && sub !== 'scale') {
           const h = deps.subresources[sub];
@@ -223,7 +237,9 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
         return;
       }
       case 'list': {
+        const version = query === EMPTY_QUERY ? undefined : listVersion(query, api.store.rv);
         const r = api.list(info, ns, {
+          exactRv: version?.match === 'Exact' ? version.rv : undefined,
           labelSelector: query.get('labelSelector'),
           fieldSelector: query.get('fieldSelector'),
           limit: intParam(query, 'limit'),
@@ -236,6 +252,7 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
         return;
       }
       case 'watch': {
+        validateWatchOptions(query);
         const accept = req.headers.accept;
         const represent = wantsTable(accept)
           ? (i: ResourceInfo, s: StoredObject) => renderTable(i, [s], s.rv, query.get('includeObject'))
@@ -249,37 +266,45 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
         return;
       }
       default:
-        return serveWrite(req, res, ri, query, info, ns, sub, dryRun);
+        return serveWrite(req, res, ri, query, info, ns, sub);
     }
   };
 
-  const serveWrite = async (req: IncomingMessage, res: ServerResponse, ri: RequestInfo, query: Query, info: ResourceInfo, ns: string, sub: string, dryRun: boolean): Promise<void> => {
+  const serveWrite = async (req: IncomingMessage, res: ServerResponse, ri: RequestInfo, query: Query, info: ResourceInfo, ns: string, sub: string): Promise<void> => {
     switch (ri.verb) {
       case 'create': {
         const body = await readObject(req);
         if (sub === 'eviction') {
-          api.delete(info, ns, ri.name, {});
+          api.delete(info, ns, ri.name, deleteOptions(query, body));
           sendJson(res, 201, JSON.stringify(SUCCESS_STATUS));
+          return;
+        }
+        if (sub === 'token') {
+          const sa = api.get(info, ns, ri.name).obj.metadata;
+          sendJson(res, 201, tokenRequest(deps.tokens, ns, { name: sa.name!, uid: sa.uid! }, body));
           return;
         }
         if (sub) throw methodNotAllowed('create');
         if (ri.name) throw methodNotAllowed('POST on a named resource');
-        if (info.id === SSAR_ID) {
-          sendJson(res, 201, reviewAccess(body));
+        if (REVIEW_IDS.has(info.id)) {
+          sendJson(res, 201, review(info.id, info.apiVersion, body, deps.tokens.userOf(req.headers.authorization) ?? MOCK_ADMIN));
           return;
         }
+        const dryRun = writeOptions('CreateOptions', query);
         const s = api.create(info, ns, body, dryRun, fieldManager(query, req));
         sendObject(res, 201, api.view(info, s));
         return;
       }
       case 'update': {
         const body = await readObject(req);
-        if (sub === 'scale') sendJson(res, 200, JSON.stringify(scaleOf(api.updateScale(info, ns, ri.name, body))));
+        const dryRun = writeOptions('UpdateOptions', query);
+        if (sub === 'scale') sendJson(res, 200, JSON.stringify(scaleOf(api.updateScale(info, ns, ri.name, body, dryRun))));
         else sendObject(res, 200, api.view(info, api.update(info, ns, ri.name, body, sub, dryRun, fieldManager(query, req))));
         return;
       }
       case 'patch': {
         const raw = await readBody(req, deps.maxBodyBytes);
+        const dryRun = writeOptions('PatchOptions', query);
         const ct = req.headers['content-type'] ?? '';
         const r = api.patch(info, ns, ri.name, ct, raw, { subresource: sub, fieldManager: query.get('fieldManager'), dryRun, force: isTrue(query.get('force')), defaultManager: fieldManager(query, req) });
         if (sub === 'scale') sendJson(res, 200, JSON.stringify(scaleOf(r.stored)));
@@ -295,7 +320,8 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
       case 'deletecollection': {
         if (info.id === '/namespaces') throw methodNotAllowed('deletecollection');
         const raw = await readBody(req, deps.maxBodyBytes);
-        const items = api.deleteCollection(info, ns, { labelSelector: query.get('labelSelector'), fieldSelector: query.get('fieldSelector') }, deleteOptions(query, raw));
+        const opts = deleteOptions(query, raw);
+        const items = api.deleteCollection(info, ns, { labelSelector: query.get('labelSelector'), fieldSelector: query.get('fieldSelector') }, opts);
         sendJson(res, 200, listJson(info, items.map((s) => api.view(info, s)), api.store.rv));
         return;
       }
@@ -344,6 +370,7 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
       }
     }
     const { ri, query, labels, series, longRunning, readOnly } = parsed;
+    if (query !== EMPTY_QUERY && !longRunning && wantsPretty(query)) (res as { [PRETTY]?: boolean })[PRETTY] = true;
     const start = performance.now();
     if (!longRunning) {
       if (readOnly) metrics.inflightReadOnly++;

@@ -11,8 +11,17 @@ export const RAW_STATUS_LINGER_MS = 5000;
 
 const JSON_TYPE = 'application/json';
 
-/** sendJson writes a complete JSON response from an already serialized body. */
+/** PRETTY marks a response whose JSON body is sent indented (`pretty=true`). */
+export const PRETTY = Symbol('racerig.pretty');
+
+/** prettyJson indents a JSON document as kube-apiserver's `pretty=true` does (two spaces). */
+export function prettyJson(body: string | Buffer): string {
+  return JSON.stringify(JSON.parse(body.toString()), null, 2) + '\n';
+}
+
+/** sendJson writes a complete JSON response from an already serialized body; its Content-Length is always that of the bytes sent. */
 export function sendJson(res: ServerResponse, code: number, body: string | Buffer, headers?: Record<string, string>): void {
+  if ((res as { [PRETTY]?: boolean })[PRETTY]) body = prettyJson(body);
   const len = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
   if (headers) {
     res.writeHead(code, { ...headers, 'Content-Type': JSON_TYPE, 'Content-Length': len });

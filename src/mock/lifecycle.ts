@@ -1,5 +1,6 @@
 /**
- * Simulated kubelet and workflow controller (like kwok): pods go Pending → Running → Succeeded/Failed,
+ * Simulated kubelet and workflow controller (like kwok): pods go Pending → Running → Succeeded/Failed
+ * (with the scheduler's and kubelet's Events),
  * workflows Pending → Running → Succeeded, after delays with jitter that annotations can override.
  */
 import type { MockApi } from './api.js';
@@ -7,6 +8,7 @@ import type { KubeObject, StoreEvent } from './store.js';
 import { nowRfc3339 } from './objects.js';
 import { MOCK_NODE_NAME } from './defaults.js';
 import { exitContainers, terminateContainers } from './container-state.js';
+import { recordPodKilling, recordPodStarted } from './pod-events.js';
 
 /** LifecycleOptions sets the simulated timings in ms; `jitter` is a fraction (0.2 = ±20%). */
 export interface LifecycleOptions {
@@ -19,6 +21,8 @@ export interface LifecycleOptions {
   workflowStartDelayMs?: number;
   workflowRunDurationMs?: number;
   jitter?: number;
+  /** Record the scheduler's and kubelet's Events for each pod (Scheduled, Pulled, Created, Started, Killing; default true). */
+  podEvents?: boolean;
 }
 
 /** ANNOTATIONS are the per-object overrides the simulation reads. */
@@ -125,7 +129,12 @@ export function startLifecycle(api: MockApi, options: LifecycleOptions = {}): ()
     if (change(o)) api.store.put(resourceId, key, o, 'MODIFIED');
   };
 
+  const podEvents = options.podEvents ?? true;
   const onPod = (ev: StoreEvent) => {
+    if (podEvents && ev.type === 'MODIFIED' && ev.stored.obj.metadata.deletionTimestamp && !ev.prev?.obj.metadata.deletionTimestamp) {
+      const pod = ev.stored.obj;
+      api.later(0, () => recordPodKilling(api, pod));
+    }
     if (ev.type !== 'ADDED') return;
     const { key, obj } = ev.stored;
     const uid = obj.metadata.uid!;
@@ -135,7 +144,9 @@ export function startLifecycle(api: MockApi, options: LifecycleOptions = {}): ()
     const exitCode = override(obj, ANNOTATIONS.exitCode, 0);
     api.later(startIn, () => {
       const startedAt = nowRfc3339();
+      let started: KubeObject | undefined;
       update('/pods', key, uid, (o) => {
+        started = o;
         const s = o.spec as Record<string, unknown>;
         s.nodeName ??= MOCK_NODE_NAME;
         const ip = nextPodIp();
@@ -160,6 +171,7 @@ export function startLifecycle(api: MockApi, options: LifecycleOptions = {}): ()
         };
         return true;
       });
+      if (started && podEvents) recordPodStarted(api, started);
       const restartAfter = override(obj, ANNOTATIONS.restartAfter, -1);
       const restartLimit = override(obj, ANNOTATIONS.restartLimit, Infinity);
       if (restartAfter >= 0 && restartLimit > 0) {

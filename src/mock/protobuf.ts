@@ -1,6 +1,6 @@
 /**
  * Just enough Kubernetes protobuf decoding for the objects kubectl's typed generators send
- * (`kubectl create namespace|configmap|secret|serviceaccount|deployment|job|service`, `kubectl auth can-i`): a small
+ * (`kubectl create namespace|configmap|secret|serviceaccount|deployment|job|service|token`, `kubectl auth can-i|whoami`): a small
  * schema table of the fields those commands set. Everything else should be sent as JSON.
  */
 import { StatusError } from './status.js';
@@ -70,6 +70,12 @@ const SCHEMAS: Record<string, Schema> = {
   Job: { 1: ['metadata', 'ObjectMeta'], 2: ['spec', 'JobSpec'] },
   Service: { 1: ['metadata', 'ObjectMeta'], 2: ['spec', 'ServiceSpec'] },
   SelfSubjectAccessReview: { 1: ['metadata', 'ObjectMeta'], 2: ['spec', 'SelfSubjectAccessReviewSpec'] },
+  SelfSubjectRulesReview: { 1: ['metadata', 'ObjectMeta'], 2: ['spec', 'SelfSubjectRulesReviewSpec'] },
+  SelfSubjectRulesReviewSpec: { 1: ['namespace', 's'] },
+  SelfSubjectReview: { 1: ['metadata', 'ObjectMeta'] },
+  TokenRequest: { 1: ['metadata', 'ObjectMeta'], 2: ['spec', 'TokenRequestSpec'] },
+  TokenRequestSpec: { 1: ['audiences', 's', true], 3: ['boundObjectRef', 'BoundObjectReference'], 4: ['expirationSeconds', 'i'] },
+  BoundObjectReference: { 1: ['kind', 's'], 2: ['apiVersion', 's'], 3: ['name', 's'], 4: ['uid', 's'] },
   SelfSubjectAccessReviewSpec: { 1: ['resourceAttributes', 'ResourceAttributes'], 2: ['nonResourceAttributes', 'NonResourceAttributes'] },
   ResourceAttributes: { 1: ['namespace', 's'], 2: ['verb', 's'], 3: ['group', 's'], 4: ['version', 's'], 5: ['resource', 's'], 6: ['subresource', 's'], 7: ['name', 's'] },
   NonResourceAttributes: { 1: ['path', 's'], 2: ['verb', 's'] },

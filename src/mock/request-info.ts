@@ -108,7 +108,12 @@ export function parseQuery(raw: string): Query {
   return raw ? new URLSearchParams(raw) : EMPTY_QUERY;
 }
 
-/** isTrue interprets a boolean query parameter as the API server does (`true`, `1`). */
+/**
+ * isTrue interprets a boolean query parameter as apimachinery's conversion does: absent, `0` and
+ * `false` (in any case) are false, anything else (`True`, `t`, `1`, `yes`, even an empty value) is true.
+ */
 export function isTrue(v: string | null): boolean {
-  return v === 'true' || v === '1';
+  if (v === null) return false;
+  if (v === 'true') return true;
+  return !(v === '0' || v.toLowerCase() === 'false');
 }

@@ -48,16 +48,22 @@ const BUILTIN: Spec[] = [
   ['', 'v1', 'configmaps', 'ConfigMap', true, ['cm'], []],
   ['', 'v1', 'secrets', 'Secret', true, [], []],
   ['', 'v1', 'services', 'Service', true, ['svc'], ['status']],
-  ['', 'v1', 'serviceaccounts', 'ServiceAccount', true, ['sa'], []],
+  ['', 'v1', 'serviceaccounts', 'ServiceAccount', true, ['sa'], ['token']],
   ['', 'v1', 'events', 'Event', true, ['ev'], []],
   ['', 'v1', 'nodes', 'Node', false, ['no'], ['status']],
   ['events.k8s.io', 'v1', 'events', 'Event', true, ['ev'], []],
   ['coordination.k8s.io', 'v1', 'leases', 'Lease', true, [], []],
   ['apps', 'v1', 'deployments', 'Deployment', true, ['deploy'], ['status', 'scale']],
+  ['apps', 'v1', 'replicasets', 'ReplicaSet', true, ['rs'], ['status', 'scale']],
+  ['apps', 'v1', 'statefulsets', 'StatefulSet', true, ['sts'], ['status', 'scale']],
   ['apps', 'v1', 'daemonsets', 'DaemonSet', true, ['ds'], ['status']],
   ['batch', 'v1', 'jobs', 'Job', true, [], ['status']],
   ['apiextensions.k8s.io', 'v1', 'customresourcedefinitions', 'CustomResourceDefinition', false, ['crd', 'crds'], ['status']],
   ['authorization.k8s.io', 'v1', 'selfsubjectaccessreviews', 'SelfSubjectAccessReview', false, [], []],
+  ['authorization.k8s.io', 'v1', 'selfsubjectrulesreviews', 'SelfSubjectRulesReview', false, [], []],
+  ['authentication.k8s.io', 'v1', 'selfsubjectreviews', 'SelfSubjectReview', false, [], []],
+  ['authentication.k8s.io', 'v1beta1', 'selfsubjectreviews', 'SelfSubjectReview', false, [], []],
+  ['authentication.k8s.io', 'v1alpha1', 'selfsubjectreviews', 'SelfSubjectReview', false, [], []],
 ];
 
 const ARGO: Spec[] = [

@@ -11,12 +11,18 @@ import { dirname } from 'node:path';
 import { MockApi, type ApiOptions } from './api.js';
 import { Discovery } from './discovery.js';
 import { OpenApi } from './openapi.js';
+import { CRD_ID } from './crd.js';
+import { IssuedTokens } from './access-review.js';
 import { MockMetrics } from './metrics.js';
 import { WatchHub } from './watch.js';
 import { createHandler } from './handler.js';
 import { buildKubeconfig } from './kubeconfig.js';
 import { startLifecycle, type LifecycleOptions } from './lifecycle.js';
 import { startDeploymentController } from './controllers/deployment.js';
+import { startReplicaSetController } from './controllers/replicaset.js';
+import { startJobController } from './controllers/job.js';
+import { startStatefulSetController } from './controllers/statefulset.js';
+import { startServiceAccountController } from './controllers/serviceaccount.js';
 import { createExecHandler } from './exec.js';
 import { createSpdyExecHandler, isSpdyUpgrade } from './spdy/exec-session.js';
 import { Faults, type FaultConfig } from './faults.js';
@@ -103,20 +109,28 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
   const api = new MockApi(options);
   const stopLifecycle = startLifecycle(api, options.lifecycle);
   // Deployments make pods only while pods come to life (the simulation is on).
-  const stopDeployments = options.lifecycle?.disabled ? () => {} : startDeploymentController(api);
+  const controllers = [startServiceAccountController(api), ...(options.lifecycle?.disabled ? [] : [startReplicaSetController(api), startDeploymentController(api), startJobController(api), startStatefulSetController(api)])];
+  const stopDeployments = () => {
+    for (const stop of controllers) stop();
+  };
   const logLines = loadLogLines(options.logs);
   const metrics = new MockMetrics();
   const hub = new WatchHub(options.watchBatchMs ?? 5);
   const faults = new Faults(options.faults);
   const tls: TlsMaterial | undefined = options.tls ? await generateTlsMaterial(options.host ? [options.host] : []) : undefined;
   const token = options.token ?? randomBytes(16).toString('hex');
-  const authenticate = tls ? createAuthenticator(token) : undefined;
+  const tokens = new IssuedTokens();
+  const authenticate = tls ? createAuthenticator(token, tokens) : undefined;
   const handler = createHandler({
     api,
     discovery: new Discovery(api.registry),
-    openapi: new OpenApi(api.registry),
+    openapi: new OpenApi(api.registry, (info) => {
+      const crd = api.store.get(CRD_ID, `${info.resource}.${info.group}`)?.obj.spec as { versions?: Array<{ name: string; schema?: { openAPIV3Schema?: Record<string, unknown> } }> } | undefined;
+      return crd?.versions?.find((v) => v.name === info.version)?.schema?.openAPIV3Schema;
+    }),
     metrics,
     hub,
+    tokens,
     watch: {
       bookmarkIntervalMs: options.bookmarkIntervalMs ?? 5000,
       delayMs: () => faults.watchDelayMs(),

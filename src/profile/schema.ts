@@ -288,6 +288,10 @@ export const MockSchema = z
         workflowStartDelayMs: z.number().nonnegative().optional(),
         workflowRunDurationMs: z.number().nonnegative().optional(),
         jitter: fraction.optional(),
+        podEvents: z
+          .boolean()
+          .optional()
+          .meta({ description: "Record the scheduler's and kubelet's Events for each pod: Scheduled, Pulled, Created, Started, Killing (default true)." }),
       })
       .optional(),
     podTerminationMs: z.number().nonnegative().optional(),

@@ -1,6 +1,6 @@
 /**
- * The mock's Deployment controller: pods of the current template up to spec.replicas, owned by the
- * Deployment; an image change rolls the pods over; status as kubectl rollout status reads it (checked with
+ * The mock's Deployment controller: a ReplicaSet per template (revision 1 first) whose pods, up to
+ * spec.replicas, are owned by it; an image change rolls the pods over; status as kubectl rollout status reads it (checked with
  * kubectl itself when it is on PATH); scaling; garbage collection with the Deployment; a Deployment
  * without a pod template is left alone.
  */
@@ -61,7 +61,11 @@ test('a Deployment gets its pods, rolls them over on an image change, and report
   for (const p of podsA) {
     assert.equal(p.spec.containers[0].image, 'ctl:a');
     assert.equal(p.status.phase, 'Running');
-    assert.deepEqual(p.metadata.ownerReferences.map((r: any) => [r.kind, r.uid, r.controller]), [['Deployment', uid, true]]);
+    const [owner] = p.metadata.ownerReferences;
+    assert.equal(owner.kind, 'ReplicaSet');
+    const rs = (await json(url, 'GET', `/apis/apps/v1/namespaces/default/replicasets/${owner.name}`)).body;
+    assert.deepEqual(rs.metadata.ownerReferences.map((r: any) => [r.kind, r.uid, r.controller]), [['Deployment', uid, true]]);
+    assert.equal(rs.metadata.annotations['deployment.kubernetes.io/revision'], '1');
     assert.ok(p.metadata.labels['pod-template-hash']);
   }
 

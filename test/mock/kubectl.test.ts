@@ -65,12 +65,16 @@ test('kubectl: label, merge and strategic patch, update conflict', { skip: NO_KU
   assert.equal(labelled.code, 0, labelled.stderr);
   const merge = await kubectl(kc, ['patch', 'pod', 'web-1', '-n', 'team-b', '--type', 'merge', '-p', '{"metadata":{"annotations":{"note":"hi"}}}']);
   assert.equal(merge.code, 0, merge.stderr);
-  const strategic = await kubectl(kc, ['patch', 'pod', 'web-1', '-n', 'team-b', '-p', '{"spec":{"containers":[{"name":"sidecar","image":"envoy"}]}}']);
+  // A pod's containers are immutable apart from their images, as on a real server.
+  const added = await kubectl(kc, ['patch', 'pod', 'web-1', '-n', 'team-b', '-p', '{"spec":{"containers":[{"name":"sidecar","image":"envoy"}]}}']);
+  assert.notEqual(added.code, 0);
+  assert.match(added.stderr, /pod updates may not change fields other than/);
+  const strategic = await kubectl(kc, ['patch', 'pod', 'web-1', '-n', 'team-b', '-p', '{"spec":{"containers":[{"name":"main","image":"busybox:2"}]}}']);
   assert.equal(strategic.code, 0, strategic.stderr);
   const got = JSON.parse((await kubectl(kc, ['get', 'pod', 'web-1', '-n', 'team-b', '-o', 'json'])).stdout);
   assert.equal(got.metadata.labels.stage, 'canary');
   assert.equal(got.metadata.annotations.note, 'hi');
-  assert.deepEqual(got.spec.containers.map((c: { name: string }) => c.name), ['main', 'sidecar'], 'strategic merge keeps containers merged by name');
+  assert.deepEqual(got.spec.containers.map((c: { name: string; image: string }) => [c.name, c.image]), [['main', 'busybox:2']], 'strategic merge patches the container named main');
 
   // A stale resourceVersion is refused with 409 Conflict.
   const stale = { ...got, metadata: { ...got.metadata, labels: { ...got.metadata.labels, v: '1' } } };
