@@ -5,7 +5,7 @@
  * description. Reading them back gives the real schemas (kubectl explain prints the real
  * descriptions) without shipping a copy of the multi-megabyte document. Strategic-merge list
  * metadata (x-kubernetes-patch-merge-key / -strategy) comes from the merge keys the mock's own
- * strategic merge patch uses. Built once per process, on first use (a few ms of file reads).
+ * strategic merge patch uses. Read once per process, on first use.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

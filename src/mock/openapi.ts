@@ -3,9 +3,10 @@
  * and /openapi/v3 with one document per group/version, both with the real schemas of the served
  * built-in kinds (openapi-schemas.ts: generated from @kubernetes/client-node's models), the CRDs'
  * own openAPIV3Schema, and one PATCH operation per kind advertising the `fieldValidation`,
- * `fieldManager`, `dryRun` and `force` parameters (so kubectl validates on the server). Documents are
- * built once per registry version, gzip-compressed once when a client accepts it, and served with an
- * ETag; a v3 document asked for by its current `hash` is immutable for caches.
+ * `fieldManager`, `dryRun` and `force` parameters (so kubectl validates on the server). Built-in
+ * definitions are read once per process; each document is serialized on first request per registry
+ * version, gzip-compressed once when a client accepts it, and served with an ETag; a v3 document
+ * asked for by its current `hash` is immutable for caches.
  */
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
@@ -24,16 +25,23 @@ const CORE_PKG = 'io.k8s.api.core.v1';
 const OBJECT_META = 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
 const LIST_META = 'io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta';
 
-/** Body is one served representation, with its gzip form made on first demand. */
+/** Body is one served representation, serialized on first demand, with its gzip form made on first demand too. */
 class Body {
+  private bytes: Buffer | undefined;
   private gz: Buffer | undefined;
-  readonly etag: string;
+  private tag: string | undefined;
 
   constructor(
-    readonly raw: Buffer,
+    private readonly make: () => Buffer,
     readonly contentType: string,
-  ) {
-    this.etag = `"${createHash('sha256').update(raw).digest('hex').slice(0, 32)}"`;
+  ) {}
+
+  get raw(): Buffer {
+    return (this.bytes ??= this.make());
+  }
+
+  get etag(): string {
+    return (this.tag ??= `"${createHash('sha256').update(this.raw).digest('hex').slice(0, 32)}"`);
   }
 
   gzip(): Buffer {
@@ -47,6 +55,9 @@ interface Built {
   v3: Map<string, { body: Body; hash: string }>;
   v3root: Body;
 }
+
+/** SHARED_DEFS holds the built-in kinds' definitions, read once per process (they never change; CRDs' go beside them per build). */
+let sharedDefs: Definitions | undefined;
 
 function patchParameters(v3: boolean): unknown[] {
   const names = ['dryRun', 'fieldManager', 'fieldValidation', 'force'];
@@ -116,6 +127,8 @@ function toV3(s: unknown): unknown {
 export class OpenApi {
   private builtFor = -1;
   private built: Built | undefined;
+  /** Makes this server's v3 hashes differ from another's at the same registry version. */
+  private readonly salt = createHash('sha256').update(String(Math.random())).digest('hex').slice(0, 16);
 
   constructor(
     private readonly registry: ResourceRegistry,
@@ -168,7 +181,7 @@ export class OpenApi {
 
   private build(): Built {
     if (this.built && this.builtFor === this.registry.version) return this.built;
-    const defs = new Definitions();
+    const defs = (sharedDefs ??= new Definitions());
     const all = this.registry.all();
     // Core first, so types shared with other groups (PodTemplateSpec) are named in the core package.
     const ordered = [...all].sort((a, b) => (a.group === '' ? 0 : 1) - (b.group === '' ? 0 : 1));
@@ -237,18 +250,21 @@ export class OpenApi {
         refsOf(definitions[n], refs);
         queue.push(...refs);
       }
-      const schemas: Record<string, unknown> = {};
-      for (const n of [...closure].sort()) schemas[n] = toV3(definitions[n]);
-      const raw = Buffer.from(JSON.stringify({ openapi: '3.0.0', info: INFO, paths: pathsByGv.get(gv) ?? {}, components: { schemas } }));
-      const hash = createHash('sha512').update(raw).digest('hex').slice(0, 128).toUpperCase();
-      v3.set(`/openapi/v3/${gv}`, { body: new Body(raw, 'application/json'), hash });
+      const make = () => {
+        const schemas: Record<string, unknown> = {};
+        for (const n of [...closure].sort()) schemas[n] = toV3(definitions[n]);
+        return Buffer.from(JSON.stringify({ openapi: '3.0.0', info: INFO, paths: pathsByGv.get(gv) ?? {}, components: { schemas } }));
+      };
+      // The hash names this build of the document (it changes with the registry), so it is known before the document is made.
+      const hash = createHash('sha512').update(`${this.salt}/${this.registry.version}/${gv}`).digest('hex').slice(0, 128).toUpperCase();
+      v3.set(`/openapi/v3/${gv}`, { body: new Body(make, 'application/json'), hash });
       rootPaths[gv] = { serverRelativeURL: `/openapi/v3/${gv}?hash=${hash}` };
     }
     this.built = {
-      v2json: new Body(Buffer.from(JSON.stringify(v2)), 'application/json'),
-      v2proto: new Body(encodeSwagger(v2 as unknown as Record<string, unknown>), PROTO_V2),
+      v2json: new Body(() => Buffer.from(JSON.stringify(v2)), 'application/json'),
+      v2proto: new Body(() => encodeSwagger(v2 as unknown as Record<string, unknown>), PROTO_V2),
       v3,
-      v3root: new Body(Buffer.from(JSON.stringify({ paths: rootPaths })), 'application/json'),
+      v3root: new Body(() => Buffer.from(JSON.stringify({ paths: rootPaths })), 'application/json'),
     };
     this.builtFor = this.registry.version;
     return this.built;
