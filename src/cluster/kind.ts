@@ -6,6 +6,7 @@
  */
 import type { CliContext, Writable } from '../cli/context.js';
 import { clusterInterrupted, clusterTimeout, kindFailure, kindNotInstalled } from './kind-errors.js';
+import { killGroup, trackGroup, untrackGroup } from '../process/process-groups.js';
 
 /** KIND_PREFIX starts every line of kind's output that racerig passes on. */
 export const KIND_PREFIX = 'kind| ';
@@ -34,29 +35,6 @@ export interface KindResult {
   stderr: string;
 }
 
-const live = new Set<number>();
-let exitHookInstalled = false;
-
-/** killGroup signals a child's whole process group (the child leads it), else the child alone. */
-function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    try {
-      process.kill(pid, signal);
-    } catch {
-      /* gone already */
-    }
-  }
-}
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const pid of live) killGroup(pid, 'SIGKILL');
-  });
-}
 
 /** linePrefixer returns a writer that passes complete lines to `out` with `prefix`, and a flush for the last partial line. */
 export function linePrefixer(out: Writable, prefix: string): { write(chunk: Buffer | string): void; flush(): void } {
@@ -78,7 +56,6 @@ export function linePrefixer(out: Writable, prefix: string): { write(chunk: Buff
 /** runKind runs `kind <args>` and resolves with its output; rejects with a ClusterError (not installed, runtime down, cluster exists/missing, image missing, timeout, interrupted, other failure). */
 export async function runKind(args: readonly string[], o: KindRunOptions): Promise<KindResult> {
   const { ctx } = o;
-  installExitHook();
   const { execa } = await import('execa'); // loaded on use: keeps the start-up of other commands short
   const child = execa('kind', [...args], {
     env: ctx.env,
@@ -91,7 +68,7 @@ export async function runKind(args: readonly string[], o: KindRunOptions): Promi
     cleanup: false,
     windowsHide: true,
   });
-  if (child.pid !== undefined) live.add(child.pid);
+  if (child.pid !== undefined) trackGroup(child.pid);
   let stdout = '';
   let stderr = '';
   const outLines = linePrefixer(ctx.stdout, KIND_PREFIX);
@@ -127,7 +104,7 @@ export async function runKind(args: readonly string[], o: KindRunOptions): Promi
     ctx.signals.off('SIGINT', onInt);
     ctx.signals.off('SIGTERM', onInt);
     if (child.pid !== undefined) {
-      live.delete(child.pid);
+      untrackGroup(child.pid);
       // Whatever kind started in its group (docker, podman) goes with it once kind itself is gone.
       if (stoppedBy) killGroup(child.pid, 'SIGKILL');
     }

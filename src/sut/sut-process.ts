@@ -11,6 +11,7 @@ import { execa, type ResultPromise } from 'execa';
 import { SutError } from '../errors.js';
 import type { FindingsCollector } from '../observe/findings.js';
 import type { SutExit, SutResult as SutSummary } from '../results/model.js';
+import { killGroup, trackGroup, untrackGroup } from '../process/process-groups.js';
 
 /** ReadySpec says when the SUT is ready: a line of its output matches, a URL answers 200, a fixed delay, or at once. */
 export type ReadySpec =
@@ -49,29 +50,6 @@ export type { SutExit, SutResult as SutSummary } from '../results/model.js';
 /** TAIL_LINES is how many last output lines an exit finding carries. */
 export const TAIL_LINES = 40;
 const MAX_RESTART_DELAY_MS = 4000;
-const live = new Set<number>();
-let exitHookInstalled = false;
-
-function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    try {
-      process.kill(pid, signal);
-    } catch {
-      /* gone already */
-    }
-  }
-}
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  // The last resort: whatever way racerig ends, the process groups it started end with it.
-  process.on('exit', () => {
-    for (const pid of live) killGroup(pid, 'SIGKILL');
-  });
-}
 
 /** SutProcess runs one system under test; start once, stop once (stop is idempotent). */
 export class SutProcess {
@@ -91,7 +69,6 @@ export class SutProcess {
     this.log = createWriteStream(o.logPath, { flags: 'w' });
     this.log.on('error', (err) => o.say(`racerig: sut: cannot write ${o.logPath}: ${err.message}\n`));
     this.summary = { command: o.argv, logFile: o.logPath, starts: 0, restarts: 0, exits: [] };
-    installExitHook();
   }
 
   /** start starts the SUT and resolves once it is ready; rejects with a SutError (exit code 6) when it exits first or the timeout passes. */
@@ -164,7 +141,7 @@ export class SutProcess {
       windowsHide: true,
     });
     this.child = child;
-    if (child.pid !== undefined) live.add(child.pid);
+    if (child.pid !== undefined) trackGroup(child.pid);
     const sinks = (['stdout', 'stderr'] as const).map((s) => {
       const sink = this.o.output?.(s, n);
       const stream = child[s];
@@ -177,7 +154,7 @@ export class SutProcess {
     });
     const exited = (async () => {
       const r = await child;
-      if (child.pid !== undefined) live.delete(child.pid);
+      if (child.pid !== undefined) untrackGroup(child.pid);
       for (const s of sinks) s?.end();
       if (this.partial) this.pushLine(this.partial);
       this.partial = '';
