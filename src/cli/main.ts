@@ -14,11 +14,12 @@ import { registerCompareCommand } from './compare.js';
 import { registerReportCommand } from './report.js';
 import { registerProfilesCommand } from './profiles.js';
 import { registerClusterCommand } from './cluster.js';
+import { registerMergeCommand } from './merge.js';
 
 /** CommandRegistrar adds one command to the program; its action reports the exit code through `setExit`. */
 export type CommandRegistrar = (program: Command, ctx: CliContext, setExit: (code: number) => void) => void;
 
-const registrars: CommandRegistrar[] = [registerRunCommand, registerDemoCommand, registerCompareCommand, registerMockCommand, registerReportCommand, registerProfilesCommand, registerClusterCommand];
+const registrars: CommandRegistrar[] = [registerRunCommand, registerDemoCommand, registerCompareCommand, registerMockCommand, registerReportCommand, registerProfilesCommand, registerClusterCommand, registerMergeCommand];
 
 /** buildProgram returns the commander program wired to `ctx`. */
 export function buildProgram(ctx: CliContext, setExit: (code: number) => void): Command {

@@ -166,6 +166,38 @@ export interface LifecycleResult {
   latencyUs: LatencySummary;
 }
 
+/** ShardInfo is set on the result of one shard of a distributed run (`run <url> --shard i/N`). */
+export interface ShardInfo {
+  /** This shard's index, 0-based. */
+  index: number;
+  /** How many shards the run has. */
+  count: number;
+  /** The agreed start of every shard (`--start-at`), ISO 8601 UTC; absent without it. */
+  startAt?: string;
+  /** How late this shard was ready to start after `startAt`, ms (0 when on time); its arrivals kept the agreed schedule. */
+  startLatenessMs?: number;
+  /** Host name of the machine the shard ran on (in a pod: the pod's name). */
+  host?: string;
+}
+
+/** ShardSummary is one input of a merged result (`racerig merge`): what that shard measured. */
+export interface ShardSummary {
+  /** The shard's index (its `shard.index`, else its position among the inputs). */
+  index: number;
+  /** The result file it was read from, when merged from files. */
+  file?: string;
+  host?: string;
+  requests: number;
+  errors: number;
+  dropped: number;
+  /** ISO 8601 UTC. */
+  startedAt: string;
+  durationSeconds: number;
+  startLatenessMs?: number;
+  partial: boolean;
+  stoppedBy?: string;
+}
+
 /** RunResult is the whole result file. */
 export interface RunResult {
   schema: typeof RESULT_SCHEMA;
@@ -220,4 +252,8 @@ export interface RunResult {
   observations?: Record<string, unknown>;
   /** Object lifecycle latencies, when the profile measures them; compared like operation latencies. */
   lifecycles?: LifecycleResult[];
+  /** Set on one shard's result of a distributed run. */
+  shard?: ShardInfo;
+  /** Set on a merged result (`racerig merge`): its inputs, by shard index. */
+  shards?: ShardSummary[];
 }
