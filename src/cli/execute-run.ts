@@ -18,6 +18,7 @@ import { defaultResultPath, writeResult } from '../results/write-result.js';
 import { renderSummary } from '../report/summary.js';
 import { renderHgrm } from '../report/hgrm.js';
 import type { RunResult, TargetInfo } from '../results/model.js';
+import { NdjsonProgress, shardInfo } from '../distributed/progress.js';
 
 /** RunWorkload is what to send: operation names and the requests that use them. */
 export interface RunWorkload {
@@ -35,6 +36,7 @@ export const STOP_GRACE_MS = 1000;
 /** executeRun runs `workload` with `plan`'s load settings and returns the process exit code. */
 export async function executeRun(workload: RunWorkload, plan: RunPlan, ctx: CliContext): Promise<number> {
   const live = new LiveView({ out: ctx.stdout, quiet: plan.quiet, title: workload.target.url, durationMs: plan.durationMs });
+  const progress = plan.progress === 'ndjson' ? new NdjsonProgress(ctx.stdout, plan.shard) : undefined;
   if (plan.log) {
     mkdirSync(dirname(plan.log), { recursive: true });
     writeFileSync(plan.log, '');
@@ -59,7 +61,11 @@ export async function executeRun(workload: RunWorkload, plan: RunPlan, ctx: CliC
     ...(workload.addresses ? { addresses: workload.addresses } : {}),
     // Whatever the target does (trickling, endless bodies), the run ends by duration + one --timeout.
     endGraceMs: plan.timeoutMs,
-    onTick: (t) => live.update(t),
+    ...(plan.startAtMs !== undefined ? { startAtWallMs: plan.startAtMs } : {}),
+    onTick: (t) => {
+      live.update(t);
+      progress?.tick(t);
+    },
     onStarting: (ready, workers) => live.setup(`starting workers ${ready}/${workers} (warming up, connecting)`),
   });
 
@@ -87,6 +93,7 @@ export async function executeRun(workload: RunWorkload, plan: RunPlan, ctx: CliC
       openModel: plan.model.kind !== 'closed',
       config: configOf(plan),
       plannedDurationMs: plan.durationMs,
+      ...(plan.shard ? { shard: shardInfo(plan.shard, plan.startAtMs, outcome.startLatenessMs) } : {}),
     });
     for (const e of outcome.workerErrors) ctx.stderr.write(`racerig: worker error: ${e.code}: ${e.message}\n`);
   } catch (err) {
@@ -95,7 +102,7 @@ export async function executeRun(workload: RunWorkload, plan: RunPlan, ctx: CliC
   }
 
   try {
-    const requested = plan.out ?? defaultResultPath(workload.resultsDir, plan.name, new Date(result.startedAt));
+    const requested = plan.out ?? defaultResultPath(workload.resultsDir, plan.shard ? `${plan.name}-shard-${plan.shard.index}-of-${plan.shard.count}` : plan.name, new Date(result.startedAt));
     let fellBack = false;
     const saved = writeOutput(ctx, 'result', requested, (p) => writeResult(p, result), [workload.resultsDir]);
     fellBack ||= saved.failed !== undefined;
@@ -109,6 +116,7 @@ export async function executeRun(workload: RunWorkload, plan: RunPlan, ctx: CliC
       }, [dirname(saved.path)]);
       fellBack ||= w.failed !== undefined;
     }
+    progress?.result(result);
     if (!plan.quiet) {
       ctx.stdout.write('\n' + renderSummary(result));
       ctx.stdout.write(`\nresult: ${saved.path}${result.partial ? ' (partial)' : ''}\n`);

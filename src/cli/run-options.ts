@@ -11,9 +11,11 @@ import { parseDurationMs } from '../engine/duration.js';
 import type { LoadModel } from '../engine/load-model.js';
 import { isLoopbackHost } from '../http/loopback.js';
 import { outputPathProblem } from '../results/output-path.js';
+import { parseShardFlags, type ShardFlags, type ShardPlan } from '../distributed/shard-options.js';
+import { shardShare } from '../engine/shard-pacer.js';
 
 /** RawRunOptions are the commander option values of `run`. */
-export interface RawRunOptions {
+export interface RawRunOptions extends ShardFlags {
   rate?: string;
   ramp?: string;
   connections?: string;
@@ -40,8 +42,8 @@ export interface RawRunOptions {
   allowRemote?: boolean;
 }
 
-/** RunPlan is the validated plan of a `run <url>`. Durations in ms (Infinity: unbounded). */
-export interface RunPlan {
+/** RunPlan is the validated plan of a `run <url>` (of one shard's share with --shard). Durations in ms (Infinity: unbounded). */
+export interface RunPlan extends ShardPlan {
   url: URL;
   origin: string;
   path: string;
@@ -214,6 +216,9 @@ export function parseRunOptions(target: string, o: RawRunOptions, cwd: string): 
     headers[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
   }
   const labels = parseLabels(o.label, problems);
+  const sharding = parseShardFlags(o, Date.now(), problems);
+  if (sharding.shard && connections < sharding.shard.count) problems.push(`--connections (${connections}) must be at least the number of shards (${sharding.shard.count}): they are split`);
+  if (sharding.shard && maxRequests < sharding.shard.count) problems.push(`--requests (${maxRequests}) must be at least the number of shards (${sharding.shard.count}): they are split`);
   let body: Uint8Array | undefined;
   if (o.body !== undefined) {
     if (o.body.startsWith('@')) {
@@ -235,6 +240,10 @@ export function parseRunOptions(target: string, o: RawRunOptions, cwd: string): 
   let model: LoadModel = { kind: 'closed' };
   if (rate !== undefined) model = { kind: 'constant', rate, durationMs };
   if (ramp) model = { kind: 'linear', from: ramp[0], to: ramp[1], durationMs };
+  // A shard takes its share of the arrivals (k mod N), of the connections, of --requests and --max-in-flight.
+  const shard = sharding.shard;
+  if (shard && model.kind !== 'closed') model = { ...model, shard };
+  const share = (n: number) => (shard ? Math.max(1, shardShare(n, shard)) : n);
 
   return {
     url,
@@ -244,13 +253,13 @@ export function parseRunOptions(target: string, o: RawRunOptions, cwd: string): 
     headers,
     ...(body ? { body } : {}),
     model,
-    connections,
-    workers: Math.min(workers, connections),
+    connections: share(connections),
+    workers: Math.min(workers, share(connections)),
     durationMs,
-    maxRequests,
+    maxRequests: shard ? shardShare(maxRequests, shard) : maxRequests,
     pipelining,
     httpClient,
-    maxInFlight,
+    maxInFlight: maxInFlight ? share(maxInFlight) : 0,
     maxLagMs,
     gatherMs,
     timeoutMs,
@@ -260,7 +269,9 @@ export function parseRunOptions(target: string, o: RawRunOptions, cwd: string): 
     ...(o.hgrm ? { hgrm: resolve(cwd, o.hgrm) } : {}),
     ...(o.log ? { log: resolve(cwd, o.log) } : {}),
     logSample,
-    quiet: o.quiet === true,
+    ...sharding,
+    // NDJSON progress owns stdout: no live view, no summary.
+    quiet: o.quiet === true || sharding.progress === 'ndjson',
     insecure: o.insecure === true,
     allowRemote: o.allowRemote === true,
   };

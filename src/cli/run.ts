@@ -18,6 +18,7 @@ import { ExitCode } from './exit-codes.js';
 import { splitCommandLine } from '../sut/command-line.js';
 import { parseReadyFlag } from '../sut/ready-flag.js';
 import type { ReadySpec } from '../sut/sut-process.js';
+import { addShardFlags } from '../distributed/shard-options.js';
 
 const collect = (value: string, prev: string[] = []) => [...prev, value];
 
@@ -65,11 +66,11 @@ interface ProfileFlags {
 }
 
 /** URL_ONLY_FLAGS may not be combined with a profile (the profile says what to send and how fast). */
-const URL_ONLY_FLAGS = ['rate', 'ramp', 'duration', 'requests', 'method', 'header', 'body', 'pipelining', 'httpClient', 'maxInFlight', 'insecure', 'name', 'hgrm'] as const;
+const URL_ONLY_FLAGS = ['rate', 'ramp', 'duration', 'requests', 'method', 'header', 'body', 'pipelining', 'httpClient', 'maxInFlight', 'insecure', 'name', 'hgrm', 'shard', 'startAt', 'progress'] as const;
 
 /** registerRunCommand adds `racerig run <url|profile>`. */
 export const registerRunCommand: CommandRegistrar = (program, ctx, setExit) => {
-  addRunFlags(program.command('run <target>'))
+  addShardFlags(addRunFlags(program.command('run <target>')))
     .description('run a scenario profile (a shipped name or a YAML file) against the embedded mock or a cluster, or send HTTP load to a URL')
     .option('--smoke', 'profiles: shorten every phase (seconds, few iterations) to check that a profile works')
     .option('--kubeconfig <file>', 'profiles: target the cluster of this kubeconfig instead of the embedded mock')

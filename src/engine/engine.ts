@@ -39,6 +39,12 @@ export interface EngineConfig extends Omit<WorkerTask, 'index' | 'workers' | 'la
    * (`run <url>` passes --timeout). Undefined: in-flight work is waited for.
    */
   endGraceMs?: number;
+  /**
+   * Wall-clock epoch ms at which the run's clock starts (`--start-at`: shards on several machines share
+   * one schedule). The workers are released then; when they were ready only later, the clock still
+   * starts at this time (arrivals already due start late) and the lateness is reported.
+   */
+  startAtWallMs?: number;
 }
 
 /** ABORT_SETTLE_MS is how long an abort waits for the workers to count what was in flight before the result is built, ms. */
@@ -74,6 +80,8 @@ export interface EngineOutcome {
   workerErrors: RacerigError[];
   /** Every worker's report (empty when aborted). */
   reports: WorkerReport[];
+  /** With `startAtWallMs`: how late the workers were released after it, ms (0 when on time). */
+  startLatenessMs?: number;
 }
 
 /** LoadEngine runs one load run; create it, then `start()`, and call `stop()` / `abort()` from signal handlers. */
@@ -174,7 +182,9 @@ export class LoadEngine {
     // totals but in no interval of the time series.
     const copies = [0, 1, 2].map(() => new Uint32Array(this.view.length));
     let prev = Snapshot.takeInto(this.layout, this.buffer, 0, copies[0]!);
-    const epoch = wallMs();
+    if (c.startAtWallMs !== undefined) await waitUntilWallMs(c.startAtWallMs, () => this.stoppedBy !== undefined);
+    const startLatenessMs = c.startAtWallMs === undefined ? undefined : Math.max(0, wallMs() - c.startAtWallMs);
+    const epoch = c.startAtWallMs !== undefined && !this.stoppedBy ? c.startAtWallMs : wallMs();
     this.epoch = epoch;
     new Float64Array(this.buffer)[EPOCH_F64] = epoch;
     Atomics.store(new Int32Array(this.buffer), G.GO, 1);
@@ -285,6 +295,7 @@ export class LoadEngine {
       aborted: how === 'aborted' || Atomics.load(this.view, G.STATE) === RunState.Aborting,
       workerErrors,
       reports,
+      ...(startLatenessMs !== undefined ? { startLatenessMs: Math.round(startLatenessMs * 1000) / 1000 } : {}),
     };
   }
 }
@@ -309,6 +320,14 @@ function spread(requests: RequestSpec[], n: number, add: (op: number, count: num
 function stripEngineOnly(c: EngineConfig): Omit<WorkerTask, 'index' | 'workers' | 'layout' | 'buffer' | 'connections'> {
   const { onTick: _onTick, onStarting: _os, workers: _w, operations: _o, measurementOperations: _m, streamOperations: _s, connections: _c, endGraceMs: _g, ...rest } = c;
   return rest;
+}
+
+/** waitUntilWallMs resolves at wall-clock `atMs` (timers, then a spin of at most 2 ms), or early once `stopped()`; the main thread stays responsive. */
+async function waitUntilWallMs(atMs: number, stopped: () => boolean): Promise<void> {
+  for (let left = atMs - wallMs(); left > 2 && !stopped(); left = atMs - wallMs()) await delay(Math.min(100, left - 2));
+  while (wallMs() < atMs && !stopped()) {
+    // spin: timers are only accurate to about a millisecond
+  }
 }
 
 function delay(ms: number): Promise<void> {

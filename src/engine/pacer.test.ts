@@ -56,3 +56,32 @@ test('closed pacer makes every arrival due now; createPacer caps arrivals', () =
   assert.deepEqual([0, 1, 2, 3].map((i) => capped.arrivalMs(i)), [0, 100, 200, Infinity]);
   assert.equal(capped.plannedBy(1e9), 3);
 });
+
+test('shards of an open model split the arrivals k mod N: together exactly the whole schedule, each at its intended time', () => {
+  for (const model of [
+    { kind: 'constant', rate: 1000, durationMs: 2000 },
+    { kind: 'linear', from: 100, to: 300, durationMs: 10_000 },
+  ] as const) {
+    const whole = createPacer(model);
+    const times: number[] = [];
+    for (let count = 1; count <= 4; count++) {
+      const all: number[] = [];
+      for (let index = 0; index < count; index++) {
+        const p = createPacer({ ...model, shard: { index, count } });
+        assert.equal(p.rateAt(500) * count, whole.rateAt(500));
+        for (let j = 0; p.arrivalMs(j) !== Infinity; j++) {
+          assert.equal(p.arrivalMs(j), whole.arrivalMs(j * count + index));
+          all.push(p.arrivalMs(j));
+        }
+        for (const t of [0, 0.5, 1, 999.5, 1234, 1e9]) {
+          let due = 0;
+          while (p.arrivalMs(due) < t) due++;
+          assert.equal(p.plannedBy(t), due, `${model.kind} shard ${index}/${count} plannedBy(${t})`);
+        }
+      }
+      all.sort((a, b) => a - b);
+      if (count === 1) times.push(...all);
+      else assert.deepEqual(all, times, `${model.kind}: ${count} shards send the whole schedule`);
+    }
+  }
+});

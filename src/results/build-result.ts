@@ -1,6 +1,6 @@
 /** Assembles the result file of a run from the engine's outcome. */
 import os from 'node:os';
-import { RESULT_SCHEMA, type RunResult, type OperationResult, type TargetInfo } from './model.js';
+import { RESULT_SCHEMA, type RunResult, type OperationResult, type ShardInfo, type TargetInfo } from './model.js';
 import type { EngineOutcome } from '../engine/engine.js';
 import { summarize } from '../metrics/histogram.js';
 import { VERSION } from '../version.js';
@@ -20,6 +20,8 @@ export interface RunMeta {
    * its duration and rates over this span, even when its last response came sooner (-r 0.5 -d 1s) or later.
    */
   plannedDurationMs?: number;
+  /** Set when the run is one shard of a distributed run. */
+  shard?: ShardInfo;
 }
 
 /** buildResult turns an engine outcome into a `racerig/result@1` document. */
@@ -82,6 +84,7 @@ export function buildResult(outcome: EngineOutcome, meta: RunMeta): RunResult {
       : {}),
     operations,
     timeSeries: outcome.timeSeries,
+    ...(meta.shard ? { shard: meta.shard } : {}),
   };
 }
 
