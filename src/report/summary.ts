@@ -69,6 +69,18 @@ export function renderSummary(result: RunResult, options: SummaryOptions = {}): 
     }
     out.push(table(wrows));
   }
+  if (result.shard) {
+    const sh = result.shard;
+    out.push(`shard ${sh.index} of ${sh.count}${sh.startAt ? `, start at ${sh.startAt}` : ''}${sh.startLatenessMs !== undefined ? ` (ready ${sh.startLatenessMs.toFixed(1)} ms late)` : ''}`);
+  }
+  if (result.shards?.length) {
+    out.push('');
+    const srows: string[][] = [['shard', 'requests', 'errors', 'dropped', 'late', 'started', 'host', '']];
+    for (const sh of result.shards) {
+      srows.push([String(sh.index), fmtInt(sh.requests), fmtInt(sh.errors), fmtInt(sh.dropped), sh.startLatenessMs !== undefined ? `${sh.startLatenessMs.toFixed(1)}ms` : '', sh.startedAt, sh.host ?? '', sh.partial ? `partial: ${sh.stoppedBy ?? ''}` : '']);
+    }
+    out.push(table(srows));
+  }
   if (result.lifecycles?.length) {
     out.push('');
     const lrows: string[][] = [['lifecycle', 'objects', 'p50', 'p90', 'p99', 'max']];

@@ -39,6 +39,7 @@ test('racerig merge of two real runs: totals are the server\'s count, the histog
     const r = await cli(['merge', ...files, '-o', merged]);
     assert.equal(r.code, ExitCode.Ok, r.err);
     assert.match(r.out, /merged 2 results: .*merged\.json/);
+    assert.match(r.out, /shard +requests +errors +dropped/, 'the summary lists the shards');
     const m = read(merged);
     const [a, b] = files.map(read);
     assert.equal(m.totals.requests, 900);
@@ -67,12 +68,15 @@ test('racerig merge of two real runs: totals are the server\'s count, the histog
 test('3 shard processes at -r R with one --start-at: the server counts R·d in all, and their merge has the expected totals', async () => {
   const server = await startServerThread();
   const rate = 300;
-  const seconds = 2;
+  const seconds = 3;
   try {
-    const startAt = Date.now() + 3000;
+    // Time enough for three processes to start on a loaded machine; a late one would still keep the schedule.
+    const startAt = Date.now() + 8000;
     const shards = await Promise.all(
       [0, 1, 2].map((i) => runShard(['run', `${server.url}/s`, '-r', String(rate), '-d', `${seconds}s`, '-c', '3', '-w', '1', '--shard', `${i}/3`, '--start-at', String(startAt), '--progress', 'ndjson', '-o', `shard-${i}.json`])),
     );
+    const late = shards.map((s) => parseNdjsonResult(s.out)?.shard?.startLatenessMs);
+    shards.forEach((s, i) => assert.equal(s.code, 0, `shard ${i}: ${s.err} (ready ${late[i]} ms after --start-at)`));
     const total = await server.total();
     assert.ok(Math.abs(total - rate * seconds) <= 3, `the server counted ${total}, expected ${rate * seconds} ±1 per shard`);
     const files = shards.map((_, i) => join(tmp, `shard-${i}.json`));
