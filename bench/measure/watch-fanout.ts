@@ -9,7 +9,7 @@ import { Pool, type Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { H1Client } from '../../src/http/h1-client.js';
+import { H1Client } from '../../src/http/h1/client.js';
 
 /** FanoutOptions describe one fan-out run against a mock at `base` (a loopback URL ending in /). */
 export interface FanoutOptions {

@@ -1,16 +1,18 @@
 /**
- * The load of one worker thread for `run <url>`: undici Clients (one per connection) wrapped by the
- * metrics and logging interceptors, each arrival one request on a free connection slot, paced by an
+ * The load of one worker thread for `run <url>`: HTTP clients (one per connection) wrapped by the
+ * metrics and logging interceptors (composeWrappers), each arrival one request on a free connection slot, paced by an
  * ArrivalLoop (see arrival-loop.ts). Never posts a message per request.
  */
 import type { Dispatcher, buildConnector as BuildConnector } from 'undici';
 import { buildConnector, undiciClient, type Client } from '../http/undici-client.js';
-import { H1Client, sharedReadOptions } from '../http/h1-client.js';
+import { H1Client } from '../http/h1/client.js';
+import { sharedReadOptions } from '../http/h1/read-buffer.js';
 import type { Socket } from 'node:net';
 import { MetricsRecorder } from '../metrics/recorder.js';
 import { allocateMetrics, EPOCH_F64, G, RunState } from '../metrics/layout.js';
 import { metricsInterceptor } from '../http/interceptors/metrics.js';
 import { loggingInterceptor } from '../http/interceptors/logging.js';
+import { composeWrappers } from '../http/interceptors/compose.js';
 import { LogSink } from '../http/log-sink.js';
 import { startableClock, wallMs, type RunClock } from './clock.js';
 import { createPacer } from './load-model.js';
@@ -226,9 +228,8 @@ function connect(
     client.on('connectionError', () => {}); // failures are counted per request
     const interceptors: Dispatcher.DispatcherComposeInterceptor[] = [metricsInterceptor({ recorder, clock })];
     if (log) interceptors.push(loggingInterceptor(log));
-    const composed = client.compose(...interceptors);
     clients.push(client);
-    dispatchers.push(composed.dispatch.bind(composed) as Dispatch);
+    dispatchers.push(composeWrappers(client, interceptors));
   }
   return { clients, dispatchers };
 }

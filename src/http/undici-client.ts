@@ -1,9 +1,8 @@
 /**
- * undici's Client class, loaded without the rest of undici. `import 'undici'` loads all of it (fetch,
- * WebSocket, cookies, caches; the cookies module even pulls in Node's own bundled copy of undici),
- * about two thirds of which a load worker never uses: loading the Client module alone saves ~0.1 s
- * of start-up CPU per worker thread. undici 7 has no `exports` map, so the file is reachable; if a
- * later version moves it, the whole package is loaded instead, so this never breaks a run.
+ * undici's Client class, loaded without the rest of undici: `import 'undici'` loads all of it (fetch,
+ * WebSocket, cookies, caches), most of which a load worker never uses, and costs each worker thread
+ * start-up CPU (see docs/architecture.md). undici 7 has no `exports` map, so the file is reachable; if
+ * a later version moves it, the whole package is loaded instead, so this never breaks a run.
  */
 import { createRequire } from 'node:module';
 import type { Client as UndiciClient } from 'undici';
@@ -25,8 +24,7 @@ let clientClass: typeof UndiciClient | undefined;
 
 /**
  * undiciClient returns undici's Client class (one connection, optional pipelining), loading its module
- * on first use: a run over racerig's own client (the default) never needs it, and each load worker
- * starts ~25–33 ms of CPU sooner without it.
+ * on first use: a run over racerig's own client (the default) never needs it, so its workers start sooner.
  */
 export function undiciClient(): typeof UndiciClient {
   return (clientClass ??= loadPart<typeof UndiciClient>(

@@ -1,11 +1,11 @@
 /**
- * undici dispatchers for a KubeTarget: its TLS connect options on a Client or Pool, composed with
- * racerig's wrappers in the order DESIGN.md names (auth ▸ rate-limit ▸ metrics ▸ logging).
+ * undici dispatchers for a KubeTarget: its TLS connect options on a Client or Pool; racerig's wrappers
+ * go around them with composeWrappers (src/http/interceptors/compose.ts), in its one order.
  */
-import { Client, Pool, type Dispatcher } from 'undici';
+import { Client, Pool } from 'undici';
 import type { KubeTarget } from './target.js';
-import type { DispatchFn } from './send.js';
 import { pinnedLookup } from '../http/resolve-target.js';
+import { composeWrappers } from '../http/interceptors/compose.js';
 
 /** undiciConnect returns undici `connect` options for a target (a new object; the target is not changed). */
 export function undiciConnect(target: Pick<KubeTarget, 'connect' | 'origin'>): Record<string, unknown> | undefined {
@@ -37,9 +37,5 @@ export function createTargetDispatcher(target: Pick<KubeTarget, 'connect' | 'ori
   return (o.connections ?? 1) <= 1 ? new Client(target.origin, common) : new Pool(target.origin, { ...common, connections: o.connections! });
 }
 
-/** composeDispatch composes interceptors onto a dispatcher, outermost first (auth, rate-limit, metrics, logging), and returns its bound dispatch. */
-export function composeDispatch(dispatcher: Dispatcher, interceptorsOutermostFirst: Dispatcher.DispatcherComposeInterceptor[]): DispatchFn {
-  // undici's compose applies its arguments in order, so the last one ends up outermost.
-  const composed = dispatcher.compose(...[...interceptorsOutermostFirst].reverse());
-  return composed.dispatch.bind(composed) as DispatchFn;
-}
+/** composeDispatch is composeWrappers (list in `Dispatcher.compose` order: the client's neighbour first), under the name kube callers import. */
+export const composeDispatch = composeWrappers;

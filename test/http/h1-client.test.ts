@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { once } from 'node:events';
 import { Client, request } from 'undici';
-import { H1Client } from '../../src/http/h1-client.js';
+import { H1Client } from '../../src/http/h1/client.js';
 import { errorKind } from '../../src/http/error-kind.js';
 import { metricsInterceptor } from '../../src/http/interceptors/metrics.js';
 import { MetricsRecorder } from '../../src/metrics/recorder.js';

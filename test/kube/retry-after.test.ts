@@ -4,6 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadTarget } from '../../src/kube/target.js';
 import { createTargetDispatcher, composeDispatch } from '../../src/kube/target-dispatcher.js';
+import { composeWrappers } from '../../src/http/interceptors/compose.js';
 import { send } from '../../src/kube/send.js';
 import { retryAfterInterceptor, retryAfterMs, type RetryCounters } from '../../src/http/interceptors/retry-after.js';
 import { metricsInterceptor } from '../../src/http/interceptors/metrics.js';
@@ -23,9 +24,9 @@ test('429s from the mock are retried after Retry-After (cut to maxDelayMs); ever
   const recorder = new MetricsRecorder(layout, buffer);
   const counters: RetryCounters = { retries: 0, exhausted: 0 };
   const delays: number[] = [];
-  const d = composeDispatch(client, [
-    retryAfterInterceptor({ maxRetries: 12, maxDelayMs: 15, counters, onRetry: (ms) => delays.push(ms) }),
+  const d = composeWrappers(client, [
     metricsInterceptor({ recorder, clock: createRunClock(wallMs()) }),
+    retryAfterInterceptor({ maxRetries: 12, maxDelayMs: 15, counters, onRetry: (ms) => delays.push(ms) }),
   ]);
   try {
     const created = await send(d, { method: 'POST', path: '/api/v1/namespaces/default/configmaps', headers: { 'content-type': 'application/json' }, body: '{"metadata":{"name":"hot"}}' });

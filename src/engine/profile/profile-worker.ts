@@ -15,7 +15,8 @@ import { rateLimitInterceptor } from '../../http/interceptors/rate-limit.js';
 import { retryAfterInterceptor, type RetryCounters } from '../../http/interceptors/retry-after.js';
 import { LogSink } from '../../http/log-sink.js';
 import { createCredentials, staticCredentials } from '../../kube/credentials.js';
-import { createTargetDispatcher, composeDispatch } from '../../kube/target-dispatcher.js';
+import { createTargetDispatcher } from '../../kube/target-dispatcher.js';
+import { composeWrappers } from '../../http/interceptors/compose.js';
 import { rotatingIfRefreshable } from '../../kube/rotating-dispatcher.js';
 import type { TargetConnect } from '../../kube/target.js';
 import { ResourcePaths } from '../../kube/resource.js';
@@ -117,8 +118,11 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
   // One handle per bucket slot in this thread: components naming the same client share it.
   const buckets = new Map<number, SharedTokenBucket>();
   const wrappers = (c: number, limited = true): Dispatcher.DispatcherComposeInterceptor[] => {
-    // Outermost first: a 429 retry passes auth and the limiter again, like client-go.
-    const list: Dispatcher.DispatcherComposeInterceptor[] = [retryAfterInterceptor({ maxRetries: 3, counters: retryCounters }), authInterceptor({ credentials })];
+    // composeWrappers order, the client's neighbour first: a 429 retry (outermost) passes auth and the limiter again, like client-go.
+    const list: Dispatcher.DispatcherComposeInterceptor[] = [metricsInterceptor({ recorder, clock, countInFlight: true })];
+    if (sink && t.log) {
+      list.push(loggingInterceptor({ sink, clock, worker: t.index, sample: t.log.sample, operations: t.log.operations, get epochWallMs() { return epochArray[EPOCH_F64]!; } }));
+    }
     const slots = t.components[c]!;
     const limit = limiterOf(phase.components[c]!);
     if (limited && slots.bucket !== undefined && limit) {
@@ -126,10 +130,7 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
       if (!bucket) buckets.set(slots.bucket, (bucket = new SharedTokenBucket(t.buffer, { ...limit, slot: slots.bucket, epochWallMs: t.bucketEpochWallMs })));
       list.push(rateLimitInterceptor({ bucket, recorder, ...(slots.waitOperation !== undefined ? { waitOperation: slots.waitOperation } : {}) }));
     }
-    list.push(metricsInterceptor({ recorder, clock, countInFlight: true }));
-    if (sink && t.log) {
-      list.push(loggingInterceptor({ sink, clock, worker: t.index, sample: t.log.sample, operations: t.log.operations, get epochWallMs() { return epochArray[EPOCH_F64]!; } }));
-    }
+    list.push(authInterceptor({ credentials }), retryAfterInterceptor({ maxRetries: 3, counters: retryCounters }));
     return list;
   };
 
@@ -152,10 +153,10 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
   let phaseEnded!: () => void;
   const phaseEnd = new Promise<void>((r) => (phaseEnded = r));
   const contexts: StepContext[] = phase.components.map((_, c) => ({
-    dispatch: composeDispatch(pool, wrappers(c)),
-    longDispatch: composeDispatch(longPool, wrappers(c)),
+    dispatch: composeWrappers(pool, wrappers(c)),
+    longDispatch: composeWrappers(longPool, wrappers(c)),
     // Execs bypass the client-side limiter, as client-go's SPDY/WebSocket executors do (their own transport, no rate limiter).
-    execDispatch: composeDispatch(pool, wrappers(c, false)),
+    execDispatch: composeWrappers(pool, wrappers(c, false)),
     cache: new Map(),
     paths: pathsOf,
     clock,

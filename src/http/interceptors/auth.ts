@@ -9,6 +9,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Credentials } from '../../kube/credentials.js';
 import type { RigDispatchOptions } from '../request-options.js';
+import { withRole } from './compose.js';
 
 /** AuthInterceptorOptions configure the auth wrapper. */
 export interface AuthInterceptorOptions {
@@ -79,7 +80,7 @@ export function authInterceptor(options: AuthInterceptorOptions): Dispatcher.Dis
   // load loops reuse a few request templates, so the merge happens once per template, not per request.
   let cacheFor: Readonly<Record<string, string>> | undefined;
   let cache = new WeakMap<object, Headers>();
-  return (dispatch) =>
+  return withRole('auth', (dispatch) =>
     function authDispatch(opts: RigDispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
       if (credentials.refreshable) credentials.maybeRefresh();
       const extra = credentials.headers;
@@ -103,5 +104,5 @@ export function authInterceptor(options: AuthInterceptorOptions): Dispatcher.Dis
         }
       } else merged = withHeaders(h, extra);
       return dispatch({ ...opts, headers: merged }, credentials.refreshable ? new AuthHandler(handler, credentials) : handler);
-    };
+    });
 }

@@ -10,6 +10,7 @@ import type { RunClock } from '../../engine/clock.js';
 import type { LogSink } from '../log-sink.js';
 import { errorKind } from '../error-kind.js';
 import type { RigDispatchOptions } from '../request-options.js';
+import { withRole } from './compose.js';
 
 /** LoggingInterceptorOptions configure the logging wrapper. */
 export interface LoggingInterceptorOptions {
@@ -86,9 +87,9 @@ class LoggingHandler implements Dispatcher.DispatchHandler {
 /** loggingInterceptor returns an undici interceptor that writes sampled NDJSON request lines to a sink. */
 export function loggingInterceptor(options: LoggingInterceptorOptions): Dispatcher.DispatcherComposeInterceptor {
   const sample = options.sample ?? 1;
-  return (dispatch) =>
+  return withRole('logging', (dispatch) =>
     function loggingDispatch(opts: RigDispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
       if (sample < 1 && Math.random() >= sample) return dispatch(opts, handler);
       return dispatch(opts, new LoggingHandler(handler, options, opts, options.clock()));
-    };
+    });
 }

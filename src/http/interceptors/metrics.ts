@@ -5,7 +5,7 @@
  * A stream (options with `streamOperation`: a watch, a followed log, an exec session) is recorded when
  * it is established (2xx headers, or the upgrade): that is its latency; when it ends, its duration goes
  * to the stream operation and its body bytes to its own.
- * The handler talks to undici's Client in its raw interface (see MetricsHandler).
+ * The handler talks to the client in its raw interface with racerig's capabilities (RawHandler).
  */
 import type { Dispatcher } from 'undici';
 import type { Duplex } from 'node:stream';
@@ -16,6 +16,8 @@ import { errorKind, RUN_ABORTED } from '../error-kind.js';
 import { bodyLength, type RigDispatchOptions } from '../request-options.js';
 import { MAX_STATUS_BODY, reasonIndex } from '../status-reason.js';
 import { parseHeaders } from '../undici-client.js';
+import type { RawHandler } from '../raw-handler.js';
+import { withRole } from './compose.js';
 
 /** MetricsInterceptorOptions configure the metrics wrapper. */
 export interface MetricsInterceptorOptions {
@@ -33,13 +35,12 @@ const NO_TRAILERS: IncomingHttpHeaders = Object.freeze({}) as IncomingHttpHeader
 const noAbort = (): void => {};
 
 /**
- * MetricsHandler speaks undici's raw handler interface (onConnect, onHeaders, onData, onComplete,
- * onError, onUpgrade) to the Client and the current interface to the next handler. undici otherwise
- * puts its own adapter in between, which parses every response's headers into an object; this one
- * parses them only for a next handler that has `onResponseStart` (the load path's has none): about
- * 5 % of a load worker's CPU at 10,000 requests/s.
+ * MetricsHandler speaks the raw handler interface (RawHandler) to the client and undici's current
+ * interface to the next handler. undici would otherwise put its own adapter in between, which parses
+ * every response's headers into an object; this one parses them only for a next handler that has
+ * `onResponseStart` (the load path's has none).
  */
-class MetricsHandler implements Dispatcher.DispatchController {
+class MetricsHandler implements RawHandler, Dispatcher.DispatchController {
   private status = 0;
   private bytesIn = 0;
   private done = false;
@@ -101,7 +102,7 @@ class MetricsHandler implements Dispatcher.DispatchController {
     if (status >= 400) this.o.recorder.reason(this.op, reasonIndex(status, this.errorBody && Buffer.concat(this.errorBody)));
   }
 
-  /** Nothing after this handler reads response headers: racerig's client (H1Client) then skips building the header list. */
+  /** RawHandlerCapabilities.ignoresHeaders: nothing after this handler reads response headers. */
   get ignoresHeaders(): boolean {
     return this.inner.onResponseStart === undefined;
   }
@@ -153,18 +154,18 @@ class MetricsHandler implements Dispatcher.DispatchController {
     this.inner.onRequestUpgrade?.(this, statusCode, parseHeaders(rawHeaders ?? []) as IncomingHttpHeaders, socket);
   }
 
-  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusMessage?: string): boolean {
+  onHeaders(statusCode: number, rawHeaders: Buffer[] | string[], resume: () => void, statusMessage?: string): boolean {
     if (statusCode >= 200) this.status = statusCode; // 1xx informational responses are not the outcome
     if (statusCode >= 400) this.errorBody = [];
     else if (this.streamOp !== undefined && statusCode >= 200 && statusCode < 300) this.establish(statusCode);
     this.resumeRequest = resume;
-    this.rawHeaders = rawHeaders;
+    this.rawHeaders = rawHeaders as Buffer[];
     const inner = this.inner;
     if (inner.onResponseStart) inner.onResponseStart(this, statusCode, parseHeaders(rawHeaders) as IncomingHttpHeaders, statusMessage);
     return !this.#paused;
   }
 
-  /** A success response's body is only counted when nothing after this handler reads it: H1Client then passes lengths (onDataLength), not chunks. */
+  /** RawHandlerCapabilities.countsBodyOnly: a success response's body that nothing after this handler reads is only counted. */
   get countsBodyOnly(): boolean {
     return this.errorBody === undefined && this.inner.onResponseData === undefined;
   }
@@ -181,7 +182,7 @@ class MetricsHandler implements Dispatcher.DispatchController {
     return !this.#paused;
   }
 
-  onComplete(rawTrailers: string[] | Buffer[] | null): void {
+  onComplete(rawTrailers: Buffer[] | string[] | null): void {
     if (this.open) this.endStream();
     else this.record(this.status);
     this.rawTrailers = rawTrailers;
@@ -210,11 +211,11 @@ class MetricsHandler implements Dispatcher.DispatchController {
 /** metricsInterceptor returns an undici interceptor (`dispatch => dispatch`) that records into the shared metrics. */
 export function metricsInterceptor(options: MetricsInterceptorOptions): Dispatcher.DispatcherComposeInterceptor {
   const fallbackOp = options.defaultOperation ?? 0;
-  return (dispatch) =>
+  return withRole('metrics', (dispatch) =>
     function metricsDispatch(opts: RigDispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
       const now = options.clock();
       const op = opts.operation ?? fallbackOp;
       const intended = opts.intendedAt ?? now;
-      return dispatch(opts, new MetricsHandler(handler, options, op, now, Math.min(intended, now), bodyLength(opts.body), opts.streamOperation) as unknown as Dispatcher.DispatchHandler);
-    };
+      return dispatch(opts, new MetricsHandler(handler, options, op, now, Math.min(intended, now), bodyLength(opts.body), opts.streamOperation));
+    });
 }

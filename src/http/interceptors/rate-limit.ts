@@ -8,6 +8,7 @@ import type { Dispatcher } from 'undici';
 import type { MetricsRecorder } from '../../metrics/recorder.js';
 import type { SharedTokenBucket } from '../../kube/shared-token-bucket.js';
 import type { RigDispatchOptions } from '../request-options.js';
+import { withRole } from './compose.js';
 
 /** RATELIMIT_OPERATION_PREFIX starts the name of the operation that records limiter waits (not an HTTP operation: integrity checks skip it). */
 export const RATELIMIT_OPERATION_PREFIX = 'ratelimit wait ';
@@ -41,12 +42,12 @@ function dispatchLater(dispatch: Dispatcher.Dispatch, opts: RigDispatchOptions, 
 export function rateLimitInterceptor(options: RateLimitInterceptorOptions): Dispatcher.DispatcherComposeInterceptor {
   const { bucket, recorder } = options;
   const op = options.waitOperation ?? -1;
-  return (dispatch) =>
+  return withRole('rate-limit', (dispatch) =>
     function rateLimitDispatch(opts: RigDispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
       const waitUs = bucket.acquire();
       if (recorder && op >= 0) recorder.response(op, 0, waitUs, waitUs, 0, 0);
       if (waitUs <= 0) return dispatch(opts, handler);
       setTimeout(dispatchLater, waitUs / 1000, dispatch, opts, handler);
       return true;
-    };
+    });
 }

@@ -9,6 +9,7 @@ import type { Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { RigDispatchOptions } from '../request-options.js';
+import { withRole } from './compose.js';
 
 /** RetryCounters are a wrapper's running totals (plain numbers; one per thread). */
 export interface RetryCounters {
@@ -100,9 +101,9 @@ class RetryHandler implements Dispatcher.DispatchHandler {
 
 /** retryAfterInterceptor returns an undici interceptor that retries 429 answers after their Retry-After, bounded and counted. */
 export function retryAfterInterceptor(options: RetryAfterInterceptorOptions = {}): Dispatcher.DispatcherComposeInterceptor {
-  return (dispatch) =>
+  return withRole('retry-after', (dispatch) =>
     function retryAfterDispatch(opts: RigDispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
       if (opts.upgrade || !replayable(opts.body)) return dispatch(opts, handler);
       return dispatch(opts, new RetryHandler(dispatch, opts, handler, options));
-    };
+    });
 }
