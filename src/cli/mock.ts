@@ -7,6 +7,7 @@ import { ExitCode } from './exit-codes.js';
 import { UsageError } from '../errors.js';
 import type { MockServerOptions } from '../mock/server.js';
 import { parseErrorRule, parseLatencyRule, type FaultConfig } from '../mock/faults.js';
+import { parseRunImage } from '../mock/run-image.js';
 
 /** MockFlags are the parsed flags of `racerig mock`. */
 export interface MockFlags {
@@ -32,6 +33,7 @@ export interface MockFlags {
   /** False with --no-workflow-lifecycle. */
   workflowLifecycle?: boolean;
   logFile?: string;
+  runImage?: string[];
 }
 
 function intFlag(name: string, value: string | undefined, min = 0): number | undefined {
@@ -96,6 +98,22 @@ export function faultsFromFlags(flags: MockFlags): FaultConfig {
   return faults;
 }
 
+/** runImagesFromFlags parses the --run-image values (image=command), reporting every bad one at once. */
+function runImagesFromFlags(values: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  const problems: string[] = [];
+  for (const v of values) {
+    try {
+      const [image, command] = parseRunImage(v);
+      out[image] = command;
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+  }
+  if (problems.length) throw new UsageError(problems.join('\n'));
+  return out;
+}
+
 /** mockOptionsFromFlags turns the command's flags into startMockServer options (throws UsageError on bad values). */
 export function mockOptionsFromFlags(flags: MockFlags, cwd: string): MockServerOptions {
   const port = intFlag('port', flags.port);
@@ -116,6 +134,7 @@ export function mockOptionsFromFlags(flags: MockFlags, cwd: string): MockServerO
       podStartDelayMs: intFlag('pod-start-delay', flags.podStartDelay),
       podRunDurationMs: intFlag('pod-run-duration', flags.podRunDuration),
       ...(flags.workflowLifecycle === false ? { workflows: false } : {}),
+      ...(flags.runImage?.length ? { runImages: runImagesFromFlags(flags.runImage) } : {}),
     },
     logs: flags.logFile ? { file: resolve(cwd, flags.logFile) } : undefined,
   };
@@ -146,6 +165,7 @@ export const registerMockCommand: CommandRegistrar = (program, ctx, setExit) => 
     .option('--pod-start-delay <ms>', 'simulated time from pod creation to Running')
     .option('--pod-run-duration <ms>', 'simulated run time of pods with restartPolicy Never/OnFailure')
     .option('--no-workflow-lifecycle', 'do not simulate the workflow controller (a real one owns Workflows); pods still run through the simulated kubelet')
+    .option('--run-image <image=command>', 'run the containers of this image as local processes (command stands in for the entrypoint; container args and env apply; stdout/stderr are the pod log; exit ends the container) (repeatable)', collect, [])
     .option('--log-file <file>', 'lines every simulated container logs (e.g. a Go race report)')
     .action(async (flags: MockFlags) => {
       const options = mockOptionsFromFlags(flags, ctx.cwd);

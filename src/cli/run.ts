@@ -19,6 +19,7 @@ import { splitCommandLine } from '../sut/command-line.js';
 import { parseReadyFlag } from '../sut/ready-flag.js';
 import type { ReadySpec } from '../sut/sut-process.js';
 import { addShardFlags } from '../distributed/shard-options.js';
+import { addCoordinatorFlags, COORDINATOR_ONLY_FLAGS, coordinatorOptions, type CoordinatorFlags } from '../distributed/coordinator-options.js';
 
 const collect = (value: string, prev: string[] = []) => [...prev, value];
 
@@ -70,7 +71,7 @@ const URL_ONLY_FLAGS = ['rate', 'ramp', 'duration', 'requests', 'method', 'heade
 
 /** registerRunCommand adds `racerig run <url|profile>`. */
 export const registerRunCommand: CommandRegistrar = (program, ctx, setExit) => {
-  addShardFlags(addRunFlags(program.command('run <target>')))
+  addCoordinatorFlags(addShardFlags(addRunFlags(program.command('run <target>'))))
     .description('run a scenario profile (a shipped name or a YAML file) against the embedded mock or a cluster, or send HTTP load to a URL')
     .option('--smoke', 'profiles: shorten every phase (seconds, few iterations) to check that a profile works')
     .option('--kubeconfig <file>', 'profiles: target the cluster of this kubeconfig instead of the embedded mock')
@@ -81,8 +82,20 @@ export const registerRunCommand: CommandRegistrar = (program, ctx, setExit) => {
     .option('--integrity', "profiles: check the run's counts against the /metrics of a racerig mock reached through --kubeconfig (no other client may use it meanwhile); the embedded mock is always checked")
     .option('--sut <command>', "profiles: start this system under test beside the run (one string, split as a shell would; placeholders {kubeconfig} {server} {namespace} {port} {runId}); KUBECONFIG points it at the run's target; its races, panics and exits become findings")
     .option('--sut-ready <regex|url|duration>', 'profiles: the SUT is ready when a line of its output matches the regex, the http(s) URL answers 200, or after the duration (default: the profile\'s sut.ready, else at once)')
-    .action(async (target: string, raw: RawRunOptions & ProfileFlags & { repeat?: string }) => {
+    .action(async (target: string, raw: RawRunOptions & ProfileFlags & CoordinatorFlags & { repeat?: string }) => {
       const repeat = parseRepeat(raw.repeat);
+      const needShards = COORDINATOR_ONLY_FLAGS.filter((f) => raw[f] !== undefined);
+      if (raw.shards === undefined && needShards.length) throw new UsageError(`${needShards.map((f) => `--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} ${needShards.length === 1 ? 'applies' : 'apply'} to distributed runs only (--shards N)`);
+      if (raw.shards !== undefined) {
+        if (!target.includes('://')) throw new UsageError('--shards runs a URL run as shards; distributed profile runs are not available yet (issue 20)');
+        for (const f of ['smoke', 'cluster', 'inCluster', 'integrity', 'sut', 'sutReady'] as const) {
+          if (raw[f] !== undefined) throw new UsageError(`--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} cannot be combined with --shards`);
+        }
+        const options = coordinatorOptions(target, raw, ctx.cwd);
+        const { runCoordinator } = await import('../distributed/coordinator.js');
+        setExit(await runCoordinator(options, ctx));
+        return;
+      }
       if (target.includes('://')) {
         for (const f of ['smoke', 'kubeconfig', 'context', 'cluster', 'keep', 'inCluster', 'integrity', 'sut', 'sutReady'] as const) {
           if (raw[f] !== undefined) throw new UsageError(`--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} applies to profile runs, not to a URL`);

@@ -9,6 +9,7 @@ import { nowRfc3339 } from './objects.js';
 import { MOCK_NODE_NAME } from './defaults.js';
 import { exitContainers, terminateContainers } from './container-state.js';
 import { recordPodKilling, recordPodStarted } from './pod-events.js';
+import { startProcessRunner, type RunImages } from './process-runner.js';
 
 /** LifecycleOptions sets the simulated timings in ms; `jitter` is a fraction (0.2 = ±20%). */
 export interface LifecycleOptions {
@@ -23,6 +24,8 @@ export interface LifecycleOptions {
   jitter?: number;
   /** Record the scheduler's and kubelet's Events for each pod (Scheduled, Pulled, Created, Started, Killing; default true). */
   podEvents?: boolean;
+  /** Images whose containers run as local processes (image → command line; see process-runner.ts): their exits, not timers, end them. */
+  runImages?: RunImages;
 }
 
 /** ANNOTATIONS are the per-object overrides the simulation reads. */
@@ -130,6 +133,7 @@ export function startLifecycle(api: MockApi, options: LifecycleOptions = {}): ()
   };
 
   const podEvents = options.podEvents ?? true;
+  const runner = options.runImages && Object.keys(options.runImages).length ? startProcessRunner(api, options.runImages) : undefined;
   const onPod = (ev: StoreEvent) => {
     if (podEvents && ev.type === 'MODIFIED' && ev.stored.obj.metadata.deletionTimestamp && !ev.prev?.obj.metadata.deletionTimestamp) {
       const pod = ev.stored.obj;
@@ -172,6 +176,7 @@ export function startLifecycle(api: MockApi, options: LifecycleOptions = {}): ()
         return true;
       });
       if (started && podEvents) recordPodStarted(api, started);
+      if (runner?.runs(obj)) return;
       const restartAfter = override(obj, ANNOTATIONS.restartAfter, -1);
       const restartLimit = override(obj, ANNOTATIONS.restartLimit, Infinity);
       if (restartAfter >= 0 && restartLimit > 0) {
@@ -247,5 +252,6 @@ export function startLifecycle(api: MockApi, options: LifecycleOptions = {}): ()
   return () => {
     offPods();
     offWf();
+    runner?.stop();
   };
 }

@@ -11,6 +11,7 @@ import type { Query } from './request-info.js';
 import { isTrue } from './request-info.js';
 import { badRequest } from './status.js';
 import { ANNOTATIONS } from './lifecycle.js';
+import { processRunnerOf } from './process-runner.js';
 
 /** LogOptions sets what every simulated container logs: `lines`, or the lines of `file` (read once at start). */
 export interface LogOptions {
@@ -61,6 +62,7 @@ export function createLogHandler(api: MockApi, lines: string[] | undefined) {
       container = containers[0]!;
     }
     if (!containers.includes(container)) throw badRequest(`container ${container} is not valid for pod ${name}`);
+    if (phaseOf(pod) !== 'Pending' && processRunnerOf(api)?.serveLog(pod, container, query, req, res)) return;
     const previous = isTrue(query.get('previous'));
     const cs = ((pod.status as { containerStatuses?: ContainerStatus[] } | undefined)?.containerStatuses ?? []).find((c) => c.name === container);
     const last = cs?.lastState?.terminated;

@@ -187,6 +187,9 @@ export interface ShardSummary {
   /** The result file it was read from, when merged from files. */
   file?: string;
   host?: string;
+  /** The shard's pod and its node, when a coordinator ran it as an Indexed Job. */
+  pod?: string;
+  node?: string;
   requests: number;
   errors: number;
   dropped: number;

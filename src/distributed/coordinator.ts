@@ -1,0 +1,332 @@
+/**
+ * The coordinator of a distributed `run <url> --shards N --image <img>`: stores the run options in a
+ * ConfigMap, creates an Indexed Job (completions = parallelism = N) whose pods run one shard each
+ * (`--shard $(JOB_COMPLETION_INDEX)/N --start-at <ms> --progress ndjson`), waits for the pods (naming
+ * those that cannot start and why), follows their logs into one live line per second, and merges the
+ * shards' last lines exactly (src/distributed/merge.ts) into one result with pod and node per shard.
+ * Ctrl-C deletes the Job (foreground propagation) and still merges what the shards reported. Main thread.
+ */
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { Dispatcher } from 'undici';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { CliContext } from '../cli/context.js';
+import { ExitCode } from '../cli/exit-codes.js';
+import { loadTarget } from '../kube/target.js';
+import { openKubeAccess, type KubeAccess } from '../observe/kube-access.js';
+import { ResourcePaths } from '../kube/resource.js';
+import { createRequest, deleteRequest, listRequest, logRequest } from '../kube/requests.js';
+import { sendJson } from '../kube/send.js';
+import { KubeApiError } from '../kube/status.js';
+import type { ProgressLine, ResultLine } from './progress.js';
+import type { RunResult } from '../results/model.js';
+import type { LoadedResult } from '../results/read-result.js';
+import { mergeResults } from './merge.js';
+import { writeResult, defaultResultPath } from '../results/write-result.js';
+import { renderSummary } from '../report/summary.js';
+import { RacerigError } from '../errors.js';
+
+/** CoordinatorOptions are the validated options of a distributed URL run. */
+export interface CoordinatorOptions {
+  /** The URL the shards send to. */
+  url: string;
+  shards: number;
+  image: string;
+  namespace?: string;
+  keep: boolean;
+  nodeSelector: Record<string, string>;
+  /** Resource requests per shard pod, e.g. { cpu: '1', memory: '256Mi' }. */
+  resources: Record<string, string>;
+  kubeconfig?: string;
+  context?: string;
+  allowRemote: boolean;
+  /** The run flags every shard gets (e.g. ['--rate', '3000', '--duration', '30s']). */
+  shardArgs: string[];
+  /** Time from creating the Job to the shards' common start, ms. */
+  startDelayMs: number;
+  /** How long after the common start a pod may still be pending before the coordinator gives up on it, ms. */
+  scheduleTimeoutMs: number;
+  out?: string;
+  quiet: boolean;
+  labels: Record<string, string>;
+}
+
+/** RUN_LABEL marks every object the coordinator creates. */
+export const RUN_LABEL = 'racerig.io/run';
+
+const jobs = (prefix: string) => new ResourcePaths({ group: 'batch', version: 'v1', resource: 'jobs', kind: 'Job', namespaced: true }, prefix);
+const pods = (prefix: string) => new ResourcePaths({ group: '', version: 'v1', resource: 'pods', kind: 'Pod', namespaced: true }, prefix);
+const configMaps = (prefix: string) => new ResourcePaths({ group: '', version: 'v1', resource: 'configmaps', kind: 'ConfigMap', namespaced: true }, prefix);
+
+interface PodView {
+  metadata: { name: string; annotations?: Record<string, string>; deletionTimestamp?: string };
+  spec?: { nodeName?: string };
+  status?: {
+    phase?: string;
+    reason?: string;
+    message?: string;
+    conditions?: Array<{ type: string; status: string; reason?: string; message?: string }>;
+    containerStatuses?: Array<{ state?: { waiting?: { reason?: string; message?: string }; terminated?: { exitCode?: number; reason?: string } } }>;
+  };
+}
+
+/** ShardState is what the coordinator knows about one shard. */
+interface ShardState {
+  index: number;
+  pod?: string;
+  node?: string;
+  phase?: string;
+  progress?: ProgressLine;
+  result?: RunResult;
+  following: boolean;
+  done: boolean;
+  /** Why the shard cannot start or failed, when known. */
+  problem?: string;
+}
+
+/** shardJob builds the Indexed Job of a distributed run. */
+export function shardJob(name: string, runId: string, o: CoordinatorOptions, startAtMs: number): Record<string, unknown> {
+  const args = ['run', o.url, ...o.shardArgs, '--shard', `$(JOB_COMPLETION_INDEX)/${o.shards}`, '--start-at', String(startAtMs), '--progress', 'ndjson'];
+  const labels = { [RUN_LABEL]: runId, 'app.kubernetes.io/name': 'racerig' };
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name, labels },
+    spec: {
+      completionMode: 'Indexed',
+      completions: o.shards,
+      parallelism: o.shards,
+      backoffLimit: 0,
+      template: {
+        metadata: { labels },
+        spec: {
+          restartPolicy: 'Never',
+          terminationGracePeriodSeconds: 30,
+          ...(Object.keys(o.nodeSelector).length ? { nodeSelector: o.nodeSelector } : {}),
+          containers: [
+            {
+              name: 'racerig',
+              image: o.image,
+              args,
+              env: [
+                { name: 'RACERIG_POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                { name: 'RACERIG_NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+              ],
+              ...(Object.keys(o.resources).length ? { resources: { requests: o.resources } } : {}),
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+/** podProblem says why a pod is not running, from its conditions and container states (undefined: no known problem). */
+export function podProblem(p: PodView): string | undefined {
+  const st = p.status ?? {};
+  const sched = st.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
+  if (sched) return `cannot be scheduled: ${sched.reason ?? ''}${sched.message ? ` (${sched.message})` : ''}`;
+  const waiting = st.containerStatuses?.find((c) => c.state?.waiting?.reason && c.state.waiting.reason !== 'ContainerCreating')?.state?.waiting;
+  if (waiting) return `${waiting.reason}${waiting.message ? `: ${waiting.message}` : ''}`;
+  const term = st.containerStatuses?.find((c) => c.state?.terminated)?.state?.terminated;
+  if (st.phase === 'Failed') return `pod failed${st.reason ? ` (${st.reason})` : ''}${term ? `: exit code ${term.exitCode}${term.reason ? ` (${term.reason})` : ''}` : ''}`;
+  return undefined;
+}
+
+/** LogFollower is a streaming pods/log response cut into lines. */
+class LineHandler implements Dispatcher.DispatchHandler {
+  private rest = '';
+  private status = 0;
+  private body = '';
+  constructor(
+    private readonly onLine: (line: string) => void,
+    private readonly onEnd: (error?: string) => void,
+  ) {}
+  onRequestStart(): void {}
+  onResponseStart(_c: Dispatcher.DispatchController, statusCode: number, _h: IncomingHttpHeaders): void {
+    this.status = statusCode;
+  }
+  onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.status !== 200) {
+      this.body += chunk.toString('utf8');
+      return;
+    }
+    const text = this.rest + chunk.toString('utf8');
+    const lines = text.split('\n');
+    this.rest = lines.pop()!;
+    for (const l of lines) this.onLine(l);
+  }
+  onResponseEnd(): void {
+    if (this.rest) this.onLine(this.rest);
+    this.onEnd(this.status === 200 ? undefined : `pods/log answered ${this.status}: ${this.body.slice(0, 200)}`);
+  }
+  onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
+    this.onEnd(err.message);
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+/** runCoordinator runs a distributed URL run and returns the exit code. */
+export async function runCoordinator(o: CoordinatorOptions, ctx: CliContext): Promise<number> {
+  const target = await loadTarget({ ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}), ...(o.context ? { context: o.context } : {}), allowRemote: o.allowRemote });
+  const ns = o.namespace ?? target.namespace;
+  const access: KubeAccess = openKubeAccess({ origin: target.origin, pathPrefix: target.pathPrefix, headers: target.headers, connect: target.connect, kube: target });
+  const P = { jobs: jobs(target.pathPrefix), pods: pods(target.pathPrefix), cms: configMaps(target.pathPrefix) };
+  const runId = randomBytes(4).toString('hex');
+  const name = `racerig-${runId}`;
+  const say = (line: string) => {
+    if (!o.quiet) ctx.stderr.write(`${line}\n`);
+  };
+  let interrupted = false;
+  let wake: () => void = () => {};
+  const onSignal = () => {
+    interrupted = true;
+    wake();
+  };
+  for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP']) ctx.signals.on(s, onSignal);
+  const shards: ShardState[] = Array.from({ length: o.shards }, (_, index) => ({ index, following: false, done: false }));
+  let jobCreated = false;
+  let jobDeleted = false;
+  const deleteJob = async () => {
+    if (!jobCreated || jobDeleted || o.keep) return;
+    jobDeleted = true;
+    for (const req of [deleteRequest(P.jobs, ns, name, { propagationPolicy: 'Foreground' }), deleteRequest(P.cms, ns, name)]) {
+      try {
+        await sendJson(access.requestDispatch, req);
+      } catch (err) {
+        if (!(err instanceof KubeApiError && err.status.code === 404)) say(`racerig: cannot delete ${req.path}: ${(err as Error).message}`);
+      }
+    }
+  };
+  try {
+    const startAtMs = Date.now() + o.startDelayMs;
+    const job = shardJob(name, runId, o, startAtMs);
+    const labels = (job.metadata as { labels: Record<string, string> }).labels;
+    await sendJson(access.requestDispatch, createRequest(P.cms, ns, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name, labels },
+      data: { 'run.json': JSON.stringify({ url: o.url, shards: o.shards, startAt: new Date(startAtMs).toISOString(), args: (job.spec as { template: { spec: { containers: Array<{ args: string[] }> } } }).template.spec.containers[0]!.args }, null, 2) },
+    }));
+    await sendJson(access.requestDispatch, createRequest(P.jobs, ns, job));
+    jobCreated = true;
+    say(`racerig: job ${ns}/${name}: ${o.shards} shards of image ${o.image} start at ${new Date(startAtMs).toISOString()} against ${o.url} (server ${target.server})`);
+
+    const follow = (s: ShardState) => {
+      s.following = true;
+      const req = logRequest(P.pods, ns, s.pod!, { follow: true });
+      const handler = new LineHandler(
+        (line) => {
+          if (!line.startsWith('{')) return;
+          try {
+            const doc = JSON.parse(line) as ProgressLine | ResultLine;
+            if (doc.type === 'progress') s.progress = doc;
+            else if (doc.type === 'result') s.result = doc.result;
+          } catch {
+            /* not a line of ours */
+          }
+        },
+        (error) => {
+          s.done = true;
+          if (error && !s.result) s.problem ??= error;
+          wake();
+        },
+      );
+      access.dispatch({ method: 'GET', path: req.path, headers: req.headers }, handler);
+    };
+
+    const deadline = startAtMs + o.scheduleTimeoutMs;
+    let lastLine = 0;
+    let reportedPending = false;
+    for (;;) {
+      const list = await sendJson<{ items: PodView[] }>(access.requestDispatch, listRequest(P.pods, ns, { labelSelector: `${RUN_LABEL}=${runId}` }));
+      for (const p of list.items) {
+        const index = Number(p.metadata.annotations?.['batch.kubernetes.io/job-completion-index']);
+        const s = shards[index];
+        if (!s || (s.pod && s.pod !== p.metadata.name)) continue;
+        s.pod = p.metadata.name;
+        s.node = p.spec?.nodeName || s.node;
+        s.phase = p.status?.phase;
+        const problem = podProblem(p);
+        if (problem) s.problem = problem;
+        if (!s.following && (s.phase === 'Running' || s.phase === 'Succeeded' || s.phase === 'Failed')) follow(s);
+      }
+      const waiting = shards.filter((s) => !s.following);
+      if (!reportedPending && waiting.length && Date.now() > startAtMs) {
+        reportedPending = true;
+        for (const s of waiting) say(`racerig: shard ${s.index}${s.pod ? ` (pod ${s.pod})` : ''} is not running at the start: ${s.problem ?? s.phase ?? 'no pod yet'}`);
+      }
+      if (Date.now() - lastLine >= 1000 && shards.some((s) => s.progress)) {
+        lastLine = Date.now();
+        say(liveLine(shards));
+      }
+      if (interrupted) break;
+      if (shards.every((s) => s.done || (!s.following && Date.now() > deadline))) break;
+      await new Promise<void>((r) => {
+        wake = r;
+        setTimeout(r, 250);
+      });
+    }
+    if (interrupted) {
+      say('racerig: interrupted: deleting the job; the shards stop and report what they measured');
+      await deleteJob();
+      // Deleted pods get SIGTERM and write their partial result as their last line; wait for it, bounded.
+      const until = Date.now() + 15_000;
+      while (shards.some((s) => s.following && !s.done) && Date.now() < until) await sleep(100);
+    }
+    for (const s of shards) {
+      if (!s.result && !s.problem) s.problem = interrupted ? 'interrupted before it reported a result' : s.pod ? `pod ${s.phase ?? 'in an unknown phase'} without a result` : 'never started';
+      else if (!s.result && !s.following) s.problem = `never started: ${s.problem}`;
+    }
+    return finish(o, ctx, shards, interrupted);
+  } finally {
+    for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP']) ctx.signals.off(s, onSignal);
+    await deleteJob();
+    await access.close();
+  }
+}
+
+/** liveLine renders the merged progress of every shard (cumulative counts; interval rate and the worst shard's p99). */
+export function liveLine(shards: readonly ShardState[]): string {
+  const ps = shards.map((s) => s.progress).filter((p): p is ProgressLine => p !== undefined);
+  const sum = (f: (p: ProgressLine) => number) => ps.reduce((a, p) => a + f(p), 0);
+  const rate = ps.reduce((a, p) => a + (p.interval.ms > 0 ? (p.interval.requests * 1000) / p.interval.ms : 0), 0);
+  const p99 = Math.max(0, ...ps.map((p) => p.interval.p99));
+  const running = shards.filter((s) => s.following && !s.done).length;
+  return `shards ${running}/${shards.length} running · ${fmt(sum((p) => p.requests))} requests · ${fmt(rate)}/s · ${fmt(sum((p) => p.errors))} errors · ${fmt(sum((p) => p.dropped))} dropped · p99 ≤ ${(p99 / 1000).toFixed(2)} ms`;
+}
+
+/** finish merges the shards' results, names the shards that reported none, writes the result file and returns the exit code. */
+function finish(o: CoordinatorOptions, ctx: CliContext, shards: readonly ShardState[], interrupted: boolean): number {
+  const inputs: LoadedResult[] = shards.filter((s) => s.result).map((s) => ({ file: `pod/${s.pod}`, result: s.result! }) as LoadedResult);
+  if (inputs.length === 0) {
+    throw new RacerigError('RACERIG_SHARDS_FAILED', `no shard reported a result: ${shards.map((s) => `shard ${s.index}${s.pod ? ` (pod ${s.pod})` : ''}: ${s.problem}`).join('; ')}`, {
+      hint: 'kubectl describe the pods of the job (run with --keep to keep it)',
+      exitCode: interrupted ? ExitCode.Interrupted : ExitCode.WorkerFailed,
+    });
+  }
+  const merged = mergeResults(inputs);
+  for (const sum of merged.shards ?? []) {
+    const s = shards[sum.index];
+    if (!s) continue;
+    if (s.pod) sum.pod = s.pod;
+    if (s.node) sum.node = s.node;
+  }
+  const reasons = shards.filter((s) => !s.result).map((s) => `shard ${s.index}${s.pod ? ` (pod ${s.pod})` : ''}: ${s.problem}`);
+  const own = (merged.stoppedBy ?? '').split('; ').filter((r) => r && !/: missing$/.test(r));
+  const all = [...(interrupted ? ['interrupted'] : []), ...own, ...reasons];
+  merged.partial = merged.partial || all.length > 0;
+  if (all.length) merged.stoppedBy = all.join('; ');
+  merged.labels = { ...merged.labels, ...o.labels };
+  const resultsDir = join(ctx.cwd, 'results');
+  const path = o.out ?? defaultResultPath(resultsDir, `${merged.name}-shards`, new Date(merged.startedAt));
+  writeResult(path, merged);
+  if (!o.quiet) {
+    ctx.stdout.write(renderSummary(merged));
+    ctx.stdout.write(`\nmerged ${inputs.length} of ${shards.length} shards: ${path}${merged.partial ? ` (partial: ${merged.stoppedBy})` : ''}\n`);
+  }
+  if (interrupted) return ExitCode.Interrupted;
+  return merged.partial ? ExitCode.WorkerFailed : ExitCode.Ok;
+}

@@ -1,0 +1,134 @@
+/**
+ * The coordinator end to end, without a real cluster: `run <loopback url> --shards 3 --image racerig:test`
+ * against a real `racerig mock --run-image racerig:test=<node bin/racerig>` child process, whose Job
+ * controller and process runner run the three shards as local racerig processes. The merged count is
+ * the target server's own; the merged result equals `racerig merge` of the shards' last lines; Ctrl-C
+ * leaves no Job, pod or process behind and still writes the merged partial result.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { main } from '../../src/cli/main.js';
+import { captureContext } from '../../src/cli/context.js';
+import { ExitCode } from '../../src/cli/exit-codes.js';
+import { startCountingServer, type TestServer } from '../fixtures/servers.js';
+import { parseNdjsonResult } from '../../src/distributed/progress.js';
+import type { RunResult } from '../../src/results/model.js';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const root = resolve(here, '../../..');
+const tmp = mkdtempSync(join(tmpdir(), 'racerig-coord-'));
+const kc = join(tmp, 'mock.kubeconfig');
+const read = (p: string) => JSON.parse(readFileSync(p, 'utf8')) as RunResult;
+let mock: ChildProcess;
+let mockUrl = '';
+let server: TestServer;
+
+before(async () => {
+  server = await startCountingServer();
+  mock = spawn(process.execPath, [join(root, 'bin/racerig'), 'mock', '--port', '0', '--kubeconfig-out', kc, '--pod-start-delay', '10', '--run-image', `racerig:test=${process.execPath} ${join(root, 'bin/racerig')}`], { cwd: tmp, stdio: ['ignore', 'pipe', 'inherit'] });
+  mockUrl = await new Promise<string>((done, fail) => {
+    let text = '';
+    const timer = setTimeout(() => fail(new Error(`mock did not start: ${text}`)), 15_000);
+    mock.stdout!.on('data', (c: Buffer) => {
+      text += c.toString();
+      const m = /listening on (\S+)/.exec(text);
+      if (m && text.includes('kubeconfig written')) {
+        clearTimeout(timer);
+        done(m[1]!);
+      }
+    });
+  });
+});
+
+after(async () => {
+  mock.kill('SIGTERM');
+  await new Promise((r) => mock.once('exit', r));
+  await server.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+async function cli(args: string[], whileRunning?: (ctx: ReturnType<typeof captureContext>) => Promise<void>) {
+  const ctx = captureContext({ cwd: tmp });
+  const running = main(args, ctx);
+  if (whileRunning) await whileRunning(ctx);
+  const code = await running;
+  return { code, out: ctx.out(), err: ctx.err() };
+}
+
+const get = async (path: string) => (await fetch(mockUrl + path)).json() as Promise<any>;
+const shardProcesses = (port: number) =>
+  execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
+    .split('\n')
+    .filter((l) => l.includes(`127.0.0.1:${port}/`) && l.includes('--shard'));
+
+test('3 shards as an Indexed Job: the merged count is the server\'s, and equals racerig merge of the shards\' last lines', { timeout: 40_000 }, async () => {
+  const before = server.total();
+  const out = join(tmp, 'merged.json');
+  const r = await cli(['run', `${server.url}/x`, '--shards', '3', '--image', 'racerig:test', '--kubeconfig', kc, '--namespace', 'default', '--keep', '-r', '300', '-d', '2s', '-c', '3', '-w', '1', '--start-delay', '5s', '-o', out]);
+  assert.equal(r.code, ExitCode.Ok, r.err + r.out);
+  assert.match(r.err, /shards \d\/3 running · [\d,]+ requests/, 'a merged live line');
+  const m = read(out);
+  assert.equal(m.partial, false, m.stoppedBy);
+  assert.equal(m.totals.requests, server.total() - before, "the merged count is the target server's own");
+  assert.ok(Math.abs(m.totals.requests - 600) <= 3, `300/s for 2 s in all: ${m.totals.requests}`);
+  assert.equal(m.shards!.length, 3);
+  const pods = (await get('/api/v1/namespaces/default/pods?labelSelector=racerig.io%2Frun')).items as any[];
+  for (const s of m.shards!) {
+    const pod = pods.find((p) => p.metadata.name === s.pod);
+    assert.ok(pod, `shard ${s.index} names its pod ${s.pod}`);
+    assert.equal(pod.metadata.annotations['batch.kubernetes.io/job-completion-index'], String(s.index));
+    assert.equal(s.node, pod.spec.nodeName);
+  }
+  // --keep: the pods' logs are still there; their last lines merged offline give the same result.
+  const files: string[] = [];
+  for (const s of m.shards!) {
+    const log = await (await fetch(`${mockUrl}/api/v1/namespaces/default/pods/${s.pod}/log`)).text();
+    const res = parseNdjsonResult(log);
+    assert.ok(res, `shard ${s.index} ended its log with its result`);
+    const f = join(tmp, `shard-${s.index}.json`);
+    writeFileSync(f, JSON.stringify(res));
+    files.push(f);
+  }
+  const offline = join(tmp, 'offline.json');
+  const mr = await cli(['merge', ...files, '-o', offline, '-q']);
+  assert.equal(mr.code, ExitCode.Ok, mr.err);
+  const o = read(offline);
+  assert.deepEqual(o.totals, m.totals);
+  assert.deepEqual(o.operations, m.operations);
+  assert.deepEqual(o.timeSeries, m.timeSeries);
+  assert.deepEqual(o.shards!.map((s) => [s.index, s.requests, s.errors]), m.shards!.map((s) => [s.index, s.requests, s.errors]));
+  const jobs = (await get('/apis/batch/v1/namespaces/default/jobs')).items as any[];
+  assert.equal(jobs.length, 1, 'the job was kept');
+  assert.equal(jobs[0].status.succeeded, 3);
+  await fetch(`${mockUrl}/apis/batch/v1/namespaces/default/jobs/${jobs[0].metadata.name}`, { method: 'DELETE', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ propagationPolicy: 'Foreground' }) });
+  await fetch(`${mockUrl}/api/v1/namespaces/default/configmaps/${jobs[0].metadata.name}`, { method: 'DELETE' });
+});
+
+test('Ctrl-C deletes the Job, leaves no pod or process, and writes the merged partial result', { timeout: 40_000 }, async () => {
+  const out = join(tmp, 'interrupted.json');
+  const port = Number(new URL(server.url).port);
+  let running: string[] = [];
+  const r = await cli(['run', `${server.url}/y`, '--shards', '3', '--image', 'racerig:test', '--kubeconfig', kc, '-r', '300', '-d', '30s', '-c', '3', '-w', '1', '--start-delay', '5s', '-o', out], async (ctx) => {
+    const until = Date.now() + 25_000;
+    while (!/shards 3\/3 running · [1-9]/.test(ctx.err()) && Date.now() < until) await new Promise((res) => setTimeout(res, 100));
+    running = shardProcesses(port);
+    ctx.signals.emit('SIGINT');
+  });
+  assert.equal(running.length, 3, `three shard processes ran: ${running.join('\n')}`);
+  assert.equal(r.code, ExitCode.Interrupted, r.err);
+  const m = read(out);
+  assert.equal(m.partial, true);
+  assert.match(m.stoppedBy ?? '', /^interrupted/);
+  assert.ok(m.totals.requests > 0);
+  assert.equal((await get('/apis/batch/v1/namespaces/default/jobs')).items.length, 0, 'no job left');
+  assert.equal((await get('/api/v1/namespaces/default/configmaps?labelSelector=racerig.io%2Frun')).items.length, 0, 'no configmap left');
+  const until = Date.now() + 10_000;
+  while (((await get('/api/v1/namespaces/default/pods')).items.length > 0 || shardProcesses(port).length > 0) && Date.now() < until) await new Promise((res) => setTimeout(res, 100));
+  assert.equal((await get('/api/v1/namespaces/default/pods')).items.length, 0, 'no pod left');
+  assert.deepEqual(shardProcesses(port), [], 'no shard process left');
+});
