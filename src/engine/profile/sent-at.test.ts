@@ -6,8 +6,7 @@ import { join } from 'node:path';
 import { loadProfile } from '../../profile/loader.js';
 import { compileValueTemplate } from '../../profile/value-template.js';
 import type { CreateStep } from '../../profile/types.js';
-import { fillSentAt, withSentAtPlaceholder } from './sent-at.js';
-import { stampSentAt } from './step-runner.js';
+import { fillSentAt, stampManifest, withSentAtPlaceholder } from './sent-at.js';
 
 test('a create manifest rendered with the sent-at placeholder equals the JSON round-trip stamp, templates in place', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'racerig-sentat-'));
@@ -41,7 +40,7 @@ test('a create manifest rendered with the sent-at placeholder equals the JSON ro
     const scope = { runId: 'r1', profile: 't', phase: 'p', component: 'c', iteration: 7, worker: 1, namespace: 'default', objects: {} };
     const before = Date.now();
     const viaPlaceholder = JSON.parse(fillSentAt(compileValueTemplate(placeholder)(scope))!) as { metadata: { annotations: Record<string, string> } };
-    const viaRoundTrip = JSON.parse(stampSentAt(compileValueTemplate(step.manifest)(scope))) as { metadata: { annotations: Record<string, string> } };
+    const viaRoundTrip = JSON.parse(stampManifest(compileValueTemplate(step.manifest)(scope))) as { metadata: { annotations: Record<string, string> } };
     const stamp = Number(viaPlaceholder.metadata.annotations['racerig.io/sent-at']);
     assert.ok(stamp >= before - 1 && stamp <= Date.now() + 1, `stamp ${stamp}`);
     viaPlaceholder.metadata.annotations['racerig.io/sent-at'] = viaRoundTrip.metadata.annotations['racerig.io/sent-at']!;
