@@ -5,19 +5,19 @@
  * carries the iteration's intended start, so its latency counts from it.
  */
 import type { Step } from '../../profile/types.js';
-import { STEP_KINDS } from './steps/registry.js';
-import type { CompiledStep, Iteration, StepContext } from './steps/step-kind.js';
+import { STEP_MODULES } from './steps/registry.js';
+import type { CompiledStep, Iteration, StepContext } from './steps/step-module.js';
 
 export { StepFailure } from '../../errors.js';
-export type { CompiledStep, Iteration, StepContext } from './steps/step-kind.js';
+export type { CompiledStep, Iteration, StepContext } from './steps/step-module.js';
 
-/** AnyStepKind is a step kind's module taken by its step's own kind (the registry's type guarantees they match). */
-interface AnyStepKind {
+/** AnyStepModule is a step kind's module taken by its step's own kind (the registry's type guarantees they match). */
+interface AnyStepModule {
   prepare?(step: Step): Step;
   run(ctx: StepContext, step: CompiledStep, it: Iteration): Promise<void>;
 }
 
-const kindOf = (kind: Step['kind']): AnyStepKind => STEP_KINDS[kind] as unknown as AnyStepKind;
+const kindOf = (kind: Step['kind']): AnyStepModule => STEP_MODULES[kind] as unknown as AnyStepModule;
 
 /** prepareStep applies its kind's once-per-worker rewrite to a normalized step (call before compiling its templates). */
 export function prepareStep(step: Step): Step {

@@ -26,6 +26,7 @@ export interface Sent {
   path: string;
   operation: number | undefined;
   body: string | undefined;
+  headers: Record<string, string>;
   status: number;
 }
 
@@ -50,7 +51,7 @@ const RUN_ID = 'steptest';
 
 function recording(sent: Sent[]): Dispatcher.DispatcherComposeInterceptor {
   return (dispatch) => (opts: RigDispatchOptions, handler: Dispatcher.DispatchHandler) => {
-    const s: Sent = { method: opts.method, path: opts.path, operation: opts.operation, body: typeof opts.body === 'string' ? opts.body : undefined, status: 0 };
+    const s: Sent = { method: opts.method, path: opts.path, operation: opts.operation, body: typeof opts.body === 'string' ? opts.body : undefined, headers: { ...(opts.headers as Record<string, string> | undefined) }, status: 0 };
     sent.push(s);
     const target = handler as unknown as Record<string | symbol, unknown>;
     const wrapped = new Proxy(target, {

@@ -2,10 +2,10 @@
 import { createRequest } from '../../../kube/requests.js';
 import { stampManifest, withSentAtPlaceholder } from '../sent-at.js';
 import { call, json } from './request.js';
-import type { StepKind } from './step-kind.js';
+import type { StepModule } from './step-module.js';
 
 /** createStep creates the object of its manifest; `as` stores the created object. */
-export const createStep: StepKind<'create'> = {
+export const createStep: StepModule<'create'> = {
   kind: 'create',
   prepare: (step) => ({ ...step, manifest: withSentAtPlaceholder(step.manifest) ?? step.manifest }),
   async run(ctx, step, it) {

@@ -1,10 +1,10 @@
 /** The `delete` step: deletes one object. */
 import { deleteRequest } from '../../../kube/requests.js';
 import { call } from './request.js';
-import type { StepKind } from './step-kind.js';
+import type { StepModule } from './step-module.js';
 
 /** deleteStep DELETEs one object with its grace period and propagation policy; `ignoreNotFound` takes a 404 as success. */
-export const deleteStep: StepKind<'delete'> = {
+export const deleteStep: StepModule<'delete'> = {
   kind: 'delete',
   async run(ctx, step, it) {
     const scope = it.scope;

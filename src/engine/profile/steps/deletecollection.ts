@@ -2,10 +2,10 @@
 import { deleteCollectionRequest } from '../../../kube/requests.js';
 import { RUN_LABEL } from '../../../profile/types.js';
 import { call } from './request.js';
-import type { StepKind } from './step-kind.js';
+import type { StepModule } from './step-module.js';
 
 /** deleteCollectionStep DELETEs the collection; the run label is always part of the label selector, so only this run's objects go. */
-export const deleteCollectionStep: StepKind<'deletecollection'> = {
+export const deleteCollectionStep: StepModule<'deletecollection'> = {
   kind: 'deletecollection',
   async run(ctx, step, it) {
     const scope = it.scope;

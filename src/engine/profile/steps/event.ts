@@ -3,7 +3,7 @@ import { send } from '../../../kube/send.js';
 import { createRequest, patchRequest } from '../../../kube/requests.js';
 import { RUN_LABEL } from '../../../profile/types.js';
 import { call, failure, requestOptions } from './request.js';
-import type { StepKind } from './step-kind.js';
+import type { StepModule } from './step-module.js';
 
 /** EVENT_CACHE_MAX bounds the events a worker remembers per component for PATCHing repeats (client-go's event cache holds 4096). */
 const EVENT_CACHE_MAX = 4096;
@@ -15,7 +15,7 @@ const eventTime = (): string => new Date().toISOString().replace(/\.\d+Z$/, 'Z')
  * with count 1; when the same event (object, reason, message, type, component) repeats in this worker,
  * a strategic merge PATCH of its count, message and lastTimestamp; a PATCH answered 404 creates it again.
  */
-export const eventStep: StepKind<'event'> = {
+export const eventStep: StepModule<'event'> = {
   kind: 'event',
   async run(ctx, step, it) {
     const scope = it.scope;

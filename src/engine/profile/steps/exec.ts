@@ -4,10 +4,10 @@ import { getRequest } from '../../../kube/requests.js';
 import type { Compiled } from '../../../profile/compile.js';
 import { StepFailure } from '../../../errors.js';
 import { call, json, streamOf } from './request.js';
-import type { Iteration, StepContext, StepKind, StepOf } from './step-kind.js';
+import type { Iteration, StepContext, StepModule, StepOf } from './step-module.js';
 
 /** execStep execs its command (WebSocket or SPDY); success is exit code `expectExitCode`. With `containers`, every running container but `allExcept`, one after another, the pod from a stored object or a GET. */
-export const execStep: StepKind<'exec'> = {
+export const execStep: StepModule<'exec'> = {
   kind: 'exec',
   async run(ctx, step, it) {
     const scope = it.scope;

@@ -1,10 +1,10 @@
 /** The `get` step: reads one object. */
 import { getRequest } from '../../../kube/requests.js';
 import { call, json } from './request.js';
-import type { StepKind } from './step-kind.js';
+import type { StepModule } from './step-module.js';
 
 /** getStep GETs one object; `as` stores it. */
-export const getStep: StepKind<'get'> = {
+export const getStep: StepModule<'get'> = {
   kind: 'get',
   async run(ctx, step, it) {
     const scope = it.scope;

@@ -1,10 +1,10 @@
 /** The `http` step: a raw request to the target. */
 import type { KubeRequest } from '../../../kube/requests.js';
 import { call } from './request.js';
-import type { StepKind } from './step-kind.js';
+import type { StepModule } from './step-module.js';
 
 /** httpStep sends its method, path, headers and body (a JSON body as application/json unless a content-type is set); success is `expectStatus`, or any 2xx. */
-export const httpStep: StepKind<'http'> = {
+export const httpStep: StepModule<'http'> = {
   kind: 'http',
   async run(ctx, step, it) {
     const scope = it.scope;

@@ -1,13 +1,13 @@
 /** The `list` step: lists objects, one page or every page (continue tokens). */
 import { listRequest } from '../../../kube/requests.js';
 import { call, json } from './request.js';
-import type { StepKind } from './step-kind.js';
+import type { StepModule } from './step-module.js';
 
 /** MAX_PAGES bounds the pages one `allPages` list follows. */
 const MAX_PAGES = 10_000;
 
 /** listStep lists with its selectors and limit, following continue tokens when `allPages`; `as` stores the first page. */
-export const listStep: StepKind<'list'> = {
+export const listStep: StepModule<'list'> = {
   kind: 'list',
   async run(ctx, step, it) {
     const scope = it.scope;

@@ -2,10 +2,10 @@
 import { logRequest, type KubeRequest } from '../../../kube/requests.js';
 import { StepFailure } from '../../../errors.js';
 import { call, requestOptions, type StepOperation } from './request.js';
-import type { Iteration, StepContext, StepKind } from './step-kind.js';
+import type { Iteration, StepContext, StepModule } from './step-module.js';
 
 /** logsStep GETs the pod's log; with `followMs` it follows the stream that long, then ends it (success when the answer was 2xx). */
-export const logsStep: StepKind<'logs'> = {
+export const logsStep: StepModule<'logs'> = {
   kind: 'logs',
   async run(ctx, step, it) {
     const scope = it.scope;

@@ -2,10 +2,10 @@
 import { patchRequest } from '../../../kube/requests.js';
 import { stampPatch, withSentAtPlaceholder } from '../sent-at.js';
 import { call, json } from './request.js';
-import type { StepKind } from './step-kind.js';
+import type { StepModule } from './step-module.js';
 
 /** patchStep sends its patch (apply patches with field manager `racerig` unless named); `as` stores the patched object. */
-export const patchStep: StepKind<'patch'> = {
+export const patchStep: StepModule<'patch'> = {
   kind: 'patch',
   prepare: (step) => (step.type === 'merge' || step.type === 'strategic' ? { ...step, body: withSentAtPlaceholder(step.body) ?? step.body } : step),
   async run(ctx, step, it) {

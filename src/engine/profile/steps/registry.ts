@@ -14,10 +14,10 @@ import { sleepStep } from './sleep.js';
 import { updateStep } from './update.js';
 import { waitStep } from './wait.js';
 import { watchStep } from './watch.js';
-import type { StepKind } from './step-kind.js';
+import type { StepModule } from './step-module.js';
 
-/** STEP_KINDS maps every step kind of the profile schema to its module (the type makes a missing kind a compile error). */
-export const STEP_KINDS: { readonly [K in Step['kind']]: StepKind<K> } = {
+/** STEP_MODULES maps every step kind of the profile schema (STEP_KINDS) to its module (the type makes a missing kind a compile error). */
+export const STEP_MODULES: { readonly [K in Step['kind']]: StepModule<K> } = {
   create: createStep,
   get: getStep,
   list: listStep,

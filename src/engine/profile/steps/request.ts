@@ -4,7 +4,7 @@ import type { KubeRequest } from '../../../kube/requests.js';
 import { parseStatus } from '../../../kube/status.js';
 import type { RigDispatchOptions } from '../../../http/request-options.js';
 import { StepFailure } from '../../../errors.js';
-import type { Iteration, StepContext } from './step-kind.js';
+import type { Iteration, StepContext } from './step-module.js';
 
 /** StepOperation is the part of a step naming its metrics operation. */
 export interface StepOperation {

@@ -4,13 +4,13 @@ import { getRequest, updateRequest } from '../../../kube/requests.js';
 import { writeField } from '../../../profile/field-path.js';
 import { stampObject } from '../sent-at.js';
 import { call, failure, json, requestOptions } from './request.js';
-import type { StepKind } from './step-kind.js';
+import type { StepModule } from './step-module.js';
 
 /**
  * updateStep GETs the object, sets its fields and PUTs it; a 409 Conflict GETs again, up to
  * `retryOnConflict` times. `optimistic`: PUT this worker's last copy first; its 409 falls back to GET+PUT.
  */
-export const updateStep: StepKind<'update'> = {
+export const updateStep: StepModule<'update'> = {
   kind: 'update',
   async run(ctx, step, it) {
     const scope = it.scope;

@@ -6,7 +6,7 @@ import { StepFailure } from '../../../errors.js';
 import { conditionHolds } from '../condition-holds.js';
 import { failure, json, requestOptions } from './request.js';
 import { WaitWatchHandler, type WaitEnd } from './wait-watch.js';
-import type { Iteration, StepContext, StepKind, StepOf } from './step-kind.js';
+import type { Iteration, StepContext, StepModule, StepOf } from './step-module.js';
 
 /** STOP_CHECK_MS is how often a waiting step checks whether the run is stopping. */
 const STOP_CHECK_MS = 200;
@@ -14,7 +14,7 @@ const STOP_CHECK_MS = 200;
 const MAX_ROUNDS = 10_000;
 
 /** waitStep waits until `until` holds on the object (failing after `timeoutMs`, or when the run stops); `as` stores the object that met it. */
-export const waitStep: StepKind<'wait'> = {
+export const waitStep: StepModule<'wait'> = {
   kind: 'wait',
   async run(ctx, step, it) {
     const obj = await waitFor(ctx, step, it);

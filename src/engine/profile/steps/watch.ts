@@ -1,7 +1,7 @@
 /** The `watch` step: holds watches (like informers) for a while or for the phase, counting events and timing racerig's own writes. */
 import { WatchClient } from '../../../kube/watch-client.js';
 import { sleep, streamOf } from './request.js';
-import type { StepContext, StepKind } from './step-kind.js';
+import type { StepContext, StepModule } from './step-module.js';
 
 /** Longest a held watch waits after the phase for the iterations still in flight, ms (they are bounded by their own timeouts). */
 const DRAIN_WORK_MAX_MS = 60_000;
@@ -14,7 +14,7 @@ const DRAIN_POLL_MS = 20;
  * watchStep holds `count` watches (from `resourceVersion`, else from every existing object as ADDED)
  * for `forMs`, or until the phase ends and the events of its work arrived (`drainAfterPhase`).
  */
-export const watchStep: StepKind<'watch'> = {
+export const watchStep: StepModule<'watch'> = {
   kind: 'watch',
   async run(ctx, step, it) {
     const scope = it.scope;

@@ -52,11 +52,11 @@ export interface Iteration {
 }
 
 /**
- * StepKind is one kind of profile step. `run` executes one step of an iteration and throws StepFailure
+ * StepModule is one kind of profile step. `run` executes one step of an iteration and throws StepFailure
  * when the iteration cannot go on; it may run concurrently for many iterations of a worker. `prepare`
  * (optional) rewrites a normalized step once per worker before its templates are compiled.
  */
-export interface StepKind<K extends Step['kind']> {
+export interface StepModule<K extends Step['kind']> {
   readonly kind: K;
   prepare?(step: StepOf<K>): StepOf<K>;
   run(ctx: StepContext, step: Compiled<StepOf<K>>, it: Iteration): Promise<void>;
