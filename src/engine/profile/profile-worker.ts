@@ -32,7 +32,7 @@ import { prepareStep, runStep, StepFailure, type CompiledStep, type Iteration, t
 import { limiterOf } from './client-buckets.js';
 import { resourceKey, type ProfileTask } from './profile-task.js';
 import type { WorkerReport } from '../worker-task.js';
-import { toErrorData } from '../../errors.js';
+import { STEP_FAILED, toErrorData } from '../../errors.js';
 import { warmUpHttp } from '../warm-up.js';
 
 /** ProfileWorkerReport adds iteration outcomes to the worker report. */
@@ -205,7 +205,7 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
       try {
         await runStep(contexts[c]!, step, it);
       } catch (err) {
-        failure(`background ${err instanceof StepFailure ? err.reason : `${step.operation}: ${(err as Error).message.slice(0, 80)}`}`);
+        failure(`background ${stepFailureReason(err) ?? `${step.operation}: ${(err as Error).message.slice(0, 80)}`}`);
       }
     })();
     background.add(run);
@@ -249,7 +249,7 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
     } catch (err) {
       iterations.failed++;
       mine.failed++;
-      const reason = err instanceof StepFailure ? err.reason : `${comp.name}: ${(err as Error).message.slice(0, 80)}`;
+      const reason = stepFailureReason(err) ?? `${comp.name}: ${(err as Error).message.slice(0, 80)}`;
       iterations.failures[reason] = (iterations.failures[reason] ?? 0) + 1;
     }
   };
@@ -316,6 +316,11 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
     iterations,
     retries: retryCounters,
   };
+}
+
+/** stepFailureReason returns a StepFailure's reason (by its code), or undefined for any other error. */
+function stepFailureReason(err: unknown): string | undefined {
+  return (err as { code?: unknown } | undefined)?.code === STEP_FAILED ? (err as StepFailure).reason : undefined;
 }
 
 /** delayUnless waits `ms`, or until `until` settles first; resolves true when the whole time passed. */
