@@ -69,6 +69,19 @@ export class ClusterError extends RacerigError {
   }
 }
 
+/** STEP_FAILED is the code of StepFailure. */
+export const STEP_FAILED = 'RACERIG_STEP_FAILED';
+
+/** StepFailure ends a profile iteration: a step got an unexpected answer or its expectation failed. `reason` is the short text failed iterations are counted under. */
+export class StepFailure extends RacerigError {
+  readonly reason: string;
+  constructor(reason: string, message: string) {
+    super(STEP_FAILED, message);
+    this.name = 'StepFailure';
+    this.reason = reason;
+  }
+}
+
 /** ErrorData is the plain-object form of an error that crosses worker boundaries. */
 export interface ErrorData {
   code: string;

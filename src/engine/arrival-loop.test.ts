@@ -169,3 +169,24 @@ test('while nothing is in flight the loop sleeps until the next arrival precisel
   // Measured here: p50 ~40–80 µs with the sleep; 400–600 µs on timers alone.
   assert.ok(p50 < 250, `median start lateness ${p50} µs`);
 });
+
+test('a loop without capacity (its share of the cap is 0) ends its component once other loops started every unit, open and closed', async () => {
+  const { recorder, clock } = setup();
+  const within = <T>(p: Promise<T>) => {
+    let timer: NodeJS.Timeout | undefined;
+    return Promise.race([p.then(() => 'ended' as const), new Promise<'hung'>((r) => (timer = setTimeout(() => r('hung'), 10_000)))]).finally(() => clearTimeout(timer));
+  };
+  const components = [
+    { pacer: constantPacer(2000, 100), maxUnits: Infinity, durationMs: Infinity, maxLagMs: 10_000, gatherMs: 0, ticketSlot: G.TICKET },
+    { pacer: closedPacer(), maxUnits: 50, durationMs: Infinity, maxLagMs: 0, gatherMs: 0, ticketSlot: G.CLAIMED },
+  ];
+  const sources = [new FakeSource(3), new FakeSource(0)];
+  const loops = sources.map((s) => {
+    const loop = new ArrivalLoop(recorder, clock, components, s);
+    s.loop = loop;
+    return loop;
+  });
+  assert.deepEqual(await Promise.all(loops.map((l) => within(l.run()))), ['ended', 'ended']);
+  assert.equal(sources[1]!.started.length, 0);
+  assert.equal(sources[0]!.started.length, 200 + 50);
+});

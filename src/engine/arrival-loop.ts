@@ -236,7 +236,10 @@ export class ArrivalLoop {
       this.started++;
       src.start(c, i, at, now);
     }
-    return 0; // no capacity: an ending unit pumps again
+    // No capacity (an ending unit pumps again). A worker whose share of the cap is 0 never gets any, so
+    // it still ends the component here once every arrival was claimed (by any worker).
+    if (comp.pacer.arrivalMs(Atomics.load(this.view, comp.ticketSlot)) === Infinity) this.finished[c] = true;
+    return 0;
   }
 
   /** pumpClosed starts units of a closed-model component while there is capacity. */
@@ -262,6 +265,8 @@ export class ArrivalLoop {
       this.started++;
       src.start(c, unit, undefined, now);
     }
+    // Without capacity (a worker whose share of the workers is 0): ended once every unit was started.
+    if (Atomics.load(this.view, comp.ticketSlot) >= comp.maxUnits) this.finished[c] = true;
     return 0;
   }
 

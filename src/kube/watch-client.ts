@@ -14,9 +14,9 @@ import { send, type DispatchFn } from './send.js';
 import { KubeApiError, isExpired, parseStatus, type KubeStatus } from './status.js';
 import { WatchParser, type WatchEvent } from './watch-parser.js';
 import { WATCH_EVENT_TYPES } from '../metrics/layout.js';
+import { SentAtTracker } from '../engine/profile/sent-at.js';
 
-/** SENT_AT_ANNOTATION is the annotation (wall-clock ms since the Unix epoch) racerig stamps on objects so watchers can measure delivery lag. */
-export const SENT_AT_ANNOTATION = 'racerig.io/sent-at';
+export { SENT_AT_ANNOTATION } from '../engine/profile/sent-at.js';
 
 /** WatchCounters are a watch client's running totals. */
 export interface WatchCounters {
@@ -75,7 +75,7 @@ export interface WatchClientOptions {
   stats?: WatchStats;
   /** Called for every ADDED/MODIFIED/DELETED/BOOKMARK event and every list item, with the delivery lag in ms when known (never for list items). */
   onEvent?: (event: WatchEvent, lagMs: number | undefined) => void;
-  /** Wall-clock ms at which an event was caused; undefined when unknown. Default: the sent-at stamp rule of `WatchClient.stampedAt`. */
+  /** Wall-clock ms at which an event was caused; undefined when unknown. Default: the sent-at stamp rule (`SentAtTracker`). */
   eventTimeMs?: (event: WatchEvent) => number | undefined;
   /** Called for failures the loop recovers from (transport errors, unexpected Status). */
   onError?: (err: Error) => void;
@@ -158,17 +158,14 @@ export class WatchClient {
   private lists = 0;
   private watches = 0;
   private readonly eventTime: ((ev: WatchEvent) => number | undefined) | undefined;
-  /** Default lag rule: the last sent-at stamp seen per object, so a change that kept the stamp is not timed. */
-  private readonly stamps: Map<string, string> | undefined;
-  /** Wall-clock ms when the client started: objects stamped earlier existed before it and have no delivery lag. */
-  private startedWallMs = 0;
+  /** Default lag rule (with `onEvent` and no `eventTimeMs`), from the client's start: objects stamped earlier existed before it and have no delivery lag. */
+  private stamps: SentAtTracker | undefined;
   private loopDone: Promise<void> | undefined;
   private wake: (() => void) | undefined;
 
   constructor(private readonly o: WatchClientOptions) {
     this.stats = o.stats;
     this.eventTime = o.eventTimeMs;
-    this.stamps = o.onEvent && !o.eventTimeMs ? new Map() : undefined;
     if (o.initialList === false) {
       this.lists = 1; // any list is then a relist
       this.resourceVersion = o.resourceVersion ?? '';
@@ -177,7 +174,7 @@ export class WatchClient {
 
   /** start lists (unless `initialList: false`) and resolves once that first list is done (its items are delivered as ADDED), then keeps watching in the background. */
   async start(): Promise<void> {
-    this.startedWallMs = wallMs();
+    if (this.o.onEvent && !this.o.eventTimeMs) this.stamps = new SentAtTracker(wallMs());
     if (this.o.initialList !== false) await this.relist();
     this.loopDone = this.loop();
   }
@@ -206,30 +203,8 @@ export class WatchClient {
       return;
     }
     if (!this.o.onEvent) return;
-    const at = this.eventTime ? (fromList ? undefined : this.eventTime(ev)) : this.stampedAt(ev, fromList);
+    const at = this.eventTime ? (fromList ? undefined : this.eventTime(ev)) : this.stamps!.causedAt(ev.type, ev.object, fromList);
     this.o.onEvent(ev, at === undefined ? undefined : wallMs() - at);
-  }
-
-  /**
-   * stampedAt is the default lag rule: the `racerig.io/sent-at` stamp (wall-clock ms of racerig's
-   * create, update or patch) of an ADDED or MODIFIED event, when it is newer than the client's start
-   * and changed since the object's previous event: a change racerig did not make (a controller's status
-   * update) keeps the old stamp and is not timed. One map lookup per stamped event.
-   */
-  private stampedAt(ev: WatchEvent, fromList: boolean): number | undefined {
-    const md = ev.object.metadata as { uid?: string; name?: string; namespace?: string; annotations?: Record<string, string> } | undefined;
-    const key = md?.uid ?? `${md?.namespace ?? ''}/${md?.name ?? ''}`;
-    if (ev.type === 'DELETED') {
-      this.stamps!.delete(key);
-      return undefined;
-    }
-    const v = md?.annotations?.[SENT_AT_ANNOTATION];
-    if (v === undefined) return undefined;
-    if (this.stamps!.get(key) === v) return undefined;
-    this.stamps!.set(key, v);
-    if (fromList) return undefined;
-    const n = Number(v);
-    return Number.isFinite(n) && n >= this.startedWallMs ? n : undefined;
   }
 
   /** reportError passes a recovered failure to `onError` (internal). */

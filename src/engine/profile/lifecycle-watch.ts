@@ -5,7 +5,7 @@
  * per event it does a map lookup and a field read.
  */
 import type * as hdr from 'hdr-histogram-js';
-import { WatchClient, SENT_AT_ANNOTATION } from '../../kube/watch-client.js';
+import { WatchClient } from '../../kube/watch-client.js';
 import type { DispatchFn } from '../../kube/send.js';
 import type { ResourcePaths } from '../../kube/resource.js';
 import type { Measurement } from '../../profile/types.js';
@@ -14,6 +14,7 @@ import { newHistogram, summarize } from '../../metrics/histogram.js';
 import { clampUs } from '../../metrics/hdr-layout.js';
 import { wallMs } from '../clock.js';
 import { conditionHolds } from './condition-holds.js';
+import { readSentAt } from './sent-at.js';
 import type { LifecycleResult } from '../../results/model.js';
 
 interface Tracked {
@@ -70,8 +71,7 @@ export class LifecycleWatch {
     if (!t) {
       if (type === 'DELETED') return;
       // From creation: the send time the create step stamped, else when the watch first saw the object.
-      const sentAt = Number(obj.metadata?.annotations?.[SENT_AT_ANNOTATION]);
-      t = { fromMs: this.m.from === 'created' ? (Number.isFinite(sentAt) && sentAt > 0 ? sentAt : now) : undefined, done: false };
+      t = { fromMs: this.m.from === 'created' ? (readSentAt(obj) ?? now) : undefined, done: false };
       this.objects.set(uid, t);
     }
     if (t.done) return;

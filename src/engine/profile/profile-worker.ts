@@ -23,18 +23,17 @@ import { ResourcePaths } from '../../kube/resource.js';
 import { SharedTokenBucket } from '../../kube/shared-token-bucket.js';
 import { loadProfile } from '../../profile/loader.js';
 import { compileTemplates } from '../../profile/compile.js';
-import type { Component, Step } from '../../profile/types.js';
+import type { Component } from '../../profile/types.js';
 import { startableClock } from '../clock.js';
 import { createPacer } from '../load-model.js';
 import type { Pacer } from '../pacer.js';
 import type { LoadModel } from '../load-model.js';
 import { ArrivalLoop, type LoopComponent, type WorkSource } from '../arrival-loop.js';
-import { withSentAtPlaceholder } from './sent-at.js';
-import { runStep, StepFailure, type CompiledStep, type Iteration, type StepContext } from './step-runner.js';
+import { prepareStep, runStep, StepFailure, type CompiledStep, type Iteration, type StepContext } from './step-runner.js';
 import { limiterOf } from './client-buckets.js';
 import { resourceKey, type ProfileTask } from './profile-task.js';
 import type { WorkerReport } from '../worker-task.js';
-import { toErrorData } from '../../errors.js';
+import { STEP_FAILED, toErrorData } from '../../errors.js';
 import { warmUpHttp } from '../warm-up.js';
 
 /** ProfileWorkerReport adds iteration outcomes to the worker report. */
@@ -174,13 +173,8 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
   }));
   // Iterations of components that hold no watch are the work whose events held watches wait for after the phase.
   const causesEvents = phase.components.map((c) => !c.steps.some((s) => s.kind === 'watch'));
-  // Create manifests and merge patches get their sent-at annotation as a placeholder once here, not a JSON round trip per request.
-  const withPlaceholder = (s: Step): Step => {
-    if (s.kind === 'create') return { ...s, manifest: withSentAtPlaceholder(s.manifest) ?? s.manifest };
-    if (s.kind === 'patch' && (s.type === 'merge' || s.type === 'strategic')) return { ...s, body: withSentAtPlaceholder(s.body) ?? s.body };
-    return s;
-  };
-  const steps: CompiledStep[][] = phase.components.map((c) => compileTemplates(c.steps.map(withPlaceholder)) as CompiledStep[]);
+  // Each kind prepares its steps once here (create manifests and merge patches take their sent-at placeholder), not per request.
+  const steps: CompiledStep[][] = phase.components.map((c) => compileTemplates(c.steps.map(prepareStep)) as CompiledStep[]);
   const weights = phase.components.map((c) => {
     const cum: number[] = [];
     let sum = 0;
@@ -212,7 +206,7 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
       try {
         await runStep(contexts[c]!, step, it);
       } catch (err) {
-        failure(`background ${err instanceof StepFailure ? err.reason : `${step.operation}: ${(err as Error).message.slice(0, 80)}`}`);
+        failure(`background ${stepFailureReason(err) ?? `${step.operation}: ${(err as Error).message.slice(0, 80)}`}`);
       }
     })();
     background.add(run);
@@ -256,7 +250,7 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
     } catch (err) {
       iterations.failed++;
       mine.failed++;
-      const reason = err instanceof StepFailure ? err.reason : `${comp.name}: ${(err as Error).message.slice(0, 80)}`;
+      const reason = stepFailureReason(err) ?? `${comp.name}: ${(err as Error).message.slice(0, 80)}`;
       iterations.failures[reason] = (iterations.failures[reason] ?? 0) + 1;
     }
   };
@@ -323,6 +317,11 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
     iterations,
     retries: retryCounters,
   };
+}
+
+/** stepFailureReason returns a StepFailure's reason (by its code), or undefined for any other error. */
+function stepFailureReason(err: unknown): string | undefined {
+  return (err as { code?: unknown } | undefined)?.code === STEP_FAILED ? (err as StepFailure).reason : undefined;
 }
 
 /** delayUnless waits `ms`, or until `until` settles first; resolves true when the whole time passed. */
