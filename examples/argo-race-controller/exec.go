@@ -79,6 +79,7 @@ func execPodContainer(restConfig *restConfig, namespace, pod, container string, 
 		q.Add("command", c)
 	}
 	u := clientset.URL(fmt.Sprintf("/api/v1/namespaces/%s/pods/%s/exec", namespace, pod), q)
+	log.Printf("level=info msg=%q", u.String()) // Argo: log.Info(execRequest.URL())
 	if execProtocol == "websocket" {
 		return newWebSocketExecutor(restConfig, http.MethodGet, u), nil
 	}
@@ -134,6 +135,11 @@ func (e *spdyExecutor) StreamWithContext(ctx context.Context, stdout, stderr io.
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
+		// client-go returns at once and leaves the copying goroutines writing into stdout/stderr
+		// while the caller reads them; here the connection ends first, so both builds stay clear
+		// of that race (it is not the one this example is about).
+		conn.shutdown(ctx.Err())
+		<-errc
 		return ctx.Err()
 	}
 }
