@@ -21,7 +21,7 @@ func main() {
 		token          = flag.String("token", "", "bearer token (default: the current context's user token in $KUBECONFIG)")
 		namespace      = flag.String("namespace", "default", "namespace to manage")
 		metricsAddr    = flag.String("metrics-addr", "127.0.0.1:9090", "listen address for /metrics and /healthz")
-		wfWorkers      = flag.Int("workflow-workers", 32, "workflow reconciler workers (Argo --workflow-workers, default 32)")
+		wfWorkers      = flag.Int("workflow-workers", 4, "workflow reconciler workers")
 		cleanupWorkers = flag.Int("cleanup-workers", 4, "pod cleanup workers (Argo --pod-cleanup-workers)")
 		cleanupQPS     = flag.Float64("cleanup-qps", 10, "pod cleanup queue rate limit, items/s")
 		cleanupBurst   = flag.Int("cleanup-burst", 100, "pod cleanup queue burst")
