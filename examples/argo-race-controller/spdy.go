@@ -226,6 +226,11 @@ func (c *spdyConnection) CreateStream(ctx context.Context, headers http.Header) 
 	case <-s.reply:
 		return s, nil
 	case <-s.done:
+		select {
+		case <-s.reply: // replied, and already finished by the server: a stream all the same
+			return s, nil
+		default:
+		}
 		return nil, s.err()
 	case <-timer.C:
 		return nil, errors.New("timed out waiting for a stream reply")
