@@ -34,9 +34,8 @@ type podCleanup struct {
 	metrics     *Metrics
 	deleteDelay time.Duration
 
-	mu          sync.Mutex
-	terminating map[string]bool // pods already queued for terminateContainers
-	completing  map[string]bool // pods already queued for labelPodCompleted
+	mu         sync.Mutex
+	completing map[string]bool // pods already queued for labelPodCompleted
 }
 
 func newPodCleanupKey(namespace, podName, action string) string {
@@ -51,15 +50,13 @@ func parsePodCleanupKey(k string) (namespace, podName, action string) {
 	return parts[0], parts[1], parts[2]
 }
 
-// terminate queues the pod for terminateContainers, once per pod.
+// terminate queues the pod for terminateContainers. Like Argo's cleanUpPod and applyExecutionControl
+// (operator.go, exec_control.go @ v3.6.0-rc1) it is called on every reconciliation that finds the pod
+// still needing termination, with no memory of earlier calls: the queue folds repeats of a waiting key
+// into one, and a key added while a worker processes it is processed again afterwards (its containers
+// still running in the cache are signalled again), as client-go's workqueue does.
 func (c *podCleanup) terminate(pod *Pod) {
-	c.mu.Lock()
-	first := !c.terminating[pod.Metadata.Name]
-	c.terminating[pod.Metadata.Name] = true
-	c.mu.Unlock()
-	if first {
-		c.queue.AddRateLimited(newPodCleanupKey(pod.Metadata.Namespace, pod.Metadata.Name, terminateContainers))
-	}
+	c.queue.AddRateLimited(newPodCleanupKey(pod.Metadata.Namespace, pod.Metadata.Name, terminateContainers))
 }
 
 // completed queues labelling the pod completed (which then queues its deletion), once per pod.
@@ -122,7 +119,6 @@ func (c *podCleanup) processNextPodCleanupItem(ctx context.Context) bool {
 				return err
 			}
 			c.mu.Lock()
-			delete(c.terminating, podName)
 			delete(c.completing, podName)
 			c.mu.Unlock()
 		}

@@ -5,8 +5,8 @@ package main
 //     (runs `argoexec kill <sig> 1`; here the mock's `kill -<sig> 1`)
 //   - workflow/common/util.go: ExecPodContainer builds a NEW clientset with
 //     kubernetes.NewForConfig(restConfig) (-> WrapTransport), then
-//     remotecommand.NewSPDYExecutor(restConfig, ...) which builds a NEW upgrade
-//     transport and wraps it with the same config (-> WrapTransport again).
+//     remotecommand.NewSPDYExecutor(restConfig, "POST", ...) which builds a NEW SPDY
+//     upgrade transport and wraps it with the same config (-> WrapTransport again).
 // So every exec calls the config's WrapTransport twice; in the buggy build
 // each call re-points the one global metrics wrapper (wrap_buggy.go).
 
@@ -22,6 +22,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -54,8 +55,17 @@ func execPodContainerAndGetOutput(ctx context.Context, restConfig *restConfig, n
 	return err
 }
 
+// execProtocol picks the exec transport: "spdy" (client-go remotecommand.NewSPDYExecutor, as Argo
+// v3.6.0-rc1 uses) or "websocket" (v4.channel.k8s.io over RFC 6455). Set once at startup.
+var execProtocol = "spdy"
+
+// executor runs one exec stream (client-go remotecommand.Executor).
+type executor interface {
+	StreamWithContext(ctx context.Context, stdout, stderr io.Writer) error
+}
+
 // execPodContainer is Argo's common.ExecPodContainer: a new client for the request URL, then a new executor.
-func execPodContainer(restConfig *restConfig, namespace, pod, container string, stdout, stderr bool, command ...string) (*streamExecutor, error) {
+func execPodContainer(restConfig *restConfig, namespace, pod, container string, stdout, stderr bool, command ...string) (executor, error) {
 	clientset, err := newForConfig(restConfig)
 	if err != nil {
 		return nil, err
@@ -69,10 +79,110 @@ func execPodContainer(restConfig *restConfig, namespace, pod, container string, 
 		q.Add("command", c)
 	}
 	u := clientset.URL(fmt.Sprintf("/api/v1/namespaces/%s/pods/%s/exec", namespace, pod), q)
-	return newWebSocketExecutor(restConfig, http.MethodGet, u), nil
+	log.Printf("level=info msg=%q", u.String()) // Argo: log.Info(execRequest.URL())
+	if execProtocol == "websocket" {
+		return newWebSocketExecutor(restConfig, http.MethodGet, u), nil
+	}
+	return newSPDYExecutor(restConfig, http.MethodPost, u), nil
 }
 
-// streamExecutor runs one exec stream (client-go remotecommand's streamExecutor, reduced).
+// spdyStreamProtocols are client-go's remotecommand.SupportedStreamingProtocols, most preferred first.
+var spdyStreamProtocols = []string{"v4.channel.k8s.io", "v3.channel.k8s.io", "v2.channel.k8s.io", "channel.k8s.io"}
+
+// spdyExecutor is client-go's spdyStreamExecutor (tools/remotecommand/spdy.go), reduced to stdout and stderr.
+type spdyExecutor struct {
+	upgrader  *spdyRoundTripper
+	transport http.RoundTripper
+	method    string
+	url       *url.URL
+}
+
+// newSPDYExecutor mirrors remotecommand.NewSPDYExecutor: spdy.RoundTripperFor(config) builds the
+// upgrader and wraps it with transport.HTTPWrappersForConfig, which calls config.WrapTransport.
+func newSPDYExecutor(config *restConfig, method string, u *url.URL) *spdyExecutor {
+	upgrader := newSpdyRoundTripper()
+	wrapper := httpWrappersForConfig(config, upgrader)
+	return &spdyExecutor{upgrader: upgrader, transport: wrapper, method: method, url: u}
+}
+
+// StreamWithContext negotiates the connection (spdy.Negotiate: the request through the wrapped
+// transport, then the upgrader's NewConnection), opens the error, stdout and stderr streams in
+// that order and copies them until the server ends them; the error stream carries the outcome.
+func (e *spdyExecutor) StreamWithContext(ctx context.Context, stdout, stderr io.Writer) error {
+	req, err := http.NewRequestWithContext(ctx, e.method, e.url.String(), nil)
+	if err != nil {
+		return err
+	}
+	for _, p := range spdyStreamProtocols {
+		req.Header.Add("X-Stream-Protocol-Version", p)
+	}
+	client := &http.Client{Transport: e.transport}
+	resp, err := client.Do(req)
+	if err != nil {
+		return fmt.Errorf("error sending request: %w", err)
+	}
+	defer resp.Body.Close()
+	conn, err := e.upgrader.NewConnection(resp)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	protocol := resp.Header.Get("X-Stream-Protocol-Version")
+
+	errc := make(chan error, 1)
+	go func() { errc <- e.stream(ctx, conn, protocol, stdout, stderr) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		// client-go returns at once and leaves the copying goroutines writing into stdout/stderr
+		// while the caller reads them; here the connection ends first, so both builds stay clear
+		// of that race (it is not the one this example is about).
+		conn.shutdown(ctx.Err())
+		<-errc
+		return ctx.Err()
+	}
+}
+
+func (e *spdyExecutor) stream(ctx context.Context, conn *spdyConnection, protocol string, stdout, stderr io.Writer) error {
+	open := func(streamType string) (*spdyStream, error) {
+		return conn.CreateStream(ctx, http.Header{"streamType": {streamType}})
+	}
+	errorStream, err := open("error")
+	if err != nil {
+		return err
+	}
+	outStream, err := open("stdout")
+	if err != nil {
+		return err
+	}
+	errStream, err := open("stderr")
+	if err != nil {
+		return err
+	}
+	errc := make(chan error, 1)
+	go func() {
+		msg, err := io.ReadAll(errorStream)
+		switch {
+		case err != nil:
+			errc <- fmt.Errorf("error reading from error stream: %w", err)
+		case len(msg) == 0:
+			errc <- nil
+		case protocol == "v4.channel.k8s.io":
+			errc <- decodeExecStatus(msg)
+		default:
+			errc <- fmt.Errorf("error executing remote command: %s", msg)
+		}
+	}()
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); _, _ = io.Copy(stdout, outStream) }()
+	go func() { defer wg.Done(); _, _ = io.Copy(stderr, errStream) }()
+	wg.Wait()
+	return <-errc
+}
+
+// streamExecutor runs one exec stream over WebSocket (client-go's wsStreamExecutor, reduced).
 type streamExecutor struct {
 	upgrader  *wsRoundTripper
 	transport http.RoundTripper
@@ -80,8 +190,7 @@ type streamExecutor struct {
 	url       *url.URL
 }
 
-// newWebSocketExecutor mirrors remotecommand.NewSPDYExecutor: spdy.RoundTripperFor(config) builds
-// the upgrader and wraps it with transport.HTTPWrappersForConfig -> config.WrapTransport.
+// newWebSocketExecutor mirrors remotecommand.NewSPDYExecutor with the WebSocket upgrader in place of SPDY.
 func newWebSocketExecutor(config *restConfig, method string, u *url.URL) *streamExecutor {
 	upgrader := newWebSocketRoundTripper("v4.channel.k8s.io")
 	wrapper := httpWrappersForConfig(config, upgrader)

@@ -30,8 +30,13 @@ func main() {
 		podDeleteDelay = flag.Duration("pod-delete-delay", 5*time.Second, "delay between labelling a pod completed and deleting it")
 		leaseInterval  = flag.Duration("lease-interval", 5*time.Second, "lease renewal period")
 		verbose        = flag.Bool("v", false, "log every API request (the logging wrapper's debug line)")
+		execProto      = flag.String("exec-protocol", "spdy", "pod exec transport: spdy (SPDY/3.1, as client-go's NewSPDYExecutor) or websocket")
 	)
 	flag.Parse()
+	if *execProto != "spdy" && *execProto != "websocket" {
+		log.Fatalf("--exec-protocol %q: want spdy or websocket", *execProto)
+	}
+	execProtocol = *execProto
 	log.SetFlags(log.LstdFlags | log.Lmicroseconds)
 	debugLog = *verbose
 
@@ -94,7 +99,7 @@ func main() {
 		})
 
 	cleanup := &podCleanup{namespace: *namespace, client: cleanupClient, execConfig: config.forComponent("pod-exec"), pods: pods,
-		queue: cleanupQueue, events: events, metrics: metrics, deleteDelay: *podDeleteDelay, terminating: map[string]bool{}, completing: map[string]bool{}}
+		queue: cleanupQueue, events: events, metrics: metrics, deleteDelay: *podDeleteDelay, completing: map[string]bool{}}
 	rec := &reconciler{namespace: *namespace, client: reconcileClient, wfs: wfs, pods: pods, queue: wfQueue,
 		cleanup: cleanup, events: events, metrics: metrics}
 

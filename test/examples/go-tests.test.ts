@@ -1,4 +1,4 @@
-/** The example controller's own Go tests (wrapper counting and routing, WebSocket framing, kubeconfig reader), in both builds, with the race detector. */
+/** The example controller's own Go tests (wrapper counting and routing, SPDY/3.1 framing and exec, WebSocket framing, kubeconfig reader), in both builds, with the race detector. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
