@@ -563,7 +563,7 @@ export class MockApi {
       try {
         out.push(this.delete(info, s.obj.metadata.namespace ?? '', s.obj.metadata.name!, opts));
       } catch (err) {
-        if (!(err instanceof StatusError && err.code === 404)) throw err;
+        if (!(err instanceof StatusError && err.httpStatus === 404)) throw err;
       }
     }
     return out;

@@ -168,8 +168,8 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     const countClient = (code: number) => metrics.countClient(req.headers['user-agent'], req.method, code);
     const refuse = (err: StatusError, counted: boolean) => {
       if (!writeRawStatus(socket, err)) return;
-      countClient(err.code);
-      if (counted) metrics.observe(labels, err.code, (performance.now() - start) / 1000);
+      countClient(err.httpStatus);
+      if (counted) metrics.observe(labels, err.httpStatus, (performance.now() - start) / 1000);
     };
     const serve = () => {
       // A client that went away while a fault gate held its request gets no answer and is not counted.
