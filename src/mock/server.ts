@@ -14,7 +14,7 @@ import { OpenApi } from './openapi.js';
 import { CRD_ID } from './crd.js';
 import { IssuedTokens } from './access-review.js';
 import { MockMetrics } from './metrics.js';
-import { WatchHub } from './watch.js';
+import { WatchHub } from './watch/hub.js';
 import { createHandler } from './handler.js';
 import { buildKubeconfig } from './kubeconfig.js';
 import { startLifecycle, type LifecycleOptions } from './lifecycle.js';
