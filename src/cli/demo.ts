@@ -67,8 +67,8 @@ export const registerDemoCommand: CommandRegistrar = (program, ctx, setExit) => 
 };
 
 async function demoLoad(o: { duration: string; ramp: string; workers?: string; out?: string; quiet: boolean }, ctx: CliContext): Promise<number> {
-  const [{ startMockServer }, { request }] = await Promise.all([import('../mock/server.js'), import('undici')]); // loaded on use
-  const mock = await startMockServer({ thread: true });
+  const [{ startMockServerThread }, { request }] = await Promise.all([import('../mock/thread.js'), import('undici')]); // loaded on use
+  const mock = await startMockServerThread();
   try {
     const created = await request(`${mock.url}/api/v1/namespaces/default/pods`, {
       method: 'POST',

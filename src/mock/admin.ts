@@ -17,7 +17,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MockApi } from './api.js';
 import type { Faults } from './faults.js';
-import type { WatchHub } from './watch.js';
+import type { WatchHub } from './watch/hub.js';
 import { readBody, sendJson, sendStatus } from './http-util.js';
 import { parseQuery, splitUrl, type Query } from './request-info.js';
 import type { KubeObject } from './store.js';

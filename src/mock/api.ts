@@ -1,8 +1,9 @@
 /**
  * The mock API's verbs (get, list, create, update, patch, delete, deletecollection) over the Store,
  * with Kubernetes semantics: conflicts, namespaces, finalizers, graceful pod deletion, and CRD
- * registration. Garbage collection and namespace termination live in ./controllers/. No HTTP here;
- * errors are thrown StatusErrors.
+ * registration. What controllers do (garbage collection, namespace termination, the kubelet's end of
+ * a graceful pod deletion) lives in ./controllers/, background timers in ./background.ts. No HTTP
+ * here; errors are thrown StatusErrors.
  */
 import { parse as parseYaml } from 'yaml';
 import { ResourceRegistry, type ResourceInfo } from './resources.js';
@@ -19,6 +20,8 @@ import { fieldMatcher, labelMatcher, exactNameFromFieldSelector } from './select
 import { jsonPatch, mergePatch, strategicMerge } from './patch.js';
 import { GarbageCollector } from './controllers/garbage-collector.js';
 import { NamespaceController } from './controllers/namespace.js';
+import { PodTermination } from './controllers/pod-termination.js';
+import { BackgroundTasks } from './background.js';
 import { afterCreate, afterUpdate, apply as applyOwnership, removeAt, type ManagedFieldsEntry } from './managed-fields.js';
 
 /** ApiOptions tunes storage and the simulated kubelet's deletion. */
@@ -67,9 +70,6 @@ export const PATCH_TYPES = [
 /** PatchType is one of PATCH_TYPES. */
 export type PatchType = (typeof PATCH_TYPES)[number];
 
-/** STOP_DELAY_ANNOTATION sets how long a pod's simulated container takes to stop after a graceful delete, in ms (capped by the grace period). */
-export const STOP_DELAY_ANNOTATION = 'racerig.dev/stop-delay-ms';
-
 /** CONTINUE_EXPIRED is kube-apiserver's message when a continue token's resourceVersion has been compacted away. */
 export const CONTINUE_EXPIRED =
   'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.';
@@ -109,20 +109,20 @@ function unstored(s: StoredObject, obj: KubeObject): StoredObject {
 export class MockApi {
   readonly registry = new ResourceRegistry();
   readonly store: Store;
-  private readonly podTerminationMs: number;
   /** The garbage collector: dependents of deleted owners, and the orphan and foregroundDeletion finalizers. */
   readonly gc: GarbageCollector;
   /** The namespace controller: empties a Terminating namespace, then removes it. */
   readonly namespaces: NamespaceController;
-  private readonly timers = new Set<NodeJS.Timeout>();
+  /** The simulated kubelet's end of a graceful pod deletion. */
+  readonly podTermination: PodTermination;
+  private readonly background = new BackgroundTasks();
   private readonly clusterIps = new ClusterIpAllocator();
-  private closed = false;
 
   constructor(options: ApiOptions = {}) {
     this.store = new Store(options.watchHistory ?? 10000);
-    this.podTerminationMs = options.podTerminationMs ?? 50;
     this.gc = new GarbageCollector(this);
     this.namespaces = new NamespaceController(this);
+    this.podTermination = new PodTermination(this, options.podTerminationMs ?? 50);
     const nsInfo = this.registry.get('', 'v1', 'namespaces')!;
     for (const ns of DEFAULT_NAMESPACES) this.create(nsInfo, '', { metadata: { name: ns } });
     this.create(this.registry.get('', 'v1', 'nodes')!, '', mockNode());
@@ -131,28 +131,14 @@ export class MockApi {
     }
   }
 
-  /** later runs `fn` after `ms` unless the API was closed; timers are cleared by `close`. */
+  /** later runs `fn` after `ms` (ms) on this thread unless the API was closed (the controllers' and the simulation's timers). */
   later(ms: number, fn: () => void): void {
-    if (this.closed) return;
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      if (this.closed) return;
-      try {
-        fn();
-      } catch (err) {
-        // Background work (lifecycle, graceful deletion, garbage collection) must never take the server down.
-        process.emitWarning(`racerig mock: background task failed: ${(err as Error)?.stack ?? String(err)}`);
-      }
-    }, ms);
-    t.unref?.();
-    this.timers.add(t);
+    this.background.later(ms, fn);
   }
 
-  /** close stops every pending timer (lifecycle, deletions). */
+  /** close stops every pending timer (lifecycle, deletions, controllers). */
   close(): void {
-    this.closed = true;
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
+    this.background.close();
   }
 
   /** view returns a stored object in the form of `info`'s API (itself, unless `info` views another type's storage; converted forms are cached on the stored version). */
@@ -546,12 +532,7 @@ export class MockApi {
     if (!m.finalizers) delete m.finalizers;
     if (opts.dryRun) return unstored(existing, obj);
     const stored = this.store.put(info.id, existing.key, obj, 'MODIFIED');
-    if (graceSeconds > 0) {
-      const uid = m.uid;
-      const stopMs = Number(m.annotations?.[STOP_DELAY_ANNOTATION] ?? this.podTerminationMs);
-      const delay = Math.min(graceSeconds * 1000, Number.isFinite(stopMs) && stopMs >= 0 ? stopMs : this.podTerminationMs);
-      this.later(delay, () => this.kubeletStopped(info, existing.key, uid!));
-    }
+    if (graceSeconds > 0) this.podTermination.podDeleting(info, existing.key, obj, graceSeconds);
     if (finalizers.length) this.later(0, () => this.gc.runFinalizers(info, existing.key));
     return stored;
   }
@@ -563,23 +544,10 @@ export class MockApi {
       try {
         out.push(this.delete(info, s.obj.metadata.namespace ?? '', s.obj.metadata.name!, opts));
       } catch (err) {
-        if (!(err instanceof StatusError && err.code === 404)) throw err;
+        if (!(err instanceof StatusError && err.httpStatus === 404)) throw err;
       }
     }
     return out;
-  }
-
-  /** kubeletStopped finishes a pod's graceful deletion once the simulated container has stopped. */
-  private kubeletStopped(info: ResourceInfo, key: string, uid: string): void {
-    const cur = this.store.get(info.id, key);
-    if (!cur || cur.obj.metadata.uid !== uid) return;
-    const obj = clone(cur);
-    obj.metadata.deletionGracePeriodSeconds = 0;
-    if (obj.metadata.finalizers && obj.metadata.finalizers.length) {
-      this.store.put(info.id, key, obj, 'MODIFIED');
-      return;
-    }
-    this.finish(info, key);
   }
 
   /** finish removes the object for good and garbage-collects its dependents in the background. */

@@ -69,7 +69,7 @@ export function createExecHandler(api: MockApi, startDelayMs = DEFAULT_EXEC_STAR
       } catch (err) {
         const e = err instanceof StatusError ? err : new StatusError(500, 'InternalError', String(err));
         writeRawStatus(socket, e);
-        onDone?.(e.code);
+        onDone?.(e.httpStatus);
       }
     },
     close() {

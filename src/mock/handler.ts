@@ -20,7 +20,8 @@ import { renderTable, wantsTable } from './table.js';
 import { scaleOf } from './scale.js';
 import { MOCK_ADMIN, REVIEW_IDS, review, tokenRequest, type IssuedTokens } from './access-review.js';
 import { partialJson, partialListJson, wantsMetadata } from './partial.js';
-import { serveWatch, type WatchHub, type WatchOptions } from './watch.js';
+import { serveWatch, type WatchOptions } from './watch/serve.js';
+import type { WatchHub } from './watch/hub.js';
 
 /** GateContext is what a gate knows about the request. */
 export interface GateContext {

@@ -37,7 +37,7 @@ export function sendStatus(res: ServerResponse, err: StatusError): void {
     res.destroy();
     return;
   }
-  sendJson(res, err.code, JSON.stringify(err.toStatus()), err.headers);
+  sendJson(res, err.httpStatus, JSON.stringify(err.toStatus()), err.headers);
 }
 
 /** sendText writes a complete plain-text response. */
@@ -152,6 +152,6 @@ export function writeRawStatus(socket: Duplex, err: StatusError): boolean {
   socket.once('close', () => clearTimeout(linger));
   const body = JSON.stringify(err.toStatus());
   const extra = Object.entries(err.headers ?? {}).map(([k, v]) => `${k}: ${v}\r\n`).join('');
-  socket.end(`HTTP/1.1 ${err.code} ${err.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}Connection: close\r\n\r\n${body}`);
+  socket.end(`HTTP/1.1 ${err.httpStatus} ${err.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}Connection: close\r\n\r\n${body}`);
   return true;
 }

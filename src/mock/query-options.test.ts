@@ -9,7 +9,7 @@ const codeOf = (fn: () => unknown) => {
   try {
     fn();
   } catch (err) {
-    return (err as StatusError).code;
+    return (err as StatusError).httpStatus;
   }
   return 0;
 };

@@ -29,7 +29,7 @@ test('label selectors: every operator, whitespace, and set syntax', () => {
 
 test('label selectors: bad syntax is a 400 StatusError', () => {
   for (const sel of ['a in b', 'a in (x', '=x', 'a=b c']) {
-    assert.throws(() => labelMatcher(sel), (e: unknown) => e instanceof StatusError && e.code === 400, sel);
+    assert.throws(() => labelMatcher(sel), (e: unknown) => e instanceof StatusError && e.httpStatus === 400, sel);
   }
 });
 

@@ -1,5 +1,6 @@
 /**
- * startMockServer: the embedded mock Kubernetes API server on node:http, in-process.
+ * startMockServer: the embedded mock Kubernetes API server on node:http, in this thread (see
+ * ./thread.ts, startMockServerThread, for the same server in its own worker thread).
  */
 import { createServer, ServerResponse, type IncomingMessage, type OutgoingHttpHeader, type OutgoingHttpHeaders, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -14,7 +15,7 @@ import { OpenApi } from './openapi.js';
 import { CRD_ID } from './crd.js';
 import { IssuedTokens } from './access-review.js';
 import { MockMetrics } from './metrics.js';
-import { WatchHub } from './watch.js';
+import { WatchHub } from './watch/hub.js';
 import { createHandler } from './handler.js';
 import { buildKubeconfig } from './kubeconfig.js';
 import { startLifecycle, type LifecycleOptions } from './lifecycle.js';
@@ -27,7 +28,6 @@ import { createExecHandler } from './exec.js';
 import { createSpdyExecHandler, isSpdyUpgrade } from './spdy/exec-session.js';
 import { Faults, type FaultConfig } from './faults.js';
 import { createAdmin } from './admin.js';
-import { startMockServerInThread } from './thread.js';
 import { labelsFor } from './handler.js';
 import { parseResourcePath, splitUrl } from './request-info.js';
 import { createLogHandler, loadLogLines, type LogOptions } from './logs.js';
@@ -37,7 +37,7 @@ import { writeRawStatus } from './http-util.js';
 import type { StatusError } from './status.js';
 import { guardSocket, isConnectPath, serveAsOrdinaryRequest, socketAlive, whenIdle } from './upgrade.js';
 
-/** MockServerOptions configures startMockServer; every field is optional. */
+/** MockServerOptions configures startMockServer and startMockServerThread; every field is optional. */
 export interface MockServerOptions extends ApiOptions {
   /** Address to listen on (default 127.0.0.1). */
   host?: string;
@@ -57,8 +57,6 @@ export interface MockServerOptions extends ApiOptions {
   lifecycle?: LifecycleOptions;
   /** What pods/log returns. */
   logs?: LogOptions;
-  /** Run the server in its own worker thread (options must be plain data; `api` is then unavailable, the control methods still work). */
-  thread?: boolean;
   /** Serve HTTPS with a CA generated at start and require client-certificate or bearer-token authentication. */
   tls?: boolean;
   /** Bearer token accepted with `tls` (default: random). */
@@ -69,7 +67,7 @@ export interface MockServerOptions extends ApiOptions {
   faults?: FaultConfig;
 }
 
-/** MockServer is a running mock; `api` is present when it runs in this thread. */
+/** MockServer is a running mock, in this thread or in its own worker thread; it is controlled through these methods either way. */
 export interface MockServer {
   /** Base URL, e.g. http://127.0.0.1:41234. */
   url: string;
@@ -77,8 +75,6 @@ export interface MockServer {
   kubeconfig: string;
   /** Where the kubeconfig was written, when asked. */
   kubeconfigPath?: string;
-  /** The in-process API (storage, registry), for tests and the embedded run. */
-  api?: MockApi;
   /** With `tls`: the CA, the client certificate in the kubeconfig, and the accepted bearer token. */
   auth?: { caPem: string; clientCertPem: string; clientKeyPem: string; token: string };
   /** setFaults replaces the fault configuration at run time (rejects listing every problem when invalid). */
@@ -89,6 +85,12 @@ export interface MockServer {
   metrics(): Promise<string>;
   /** close stops accepting, ends watches and open connections, and resolves when the server is closed. */
   close(): Promise<void>;
+}
+
+/** LocalMockServer is a mock running in this thread, with its API at hand. */
+export interface LocalMockServer extends MockServer {
+  /** The in-process API (storage, registry), for tests. */
+  api: MockApi;
 }
 
 /** countingResponse returns the ServerResponse class of a server: each response counts in `metrics`' per-client family when its head is written (every response's head goes through writeHead). */
@@ -103,9 +105,8 @@ function countingResponse(metrics: MockMetrics): typeof ServerResponse {
   return CountedResponse as unknown as typeof ServerResponse;
 }
 
-/** startMockServer starts the mock on host:port (127.0.0.1:0 by default) and resolves once it listens. */
-export async function startMockServer(options: MockServerOptions = {}): Promise<MockServer> {
-  if (options.thread) return startMockServerInThread(options);
+/** startMockServer starts the mock in this thread on host:port (127.0.0.1:0 by default) and resolves once it listens. */
+export async function startMockServer(options: MockServerOptions = {}): Promise<LocalMockServer> {
   const api = new MockApi(options);
   const stopLifecycle = startLifecycle(api, options.lifecycle);
   // Deployments make pods only while pods come to life (the simulation is on).
@@ -168,8 +169,8 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     const countClient = (code: number) => metrics.countClient(req.headers['user-agent'], req.method, code);
     const refuse = (err: StatusError, counted: boolean) => {
       if (!writeRawStatus(socket, err)) return;
-      countClient(err.code);
-      if (counted) metrics.observe(labels, err.code, (performance.now() - start) / 1000);
+      countClient(err.httpStatus);
+      if (counted) metrics.observe(labels, err.httpStatus, (performance.now() - start) / 1000);
     };
     const serve = () => {
       // A client that went away while a fault gate held its request gets no answer and is not counted.

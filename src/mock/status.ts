@@ -1,6 +1,7 @@
 /**
  * metav1.Status errors: every failure the mock answers is one of these, serialized as the real API server does.
  */
+import { RacerigError } from '../errors.js';
 
 /** StatusCause is one field-level reason inside a Status's details. */
 export interface StatusCause {
@@ -19,17 +20,31 @@ export interface StatusDetails {
   retryAfterSeconds?: number;
 }
 
-/** StatusError is a thrown metav1.Status failure with its HTTP code; `headers` are added to the response. */
-export class StatusError extends Error {
-  readonly code: number;
+/** statusErrorCode is the stable racerig code of a Status reason: RACERIG_MOCK_ and the reason in upper snake case (NotFound → RACERIG_MOCK_NOT_FOUND). */
+export function statusErrorCode(reason: string): `RACERIG_MOCK_${string}` {
+  let code = codes.get(reason);
+  if (code === undefined) {
+    code = `RACERIG_MOCK_${reason.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}` as const;
+    codes.set(reason, code);
+  }
+  return code;
+}
+
+/** The codes of the reasons seen so far (a handful: errors are built on hot paths, such as 404s under load). */
+const codes = new Map<string, `RACERIG_MOCK_${string}`>();
+
+/** StatusError is a thrown metav1.Status failure with its HTTP status (`httpStatus`); `code` is the reason's stable racerig code; `headers` are added to the response. */
+export class StatusError extends RacerigError {
+  /** The HTTP status code the mock answers with (metav1.Status `code`). */
+  readonly httpStatus: number;
   readonly reason: string;
   readonly details: StatusDetails | undefined;
   readonly headers: Record<string, string> | undefined;
 
-  constructor(code: number, reason: string, message: string, details?: StatusDetails, headers?: Record<string, string>) {
-    super(message);
+  constructor(httpStatus: number, reason: string, message: string, details?: StatusDetails, headers?: Record<string, string>) {
+    super(statusErrorCode(reason), message);
     this.name = 'StatusError';
-    this.code = code;
+    this.httpStatus = httpStatus;
     this.reason = reason;
     this.details = details;
     this.headers = headers;
@@ -46,7 +61,7 @@ export class StatusError extends Error {
       reason: this.reason,
     };
     if (this.details) s.details = this.details;
-    s.code = this.code;
+    s.code = this.httpStatus;
     return s;
   }
 }

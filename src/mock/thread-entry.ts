@@ -8,7 +8,7 @@ import type { ControlOp } from './thread.js';
 import { toErrorData } from '../errors.js';
 
 const port = parentPort!;
-startMockServer({ ...(workerData as MockServerOptions), thread: false }).then(
+startMockServer(workerData as MockServerOptions).then(
   (server) => {
     port.postMessage({ type: 'ready', url: server.url, kubeconfig: server.kubeconfig, kubeconfigPath: server.kubeconfigPath, auth: server.auth });
     port.on('message', (m: ({ type: 'control'; id: number } & ControlOp) | { type: 'close' }) => {

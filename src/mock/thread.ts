@@ -16,9 +16,9 @@ type Message =
   | { type: 'result'; id: number; value?: unknown; error?: ErrorData }
   | { type: 'closed' };
 
-/** startMockServerInThread starts the mock in a new worker thread; options must be plain data (structured-cloneable). */
-export function startMockServerInThread(options: MockServerOptions): Promise<MockServer> {
-  const worker = new Worker(new URL('./thread-entry.js', import.meta.url), { workerData: { ...options, thread: false } });
+/** startMockServerThread starts the mock in a new worker thread and resolves once it listens; options must be plain data (structured-cloneable). */
+export function startMockServerThread(options: MockServerOptions = {}): Promise<MockServer> {
+  const worker = new Worker(new URL('./thread-entry.js', import.meta.url), { workerData: options });
   const calls = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
   let nextId = 1;
   let closed: (() => void) | undefined;

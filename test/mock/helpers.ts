@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
 import { before, after } from 'node:test';
-import { startMockServer, type MockServer, type MockServerOptions } from '../../src/mock/server.js';
+import { startMockServer, type LocalMockServer, type MockServerOptions } from '../../src/mock/server.js';
 
 /** tempDir creates a temporary folder and returns it with its remover. */
 export function tempDir(prefix = 'racerig-mock-'): { dir: string; remove: () => void } {
@@ -168,7 +168,7 @@ export function podManifest(name: string, namespace = 'default', labels: Record<
 
 /** MockFixture is a started mock with a kubeconfig file in its own temporary folder. */
 export interface MockFixture {
-  server: MockServer;
+  server: LocalMockServer;
   url: string;
   /** Path of the kubeconfig file. */
   kc: string;
@@ -195,8 +195,8 @@ export async function startFixture(options: MockServerOptions | ((dir: string) =
 }
 
 /** useMock starts one mock for the whole test file (before/after hooks) and calls `setup` with it once it listens. */
-export function useMock(options: MockServerOptions, setup: (server: MockServer) => void | Promise<void>): void {
-  let server: MockServer | undefined;
+export function useMock(options: MockServerOptions, setup: (server: LocalMockServer) => void | Promise<void>): void {
+  let server: LocalMockServer | undefined;
   before(async () => {
     server = await startMockServer(options);
     await setup(server);

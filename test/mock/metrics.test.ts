@@ -3,13 +3,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { MockServer } from '../../src/mock/server.js';
+import type { LocalMockServer } from '../../src/mock/server.js';
 import { http, json, kubectl, openWatch, tempDir, waitFor, writeTemp, useMock } from './helpers.js';
 import { parseSamples, sumSamples } from '../../src/mock/metrics-text.js';
 import { rawConnect, requestHead } from './raw-http.js';
 
 let url: string;
-let server: MockServer;
+let server: LocalMockServer;
 
 useMock({ lifecycle: { disabled: true } }, (s) => {
   server = s;

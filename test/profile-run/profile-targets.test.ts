@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli/main.js';
 import { captureContext } from '../../src/cli/context.js';
 import { ExitCode } from '../../src/cli/exit-codes.js';
-import { startMockServer } from '../../src/mock/server.js';
+import { startMockServerThread } from '../../src/mock/thread.js';
 import type { RunResult } from '../../src/results/model.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -18,7 +18,7 @@ const distDir = resolve(here, '../..');
 test('a TLS kubeconfig with a client certificate works end to end for a profile run', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'racerig-tls-'));
   const kubeconfigPath = join(dir, 'tls.kubeconfig');
-  const mock = await startMockServer({ thread: true, tls: true, kubeconfigPath });
+  const mock = await startMockServerThread({ tls: true, kubeconfigPath });
   try {
     assert.match(mock.url, /^https:/);
     const out = join(dir, 'smoke.json');
@@ -36,7 +36,7 @@ test('a TLS kubeconfig with a client certificate works end to end for a profile 
 
 test('an exec plugin whose client certificate expires every second: every thread refreshes it and rotates its pools mid-run without errors', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'racerig-execcert-'));
-  const mock = await startMockServer({ thread: true, tls: true });
+  const mock = await startMockServerThread({ tls: true });
   try {
     const auth = mock.auth!;
     const countFile = join(dir, 'calls');
@@ -87,7 +87,7 @@ test('an exec plugin whose client certificate expires every second: every thread
 test('Ctrl-C during a profile run writes a partial result and still cleans up the run objects', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'racerig-pint-'));
   const kubeconfigPath = join(dir, 'mock.kubeconfig');
-  const mock = await startMockServer({ thread: true, kubeconfigPath });
+  const mock = await startMockServerThread({ kubeconfigPath });
   try {
     const out = join(dir, 'partial.json');
     const child = spawn(process.execPath, [join(root, 'bin/racerig'), 'run', 'argo-pod-cleanup', '--kubeconfig', kubeconfigPath, '-o', out, '-w', '2'], {
@@ -130,7 +130,7 @@ test('Ctrl-C during a profile run writes a partial result and still cleans up th
 
 test('--integrity is refused when the kubeconfig target is not a racerig mock (its /metrics would count other clients too)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'racerig-integrity-'));
-  const mock = await startMockServer({ thread: true });
+  const mock = await startMockServerThread();
   // A proxy in front of the mock that reports a real API server's version: racerig must not trust its /metrics.
   const { createServer, request } = await import('node:http');
   const upstream = new URL(mock.url);

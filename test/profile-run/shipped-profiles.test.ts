@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
 import { captureContext } from '../../src/cli/context.js';
 import { ExitCode } from '../../src/cli/exit-codes.js';
-import { startMockServer } from '../../src/mock/server.js';
+import { startMockServerThread } from '../../src/mock/thread.js';
 import { listShippedProfiles } from '../../src/profile/shipped.js';
 import type { RunResult } from '../../src/results/model.js';
 
@@ -43,7 +43,7 @@ async function labelled(url: string, runId: string): Promise<string[]> {
 test('every shipped profile runs under --smoke against a mock through a kubeconfig, passes its thresholds and the integrity check, and leaves no labelled object', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'racerig-shipped-'));
   const kubeconfigPath = join(dir, 'mock.kubeconfig');
-  const mock = await startMockServer({ thread: true, kubeconfigPath });
+  const mock = await startMockServerThread({ kubeconfigPath });
   try {
     const profiles = listShippedProfiles();
     assert.ok(profiles.length >= 8, `shipped profiles: ${profiles.map((p) => p.name).join(', ')}`);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
 import { captureContext } from '../../src/cli/context.js';
 import { ExitCode } from '../../src/cli/exit-codes.js';
-import { startMockServer } from '../../src/mock/server.js';
+import { startMockServerThread } from '../../src/mock/thread.js';
 import type { Comparison } from '../../src/results/compare.js';
 
 const POD = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'x' }] } };
@@ -27,9 +27,9 @@ const load = ['-n', '300', '-c', '4', '-w', '1', '-q'];
 test('real runs against the mock: injected latency is a significant regression and --fail-on exits 10; no change is not', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'racerig-cmp-'));
   for (const d of ['a', 'b', 'slow']) mkdirSync(join(dir, d));
-  const fast = await startMockServer({ thread: true });
+  const fast = await startMockServerThread();
   // The candidate build: every GET takes 5 ms longer.
-  const slow = await startMockServer({ thread: true, faults: { latency: [{ verb: 'get', distribution: { kind: 'fixed', ms: 5 } }] } });
+  const slow = await startMockServerThread({ faults: { latency: [{ verb: 'get', distribution: { kind: 'fixed', ms: 5 } }] } });
   try {
     await createPod(fast.url);
     await createPod(slow.url);
@@ -66,7 +66,7 @@ test('real runs against the mock: injected latency is a significant regression a
 
 test('run --repeat writes one result file per run', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'racerig-rep-'));
-  const mock = await startMockServer({ thread: true });
+  const mock = await startMockServerThread();
   try {
     const r = await rig(['run', `${mock.url}/version`, '-n', '50', '-c', '2', '-w', '1', '-q', '--repeat', '3', '-o', join(dir, 'v.json')], dir);
     assert.equal(r.code, ExitCode.Ok, r.err);

@@ -14,7 +14,8 @@ import { RUN_LABEL } from '../../profile/types.js';
 import type { ResourceRef } from '../../profile/resource-ref.js';
 import { formatResource } from '../../profile/resource-ref.js';
 import { compileTemplates } from '../../profile/compile.js';
-import { startMockServer, type MockServer } from '../../mock/server.js';
+import type { MockServer } from '../../mock/server.js';
+import { startMockServerThread } from '../../mock/thread.js';
 import { loadTarget } from '../../kube/target.js';
 import { createTargetDispatcher, composeDispatch } from '../../kube/target-dispatcher.js';
 import { rotatingIfRefreshable } from '../../kube/rotating-dispatcher.js';
@@ -118,7 +119,7 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
     targetKind = 'cluster';
     say(`racerig: target ${t.server} (context ${t.context}, user ${t.user})\n`);
   } else {
-    mock = await startMockServer({ thread: true, ...profile.mock });
+    mock = await startMockServerThread(profile.mock);
     target = { origin: mock.url, pathPrefix: '', headers: {} };
     targetKind = 'mock';
     say(`racerig: embedded mock API server at ${mock.url}\n`);

@@ -108,7 +108,7 @@ export function createSpdyExecHandler(api: MockApi, options: SpdyExecOptions = {
       } catch (err) {
         const e = err instanceof StatusError ? err : new StatusError(500, 'InternalError', String(err));
         if (!socket.destroyed) writeRawStatus(socket, e);
-        onDone?.(e.code);
+        onDone?.(e.httpStatus);
         return;
       }
       const session = new SpdySession(api, socket, target, protocol, options);
