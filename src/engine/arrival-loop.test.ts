@@ -92,7 +92,10 @@ test('arrivals later than maxLag are dropped, not sent, when capacity was missin
   const loop = new ArrivalLoop(recorder, clock, [{ pacer: constantPacer(200, 300), maxUnits: Infinity, durationMs: 300, maxLagMs: 20, gatherMs: 0, ticketSlot: G.TICKET }], source);
   source.loop = loop;
   await loop.run();
-  assert.equal(source.started.length + source.dropped_.length, 60, 'every planned arrival is either sent or dropped');
+  // Every claimed arrival is either sent or dropped; what nobody claimed by the end the engine counts (LoadEngine).
+  const claimed = Atomics.load(recorder.view, G.TICKET);
+  assert.equal(source.started.length + source.dropped_.length, claimed, 'every claimed arrival is either sent or dropped');
+  assert.ok(claimed <= 60 && claimed >= 55, `claimed ${claimed} of 60`);
   assert.ok(source.dropped_.length > 20, `dropped ${source.dropped_.length}`);
   assert.ok(source.started.length >= 5, `started ${source.started.length}`);
 });

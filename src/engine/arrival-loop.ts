@@ -193,15 +193,8 @@ export class ArrivalLoop {
     // start what is due.
     let hold = this.gathering ? comp.gatherMs : 0;
     if (now >= comp.durationMs + Math.min(comp.maxLagMs, END_SLACK_MS)) {
-      // The duration is over: nothing more starts, and every planned arrival still unclaimed is dropped
-      // at once (so a run ends by its duration + one --timeout, not + --max-lag).
-      const planned = comp.pacer.plannedBy(comp.durationMs);
-      for (let i = Atomics.load(this.view, comp.ticketSlot); i < planned; i = Atomics.load(this.view, comp.ticketSlot)) {
-        if (Atomics.compareExchange(this.view, comp.ticketSlot, i, planned) === i) {
-          src.dropped(c, i, planned - i);
-          break;
-        }
-      }
+      // The duration is over: nothing more starts (so a run ends by its duration + one --timeout, not
+      // + --max-lag); the main thread counts the planned arrivals nobody claimed as dropped (LoadEngine).
       this.finished[c] = true;
       return 0;
     }

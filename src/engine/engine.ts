@@ -11,6 +11,7 @@ import { MetricsRecorder } from '../metrics/recorder.js';
 import { addSlots, newHistogram } from '../metrics/histogram.js';
 import { wallMs } from './clock.js';
 import { createPacer } from './load-model.js';
+import type { Pacer } from './pacer.js';
 import type { RequestSpec, WorkerReport, WorkerTask } from './worker-task.js';
 import type { TimeSeriesPoint } from '../results/model.js';
 import { fromErrorData, RacerigError } from '../errors.js';
@@ -36,9 +37,23 @@ export interface EngineConfig extends Omit<WorkerTask, 'index' | 'workers' | 'la
   /**
    * With a finite duration: work still in flight this long (ms) after the duration is aborted and
    * counted as `aborted`, so the run ends by duration + endGraceMs whatever the target does
-   * (`run <url>` passes --timeout). Undefined: in-flight work is waited for.
+   * (runs pass --timeout). Undefined: in-flight work is waited for.
    */
   endGraceMs?: number;
+  /** The open-model arrival schedules whose unclaimed arrivals are dropped work (default: the `run <url>` model's). */
+  arrivals?: (layout: MetricsLayout) => ArrivalAccount[];
+}
+
+/**
+ * ArrivalAccount is one open-model schedule as the workers follow it: after the run, the arrivals it
+ * planned before the end (or the stop) that no worker claimed are counted as dropped, here only.
+ */
+export interface ArrivalAccount {
+  pacer: Pacer;
+  /** u32 slot of its ticket counter (arrivals claimed). */
+  ticketSlot: number;
+  /** drop records `count` unclaimed arrivals as dropped. */
+  drop: (recorder: MetricsRecorder, count: number) => void;
 }
 
 /** ABORT_SETTLE_MS is how long an abort waits for the workers to count what was in flight before the result is built, ms. */
@@ -71,6 +86,8 @@ export interface EngineOutcome {
   /** Run-clock ms at which `stop()` or `abort()` was called (absent when the run ended on its own): arrivals planned after it were never due. */
   stoppedAtMs?: number;
   aborted: boolean;
+  /** Whether the end bound (duration + endGraceMs) aborted work still in flight. */
+  cut: boolean;
   workerErrors: RacerigError[];
   /** Every worker's report (empty when aborted). */
   reports: WorkerReport[];
@@ -119,6 +136,7 @@ export class LoadEngine {
   }
 
   private hardStop(): void {
+    if (Atomics.load(this.view, G.STATE) !== RunState.Aborting && this.stoppedAtMs === undefined) this.cut = true;
     Atomics.store(this.view, G.STATE, RunState.Aborting);
     this.abortNow?.();
   }
@@ -128,6 +146,7 @@ export class LoadEngine {
   }
 
   private graceTimer: NodeJS.Timeout | undefined;
+  private cut = false;
 
   /** start runs the load to its end and resolves with the outcome; it rejects only on internal failure. */
   async start(): Promise<EngineOutcome> {
@@ -260,10 +279,14 @@ export class LoadEngine {
         Atomics.sub(this.view, G.IN_FLIGHT, left);
       }
     }
-    // Planned open-model arrivals that were due before the end (or the stop: later ones never were) and that no worker claimed are dropped work.
-    if (pacer.open && !c.taskFor) {
-      const unclaimed = pacer.plannedBy(Math.min(elapsedMs, this.stoppedAtMs ?? Infinity)) - Atomics.load(this.view, G.TICKET);
-      if (unclaimed > 0) addDropped(new MetricsRecorder(this.layout, this.buffer), c.requests, unclaimed);
+    // Planned open-model arrivals that were due before the end (or the stop: later ones never were) and
+    // that no worker claimed are dropped work. Workers that ran to the end were there for every arrival
+    // of the duration; when every worker failed, arrivals after the failure were never due either.
+    const accounts = c.arrivals ? c.arrivals(this.layout) : pacer.open ? [{ pacer, ticketSlot: G.TICKET, drop: (r: MetricsRecorder, n: number) => addDropped(r, c.requests, n) }] : [];
+    const dueBy = this.stoppedAtMs ?? (how !== 'aborted' && workerErrors.length >= workers ? elapsedMs : Infinity);
+    for (const a of accounts) {
+      const unclaimed = a.pacer.plannedBy(dueBy) - Atomics.load(this.view, a.ticketSlot);
+      if (unclaimed > 0 && Number.isFinite(unclaimed)) a.drop(new MetricsRecorder(this.layout, this.buffer), unclaimed);
     }
     // A final partial interval, so the time series adds up to the totals.
     const before = prev.totals();
@@ -283,6 +306,7 @@ export class LoadEngine {
       stoppedBy: this.stoppedBy ?? (workerErrors.length ? 'worker failure' : undefined),
       ...(this.stoppedAtMs !== undefined ? { stoppedAtMs: this.stoppedAtMs } : {}),
       aborted: how === 'aborted' || Atomics.load(this.view, G.STATE) === RunState.Aborting,
+      cut: this.cut,
       workerErrors,
       reports,
     };

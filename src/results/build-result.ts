@@ -22,10 +22,13 @@ export interface RunMeta {
   plannedDurationMs?: number;
 }
 
+/** END_BOUND is the `stoppedBy` of a profile run whose end bound (a phase's duration + one --timeout) aborted work still in flight: partial, but it ran its plan. */
+export const END_BOUND = 'end bound';
+
 /** buildResult turns an engine outcome into a `racerig/result@1` document. */
 export function buildResult(outcome: EngineOutcome, meta: RunMeta): RunResult {
   const planned = meta.plannedDurationMs;
-  const overPlan = outcome.stoppedBy === undefined && planned !== undefined && Number.isFinite(planned) && planned > 0;
+  const overPlan = (outcome.stoppedBy === undefined || outcome.stoppedBy === END_BOUND) && planned !== undefined && Number.isFinite(planned) && planned > 0;
   const seconds = overPlan ? planned / 1000 : Math.max(outcome.elapsedMs / 1000, 1e-9);
   const measurements = outcome.layout.measurements;
   const operations: OperationResult[] = outcome.layout.operations.map((name, op) => {

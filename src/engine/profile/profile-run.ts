@@ -27,18 +27,17 @@ import { send, type DispatchFn } from '../../kube/send.js';
 import { createRequest, deleteCollectionRequest } from '../../kube/requests.js';
 import { LoadEngine, type EngineOutcome } from '../engine.js';
 import { Snapshot } from '../../metrics/snapshot.js';
-import { G, O, opBase, type MetricsLayout } from '../../metrics/layout.js';
+import { G } from '../../metrics/layout.js';
+import type { MetricsRecorder } from '../../metrics/recorder.js';
 import { newHistogram } from '../../metrics/histogram.js';
 import { wallMs } from '../clock.js';
 import { LiveView } from '../../report/live.js';
-import { buildResult } from '../../results/build-result.js';
-import { defaultResultPath, writeResult } from '../../results/write-result.js';
-import { writeWithFallback } from '../../results/output-path.js';
-import { onStopSignals } from '../../cli/context.js';
-import { renderSummary } from '../../report/summary.js';
+import { buildResult, END_BOUND } from '../../results/build-result.js';
+import { defaultResultPath } from '../../results/write-result.js';
+import { RunLifecycle } from '../../cli/run-lifecycle.js';
 import { TargetError } from '../../errors.js';
 import type { TimeSeriesPoint } from '../../results/model.js';
-import { newRunId, unclaimedArrivals, type ProfileWorkerReport } from './profile-worker.js';
+import { componentArrivals, newRunId, type ProfileWorkerReport } from './profile-worker.js';
 import { resourceKey, type ProfileTarget } from './profile-task.js';
 import { layoutComponentSlots } from './client-buckets.js';
 import { evaluateThresholds } from './evaluate-thresholds.js';
@@ -132,26 +131,21 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
   const cleanups: (() => Promise<void>)[] = [];
   let cleanupTimedOut = false;
   let exit: number = ExitCode.Ok;
-  let resultWritten = false;
   let cleanedUp = false;
-  let current: LoadEngine | undefined;
-  let stopped: string | undefined;
-  // Kept until the result is written and cleanup has run: a second signal skips waiting but still
-  // writes and cleans up; only a third exits at once, saying what it leaves behind.
-  const offSignals = onStopSignals(ctx, (sig, count) => {
-    stopped ??= 'interrupted';
-    if (count === 1) {
-      if (!o.quiet) ctx.stderr.write(`\n${sig}: stopping — finishing iterations in flight, then cleanup (press Ctrl-C again to abort at once)\n`);
-      current?.stop('interrupted');
-    } else if (count === 2) {
-      if (!o.quiet) ctx.stderr.write(`\n${sig}: aborting — the partial result is still written and cleanup attempted (press Ctrl-C a third time to exit without them)\n`);
-      current?.abort('interrupted');
-    } else {
-      const left = [resultWritten ? undefined : 'no result file was written', cleanedUp || o.keep ? undefined : `objects labelled ${RUN_LABEL}=${runId} may remain`].filter(Boolean);
-      ctx.stderr.write(`\n${sig}: exiting now${left.length ? `; ${left.join('; ')}` : ''}\n`);
-      ctx.exit?.(130);
-    }
+  // A worker failure ends the run after its phase; a phase cut by its end bound marks the result partial.
+  let failed: string | undefined;
+  let cut = false;
+  // Kept until the result is written and cleanup has run: a first signal waits at most one --timeout
+  // for iterations in flight, a second skips waiting; both still write the result and clean up; only a
+  // third exits at once, saying what it leaves behind.
+  const lifecycle = new RunLifecycle(ctx, {
+    quiet: o.quiet,
+    stopGraceMs: o.timeoutMs,
+    work: 'iterations',
+    ...(o.keep ? {} : { thenAlso: 'cleanup' }),
+    leftBehind: () => (cleanedUp || o.keep ? undefined : `objects labelled ${RUN_LABEL}=${runId} may remain`),
   });
+  const stopped = () => lifecycle.stoppedBy ?? failed;
   try {
     const versionRes = await send(dispatch, { method: 'GET', path: `${target.pathPrefix}/version`, headers: { accept: 'application/json' } }).catch((err: Error) => {
       throw new TargetError(`cannot reach the API server at ${target.origin}: ${err.message}`, 'is the cluster running?', err);
@@ -281,13 +275,13 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
     const timeSeries: TimeSeriesPoint[] = [];
     const startedWallMs = wallMs();
     try {
-      for (let p = 0; p < profile.phases.length && !stopped; p++) {
+      for (let p = 0; p < profile.phases.length && !stopped(); p++) {
         const phase = profile.phases[p]!;
         say(`racerig: phase ${p + 1}/${profile.phases.length} "${phase.name}"\n`);
         await observation?.phase(phase.name, 'start');
         const { slots, used: slot } = layoutComponentSlots(phase, waitOps);
         const bucketEpochWallMs = wallMs();
-        let layoutRef: MetricsLayout | undefined;
+        const phaseMs = phase.durationMs ?? Infinity;
         const engine = new LoadEngine({
           workers: o.workers,
           connections: o.connections * o.workers,
@@ -305,10 +299,18 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
           maxLagMs: o.maxLagMs,
           gatherMs: o.gatherMs,
           extraSlots: slot + 8,
+          // The phase ends by its duration + one --timeout whatever the server does: iterations still in flight are aborted.
+          endGraceMs: o.timeoutMs,
+          // Planned open-model iterations no worker started by the end are dropped work, counted on the first step's operation.
+          arrivals: (layout) =>
+            phase.components.flatMap((c, i) => {
+              const first = c.steps.find((s) => s.operationIndex >= 0);
+              const pacer = componentArrivals(c, phaseMs);
+              return first && pacer.open ? [{ pacer, ticketSlot: layout.extraBase + slots[i]!.ticket, drop: (r: MetricsRecorder, n: number) => r.dropped(first.operationIndex, n) }] : [];
+            }),
           onTick: (t) => live.update({ ...t, elapsedMs: t.elapsedMs + offsetMs }),
           onStarting: (ready, workers) => live.setup(`phase "${phase.name}": starting workers ${ready}/${workers} (loading the profile, warming up, connecting)`),
           taskFor: (index, workers, layout, buffer) => {
-            layoutRef = layout;
             return {
               kind: 'profile',
               index,
@@ -334,19 +336,7 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
             };
           },
         });
-        current = engine;
-        const outcome = await engine.start();
-        current = undefined;
-        // Planned open-model iterations no worker started by the end are dropped work.
-        if (layoutRef) {
-          const view = outcome.final.data;
-          phase.components.forEach((c, i) => {
-            const endMs = Math.min(outcome.elapsedMs, outcome.stoppedAtMs ?? Infinity);
-            const unclaimed = unclaimedArrivals(c, phase.durationMs ?? Infinity, endMs, view[layoutRef!.extraBase + slots[i]!.ticket]!);
-            const first = c.steps.find((s) => s.operationIndex >= 0);
-            if (unclaimed > 0 && first) addDropped(outcome.final, first.operationIndex, unclaimed);
-          });
-        }
+        const outcome = await lifecycle.run(engine);
         for (const r of outcome.reports as ProfileWorkerReport[]) {
           if (!r.iterations) continue;
           retries.retries += r.retries?.retries ?? 0;
@@ -365,8 +355,8 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
         offsetMs += outcome.elapsedMs;
         outcomes.push(outcome);
         await observation?.phase(phase.name, 'end');
-        if (outcome.stoppedBy) stopped ??= outcome.stoppedBy;
-        if (outcome.workerErrors.length) stopped ??= 'worker failure';
+        if (outcome.workerErrors.length) failed ??= 'worker failure';
+        if (outcome.cut) cut = true;
       }
     } finally {
       live.close();
@@ -375,7 +365,8 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
     const observed = observation ? await observation.stop() : undefined;
     const serverAfter = readMetrics ? parseRequestTotals(await readMetrics(), byResource) : undefined;
     await Promise.all(lifecycles.map((l) => l.stop()));
-    const merged = mergeOutcomes(outcomes, startedWallMs, offsetMs, timeSeries, stopped);
+    const merged = mergeOutcomes(outcomes, startedWallMs, offsetMs, timeSeries, stopped() ?? (cut ? END_BOUND : undefined));
+    const plannedMs = profile.phases.reduce((a, ph) => a + (ph.durationMs ?? Infinity), 0);
     const result = buildResult(merged, {
       name: profile.name,
       labels: o.labels,
@@ -393,6 +384,8 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
         phases: profile.phases.map((ph) => ({ name: ph.name, durationMs: ph.durationMs ?? null, components: ph.components.map((c) => ({ name: c.name, load: c.load, qps: c.qps ?? null })) })),
       },
       profile: { name: profile.name, sha256: profile.source.sha256 },
+      // Rates over the planned phases (when every phase has a duration), or the real time when stopped early.
+      plannedDurationMs: plannedMs,
     });
     if (observed) {
       result.findings = observed.findings;
@@ -423,22 +416,16 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
     // Cleanup runs before the result is written, so a report can say it happened.
     for (const c of cleanups.splice(0)) await c();
     cleanedUp = true;
-    const saved = writeWithFallback(out, (p) => writeResult(p, result), [join(ctx.cwd, 'results')]);
-    resultWritten = true;
-    if (saved.failed) ctx.stderr.write(`racerig: cannot write the result to ${out} (${saved.failed.message}); written to ${saved.path} instead\n`);
-    if (!o.quiet) {
-      ctx.stdout.write('\n' + renderSummary(result));
-      ctx.stdout.write(`\nresult: ${saved.path}${result.partial ? ' (partial)' : ''}\n`);
-    }
-    if (result.partial && stopped === 'interrupted') exit = ExitCode.Interrupted;
-    else if (saved.failed) exit = ExitCode.OutputFallback;
-    else if (result.integrity && !result.integrity.ok) exit = ExitCode.IntegrityMismatch;
-    else if (result.thresholds.some((t) => !t.passed)) exit = ExitCode.ThresholdsFailed;
+    exit = lifecycle.finish(result, {
+      out,
+      fallbackDirs: [join(ctx.cwd, 'results')],
+      check: (r) => (r.integrity && !r.integrity.ok ? ExitCode.IntegrityMismatch : r.thresholds?.some((t) => !t.passed) ? ExitCode.ThresholdsFailed : undefined),
+    });
   } finally {
     for (const c of cleanups) await c().catch(() => {});
     await (cleanupTimedOut ? pool.destroy() : pool.close()).catch(() => {});
     await mock?.close();
-    offSignals();
+    lifecycle.close();
   }
   return exit;
 }
@@ -449,11 +436,6 @@ function findingsLine(findings: FindingsCollector): string | undefined {
   const byKind = new Map<string, number>();
   for (const f of findings.list()) byKind.set(f.kind, (byKind.get(f.kind) ?? 0) + f.count);
   return [...byKind].map(([k, n]) => `${k} ×${n}`).join(', ');
-}
-
-/** addDropped adds planned-but-never-started iterations to an operation's dropped count in a (private) snapshot. */
-function addDropped(snapshot: Snapshot, op: number, n: number): void {
-  snapshot.data[opBase(op) + O.DROPPED]! += n;
 }
 
 /** mergeOutcomes sums the phases' final snapshots into one outcome covering the whole run. */
@@ -478,6 +460,7 @@ function mergeOutcomes(outcomes: EngineOutcome[], startedWallMs: number, elapsed
     lateness,
     ...(stoppedBy ? { stoppedBy } : {}),
     aborted: outcomes.some((oc) => oc.aborted),
+    cut: outcomes.some((oc) => oc.cut),
     workerErrors: outcomes.flatMap((oc) => oc.workerErrors),
     reports: outcomes.flatMap((oc) => oc.reports),
   };

@@ -68,16 +68,20 @@ export function componentPacer(c: Component, durationMs: number): Pacer {
 }
 
 /**
- * unclaimedArrivals counts a component's open-model iterations that were due before `endMs` (run-clock
- * ms of the phase: its end, or the stop when the run was stopped; later arrivals were never due) and
- * that no worker started (`claimed` tickets): dropped work. A component's `delay` shifts its arrivals
- * as the workers shift them. 0 for the closed model.
+ * componentArrivals returns a component's open-model schedule as the workers follow it: its pacer
+ * within a phase of `durationMs`, shifted by the component's `delay` (arrival times and the count
+ * planned by a time alike). The main thread counts its unclaimed arrivals as dropped (LoadEngine).
  */
-export function unclaimedArrivals(c: Component, phaseDurationMs: number, endMs: number, claimed: number): number {
-  const pacer = componentPacer(c, phaseDurationMs);
-  if (!pacer.open) return 0;
-  const due = Math.min(endMs, phaseDurationMs + c.delayMs) - c.delayMs;
-  return Math.max(0, (due > 0 ? pacer.plannedBy(due) : 0) - claimed);
+export function componentArrivals(c: Component, durationMs: number): Pacer {
+  const pacer = componentPacer(c, durationMs);
+  const d = c.delayMs;
+  if (d <= 0 || !pacer.open) return pacer;
+  return {
+    open: true,
+    arrivalMs: (k) => pacer.arrivalMs(k) + d,
+    plannedBy: (t) => (t > d ? pacer.plannedBy(t - d) : 0),
+    rateAt: (t) => pacer.rateAt(t),
+  };
 }
 
 /** share splits `total` over `workers`, returning worker `index`'s part. */
@@ -289,9 +293,7 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
       }, durationMs)
     : undefined;
   const components: LoopComponent[] = phase.components.map((c, i) => {
-    const pacer = componentPacer(c, durationMs);
-    const delayed = c.delayMs > 0 && pacer.open ? { ...pacer, arrivalMs: (k: number) => pacer.arrivalMs(k) + c.delayMs } : pacer;
-    return { pacer: delayed, maxUnits: c.iterations ?? Infinity, durationMs, maxLagMs: t.maxLagMs, gatherMs: t.gatherMs, ticketSlot: t.components[i]!.ticket };
+    return { pacer: componentArrivals(c, durationMs), maxUnits: c.iterations ?? Infinity, durationMs, maxLagMs: t.maxLagMs, gatherMs: t.gatherMs, ticketSlot: t.components[i]!.ticket };
   });
   loop = new ArrivalLoop(recorder, clock, components, source, () => {
     phaseTimeUp();
