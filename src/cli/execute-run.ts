@@ -9,8 +9,13 @@ import { RunLifecycle, STOP_GRACE_MS } from './run-lifecycle.js';
 import { writeWithFallback } from '../results/output-path.js';
 import type { ResolvedAddress } from '../http/resolve-target.js';
 import type { RunPlan } from './run-options.js';
-import { LoadEngine } from '../engine/engine.js';
-import type { RequestSpec } from '../engine/worker-task.js';
+import { LoadEngine, spread } from '../engine/engine.js';
+import type { RequestSpec, WorkerTask } from '../engine/worker-task.js';
+import { createPacer } from '../engine/load-model.js';
+import { GlobalSlot } from '../metrics/layout.js';
+
+/** share splits `total` over `workers`, returning worker `index`'s part. */
+const share = (total: number, workers: number, index: number): number => Math.floor(total / workers) + (index < total % workers ? 1 : 0);
 import { LiveView } from '../report/live.js';
 import { buildResult } from '../results/build-result.js';
 import { defaultResultPath } from '../results/write-result.js';
@@ -36,12 +41,10 @@ export async function executeRun(workload: RunWorkload, plan: RunPlan, ctx: CliC
     mkdirSync(dirname(plan.log), { recursive: true });
     writeFileSync(plan.log, '');
   }
-  const engine = new LoadEngine({
-    workers: plan.workers,
-    connections: plan.connections,
-    operations: workload.operations,
-    requests: workload.requests,
+  // Each worker's task is the plan's load settings with its share of the connections (the plan already caps workers at one per connection).
+  const load: Omit<WorkerTask, 'index' | 'workers' | 'layout' | 'buffer' | 'connections'> = {
     origin: plan.origin,
+    requests: workload.requests,
     pipelining: plan.pipelining,
     httpClient: plan.httpClient,
     timeoutMs: plan.timeoutMs,
@@ -54,6 +57,21 @@ export async function executeRun(workload: RunWorkload, plan: RunPlan, ctx: CliC
     ...(plan.log ? { log: { path: plan.log, sample: plan.logSample, operations: workload.operations } } : {}),
     rejectUnauthorized: !plan.insecure,
     ...(workload.addresses ? { addresses: workload.addresses } : {}),
+  };
+  const pacer = createPacer(plan.model, plan.maxRequests);
+  const engine = new LoadEngine({
+    workers: plan.workers,
+    operations: workload.operations,
+    durationMs: plan.durationMs,
+    task: (index, workers, layout, buffer) => ({ ...load, index, workers, layout, buffer, connections: share(plan.connections, workers, index) }),
+    // Arrivals nobody claimed by the end are dropped, spread over the request kinds in the order they would have been sent.
+    arrivals: () => (pacer.open ? [{ pacer, ticketSlot: GlobalSlot.TICKET, drop: (r, n) => spread(workload.requests, n, (op, count) => r.dropped(op, count)) }] : []),
+    // Requests of workers that never reported after an abort count as aborted.
+    abortedInFlight: (r, n) =>
+      spread(workload.requests, n, (op, count) => {
+        for (let i = 0; i < count; i++) r.failure(op, 'aborted', 0);
+      }),
+    rateAt: (ms) => pacer.rateAt(ms),
     // Whatever the target does (trickling, endless bodies), the run ends by duration + one --timeout.
     endGraceMs: plan.timeoutMs,
     onTick: (t) => live.update(t),

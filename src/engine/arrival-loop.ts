@@ -6,7 +6,7 @@
  * latency is still counted from it) or, past `maxLagMs`, is dropped and counted. The closed model
  * starts a unit whenever the work source has capacity. Never posts a message per unit.
  */
-import { G, RunState } from '../metrics/layout.js';
+import { GlobalSlot, RunState } from '../metrics/layout.js';
 import { COUNTS_LENGTH, HIGHEST_US, indexOf, slotPairs } from '../metrics/hdr-layout.js';
 import type { RunClock } from './clock.js';
 import type { Pacer } from './pacer.js';
@@ -145,7 +145,7 @@ export class ArrivalLoop {
   }
 
   private pumpOnce(): void {
-    const state = Atomics.load(this.view, G.STATE);
+    const state = Atomics.load(this.view, GlobalSlot.STATE);
     if (state === RunState.Aborting) {
       if (!this.aborted) {
         this.aborted = true;
@@ -224,7 +224,7 @@ export class ArrivalLoop {
       }
       const lateUs = Math.round(lateMs * 1000);
       this.latenessCounts[indexOf(lateUs <= 0 ? 0 : Math.min(lateUs, HIGHEST_US))]++;
-      if (lateUs >= 1000) this.recorder.late(lateUs);
+      if (lateUs >= 1000) this.recorder.late();
       this.inFlight[c]!++;
       this.started++;
       src.start(c, i, at, now);

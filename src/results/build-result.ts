@@ -4,7 +4,7 @@ import { RESULT_SCHEMA, type RunResult, type OperationResult, type TargetInfo } 
 import type { EngineOutcome } from '../engine/engine.js';
 import { summarize } from '../metrics/histogram.js';
 import { VERSION } from '../version.js';
-import { G } from '../metrics/layout.js';
+import { GlobalSlot } from '../metrics/layout.js';
 
 /** RunMeta is what the command knows about a run besides its measurements. */
 export interface RunMeta {
@@ -79,7 +79,7 @@ export function buildResult(outcome: EngineOutcome, meta: RunMeta): RunResult {
       ? {
           schedule: {
             lateUs: { p50: lateness.getValueAtPercentile(50), p99: lateness.getValueAtPercentile(99), max: lateness.getValueAtPercentile(100) },
-            startedLate: outcome.final.global(G.LATE),
+            startedLate: outcome.final.global(GlobalSlot.LATE),
           },
         }
       : {}),

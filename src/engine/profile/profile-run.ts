@@ -4,9 +4,9 @@
  * objects, runs each phase on the worker pool, cleans up the run's objects (also after Ctrl-C),
  * evaluates thresholds and writes the result.
  */
-import os from 'node:os';
 import { join } from 'node:path';
 import type { CliContext } from '../../cli/context.js';
+import type { ProfilePlan } from '../../cli/run-options.js';
 import { ExitCode } from '../../cli/exit-codes.js';
 import { loadProfile } from '../../profile/loader.js';
 import type { Profile, Step } from '../../profile/types.js';
@@ -27,7 +27,7 @@ import { send, type DispatchFn } from '../../kube/send.js';
 import { createRequest, deleteCollectionRequest } from '../../kube/requests.js';
 import { LoadEngine, type EngineOutcome } from '../engine.js';
 import { Snapshot } from '../../metrics/snapshot.js';
-import { G } from '../../metrics/layout.js';
+import { GlobalSlot } from '../../metrics/layout.js';
 import type { MetricsRecorder } from '../../metrics/recorder.js';
 import { newHistogram } from '../../metrics/histogram.js';
 import { wallMs } from '../clock.js';
@@ -44,41 +44,10 @@ import { evaluateThresholds } from './evaluate-thresholds.js';
 import { LifecycleWatch } from './lifecycle-watch.js';
 import { checkIntegrity, hasRawHttp, minus, parseRequestTotals, runCounts } from './integrity.js';
 import { runOperations } from './run-operations.js';
-import type { ReadySpec } from '../../sut/sut-process.js';
 import { FindingsCollector } from '../../observe/findings.js';
 import type { Observation } from '../../observe/observation.js';
 import { prepareObservation } from './observation-setup.js';
 import { withClusterKubeconfig } from '../../cluster/cluster-target.js';
-
-/** ProfileRunOptions are the command-line choices of a profile run. */
-export interface ProfileRunOptions {
-  file: string;
-  smoke: boolean;
-  workers: number;
-  /** Connections per worker for ordinary requests. */
-  connections: number;
-  timeoutMs: number;
-  maxLagMs: number;
-  gatherMs: number;
-  labels: Record<string, string>;
-  out?: string;
-  quiet: boolean;
-  keep: boolean;
-  kubeconfig?: string;
-  context?: string;
-  /** `--cluster`: target this kind cluster (its kubeconfig from kind, in a temporary file for the run). */
-  cluster?: string;
-  /** Target the cluster this process runs in (service account). */
-  inCluster?: boolean;
-  /** Check counts against a racerig mock reached through a kubeconfig (the embedded mock is always checked). */
-  integrity?: boolean;
-  allowRemote: boolean;
-  log?: { path: string; sample: number };
-  /** `--sut`: the system under test's command (replaces the profile's `sut.command`). */
-  sut?: string[];
-  /** `--sut-ready`: when the SUT is ready (replaces the profile's `sut.ready`). */
-  sutReady?: ReadySpec;
-}
 
 /** profileRefs lists every resource a profile touches (setup objects, steps, measurements). */
 function stepRefs(profile: Profile): ResourceRef[] {
@@ -96,7 +65,7 @@ async function resolveRef(d: Discovery, ref: ResourceRef): Promise<ResourceInfo>
 export { LAG_SUFFIX } from './run-operations.js';
 
 /** runProfile runs a profile end to end and returns the exit code. */
-export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise<number> {
+export async function runProfile(o: ProfilePlan, ctx: CliContext): Promise<number> {
   // --cluster: the run (and its SUT) get the kind cluster's kubeconfig as if given with --kubeconfig/--context.
   if (o.cluster !== undefined) return withClusterKubeconfig(o.cluster, ctx, (kubeconfig, context) => runProfile({ ...o, cluster: undefined, kubeconfig, context }, ctx));
   const profile = await loadProfile(o.file, { cwd: ctx.cwd, smoke: o.smoke });
@@ -284,20 +253,10 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
         const phaseMs = phase.durationMs ?? Infinity;
         const engine = new LoadEngine({
           workers: o.workers,
-          connections: o.connections * o.workers,
           operations,
           measurementOperations,
           streamOperations,
-          requests: [],
-          origin: target.origin,
-          pipelining: 1,
-          timeoutMs: o.timeoutMs,
-          maxInFlight: 0,
-          model: { kind: 'closed' },
-          maxRequests: Infinity,
-          durationMs: phase.durationMs ?? Infinity,
-          maxLagMs: o.maxLagMs,
-          gatherMs: o.gatherMs,
+          durationMs: phaseMs,
           extraSlots: slot + 8,
           // The phase ends by its duration + one --timeout whatever the server does: iterations still in flight are aborted.
           endGraceMs: o.timeoutMs,
@@ -310,31 +269,23 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
             }),
           onTick: (t) => live.update({ ...t, elapsedMs: t.elapsedMs + offsetMs }),
           onStarting: (ready, workers) => live.setup(`phase "${phase.name}": starting workers ${ready}/${workers} (loading the profile, warming up, connecting)`),
-          taskFor: (index, workers, layout, buffer) => {
-            return {
-              kind: 'profile',
-              index,
-              workers,
-              layout,
-              buffer,
-              profileFile: o.file,
-              cwd: ctx.cwd,
-              smoke: o.smoke,
-              phaseIndex: p,
-              runId,
-              target,
-              resources,
-              lagOperations,
-              streamOperations,
-              components: slots.map((s) => ({ ...s, ticket: layout.extraBase + s.ticket, ...(s.bucket !== undefined ? { bucket: layout.extraBase + s.bucket } : {}) })),
-              connections: o.connections,
-              timeoutMs: o.timeoutMs,
-              maxLagMs: o.maxLagMs,
-              gatherMs: o.gatherMs,
-              bucketEpochWallMs,
-              ...(o.log ? { log: { ...o.log, operations } } : {}),
-            };
-          },
+          task: (index, workers, layout, buffer) => ({
+            kind: 'profile',
+            index,
+            workers,
+            layout,
+            buffer,
+            plan: o,
+            cwd: ctx.cwd,
+            phaseIndex: p,
+            runId,
+            target,
+            resources,
+            lagOperations,
+            streamOperations,
+            components: slots.map((s) => ({ ...s, ticket: layout.extraBase + s.ticket, ...(s.bucket !== undefined ? { bucket: layout.extraBase + s.bucket } : {}) })),
+            bucketEpochWallMs,
+          }),
         });
         const outcome = await lifecycle.run(engine);
         for (const r of outcome.reports as ProfileWorkerReport[]) {
@@ -447,7 +398,7 @@ function mergeOutcomes(outcomes: EngineOutcome[], startedWallMs: number, elapsed
     const d = oc.final.data;
     for (let i = 0; i < d.length; i++) data[i] = (data[i]! + d[i]!) >>> 0;
   }
-  data[G.IN_FLIGHT] = 0;
+  data[GlobalSlot.IN_FLIGHT] = 0;
   const lateness = newHistogram();
   for (const oc of outcomes) lateness.add(oc.lateness);
   return {
@@ -465,6 +416,3 @@ function mergeOutcomes(outcomes: EngineOutcome[], startedWallMs: number, elapsed
     reports: outcomes.flatMap((oc) => oc.reports),
   };
 }
-
-/** defaultWorkers is the worker count of profile runs (available cores). */
-export const defaultWorkers = (): number => os.availableParallelism();
