@@ -1,24 +1,29 @@
 /**
- * Runs a load plan end to end on the main thread: engine, live view, stop signals (Ctrl-C, SIGTERM,
- * SIGHUP; first: stop, waiting at most STOP_GRACE_MS for requests in flight; second: abort at once;
- * both still write the result; third: exit at once), result file, hgrm file, summary, exit code.
+ * Runs a `run <url>` load plan on the main thread: engine and live view under the shared run lifecycle
+ * (run-lifecycle.ts: signals, result file, summary, exit code), plus the --hgrm file.
  */
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { onStopSignals, type CliContext } from './context.js';
+import type { CliContext } from './context.js';
+import { RunLifecycle, STOP_GRACE_MS } from './run-lifecycle.js';
 import { writeWithFallback } from '../results/output-path.js';
 import type { ResolvedAddress } from '../http/resolve-target.js';
 import type { RunPlan } from './run-options.js';
-import { ExitCode } from './exit-codes.js';
-import { LoadEngine } from '../engine/engine.js';
-import type { RequestSpec } from '../engine/worker-task.js';
+import { LoadEngine, spread } from '../engine/engine.js';
+import type { RequestSpec, WorkerTask } from '../engine/worker-task.js';
+import { createPacer } from '../engine/load-model.js';
+import { GlobalSlot } from '../metrics/layout.js';
+
+/** share splits `total` over `workers`, returning worker `index`'s part. */
+const share = (total: number, workers: number, index: number): number => Math.floor(total / workers) + (index < total % workers ? 1 : 0);
 import { LiveView } from '../report/live.js';
 import { buildResult } from '../results/build-result.js';
-import { defaultResultPath, writeResult } from '../results/write-result.js';
-import { renderSummary } from '../report/summary.js';
+import { defaultResultPath } from '../results/write-result.js';
 import { renderHgrm } from '../report/hgrm.js';
 import type { RunResult, TargetInfo } from '../results/model.js';
 import { NdjsonProgress, shardInfo } from '../distributed/progress.js';
+
+export { exitCodeOf, STOP_GRACE_MS } from './run-lifecycle.js';
 
 /** RunWorkload is what to send: operation names and the requests that use them. */
 export interface RunWorkload {
@@ -30,10 +35,7 @@ export interface RunWorkload {
   addresses?: ResolvedAddress[];
 }
 
-/** STOP_GRACE_MS is how long the first stop signal waits for requests in flight before they are aborted, ms. */
-export const STOP_GRACE_MS = 1000;
-
-/** executeRun runs `workload` with `plan`'s load settings and returns the process exit code. */
+/** executeRun runs `workload` with `plan`'s load settings under the shared run lifecycle and returns the process exit code. */
 export async function executeRun(workload: RunWorkload, plan: RunPlan, ctx: CliContext): Promise<number> {
   const live = new LiveView({ out: ctx.stdout, quiet: plan.quiet, title: workload.target.url, durationMs: plan.durationMs });
   const progress = plan.progress === 'ndjson' ? new NdjsonProgress(ctx.stdout, plan.shard) : undefined;
@@ -41,12 +43,10 @@ export async function executeRun(workload: RunWorkload, plan: RunPlan, ctx: CliC
     mkdirSync(dirname(plan.log), { recursive: true });
     writeFileSync(plan.log, '');
   }
-  const engine = new LoadEngine({
-    workers: plan.workers,
-    connections: plan.connections,
-    operations: workload.operations,
-    requests: workload.requests,
+  // Each worker's task is the plan's load settings with its share of the connections (the plan already caps workers at one per connection).
+  const load: Omit<WorkerTask, 'index' | 'workers' | 'layout' | 'buffer' | 'connections'> = {
     origin: plan.origin,
+    requests: workload.requests,
     pipelining: plan.pipelining,
     httpClient: plan.httpClient,
     timeoutMs: plan.timeoutMs,
@@ -59,6 +59,21 @@ export async function executeRun(workload: RunWorkload, plan: RunPlan, ctx: CliC
     ...(plan.log ? { log: { path: plan.log, sample: plan.logSample, operations: workload.operations } } : {}),
     rejectUnauthorized: !plan.insecure,
     ...(workload.addresses ? { addresses: workload.addresses } : {}),
+  };
+  const pacer = createPacer(plan.model, plan.maxRequests);
+  const engine = new LoadEngine({
+    workers: plan.workers,
+    operations: workload.operations,
+    durationMs: plan.durationMs,
+    task: (index, workers, layout, buffer) => ({ ...load, index, workers, layout, buffer, connections: share(plan.connections, workers, index) }),
+    // Arrivals nobody claimed by the end are dropped, spread over the request kinds in the order they would have been sent.
+    arrivals: () => (pacer.open ? [{ pacer, ticketSlot: GlobalSlot.TICKET, drop: (r, n) => spread(workload.requests, n, (op, count) => r.dropped(op, count)) }] : []),
+    // Requests of workers that never reported after an abort count as aborted.
+    abortedInFlight: (r, n) =>
+      spread(workload.requests, n, (op, count) => {
+        for (let i = 0; i < count; i++) r.failure(op, 'aborted', 0);
+      }),
+    rateAt: (ms) => pacer.rateAt(ms),
     // Whatever the target does (trickling, endless bodies), the run ends by duration + one --timeout.
     endGraceMs: plan.timeoutMs,
     ...(plan.startAtMs !== undefined ? { startAtWallMs: plan.startAtMs } : {}),
@@ -69,24 +84,11 @@ export async function executeRun(workload: RunWorkload, plan: RunPlan, ctx: CliC
     onStarting: (ready, workers) => live.setup(`starting workers ${ready}/${workers} (warming up, connecting)`),
   });
 
-  let written = false;
-  const offSignals = onStopSignals(ctx, (sig, count) => {
-    if (count === 1) {
-      if (!plan.quiet) ctx.stderr.write(`\n${sig}: stopping — waiting up to ${STOP_GRACE_MS / 1000} s for requests in flight (press Ctrl-C again to abort at once)\n`);
-      engine.stop('interrupted', STOP_GRACE_MS);
-    } else if (count === 2) {
-      if (!plan.quiet) ctx.stderr.write(`\n${sig}: aborting — writing what was measured (press Ctrl-C a third time to exit without it)\n`);
-      engine.abort('interrupted');
-    } else {
-      ctx.stderr.write(`\n${sig}: exiting now; ${written ? 'the result file was written' : 'no result file was written'}\n`);
-      ctx.exit?.(130);
-    }
-  });
-  let result: RunResult;
+  const lifecycle = new RunLifecycle(ctx, { quiet: plan.quiet, stopGraceMs: STOP_GRACE_MS, work: 'requests' });
   try {
-    const outcome = await engine.start();
+    const outcome = await lifecycle.run(engine);
     live.close();
-    result = buildResult(outcome, {
+    const result = buildResult(outcome, {
       name: plan.name,
       labels: plan.labels,
       target: workload.target,
@@ -96,62 +98,30 @@ export async function executeRun(workload: RunWorkload, plan: RunPlan, ctx: CliC
       ...(plan.shard ? { shard: shardInfo(plan.shard, plan.startAtMs, outcome.startLatenessMs) } : {}),
     });
     for (const e of outcome.workerErrors) ctx.stderr.write(`racerig: worker error: ${e.code}: ${e.message}\n`);
-  } catch (err) {
-    offSignals();
-    throw err;
-  }
-
-  try {
-    const requested = plan.out ?? defaultResultPath(workload.resultsDir, plan.shard ? `${plan.name}-shard-${plan.shard.index}-of-${plan.shard.count}` : plan.name, new Date(result.startedAt));
-    let fellBack = false;
-    const saved = writeOutput(ctx, 'result', requested, (p) => writeResult(p, result), [workload.resultsDir]);
-    fellBack ||= saved.failed !== undefined;
-    written = true;
-    if (plan.hgrm) {
-      const hgrm = plan.hgrm;
-      const text = renderHgrm(result, result.operations.length === 1 ? result.operations[0]!.name : undefined);
-      const w = writeOutput(ctx, '--hgrm', hgrm, (p) => {
-        mkdirSync(dirname(p), { recursive: true });
-        writeFileSync(p, text);
-      }, [dirname(saved.path)]);
-      fellBack ||= w.failed !== undefined;
-    }
-    progress?.result(result);
-    if (!plan.quiet) {
-      ctx.stdout.write('\n' + renderSummary(result));
-      ctx.stdout.write(`\nresult: ${saved.path}${result.partial ? ' (partial)' : ''}\n`);
-    }
-    return exitCodeOf(result, fellBack, ctx);
+    return lifecycle.finish(result, {
+      out: plan.out ?? defaultResultPath(workload.resultsDir, plan.shard ? `${plan.name}-shard-${plan.shard.index}-of-${plan.shard.count}` : plan.name, new Date(result.startedAt)),
+      fallbackDirs: [workload.resultsDir],
+      extraOutputs: (resultPath) => {
+        const fellBack = plan.hgrm ? writeHgrm(ctx, plan.hgrm, result, resultPath) : false;
+        // --progress ndjson: the whole result is the last line on stdout (the run is quiet otherwise).
+        progress?.result(result);
+        return fellBack;
+      },
+    });
   } finally {
-    offSignals();
+    lifecycle.close();
   }
 }
 
-/** writeOutput writes one output with writeWithFallback and says on stderr where it went when not where asked. */
-function writeOutput(ctx: CliContext, what: string, path: string, write: (p: string) => void, fallbackDirs: string[]): { path: string; failed?: Error } {
-  const w = writeWithFallback(path, write, fallbackDirs);
-  if (w.failed) ctx.stderr.write(`racerig: cannot write the ${what} to ${path} (${w.failed.message}); written to ${w.path} instead\n`);
-  return w;
-}
-
-/** exitCodeOf maps a written run result to its documented exit code (see exit-codes.ts), explaining the failures on stderr. */
-export function exitCodeOf(result: RunResult, fellBack: boolean, ctx: CliContext): number {
-  if (result.partial && result.stoppedBy === 'interrupted') return ExitCode.Interrupted;
-  if (fellBack) return ExitCode.OutputFallback;
-  if (result.stoppedBy === 'worker failure') {
-    ctx.stderr.write('racerig: a worker thread failed; the result holds what the others measured\n');
-    return ExitCode.WorkerFailed;
-  }
-  if (result.totals.requests === 0) {
-    ctx.stderr.write(`racerig: the run sent no request (${result.totals.dropped} planned ${result.totals.dropped === 1 ? 'arrival was' : 'arrivals were'} dropped)\n`);
-    return ExitCode.NothingSent;
-  }
-  const responses = result.operations.reduce((a, o) => a + Object.values(o.status).reduce((x, y) => x + y, 0), 0);
-  if (result.totals.requests > 0 && responses === 0) {
-    ctx.stderr.write(`racerig: every request failed without a response (${Object.entries(result.operations[0]?.errorKinds ?? {}).map(([k, n]) => `${k}×${n}`).join(', ')}); is the target up?\n`);
-    return ExitCode.TargetFailed;
-  }
-  return ExitCode.Ok;
+/** writeHgrm writes the --hgrm file (falling back beside the result, said on stderr); returns whether it fell back. */
+function writeHgrm(ctx: CliContext, path: string, result: RunResult, resultPath: string): boolean {
+  const text = renderHgrm(result, result.operations.length === 1 ? result.operations[0]!.name : undefined);
+  const w = writeWithFallback(path, (p) => {
+    mkdirSync(dirname(p), { recursive: true });
+    writeFileSync(p, text);
+  }, [dirname(resultPath)]);
+  if (w.failed) ctx.stderr.write(`racerig: cannot write the --hgrm to ${path} (${w.failed.message}); written to ${w.path} instead\n`);
+  return w.failed !== undefined;
 }
 
 /** configOf returns the effective options stored in the result file. */

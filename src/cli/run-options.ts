@@ -13,6 +13,9 @@ import { isLoopbackHost } from '../http/loopback.js';
 import { outputPathProblem } from '../results/output-path.js';
 import { parseShardFlags, type ShardFlags, type ShardPlan } from '../distributed/shard-options.js';
 import { shardShare } from '../engine/shard-pacer.js';
+import { splitCommandLine } from '../sut/command-line.js';
+import { parseReadyFlag } from '../sut/ready-flag.js';
+import type { ReadySpec } from '../sut/sut-process.js';
 
 /** RawRunOptions are the commander option values of `run`. */
 export interface RawRunOptions extends ShardFlags {
@@ -40,6 +43,53 @@ export interface RawRunOptions extends ShardFlags {
   quiet?: boolean;
   insecure?: boolean;
   allowRemote?: boolean;
+  // Profile runs only:
+  smoke?: boolean;
+  kubeconfig?: string;
+  context?: string;
+  cluster?: string;
+  keep?: boolean;
+  inCluster?: boolean;
+  integrity?: boolean;
+  sut?: string;
+  sutReady?: string;
+}
+
+/** PROFILE_ONLY_FLAGS may not be combined with a URL. */
+const PROFILE_ONLY_FLAGS = ['smoke', 'kubeconfig', 'context', 'cluster', 'keep', 'inCluster', 'integrity', 'sut', 'sutReady'] as const;
+/** URL_ONLY_FLAGS may not be combined with a profile (the profile says what to send and how fast). */
+const URL_ONLY_FLAGS = ['rate', 'ramp', 'duration', 'requests', 'method', 'header', 'body', 'pipelining', 'httpClient', 'maxInFlight', 'insecure', 'name', 'hgrm', 'shard', 'startAt', 'progress'] as const;
+/** flagName turns a commander option key into its flag (`maxInFlight` → `--max-in-flight`). */
+const flagName = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+/** ProfilePlan is the validated plan of a `run <profile>`, passed down unchanged to the run and its workers. Durations in ms. */
+export interface ProfilePlan {
+  file: string;
+  smoke: boolean;
+  workers: number;
+  /** Connections per worker for ordinary requests. */
+  connections: number;
+  timeoutMs: number;
+  maxLagMs: number;
+  gatherMs: number;
+  labels: Record<string, string>;
+  out?: string;
+  quiet: boolean;
+  keep: boolean;
+  kubeconfig?: string;
+  context?: string;
+  /** `--cluster`: target this kind cluster (its kubeconfig from kind, in a temporary file for the run). */
+  cluster?: string;
+  /** Target the cluster this process runs in (service account). */
+  inCluster?: boolean;
+  /** Check counts against a racerig mock reached through a kubeconfig (the embedded mock is always checked). */
+  integrity?: boolean;
+  allowRemote: boolean;
+  log?: { path: string; sample: number };
+  /** `--sut`: the system under test's command (replaces the profile's `sut.command`). */
+  sut?: string[];
+  /** `--sut-ready`: when the SUT is ready (replaces the profile's `sut.ready`). */
+  sutReady?: ReadySpec;
 }
 
 /** RunPlan is the validated plan of a `run <url>` (of one shard's share with --shard). Durations in ms (Infinity: unbounded). */
@@ -119,9 +169,8 @@ export function parseLabels(flags: readonly string[] | undefined, problems: stri
   return labels;
 }
 
-/** parseRunOptions validates a target URL and options; throws a UsageError listing every problem. */
-export function parseRunOptions(target: string, o: RawRunOptions, cwd: string): RunPlan {
-  const problems: string[] = [];
+/** flagParsers returns number and duration readers that add a problem for each invalid value (undefined then). */
+function flagParsers(problems: string[]) {
   const int = (flag: string, v: string | undefined, min: number): number | undefined => {
     if (v === undefined) return undefined;
     const n = Number(v);
@@ -149,6 +198,19 @@ export function parseRunOptions(target: string, o: RawRunOptions, cwd: string): 
     }
     return ms;
   };
+  return { int, num, dur };
+}
+
+/** usageError lists every problem at once. */
+function usageError(problems: string[], hint: string): UsageError {
+  return new UsageError(problems.length === 1 ? problems[0]! : `invalid options:\n  - ${problems.join('\n  - ')}`, hint);
+}
+
+/** parseRunOptions validates a target URL and options; throws a UsageError listing every problem. */
+export function parseRunOptions(target: string, o: RawRunOptions, cwd: string): RunPlan {
+  const problems: string[] = [];
+  const { int, num, dur } = flagParsers(problems);
+  for (const f of PROFILE_ONLY_FLAGS) if (o[f] !== undefined) problems.push(`${flagName(f)} applies to profile runs, not to a URL`);
 
   let url: URL | undefined;
   try {
@@ -233,9 +295,7 @@ export function parseRunOptions(target: string, o: RawRunOptions, cwd: string): 
     }
   }
 
-  if (problems.length > 0 || !url) {
-    throw new UsageError(problems.length === 1 ? problems[0]! : `invalid options:\n  - ${problems.join('\n  - ')}`, 'see racerig run --help');
-  }
+  if (problems.length > 0 || !url) throw usageError(problems, 'see racerig run --help');
 
   let model: LoadModel = { kind: 'closed' };
   if (rate !== undefined) model = { kind: 'constant', rate, durationMs };
@@ -274,5 +334,74 @@ export function parseRunOptions(target: string, o: RawRunOptions, cwd: string): 
     quiet: o.quiet === true || sharding.progress === 'ndjson',
     insecure: o.insecure === true,
     allowRemote: o.allowRemote === true,
+  };
+}
+
+/** parseProfileOptions validates the options of a profile run, then resolves its file with `resolveFile`; throws a UsageError listing every flag problem. */
+export function parseProfileOptions(target: string, o: RawRunOptions, cwd: string, resolveFile: (target: string, cwd: string) => string): ProfilePlan {
+  const problems: string[] = [];
+  const { int, num, dur } = flagParsers(problems);
+  const misplaced = URL_ONLY_FLAGS.filter((f) => o[f] !== undefined);
+  if (misplaced.length) {
+    const names = misplaced.map(flagName).join(', ');
+    problems.push(`${names} ${misplaced.length === 1 ? 'applies' : 'apply'} to URL runs only; a profile sets its own load and phase durations (\`racerig run <profile> --smoke\` shortens every phase)`);
+  }
+  if (o.cluster !== undefined) {
+    const others = (['kubeconfig', 'context', 'inCluster'] as const).filter((f) => o[f] !== undefined);
+    if (others.length) problems.push(`--cluster picks the target itself; it cannot be combined with ${others.map(flagName).join(', ')}`);
+  }
+  const labels = parseLabels(o.label, problems);
+  let sut: string[] | undefined;
+  let sutReady: ReadySpec | undefined;
+  if (o.sut !== undefined) {
+    try {
+      sut = splitCommandLine(o.sut, '--sut');
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+  }
+  if (o.sutReady !== undefined) {
+    try {
+      sutReady = parseReadyFlag(o.sutReady, parseDurationMs);
+    } catch (err) {
+      problems.push(`--sut-ready: not a URL, a duration or a regular expression: ${(err as Error).message}`);
+    }
+  }
+  const gatherMs = parseGather(o.gather, problems);
+  const workers = int('--workers', o.workers, 1) ?? os.availableParallelism();
+  const tooMany = workersProblem(workers);
+  if (tooMany) problems.push(tooMany);
+  const connections = int('--connections', o.connections, 1) ?? PROFILE_DEFAULTS.connectionsPerWorker;
+  const timeoutMs = dur('--timeout', o.timeout) ?? PROFILE_DEFAULTS.timeoutMs;
+  const shortTimeout = timeoutProblem(timeoutMs);
+  if (shortTimeout) problems.push(shortTimeout);
+  const maxLagMs = dur('--max-lag', o.maxLag) ?? RUN_DEFAULTS.maxLagMs;
+  const logSample = num('--log-sample', o.logSample, 0, 1) ?? 1;
+  for (const [flag, path] of [['-o, --out', o.out], ['--log', o.log]] as const) {
+    const problem = path === undefined ? undefined : outputPathProblem(flag, resolve(cwd, path));
+    if (problem) problems.push(problem);
+  }
+  if (problems.length) throw usageError(problems, 'see racerig run --help');
+  return {
+    file: resolveFile(target, cwd),
+    smoke: o.smoke === true,
+    workers,
+    connections,
+    timeoutMs,
+    maxLagMs,
+    gatherMs,
+    labels,
+    ...(o.out ? { out: resolve(cwd, o.out) } : {}),
+    quiet: o.quiet === true,
+    keep: o.keep === true,
+    ...(o.kubeconfig ? { kubeconfig: resolve(cwd, o.kubeconfig) } : {}),
+    ...(o.context ? { context: o.context } : {}),
+    ...(o.cluster !== undefined ? { cluster: o.cluster } : {}),
+    ...(o.inCluster ? { inCluster: true } : {}),
+    ...(o.integrity ? { integrity: true } : {}),
+    allowRemote: o.allowRemote === true,
+    ...(sut ? { sut } : {}),
+    ...(sutReady ? { sutReady } : {}),
+    ...(o.log ? { log: { path: resolve(cwd, o.log), sample: logSample } } : {}),
   };
 }

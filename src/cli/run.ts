@@ -3,23 +3,15 @@ import { Option, type Command } from 'commander';
 import { join } from 'node:path';
 import type { CommandRegistrar } from './main.js';
 import type { CliContext } from './context.js';
-import { parseGather, parseLabels, parseRunOptions, PROFILE_DEFAULTS, RUN_DEFAULTS, timeoutProblem, workersProblem, type RawRunOptions, type RunPlan } from './run-options.js';
-import { outputPathProblem } from '../results/output-path.js';
+import { parseProfileOptions, parseRunOptions, PROFILE_DEFAULTS, RUN_DEFAULTS, type RawRunOptions, type RunPlan } from './run-options.js';
 import { resolveTarget } from '../http/resolve-target.js';
 import { executeRun } from './execute-run.js';
-import { UsageError } from '../errors.js';
-import { resolve } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import os from 'node:os';
-import { parseDurationMs } from '../engine/duration.js';
 import { resolveProfileFile } from '../profile/shipped.js';
-import type { ProfileRunOptions } from '../engine/profile/profile-run.js';
 import { ExitCode } from './exit-codes.js';
-import { splitCommandLine } from '../sut/command-line.js';
-import { parseReadyFlag } from '../sut/ready-flag.js';
-import type { ReadySpec } from '../sut/sut-process.js';
 import { addShardFlags } from '../distributed/shard-options.js';
 import { addCoordinatorFlags, COORDINATOR_ONLY_FLAGS, coordinatorOptions, type CoordinatorFlags } from '../distributed/coordinator-options.js';
+import { UsageError } from '../errors.js';
 
 const collect = (value: string, prev: string[] = []) => [...prev, value];
 
@@ -53,22 +45,6 @@ export function addRunFlags(cmd: Command): Command {
     .addOption(new Option('--allow-remote', 'allow a target that is not a loopback address'));
 }
 
-/** ProfileFlags are the flags that only profile runs take. */
-interface ProfileFlags {
-  smoke?: boolean;
-  kubeconfig?: string;
-  context?: string;
-  cluster?: string;
-  keep?: boolean;
-  inCluster?: boolean;
-  integrity?: boolean;
-  sut?: string;
-  sutReady?: string;
-}
-
-/** URL_ONLY_FLAGS may not be combined with a profile (the profile says what to send and how fast). */
-const URL_ONLY_FLAGS = ['rate', 'ramp', 'duration', 'requests', 'method', 'header', 'body', 'pipelining', 'httpClient', 'maxInFlight', 'insecure', 'name', 'hgrm', 'shard', 'startAt', 'progress'] as const;
-
 /** registerRunCommand adds `racerig run <url|profile>`. */
 export const registerRunCommand: CommandRegistrar = (program, ctx, setExit) => {
   addCoordinatorFlags(addShardFlags(addRunFlags(program.command('run <target>'))))
@@ -82,7 +58,7 @@ export const registerRunCommand: CommandRegistrar = (program, ctx, setExit) => {
     .option('--integrity', "profiles: check the run's counts against the /metrics of a racerig mock reached through --kubeconfig (no other client may use it meanwhile); the embedded mock is always checked")
     .option('--sut <command>', "profiles: start this system under test beside the run (one string, split as a shell would; placeholders {kubeconfig} {server} {namespace} {port} {runId}); KUBECONFIG points it at the run's target; its races, panics and exits become findings")
     .option('--sut-ready <regex|url|duration>', 'profiles: the SUT is ready when a line of its output matches the regex, the http(s) URL answers 200, or after the duration (default: the profile\'s sut.ready, else at once)')
-    .action(async (target: string, raw: RawRunOptions & ProfileFlags & CoordinatorFlags & { repeat?: string }) => {
+    .action(async (target: string, raw: RawRunOptions & CoordinatorFlags & { repeat?: string }) => {
       const repeat = parseRepeat(raw.repeat);
       const needShards = COORDINATOR_ONLY_FLAGS.filter((f) => raw[f] !== undefined);
       if (raw.shards === undefined && needShards.length) throw new UsageError(`${needShards.map((f) => `--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} ${needShards.length === 1 ? 'applies' : 'apply'} to distributed runs only (--shards N)`);
@@ -97,100 +73,15 @@ export const registerRunCommand: CommandRegistrar = (program, ctx, setExit) => {
         return;
       }
       if (target.includes('://')) {
-        for (const f of ['smoke', 'kubeconfig', 'context', 'cluster', 'keep', 'inCluster', 'integrity', 'sut', 'sutReady'] as const) {
-          if (raw[f] !== undefined) throw new UsageError(`--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} applies to profile runs, not to a URL`);
-        }
         const plan = parseRunOptions(target, raw, ctx.cwd);
         setExit(await repeatRuns(plan, repeat, ctx, (p) => runPlan(p, ctx)));
         return;
       }
-      const misplaced = URL_ONLY_FLAGS.filter((f) => raw[f] !== undefined);
-      if (misplaced.length) {
-        const names = misplaced.map((f) => `--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ');
-        throw new UsageError(`${names} ${misplaced.length === 1 ? 'applies' : 'apply'} to URL runs only; a profile sets its own load and phase durations (\`racerig run <profile> --smoke\` shortens every phase)`);
-      }
-      const int = (flag: string, v: string | undefined, dflt: number) => {
-        if (v === undefined) return dflt;
-        const n = Number(v);
-        if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be an integer ≥ 1, got "${v}"`);
-        return n;
-      };
-      const dur = (flag: string, v: string | undefined, dflt: number) => {
-        if (v === undefined) return dflt;
-        const ms = parseDurationMs(v);
-        if (!Number.isFinite(ms) || ms <= 0) throw new UsageError(`${flag} must be a positive duration such as 10s, got "${v}"`);
-        return ms;
-      };
-      const problems: string[] = [];
-      if (raw.cluster !== undefined) {
-        const others = (['kubeconfig', 'context', 'inCluster'] as const).filter((f) => raw[f] !== undefined);
-        if (others.length) problems.push(`--cluster picks the target itself; it cannot be combined with ${others.map((f) => (f === 'inCluster' ? '--in-cluster' : `--${f}`)).join(', ')}`);
-      }
-      const labels = parseLabels(raw.label, problems);
-      let sut: string[] | undefined;
-      let sutReady: ReadySpec | undefined;
-      if (raw.sut !== undefined) {
-        try {
-          sut = splitCommandLine(raw.sut, '--sut');
-        } catch (err) {
-          problems.push((err as Error).message);
-        }
-      }
-      if (raw.sutReady !== undefined) {
-        try {
-          sutReady = parseReadyFlag(raw.sutReady, parseDurationMs);
-        } catch (err) {
-          problems.push(`--sut-ready: not a URL, a duration or a regular expression: ${(err as Error).message}`);
-        }
-      }
-      const gatherMs = parseGather(raw.gather, problems);
-      if (raw.workers !== undefined) {
-        const tooMany = workersProblem(Number(raw.workers));
-        if (tooMany) problems.push(tooMany);
-      }
-      if (raw.timeout !== undefined) {
-        const short = timeoutProblem(parseDurationMs(raw.timeout));
-        if (short) problems.push(short);
-      }
-      for (const [flag, path] of [['-o, --out', raw.out], ['--log', raw.log]] as const) {
-        const problem = path === undefined ? undefined : outputPathProblem(flag, resolve(ctx.cwd, path));
-        if (problem) problems.push(problem);
-      }
-      if (problems.length) throw new UsageError(problems.join('; '));
-      const file = resolveProfileFile(target, ctx.cwd);
-      const options: ProfileRunOptions = {
-        file,
-        smoke: raw.smoke === true,
-        workers: int('--workers', raw.workers, os.availableParallelism()),
-        connections: int('--connections', raw.connections, PROFILE_DEFAULTS.connectionsPerWorker),
-        timeoutMs: dur('--timeout', raw.timeout, PROFILE_DEFAULTS.timeoutMs),
-        maxLagMs: dur('--max-lag', raw.maxLag, RUN_DEFAULTS.maxLagMs),
-        gatherMs,
-        labels,
-        ...(raw.out ? { out: resolve(ctx.cwd, raw.out) } : {}),
-        quiet: raw.quiet === true,
-        keep: raw.keep === true,
-        ...(raw.kubeconfig ? { kubeconfig: resolve(ctx.cwd, raw.kubeconfig) } : {}),
-        ...(raw.context ? { context: raw.context } : {}),
-        ...(raw.cluster !== undefined ? { cluster: raw.cluster } : {}),
-        ...(raw.inCluster ? { inCluster: true } : {}),
-        ...(raw.integrity ? { integrity: true } : {}),
-        allowRemote: raw.allowRemote === true,
-        ...(sut ? { sut } : {}),
-        ...(sutReady ? { sutReady } : {}),
-        ...(raw.log ? { log: { path: resolve(ctx.cwd, raw.log), sample: raw.logSample === undefined ? 1 : Number(raw.logSample) } } : {}),
-      };
-      if (options.log) writeFileSync(options.log.path, '');
+      const plan = parseProfileOptions(target, raw, ctx.cwd, resolveProfileFile);
+      if (plan.log) writeFileSync(plan.log.path, '');
       // Loaded on use: the profile executor pulls in the schema, the mock and the Kubernetes client.
       const { runProfile } = await import('../engine/profile/profile-run.js');
-      setExit(
-        await repeatRuns(
-          { out: options.out, quiet: options.quiet, labels } as RunPlan,
-          repeat,
-          ctx,
-          (p) => runProfile({ ...options, labels: p.labels, ...(p.out ? { out: p.out } : {}) }, ctx),
-        ),
-      );
+      setExit(await repeatRuns(plan, repeat, ctx, (p) => runProfile(p, ctx)));
     });
 };
 
@@ -202,11 +93,14 @@ export function parseRepeat(value: string | undefined): number {
   return n;
 }
 
+/** RepeatablePlan is what repeatRuns changes in a plan of either kind: the result file and the labels. */
+export type RepeatablePlan = { out?: string; quiet: boolean; labels: Record<string, string> };
+
 /**
  * repeatRuns runs a plan `repeat` times into separate result files (`<out>-<i>.json`, or the default
  * timestamped names), stopping early when a run is interrupted; returns the worst exit code.
  */
-export async function repeatRuns(plan: RunPlan, repeat: number, ctx: CliContext, runOnce: (p: RunPlan) => Promise<number>): Promise<number> {
+export async function repeatRuns<P extends RepeatablePlan>(plan: P, repeat: number, ctx: CliContext, runOnce: (p: P) => Promise<number>): Promise<number> {
   if (repeat === 1) return runOnce(plan);
   let worst = 0;
   for (let i = 1; i <= repeat; i++) {

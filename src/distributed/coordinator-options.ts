@@ -84,7 +84,7 @@ export function coordinatorOptions(url: string, raw: RawRunOptions & Coordinator
   if (!(startDelayMs > 0)) problems.push(`--start-delay must be a positive duration such as 15s, got "${raw.startDelay}"`);
   if (problems.length) throw new UsageError(problems.join('; '));
   // Each shard validates its own share the same way: check shard 0's now, so a bad flag fails here and not in N pods.
-  const plan = parseRunOptions(url, { ...raw, shard: `0/${shards}`, startAt: undefined, progress: 'ndjson' }, cwd);
+  const plan = parseRunOptions(url, { ...raw, kubeconfig: undefined, context: undefined, keep: undefined, shard: `0/${shards}`, startAt: undefined, progress: 'ndjson' }, cwd);
   const shardArgs: string[] = [];
   for (const [key, flag] of FORWARDED) {
     const v = raw[key];

@@ -6,7 +6,7 @@
  * latency is still counted from it) or, past `maxLagMs`, is dropped and counted. The closed model
  * starts a unit whenever the work source has capacity. Never posts a message per unit.
  */
-import { G, RunState } from '../metrics/layout.js';
+import { GlobalSlot, RunState } from '../metrics/layout.js';
 import { COUNTS_LENGTH, HIGHEST_US, indexOf, slotPairs } from '../metrics/hdr-layout.js';
 import type { RunClock } from './clock.js';
 import type { Pacer } from './pacer.js';
@@ -145,7 +145,7 @@ export class ArrivalLoop {
   }
 
   private pumpOnce(): void {
-    const state = Atomics.load(this.view, G.STATE);
+    const state = Atomics.load(this.view, GlobalSlot.STATE);
     if (state === RunState.Aborting) {
       if (!this.aborted) {
         this.aborted = true;
@@ -193,15 +193,8 @@ export class ArrivalLoop {
     // start what is due.
     let hold = this.gathering ? comp.gatherMs : 0;
     if (now >= comp.durationMs + Math.min(comp.maxLagMs, END_SLACK_MS)) {
-      // The duration is over: nothing more starts, and every planned arrival still unclaimed is dropped
-      // at once (so a run ends by its duration + one --timeout, not + --max-lag).
-      const planned = comp.pacer.plannedBy(comp.durationMs);
-      for (let i = Atomics.load(this.view, comp.ticketSlot); i < planned; i = Atomics.load(this.view, comp.ticketSlot)) {
-        if (Atomics.compareExchange(this.view, comp.ticketSlot, i, planned) === i) {
-          src.dropped(c, i, planned - i);
-          break;
-        }
-      }
+      // The duration is over: nothing more starts (so a run ends by its duration + one --timeout, not
+      // + --max-lag); the main thread counts the planned arrivals nobody claimed as dropped (LoadEngine).
       this.finished[c] = true;
       return 0;
     }
@@ -231,7 +224,7 @@ export class ArrivalLoop {
       }
       const lateUs = Math.round(lateMs * 1000);
       this.latenessCounts[indexOf(lateUs <= 0 ? 0 : Math.min(lateUs, HIGHEST_US))]++;
-      if (lateUs >= 1000) this.recorder.late(lateUs);
+      if (lateUs >= 1000) this.recorder.late();
       this.inFlight[c]!++;
       this.started++;
       src.start(c, i, at, now);

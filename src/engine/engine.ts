@@ -5,38 +5,47 @@
  */
 import { Piscina } from 'piscina';
 import type * as hdr from 'hdr-histogram-js';
-import { allocateMetrics, createLayout, EPOCH_F64, G, RunState, type MetricsLayout } from '../metrics/layout.js';
+import { allocateMetrics, createLayout, EPOCH_F64, GlobalSlot, RunState, type MetricsLayout } from '../metrics/layout.js';
 import { Snapshot } from '../metrics/snapshot.js';
 import { MetricsRecorder } from '../metrics/recorder.js';
 import { addSlots, newHistogram } from '../metrics/histogram.js';
 import { wallMs } from './clock.js';
-import { createPacer } from './load-model.js';
+import type { Pacer } from './pacer.js';
 import type { RequestSpec, WorkerReport, WorkerTask } from './worker-task.js';
+import type { ProfileTask } from './profile/profile-task.js';
 import type { TimeSeriesPoint } from '../results/model.js';
 import { fromErrorData, RacerigError } from '../errors.js';
 
-/** EngineConfig is everything a run needs; connections and in-flight limits are totals across workers. */
-export interface EngineConfig extends Omit<WorkerTask, 'index' | 'workers' | 'layout' | 'buffer' | 'connections' | 'requests'> {
+/**
+ * EngineConfig is what the engine itself needs; what the workers do is in the tasks `task` builds
+ * (a `run <url>` WorkerTask, or a profile phase's ProfileTask).
+ */
+export interface EngineConfig {
+  /** Worker threads (each runs one task). */
   workers: number;
-  connections: number;
   operations: string[];
   /** Indices of measurement operations (samples that are not requests: left out of totals). */
   measurementOperations?: number[];
   /** Stream operations → the measurement operations recording their durations (see MetricsLayout.streams). */
   streamOperations?: Record<number, number>;
-  requests: RequestSpec[];
+  /** u32 slots reserved after the operation blocks (tickets, token buckets); default 64. */
+  extraSlots?: number;
+  /** Planned length of the run, ms (Infinity: unbounded). */
+  durationMs: number;
+  /** Builds worker `index`'s task (plain data) once the shared buffer exists. */
+  task: (index: number, workers: number, layout: MetricsLayout, buffer: SharedArrayBuffer) => WorkerTask | ProfileTask;
+  /** Target rate at a run time, per second, for the live view (NaN or absent: none). */
+  rateAt?: (elapsedMs: number) => number;
+  /** Counts `count` units still in flight in workers that did not report after an abort (`run <url>`: aborted requests). */
+  abortedInFlight?: (recorder: MetricsRecorder, count: number) => void;
   /** Called once per second on the main thread with the cumulative snapshot and the last interval. */
   onTick?: (tick: EngineTick) => void;
   /** Called on the main thread while the workers start (loading, warming up, connecting), with how many are ready; at most every few ms, on change. */
   onStarting?: (ready: number, workers: number) => void;
-  /** u32 slots reserved after the operation blocks (tickets, token buckets); default 64. */
-  extraSlots?: number;
-  /** Builds worker `index`'s task instead of the `run <url>` task (profile runs). */
-  taskFor?: (index: number, workers: number, layout: MetricsLayout, buffer: SharedArrayBuffer) => object;
   /**
    * With a finite duration: work still in flight this long (ms) after the duration is aborted and
    * counted as `aborted`, so the run ends by duration + endGraceMs whatever the target does
-   * (`run <url>` passes --timeout). Undefined: in-flight work is waited for.
+   * (runs pass --timeout). Undefined: in-flight work is waited for.
    */
   endGraceMs?: number;
   /**
@@ -45,6 +54,20 @@ export interface EngineConfig extends Omit<WorkerTask, 'index' | 'workers' | 'la
    * starts at this time (arrivals already due start late) and the lateness is reported.
    */
   startAtWallMs?: number;
+  /** The open-model arrival schedules whose unclaimed arrivals are dropped work. */
+  arrivals?: (layout: MetricsLayout) => ArrivalAccount[];
+}
+
+/**
+ * ArrivalAccount is one open-model schedule as the workers follow it: after the run, the arrivals it
+ * planned before the end (or the stop) that no worker claimed are counted as dropped, here only.
+ */
+export interface ArrivalAccount {
+  pacer: Pacer;
+  /** u32 slot of its ticket counter (arrivals claimed). */
+  ticketSlot: number;
+  /** drop records `count` unclaimed arrivals as dropped. */
+  drop: (recorder: MetricsRecorder, count: number) => void;
 }
 
 /** ABORT_SETTLE_MS is how long an abort waits for the workers to count what was in flight before the result is built, ms. */
@@ -77,6 +100,8 @@ export interface EngineOutcome {
   /** Run-clock ms at which `stop()` or `abort()` was called (absent when the run ended on its own): arrivals planned after it were never due. */
   stoppedAtMs?: number;
   aborted: boolean;
+  /** Whether the end bound (duration + endGraceMs) aborted work still in flight. */
+  cut: boolean;
   workerErrors: RacerigError[];
   /** Every worker's report (empty when aborted). */
   reports: WorkerReport[];
@@ -108,7 +133,7 @@ export class LoadEngine {
   stop(reason = 'interrupted', graceMs?: number): void {
     this.stoppedBy ??= reason;
     this.markStopped();
-    Atomics.compareExchange(this.view, G.STATE, RunState.Running, RunState.Stopping);
+    Atomics.compareExchange(this.view, GlobalSlot.STATE, RunState.Running, RunState.Stopping);
     if (graceMs !== undefined && Number.isFinite(graceMs)) {
       clearTimeout(this.graceTimer);
       this.graceTimer = setTimeout(() => this.abort(reason), graceMs);
@@ -127,7 +152,8 @@ export class LoadEngine {
   }
 
   private hardStop(): void {
-    Atomics.store(this.view, G.STATE, RunState.Aborting);
+    if (Atomics.load(this.view, GlobalSlot.STATE) !== RunState.Aborting && this.stoppedAtMs === undefined) this.cut = true;
+    Atomics.store(this.view, GlobalSlot.STATE, RunState.Aborting);
     this.abortNow?.();
   }
 
@@ -136,11 +162,12 @@ export class LoadEngine {
   }
 
   private graceTimer: NodeJS.Timeout | undefined;
+  private cut = false;
 
   /** start runs the load to its end and resolves with the outcome; it rejects only on internal failure. */
   async start(): Promise<EngineOutcome> {
     const c = this.config;
-    const workers = Math.max(1, c.taskFor ? c.workers : Math.min(c.workers, c.connections));
+    const workers = Math.max(1, c.workers);
     const pool = new Piscina({
       filename: new URL('./worker.js', import.meta.url).href,
       minThreads: workers,
@@ -149,32 +176,17 @@ export class LoadEngine {
       idleTimeout: 60_000,
     });
     const tasks: Promise<WorkerReport>[] = [];
-    for (let w = 0; w < workers; w++) {
-      if (c.taskFor) {
-        tasks.push(pool.run(c.taskFor(w, workers, this.layout, this.buffer)));
-        continue;
-      }
-      const task: WorkerTask = {
-        ...stripEngineOnly(c),
-        index: w,
-        workers,
-        layout: this.layout,
-        buffer: this.buffer,
-        connections: Math.floor(c.connections / workers) + (w < c.connections % workers ? 1 : 0),
-      };
-      tasks.push(pool.run(task));
-    }
+    for (let w = 0; w < workers; w++) tasks.push(pool.run(c.task(w, workers, this.layout, this.buffer)));
     const settled = Promise.allSettled(tasks);
     // Wait until every worker has connected its clients and waits for the start signal.
     let shownReady = -1;
-    while (Atomics.load(this.view, G.READY) < workers) {
-      const ready = Atomics.load(this.view, G.READY);
+    while (Atomics.load(this.view, GlobalSlot.READY) < workers) {
+      const ready = Atomics.load(this.view, GlobalSlot.READY);
       if (ready !== shownReady) c.onStarting?.((shownReady = ready), workers);
       const r = await Promise.race([settled.then(() => 'settled' as const), delay(2).then(() => 'tick' as const)]);
       if (r === 'settled') break;
       if (this.stoppedBy) break;
     }
-    const pacer = createPacer(c.model, c.maxRequests);
     const timeSeries: TimeSeriesPoint[] = [];
     // Three reused copies of the buffer (the previous and the current cumulative snapshot, and their
     // difference): the snapshots a tick hands out are valid until the next tick. The first is taken
@@ -187,8 +199,8 @@ export class LoadEngine {
     const epoch = c.startAtWallMs !== undefined && !this.stoppedBy ? c.startAtWallMs : wallMs();
     this.epoch = epoch;
     new Float64Array(this.buffer)[EPOCH_F64] = epoch;
-    Atomics.store(new Int32Array(this.buffer), G.GO, 1);
-    Atomics.notify(new Int32Array(this.buffer), G.GO);
+    Atomics.store(new Int32Array(this.buffer), GlobalSlot.GO, 1);
+    Atomics.notify(new Int32Array(this.buffer), GlobalSlot.GO);
     let tickNo = 0;
     const tick = (at?: number) => {
       const elapsedMs = Math.max(at ?? wallMs() - epoch, prev.atMs);
@@ -209,7 +221,7 @@ export class LoadEngine {
         ...(Object.keys(this.layout.streams).length > 0 ? { openStreams: total.openStreams } : {}),
       };
       timeSeries.push(point);
-      c.onTick?.({ elapsedMs, total, interval, intervalMs, targetRate: pacer.rateAt(elapsedMs), point });
+      c.onTick?.({ elapsedMs, total, interval, intervalMs, targetRate: c.rateAt?.(elapsedMs) ?? NaN, point });
     };
     let timer: NodeJS.Timeout | undefined;
     const schedule = () => {
@@ -225,7 +237,7 @@ export class LoadEngine {
       c.endGraceMs !== undefined && Number.isFinite(c.durationMs) ? setTimeout(() => this.hardStop(), Math.max(0, epoch + c.durationMs + c.endGraceMs - wallMs())) : undefined;
 
     const aborted = new Promise<'aborted'>((resolve) => (this.abortNow = () => resolve('aborted')));
-    if (Atomics.load(this.view, G.STATE) === RunState.Aborting) this.abortNow?.();
+    if (Atomics.load(this.view, GlobalSlot.STATE) === RunState.Aborting) this.abortNow?.();
     let how = await Promise.race([settled, aborted]);
     const abortedAt = wallMs();
     // Connections are being destroyed: the workers count what was in flight as aborted and report.
@@ -260,20 +272,21 @@ export class LoadEngine {
       }
     }
     // Workers that did not report after an abort: what they had in flight counts as aborted.
-    if (how === 'aborted' && !c.taskFor) {
-      const left = Atomics.load(this.view, G.IN_FLIGHT);
+    if (how === 'aborted' && c.abortedInFlight) {
+      const left = Atomics.load(this.view, GlobalSlot.IN_FLIGHT);
       if (left > 0 && left < 0x80000000) {
-        const recorder = new MetricsRecorder(this.layout, this.buffer);
-        spread(c.requests, left, (op, n) => {
-          for (let i = 0; i < n; i++) recorder.failure(op, 'aborted', 0);
-        });
-        Atomics.sub(this.view, G.IN_FLIGHT, left);
+        c.abortedInFlight(new MetricsRecorder(this.layout, this.buffer), left);
+        Atomics.sub(this.view, GlobalSlot.IN_FLIGHT, left);
       }
     }
-    // Planned open-model arrivals that were due before the end (or the stop: later ones never were) and that no worker claimed are dropped work.
-    if (pacer.open && !c.taskFor) {
-      const unclaimed = pacer.plannedBy(Math.min(elapsedMs, this.stoppedAtMs ?? Infinity)) - Atomics.load(this.view, G.TICKET);
-      if (unclaimed > 0) addDropped(new MetricsRecorder(this.layout, this.buffer), c.requests, unclaimed);
+    // Planned open-model arrivals that were due before the end (or the stop: later ones never were) and
+    // that no worker claimed are dropped work. Workers that ran to the end were there for every arrival
+    // of the duration; when every worker failed, arrivals after the failure were never due either.
+    const accounts = c.arrivals?.(this.layout) ?? [];
+    const dueBy = this.stoppedAtMs ?? (how !== 'aborted' && workerErrors.length >= workers ? elapsedMs : Infinity);
+    for (const a of accounts) {
+      const unclaimed = a.pacer.plannedBy(dueBy) - Atomics.load(this.view, a.ticketSlot);
+      if (unclaimed > 0 && Number.isFinite(unclaimed)) a.drop(new MetricsRecorder(this.layout, this.buffer), unclaimed);
     }
     // A final partial interval, so the time series adds up to the totals.
     const before = prev.totals();
@@ -292,7 +305,8 @@ export class LoadEngine {
       lateness,
       stoppedBy: this.stoppedBy ?? (workerErrors.length ? 'worker failure' : undefined),
       ...(this.stoppedAtMs !== undefined ? { stoppedAtMs: this.stoppedAtMs } : {}),
-      aborted: how === 'aborted' || Atomics.load(this.view, G.STATE) === RunState.Aborting,
+      aborted: how === 'aborted' || Atomics.load(this.view, GlobalSlot.STATE) === RunState.Aborting,
+      cut: this.cut,
       workerErrors,
       reports,
       ...(startLatenessMs !== undefined ? { startLatenessMs: Math.round(startLatenessMs * 1000) / 1000 } : {}),
@@ -300,13 +314,8 @@ export class LoadEngine {
   }
 }
 
-function addDropped(recorder: MetricsRecorder, requests: RequestSpec[], n: number): void {
-  // Unclaimed arrivals are spread over the request kinds in the order they would have been sent.
-  spread(requests, n, (op, count) => recorder.dropped(op, count));
-}
-
 /** spread divides `n` units over the request kinds in the order they are sent and calls `add` once per operation with its share. */
-function spread(requests: RequestSpec[], n: number, add: (op: number, count: number) => void): void {
+export function spread(requests: readonly RequestSpec[], n: number, add: (op: number, count: number) => void): void {
   if (requests.length === 0) return;
   const per = new Map<number, number>();
   for (let k = 0; k < requests.length; k++) {
@@ -315,11 +324,6 @@ function spread(requests: RequestSpec[], n: number, add: (op: number, count: num
     per.set(op, (per.get(op) ?? 0) + share);
   }
   for (const [op, count] of per) if (count > 0) add(op, count);
-}
-
-function stripEngineOnly(c: EngineConfig): Omit<WorkerTask, 'index' | 'workers' | 'layout' | 'buffer' | 'connections'> {
-  const { onTick: _onTick, onStarting: _os, workers: _w, operations: _o, measurementOperations: _m, streamOperations: _s, connections: _c, endGraceMs: _g, ...rest } = c;
-  return rest;
 }
 
 /** waitUntilWallMs resolves at wall-clock `atMs` (timers, then a spin of at most 2 ms), or early once `stopped()`; the main thread stays responsive. */

@@ -9,7 +9,7 @@ import { H1Client } from '../http/h1/client.js';
 import { sharedReadOptions } from '../http/h1/read-buffer.js';
 import type { Socket } from 'node:net';
 import { MetricsRecorder } from '../metrics/recorder.js';
-import { allocateMetrics, EPOCH_F64, G, RunState } from '../metrics/layout.js';
+import { allocateMetrics, EPOCH_F64, GlobalSlot, RunState } from '../metrics/layout.js';
 import { metricsInterceptor } from '../http/interceptors/metrics.js';
 import { loggingInterceptor } from '../http/interceptors/logging.js';
 import { composeWrappers } from '../http/interceptors/compose.js';
@@ -107,16 +107,16 @@ class ConnectionSource implements WorkSource {
   }
 
   admit(): boolean {
-    const prev = Atomics.add(this.view, G.IN_FLIGHT, 1);
+    const prev = Atomics.add(this.view, GlobalSlot.IN_FLIGHT, 1);
     if (this.maxInFlight > 0 && prev >= this.maxInFlight) {
-      Atomics.sub(this.view, G.IN_FLIGHT, 1);
+      Atomics.sub(this.view, GlobalSlot.IN_FLIGHT, 1);
       return false;
     }
     return true;
   }
 
   release(): void {
-    Atomics.sub(this.view, G.IN_FLIGHT, 1);
+    Atomics.sub(this.view, GlobalSlot.IN_FLIGHT, 1);
   }
 
   start(_component: number, unit: number, intendedAt: number | undefined, now: number): void {
@@ -137,7 +137,7 @@ class ConnectionSource implements WorkSource {
   }
 
   complete(conn: number): void {
-    Atomics.sub(this.view, G.IN_FLIGHT, 1);
+    Atomics.sub(this.view, GlobalSlot.IN_FLIGHT, 1);
     this.free.push(conn);
     this.loop.done(0);
   }
@@ -281,11 +281,11 @@ async function warmUpRound(t: WorkerTask, origin: string, budgetMs: number): Pro
   const loop = new ArrivalLoop(
     recorder,
     clock,
-    [{ pacer: createPacer({ kind: 'constant', rate: (arrivals * 1000) / durationMs, durationMs }), maxUnits: Infinity, durationMs, maxLagMs: 50, gatherMs: t.gatherMs, ticketSlot: G.TICKET }],
+    [{ pacer: createPacer({ kind: 'constant', rate: (arrivals * 1000) / durationMs, durationMs }), maxUnits: Infinity, durationMs, maxLagMs: 50, gatherMs: t.gatherMs, ticketSlot: GlobalSlot.TICKET }],
     source,
   );
   source.loop = loop;
-  const deadline = setTimeout(() => Atomics.store(view, G.STATE, RunState.Aborting), budgetMs);
+  const deadline = setTimeout(() => Atomics.store(view, GlobalSlot.STATE, RunState.Aborting), budgetMs);
   await loop.run();
   clearTimeout(deadline);
   await Promise.all(clients.map((c) => c.destroy().catch(() => {})));
@@ -307,15 +307,15 @@ async function runWorkerLoad(t: WorkerTask): Promise<WorkerReport> {
   const connector = await preconnect(t, t.origin, t.connections);
   const { clients, dispatchers } = connect(t, t.origin, recorder, clock, log, connector);
   const source = new ConnectionSource(view, recorder, dispatchers, t.pipelining, t.requests, t.maxInFlight);
-  Atomics.add(view, G.READY, 1);
-  const wait = Atomics.waitAsync(new Int32Array(t.buffer), G.GO, 0);
+  Atomics.add(view, GlobalSlot.READY, 1);
+  const wait = Atomics.waitAsync(new Int32Array(t.buffer), GlobalSlot.GO, 0);
   if (wait.async) await wait.value;
   start(epochArray[EPOCH_F64]!);
-  const pacer = createPacer(t.model, t.model.kind === 'closed' ? Infinity : t.maxRequests);
+  const pacer = createPacer(t.model, t.maxRequests);
   const loop = new ArrivalLoop(
     recorder,
     clock,
-    [{ pacer, maxUnits: t.maxRequests, durationMs: t.durationMs, maxLagMs: t.maxLagMs, gatherMs: t.gatherMs, ticketSlot: pacer.open ? G.TICKET : G.CLAIMED }],
+    [{ pacer, maxUnits: t.maxRequests, durationMs: t.durationMs, maxLagMs: t.maxLagMs, gatherMs: t.gatherMs, ticketSlot: pacer.open ? GlobalSlot.TICKET : GlobalSlot.CLAIMED }],
     source,
     () => {
       // Requests in flight fail with RunAbortedError: counted as aborted, never under a status they began.

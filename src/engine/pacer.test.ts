@@ -4,7 +4,6 @@ import { constantPacer } from './constant-pacer.js';
 import { linearPacer } from './linear-pacer.js';
 import { closedPacer } from './closed-pacer.js';
 import { createPacer } from './load-model.js';
-import { pace } from './pacer.js';
 
 test('constant pacer spaces arrivals evenly and stops at the duration', () => {
   const p = constantPacer(1000, 2000);
@@ -14,10 +13,6 @@ test('constant pacer spaces arrivals evenly and stops at the duration', () => {
   assert.equal(p.plannedBy(1000), 1000);
   assert.equal(p.plannedBy(999.5), 1000);
   assert.equal(p.plannedBy(10_000), 2000);
-  const w = pace(p, 500.2, 501);
-  assert.equal(w.stop, false);
-  assert.ok(Math.abs(w.waitMs - 0.8) < 1e-9);
-  assert.deepEqual(pace(p, 0, 2000), { waitMs: 0, stop: true });
 });
 
 test('linear pacer plans the integral of the rate and arrival times invert the count', () => {

@@ -18,10 +18,3 @@ export interface Pacer {
   /** Target rate at `elapsedMs`, requests per second (NaN for the closed model). */
   rateAt(elapsedMs: number): number;
 }
-
-/** pace is vegeta's pacer form: how long to wait (ms) before arrival `hits`, and whether the model is done. */
-export function pace(p: Pacer, elapsedMs: number, hits: number): { waitMs: number; stop: boolean } {
-  const at = p.arrivalMs(hits);
-  if (at === Infinity) return { waitMs: 0, stop: true };
-  return { waitMs: Math.max(0, at - elapsedMs), stop: false };
-}

@@ -4,7 +4,7 @@ import * as hdr from 'hdr-histogram-js';
 import { COUNTS_LENGTH, HIGHEST_US, clampUs, indexOf, valueAt, highestEquivalentAt, slotPairs } from './hdr-layout.js';
 import { newHistogram, countsToHistogram, summarize, decodeHistogram, percentileOfCounts, moments, addSlots } from './histogram.js';
 import { MetricsRecorder } from './recorder.js';
-import { allocateMetrics, createLayout, opBase, O } from './layout.js';
+import { allocateMetrics, createLayout, opBase, OpSlot } from './layout.js';
 import { Snapshot } from './snapshot.js';
 import { mulberry32 } from '../../test/results/make-run.js';
 
@@ -34,11 +34,11 @@ test('shared counts give the same percentiles, min, max and mean as hdr-histogra
     rec.response(0, 200, v, v, 10, 0);
     lib.recordValue(v);
   }
-  const shared = countsToHistogram(rec.view, opBase(0) + O.LATENCY);
+  const shared = countsToHistogram(rec.view, opBase(0) + OpSlot.LATENCY);
   assert.equal(shared.totalCount, lib.totalCount);
   for (const p of [0, 1, 10, 25, 50, 75, 90, 95, 99, 99.9, 99.99, 100]) {
     assert.equal(shared.getValueAtPercentile(p), lib.getValueAtPercentile(p), `p${p}`);
-    if (p > 0) assert.equal(percentileOfCounts(rec.view, opBase(0) + O.LATENCY, values.length, p), lib.getValueAtPercentile(p), `raw p${p}`);
+    if (p > 0) assert.equal(percentileOfCounts(rec.view, opBase(0) + OpSlot.LATENCY, values.length, p), lib.getValueAtPercentile(p), `raw p${p}`);
   }
   const a = summarize(shared);
   const b = summarize(lib);

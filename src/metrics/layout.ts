@@ -33,11 +33,11 @@ export const STATUS_REASONS = [
   'Unknown',
 ] as const;
 
-/** WATCH_EVENT_TYPES are the watch event types counted per operation, in slot order (from O.WATCH_EVENTS). */
+/** WATCH_EVENT_TYPES are the watch event types counted per operation, in slot order (from OpSlot.WATCH_EVENTS). */
 export const WATCH_EVENT_TYPES = ['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR'] as const;
 
-/** Global slots (u32 indices) of the control block. */
-export const G = {
+/** GlobalSlot names the u32 slots of the control block (run state, tickets, in-flight counts, start barrier). */
+export const GlobalSlot = {
   /** Run state: 0 running, 1 stop gracefully (no new requests), 2 abort now. */
   STATE: 0,
   /** Next open-model arrival index (global ticket counter shared by all workers). */
@@ -46,12 +46,8 @@ export const G = {
   CLAIMED: 2,
   /** Requests currently in flight, all workers together. */
   IN_FLIGHT: 3,
-  /** Workers that finished. */
-  WORKERS_DONE: 4,
   /** Requests started 1 ms or more after their intended time (open model). */
   LATE: 5,
-  /** Highest start lateness seen, microseconds (open model). */
-  MAX_LATE_US: 6,
   /** Workers that are connected-ready and waiting for the start signal. */
   READY: 7,
   /** Start signal: 0 wait, 1 go (the run epoch is in EPOCH_F64). */
@@ -68,11 +64,11 @@ export const GLOBAL_SLOTS = 16;
 /** Extra u32 slots at the end of the buffer for other shared state (e.g. rate limiters). */
 export const DEFAULT_EXTRA_SLOTS = 64;
 
-/** STATE values of G.STATE. */
+/** STATE values of GlobalSlot.STATE. */
 export const RunState = { Running: 0, Stopping: 1, Aborting: 2 } as const;
 
-/** Offsets (u32 slots) inside one operation block. */
-export const O = {
+/** OpSlot names the offsets (u32 slots) inside one operation block (counters, status codes, error kinds, histograms). */
+export const OpSlot = {
   REQUESTS: 0,
   ERRORS: 1,
   DROPPED: 2,
@@ -102,7 +98,7 @@ export const O = {
 /** STATUS_SLOTS is the number of status code slots (codes 0..599; others count as 0). */
 export const STATUS_SLOTS = 600;
 /** OP_BLOCK_SLOTS is the size of one operation block in u32 slots. */
-export const OP_BLOCK_SLOTS = O.UNCORRECTED + COUNTS_LENGTH;
+export const OP_BLOCK_SLOTS = OpSlot.UNCORRECTED + COUNTS_LENGTH;
 
 /** MetricsLayout maps operation names to their blocks in the shared buffer. */
 export interface MetricsLayout {

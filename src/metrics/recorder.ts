@@ -3,7 +3,7 @@
  * `Atomics.add` on the shared buffer, safe from any number of threads at once, and never posts a message.
  */
 import { clampUs, indexOf } from './hdr-layout.js';
-import { ERROR_KINDS, G, O, STATUS_SLOTS, opBase, type ErrorKind, type MetricsLayout } from './layout.js';
+import { ERROR_KINDS, GlobalSlot, OpSlot, STATUS_SLOTS, opBase, type ErrorKind, type MetricsLayout } from './layout.js';
 
 const TWO_32 = 2 ** 32;
 const ERROR_KIND_INDEX: Record<string, number> = Object.fromEntries(ERROR_KINDS.map((k, i) => [k, i]));
@@ -40,13 +40,13 @@ export class MetricsRecorder {
   response(op: number, status: number, correctedUs: number, uncorrectedUs: number, bytesIn: number, bytesOut: number): void {
     const v = this.view;
     const b = opBase(op);
-    Atomics.add(v, b + O.REQUESTS, 1);
-    if (status >= 400) Atomics.add(v, b + O.ERRORS, 1);
-    Atomics.add(v, b + O.STATUS + (status >= 0 && status < STATUS_SLOTS ? status : 0), 1);
-    Atomics.add(v, b + O.LATENCY + indexOf(clampUs(correctedUs)), 1);
-    Atomics.add(v, b + O.UNCORRECTED + indexOf(clampUs(uncorrectedUs)), 1);
-    addU64(v, b + O.BYTES_IN_LO, bytesIn);
-    addU64(v, b + O.BYTES_OUT_LO, bytesOut);
+    Atomics.add(v, b + OpSlot.REQUESTS, 1);
+    if (status >= 400) Atomics.add(v, b + OpSlot.ERRORS, 1);
+    Atomics.add(v, b + OpSlot.STATUS + (status >= 0 && status < STATUS_SLOTS ? status : 0), 1);
+    Atomics.add(v, b + OpSlot.LATENCY + indexOf(clampUs(correctedUs)), 1);
+    Atomics.add(v, b + OpSlot.UNCORRECTED + indexOf(clampUs(uncorrectedUs)), 1);
+    addU64(v, b + OpSlot.BYTES_IN_LO, bytesIn);
+    addU64(v, b + OpSlot.BYTES_OUT_LO, bytesOut);
   }
 
   /** sample records one sample (µs) of a measurement operation (a delivery lag, a limiter wait, a stream's duration): no status, no bytes. */
@@ -54,63 +54,55 @@ export class MetricsRecorder {
     const v = this.view;
     const b = opBase(op);
     const slot = indexOf(clampUs(us));
-    Atomics.add(v, b + O.REQUESTS, 1);
-    Atomics.add(v, b + O.LATENCY + slot, 1);
-    Atomics.add(v, b + O.UNCORRECTED + slot, 1);
+    Atomics.add(v, b + OpSlot.REQUESTS, 1);
+    Atomics.add(v, b + OpSlot.LATENCY + slot, 1);
+    Atomics.add(v, b + OpSlot.UNCORRECTED + slot, 1);
   }
 
   /** streamOpened counts a stream (its response already recorded with `response`) as open. */
   streamOpened(): void {
-    Atomics.add(this.view, G.OPEN_STREAMS, 1);
+    Atomics.add(this.view, GlobalSlot.OPEN_STREAMS, 1);
   }
 
   /** streamEnded records the end of a stream of operation `op`: the body bytes it received, and its duration (µs) as a sample of `durationOp`. */
   streamEnded(op: number, durationOp: number, durationUs: number, bytesIn: number): void {
-    Atomics.sub(this.view, G.OPEN_STREAMS, 1);
-    addU64(this.view, opBase(op) + O.BYTES_IN_LO, bytesIn);
+    Atomics.sub(this.view, GlobalSlot.OPEN_STREAMS, 1);
+    addU64(this.view, opBase(op) + OpSlot.BYTES_IN_LO, bytesIn);
     this.sample(durationOp, durationUs);
   }
 
-  /** inFlight adds `delta` (+1 or -1) to the requests in flight (G.IN_FLIGHT), for clients whose work source does not count them. */
+  /** inFlight adds `delta` (+1 or -1) to the requests in flight (GlobalSlot.IN_FLIGHT), for clients whose work source does not count them. */
   inFlight(delta: number): void {
-    Atomics.add(this.view, G.IN_FLIGHT, delta);
+    Atomics.add(this.view, GlobalSlot.IN_FLIGHT, delta);
   }
 
   /** failure records a request that got no response (a transport error of the given kind). */
   failure(op: number, kind: ErrorKind, bytesOut: number): void {
     const v = this.view;
     const b = opBase(op);
-    Atomics.add(v, b + O.REQUESTS, 1);
-    Atomics.add(v, b + O.ERRORS, 1);
-    Atomics.add(v, b + O.ERROR_KINDS + (ERROR_KIND_INDEX[kind] ?? ERROR_KIND_INDEX.other!), 1);
-    addU64(v, b + O.BYTES_OUT_LO, bytesOut);
+    Atomics.add(v, b + OpSlot.REQUESTS, 1);
+    Atomics.add(v, b + OpSlot.ERRORS, 1);
+    Atomics.add(v, b + OpSlot.ERROR_KINDS + (ERROR_KIND_INDEX[kind] ?? ERROR_KIND_INDEX.other!), 1);
+    addU64(v, b + OpSlot.BYTES_OUT_LO, bytesOut);
   }
 
   /** reason counts one error response of operation `op` under its metav1 Status reason (a STATUS_REASONS index). */
   reason(op: number, reasonIndex: number): void {
-    Atomics.add(this.view, opBase(op) + O.REASONS + reasonIndex, 1);
+    Atomics.add(this.view, opBase(op) + OpSlot.REASONS + reasonIndex, 1);
   }
 
-  /** watch adds `n` to one of operation `op`'s watch counters: `slot` is O.WATCH_EVENTS + a WATCH_EVENT_TYPES index, O.WATCH_RELISTS, O.WATCH_EXPIRED or O.WATCH_REWATCHES. */
+  /** watch adds `n` to one of operation `op`'s watch counters: `slot` is OpSlot.WATCH_EVENTS + a WATCH_EVENT_TYPES index, OpSlot.WATCH_RELISTS, OpSlot.WATCH_EXPIRED or OpSlot.WATCH_REWATCHES. */
   watch(op: number, slot: number, n = 1): void {
     Atomics.add(this.view, opBase(op) + slot, n);
   }
 
   /** dropped counts `n` planned requests of an operation that were never sent (generator too far behind). */
   dropped(op: number, n = 1): void {
-    Atomics.add(this.view, opBase(op) + O.DROPPED, n);
+    Atomics.add(this.view, opBase(op) + OpSlot.DROPPED, n);
   }
 
-  /** late records that a request started `lateUs` microseconds after its intended time (open model). */
-  late(lateUs: number): void {
-    const v = this.view;
-    Atomics.add(v, G.LATE, 1);
-    const us = Math.min(Math.round(lateUs), 0xffffffff);
-    let cur = Atomics.load(v, G.MAX_LATE_US);
-    while (us > cur) {
-      const prev = Atomics.compareExchange(v, G.MAX_LATE_US, cur, us);
-      if (prev === cur) break;
-      cur = prev;
-    }
+  /** late counts a request that started 1 ms or more after its intended time (open model). */
+  late(): void {
+    Atomics.add(this.view, GlobalSlot.LATE, 1);
   }
 }

@@ -3,7 +3,7 @@
  * per-operation views of it, and the difference between two snapshots (one interval).
  */
 import { COUNTS_LENGTH } from './hdr-layout.js';
-import { ERROR_KINDS, G, O, STATUS_REASONS, STATUS_SLOTS, WATCH_EVENT_TYPES, opBase, type MetricsLayout } from './layout.js';
+import { ERROR_KINDS, GlobalSlot, OpSlot, STATUS_REASONS, STATUS_SLOTS, WATCH_EVENT_TYPES, opBase, type MetricsLayout } from './layout.js';
 import { countsToHistogram, percentileOfCounts } from './histogram.js';
 import type * as hdr from 'hdr-histogram-js';
 
@@ -69,12 +69,12 @@ export class Snapshot {
 
   /** inFlight is the number of requests in flight at the snapshot. */
   get inFlight(): number {
-    return this.data[G.IN_FLIGHT]! | 0;
+    return this.data[GlobalSlot.IN_FLIGHT]! | 0;
   }
 
   /** openStreams is the number of streams (watches, followed logs, exec sessions) open at the snapshot. */
   get openStreams(): number {
-    return this.data[G.OPEN_STREAMS]! | 0;
+    return this.data[GlobalSlot.OPEN_STREAMS]! | 0;
   }
 
   /** counters returns operation `op`'s counters. */
@@ -84,7 +84,7 @@ export class Snapshot {
     const status: Record<string, number> = {};
     let responses = 0;
     for (let s = 0; s < STATUS_SLOTS; s++) {
-      const n = d[b + O.STATUS + s]!;
+      const n = d[b + OpSlot.STATUS + s]!;
       if (n !== 0) {
         status[String(s)] = n;
         responses += n;
@@ -92,33 +92,33 @@ export class Snapshot {
     }
     const errorKinds: Record<string, number> = {};
     ERROR_KINDS.forEach((k, i) => {
-      const n = d[b + O.ERROR_KINDS + i]!;
+      const n = d[b + OpSlot.ERROR_KINDS + i]!;
       if (n !== 0) errorKinds[k] = n;
     });
     const reasons: Record<string, number> = {};
     STATUS_REASONS.forEach((r, i) => {
-      const n = d[b + O.REASONS + i]!;
+      const n = d[b + OpSlot.REASONS + i]!;
       if (n !== 0) reasons[r] = n;
     });
     let watch: WatchCounts | undefined;
-    const relists = d[b + O.WATCH_RELISTS]!;
-    const expired = d[b + O.WATCH_EXPIRED]!;
-    const rewatches = d[b + O.WATCH_REWATCHES]!;
+    const relists = d[b + OpSlot.WATCH_RELISTS]!;
+    const expired = d[b + OpSlot.WATCH_EXPIRED]!;
+    const rewatches = d[b + OpSlot.WATCH_REWATCHES]!;
     let anyEvent = relists + expired + rewatches > 0;
     const events: Record<string, number> = {};
     WATCH_EVENT_TYPES.forEach((t, i) => {
-      const n = d[b + O.WATCH_EVENTS + i]!;
+      const n = d[b + OpSlot.WATCH_EVENTS + i]!;
       events[t] = n;
       if (n !== 0) anyEvent = true;
     });
     if (anyEvent) watch = { events, relists, expired, rewatches };
     return {
       ...(watch ? { watch } : {}),
-      requests: d[b + O.REQUESTS]!,
-      errors: d[b + O.ERRORS]!,
-      dropped: d[b + O.DROPPED]!,
-      bytesIn: d[b + O.BYTES_IN_LO]! + d[b + O.BYTES_IN_HI]! * 2 ** 32,
-      bytesOut: d[b + O.BYTES_OUT_LO]! + d[b + O.BYTES_OUT_HI]! * 2 ** 32,
+      requests: d[b + OpSlot.REQUESTS]!,
+      errors: d[b + OpSlot.ERRORS]!,
+      dropped: d[b + OpSlot.DROPPED]!,
+      bytesIn: d[b + OpSlot.BYTES_IN_LO]! + d[b + OpSlot.BYTES_IN_HI]! * 2 ** 32,
+      bytesOut: d[b + OpSlot.BYTES_OUT_LO]! + d[b + OpSlot.BYTES_OUT_HI]! * 2 ** 32,
       status,
       errorKinds,
       reasons,
@@ -128,12 +128,12 @@ export class Snapshot {
 
   /** latency returns operation `op`'s corrected latency histogram (µs) as an `hdr-histogram-js` histogram. */
   latency(op: number): hdr.Histogram {
-    return countsToHistogram(this.data, opBase(op) + O.LATENCY);
+    return countsToHistogram(this.data, opBase(op) + OpSlot.LATENCY);
   }
 
   /** uncorrected returns operation `op`'s uncorrected latency histogram (µs). */
   uncorrected(op: number): hdr.Histogram {
-    return countsToHistogram(this.data, opBase(op) + O.UNCORRECTED);
+    return countsToHistogram(this.data, opBase(op) + OpSlot.UNCORRECTED);
   }
 
   /** minus returns the interval between `earlier` and this snapshot (every slot subtracted, wrapping as u32), written into `into` when given. */
@@ -144,17 +144,17 @@ export class Snapshot {
     for (let i = 0; i < a.length; i++) out[i] = (a[i]! - b[i]!) >>> 0;
     // 64-bit counters subtract with borrow.
     for (let op = 0; op < this.layout.operations.length; op++) {
-      for (const lo of [opBase(op) + O.BYTES_IN_LO, opBase(op) + O.BYTES_OUT_LO]) {
+      for (const lo of [opBase(op) + OpSlot.BYTES_IN_LO, opBase(op) + OpSlot.BYTES_OUT_LO]) {
         const diff = a[lo]! + a[lo + 1]! * 2 ** 32 - (b[lo]! + b[lo + 1]! * 2 ** 32);
         out[lo] = diff % 2 ** 32;
         out[lo + 1] = Math.floor(diff / 2 ** 32);
       }
     }
     // Gauges are not differences: keep this snapshot's values.
-    out[G.IN_FLIGHT] = a[G.IN_FLIGHT]!;
-    out[G.OPEN_STREAMS] = a[G.OPEN_STREAMS]!;
-    out[G.WORK_IN_FLIGHT] = a[G.WORK_IN_FLIGHT]!;
-    out[G.STATE] = a[G.STATE]!;
+    out[GlobalSlot.IN_FLIGHT] = a[GlobalSlot.IN_FLIGHT]!;
+    out[GlobalSlot.OPEN_STREAMS] = a[GlobalSlot.OPEN_STREAMS]!;
+    out[GlobalSlot.WORK_IN_FLIGHT] = a[GlobalSlot.WORK_IN_FLIGHT]!;
+    out[GlobalSlot.STATE] = a[GlobalSlot.STATE]!;
     return new Snapshot(this.layout, out, this.atMs);
   }
 
@@ -164,13 +164,13 @@ export class Snapshot {
     const skip = this.layout.measurements;
     let counts: Uint32Array;
     if (n === 1) {
-      counts = this.data.subarray(opBase(0) + O.LATENCY, opBase(0) + O.LATENCY + COUNTS_LENGTH);
+      counts = this.data.subarray(opBase(0) + OpSlot.LATENCY, opBase(0) + OpSlot.LATENCY + COUNTS_LENGTH);
     } else {
       counts = scratchCounts ??= new Uint32Array(COUNTS_LENGTH);
       counts.fill(0);
       for (let op = 0; op < n; op++) {
         if (skip.includes(op)) continue;
-        const base = opBase(op) + O.LATENCY;
+        const base = opBase(op) + OpSlot.LATENCY;
         for (let i = 0; i < COUNTS_LENGTH; i++) counts[i]! += this.data[base + i]!;
       }
     }
@@ -183,7 +183,7 @@ export class Snapshot {
   watchEvents(): number {
     let n = 0;
     for (let op = 0; op < this.layout.operations.length; op++) {
-      const b = opBase(op) + O.WATCH_EVENTS;
+      const b = opBase(op) + OpSlot.WATCH_EVENTS;
       for (let i = 0; i < WATCH_EVENT_TYPES.length; i++) n += this.data[b + i]!;
     }
     return n;
@@ -198,9 +198,9 @@ export class Snapshot {
     for (let op = 0; op < this.layout.operations.length; op++) {
       if (skip.includes(op)) continue;
       const b = opBase(op);
-      requests += this.data[b + O.REQUESTS]!;
-      errors += this.data[b + O.ERRORS]!;
-      dropped += this.data[b + O.DROPPED]!;
+      requests += this.data[b + OpSlot.REQUESTS]!;
+      errors += this.data[b + OpSlot.ERRORS]!;
+      dropped += this.data[b + OpSlot.DROPPED]!;
     }
     return { requests, errors, dropped };
   }

@@ -4,7 +4,7 @@ import { RESULT_SCHEMA, type RunResult, type OperationResult, type ShardInfo, ty
 import type { EngineOutcome } from '../engine/engine.js';
 import { summarize } from '../metrics/histogram.js';
 import { VERSION } from '../version.js';
-import { G } from '../metrics/layout.js';
+import { GlobalSlot } from '../metrics/layout.js';
 
 /** RunMeta is what the command knows about a run besides its measurements. */
 export interface RunMeta {
@@ -24,10 +24,13 @@ export interface RunMeta {
   shard?: ShardInfo;
 }
 
+/** END_BOUND is the `stoppedBy` of a profile run whose end bound (a phase's duration + one --timeout) aborted work still in flight: partial, but it ran its plan. */
+export const END_BOUND = 'end bound';
+
 /** buildResult turns an engine outcome into a `racerig/result@1` document. */
 export function buildResult(outcome: EngineOutcome, meta: RunMeta): RunResult {
   const planned = meta.plannedDurationMs;
-  const overPlan = outcome.stoppedBy === undefined && planned !== undefined && Number.isFinite(planned) && planned > 0;
+  const overPlan = (outcome.stoppedBy === undefined || outcome.stoppedBy === END_BOUND) && planned !== undefined && Number.isFinite(planned) && planned > 0;
   const seconds = overPlan ? planned / 1000 : Math.max(outcome.elapsedMs / 1000, 1e-9);
   const measurements = outcome.layout.measurements;
   const operations: OperationResult[] = outcome.layout.operations.map((name, op) => {
@@ -78,7 +81,7 @@ export function buildResult(outcome: EngineOutcome, meta: RunMeta): RunResult {
       ? {
           schedule: {
             lateUs: { p50: lateness.getValueAtPercentile(50), p99: lateness.getValueAtPercentile(99), max: lateness.getValueAtPercentile(100) },
-            startedLate: outcome.final.global(G.LATE),
+            startedLate: outcome.final.global(GlobalSlot.LATE),
           },
         }
       : {}),

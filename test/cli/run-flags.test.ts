@@ -22,6 +22,24 @@ test('-d with a profile is refused before anything starts, with the other URL-on
   assert.match(sut.err, /--sut-ready applies to profile runs, not to a URL/);
 });
 
+test('every flag problem of a profile run (and of a URL run given profile flags) is listed at once (exit 2)', async () => {
+  const r = await run(['run', 'smoke', '-d', '5s', '-w', '0', '--timeout', '1us', '-l', 'nokey', '--cluster', 'x', '--kubeconfig', 'k', '--gather', '5ms', '-c', 'many', '--max-lag', 'soon']);
+  assert.equal(r.code, ExitCode.Usage);
+  for (const problem of [
+    /--duration applies to URL runs only/,
+    /--cluster picks the target itself; it cannot be combined with --kubeconfig/,
+    /--label must be key=value, got "nokey"/,
+    /--gather must be a duration from 0 to 1ms/,
+    /--workers must be an integer ≥ 1, got "0"/,
+    /--connections must be an integer ≥ 1, got "many"/,
+    /--timeout must be at least 10ms/,
+    /--max-lag must be a positive duration/,
+  ]) assert.match(r.err, problem);
+  const url = await run(['run', 'http://127.0.0.1:1/', '--smoke', '--keep', '-c', '0']);
+  assert.equal(url.code, ExitCode.Usage);
+  for (const problem of [/--smoke applies to profile runs, not to a URL/, /--keep applies to profile runs, not to a URL/, /--connections must be an integer ≥ 1/]) assert.match(url.err, problem);
+});
+
 test('run --help gives the defaults of URL runs and of profile runs where they differ', async () => {
   const r = await run(['run', '--help']);
   assert.equal(r.code, ExitCode.Ok);

@@ -15,13 +15,13 @@ import { Observation } from '../../observe/observation.js';
 import { createObservers } from '../../observe/create-observers.js';
 import { freeLoopbackPort, substitutePlaceholders, type SutPlaceholders } from '../../sut/placeholders.js';
 import type { OutputSink, ReadySpec } from '../../sut/sut-process.js';
-import type { ProfileRunOptions } from './profile-run.js';
+import type { ProfilePlan } from '../../cli/run-options.js';
 import type { ProfileTarget } from './profile-task.js';
 
 /** ObservationInputs are what prepareObservation needs from the run. */
 export interface ObservationInputs {
   profile: Profile;
-  options: ProfileRunOptions;
+  options: ProfilePlan;
   ctx: CliContext;
   target: ProfileTarget;
   mock: MockServer | undefined;

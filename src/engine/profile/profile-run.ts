@@ -4,9 +4,9 @@
  * objects, runs each phase on the worker pool, cleans up the run's objects (also after Ctrl-C),
  * evaluates thresholds and writes the result.
  */
-import os from 'node:os';
 import { join } from 'node:path';
 import type { CliContext } from '../../cli/context.js';
+import type { ProfilePlan } from '../../cli/run-options.js';
 import { ExitCode } from '../../cli/exit-codes.js';
 import { loadProfile } from '../../profile/loader.js';
 import type { Profile, Step } from '../../profile/types.js';
@@ -28,59 +28,27 @@ import { send, type DispatchFn } from '../../kube/send.js';
 import { createRequest, deleteCollectionRequest } from '../../kube/requests.js';
 import { LoadEngine, type EngineOutcome } from '../engine.js';
 import { Snapshot } from '../../metrics/snapshot.js';
-import { G, O, opBase, type MetricsLayout } from '../../metrics/layout.js';
+import { GlobalSlot } from '../../metrics/layout.js';
+import type { MetricsRecorder } from '../../metrics/recorder.js';
 import { newHistogram } from '../../metrics/histogram.js';
 import { wallMs } from '../clock.js';
 import { LiveView } from '../../report/live.js';
-import { buildResult } from '../../results/build-result.js';
-import { defaultResultPath, writeResult } from '../../results/write-result.js';
-import { writeWithFallback } from '../../results/output-path.js';
-import { onStopSignals } from '../../cli/context.js';
-import { renderSummary } from '../../report/summary.js';
+import { buildResult, END_BOUND } from '../../results/build-result.js';
+import { defaultResultPath } from '../../results/write-result.js';
+import { RunLifecycle } from '../../cli/run-lifecycle.js';
 import { TargetError } from '../../errors.js';
 import type { TimeSeriesPoint } from '../../results/model.js';
-import { newRunId, unclaimedArrivals, type ProfileWorkerReport } from './profile-worker.js';
+import { componentArrivals, newRunId, type ProfileWorkerReport } from './profile-worker.js';
 import { resourceKey, type ProfileTarget } from './profile-task.js';
 import { layoutComponentSlots } from './client-buckets.js';
 import { evaluateThresholds } from './evaluate-thresholds.js';
 import { LifecycleWatch } from './lifecycle-watch.js';
 import { checkIntegrity, hasRawHttp, minus, parseRequestTotals, runCounts } from './integrity.js';
 import { runOperations } from './run-operations.js';
-import type { ReadySpec } from '../../sut/sut-process.js';
 import { FindingsCollector } from '../../observe/findings.js';
 import type { Observation } from '../../observe/observation.js';
 import { prepareObservation } from './observation-setup.js';
 import { withClusterKubeconfig } from '../../cluster/cluster-target.js';
-
-/** ProfileRunOptions are the command-line choices of a profile run. */
-export interface ProfileRunOptions {
-  file: string;
-  smoke: boolean;
-  workers: number;
-  /** Connections per worker for ordinary requests. */
-  connections: number;
-  timeoutMs: number;
-  maxLagMs: number;
-  gatherMs: number;
-  labels: Record<string, string>;
-  out?: string;
-  quiet: boolean;
-  keep: boolean;
-  kubeconfig?: string;
-  context?: string;
-  /** `--cluster`: target this kind cluster (its kubeconfig from kind, in a temporary file for the run). */
-  cluster?: string;
-  /** Target the cluster this process runs in (service account). */
-  inCluster?: boolean;
-  /** Check counts against a racerig mock reached through a kubeconfig (the embedded mock is always checked). */
-  integrity?: boolean;
-  allowRemote: boolean;
-  log?: { path: string; sample: number };
-  /** `--sut`: the system under test's command (replaces the profile's `sut.command`). */
-  sut?: string[];
-  /** `--sut-ready`: when the SUT is ready (replaces the profile's `sut.ready`). */
-  sutReady?: ReadySpec;
-}
 
 /** profileRefs lists every resource a profile touches (setup objects, steps, measurements). */
 function stepRefs(profile: Profile): ResourceRef[] {
@@ -98,7 +66,7 @@ async function resolveRef(d: Discovery, ref: ResourceRef): Promise<ResourceInfo>
 export { LAG_SUFFIX } from './run-operations.js';
 
 /** runProfile runs a profile end to end and returns the exit code. */
-export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise<number> {
+export async function runProfile(o: ProfilePlan, ctx: CliContext): Promise<number> {
   // --cluster: the run (and its SUT) get the kind cluster's kubeconfig as if given with --kubeconfig/--context.
   if (o.cluster !== undefined) return withClusterKubeconfig(o.cluster, ctx, (kubeconfig, context) => runProfile({ ...o, cluster: undefined, kubeconfig, context }, ctx));
   const profile = await loadProfile(o.file, { cwd: ctx.cwd, smoke: o.smoke });
@@ -133,26 +101,21 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
   const cleanups: (() => Promise<void>)[] = [];
   let cleanupTimedOut = false;
   let exit: number = ExitCode.Ok;
-  let resultWritten = false;
   let cleanedUp = false;
-  let current: LoadEngine | undefined;
-  let stopped: string | undefined;
-  // Kept until the result is written and cleanup has run: a second signal skips waiting but still
-  // writes and cleans up; only a third exits at once, saying what it leaves behind.
-  const offSignals = onStopSignals(ctx, (sig, count) => {
-    stopped ??= 'interrupted';
-    if (count === 1) {
-      if (!o.quiet) ctx.stderr.write(`\n${sig}: stopping — finishing iterations in flight, then cleanup (press Ctrl-C again to abort at once)\n`);
-      current?.stop('interrupted');
-    } else if (count === 2) {
-      if (!o.quiet) ctx.stderr.write(`\n${sig}: aborting — the partial result is still written and cleanup attempted (press Ctrl-C a third time to exit without them)\n`);
-      current?.abort('interrupted');
-    } else {
-      const left = [resultWritten ? undefined : 'no result file was written', cleanedUp || o.keep ? undefined : `objects labelled ${RUN_LABEL}=${runId} may remain`].filter(Boolean);
-      ctx.stderr.write(`\n${sig}: exiting now${left.length ? `; ${left.join('; ')}` : ''}\n`);
-      ctx.exit?.(130);
-    }
+  // A worker failure ends the run after its phase; a phase cut by its end bound marks the result partial.
+  let failed: string | undefined;
+  let cut = false;
+  // Kept until the result is written and cleanup has run: a first signal waits at most one --timeout
+  // for iterations in flight, a second skips waiting; both still write the result and clean up; only a
+  // third exits at once, saying what it leaves behind.
+  const lifecycle = new RunLifecycle(ctx, {
+    quiet: o.quiet,
+    stopGraceMs: o.timeoutMs,
+    work: 'iterations',
+    ...(o.keep ? {} : { thenAlso: 'cleanup' }),
+    leftBehind: () => (cleanedUp || o.keep ? undefined : `objects labelled ${RUN_LABEL}=${runId} may remain`),
   });
+  const stopped = () => lifecycle.stoppedBy ?? failed;
   try {
     const versionRes = await send(dispatch, { method: 'GET', path: `${target.pathPrefix}/version`, headers: { accept: 'application/json' } }).catch((err: Error) => {
       throw new TargetError(`cannot reach the API server at ${target.origin}: ${err.message}`, 'is the cluster running?', err);
@@ -282,72 +245,50 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
     const timeSeries: TimeSeriesPoint[] = [];
     const startedWallMs = wallMs();
     try {
-      for (let p = 0; p < profile.phases.length && !stopped; p++) {
+      for (let p = 0; p < profile.phases.length && !stopped(); p++) {
         const phase = profile.phases[p]!;
         say(`racerig: phase ${p + 1}/${profile.phases.length} "${phase.name}"\n`);
         await observation?.phase(phase.name, 'start');
         const { slots, used: slot } = layoutComponentSlots(phase, waitOps);
         const bucketEpochWallMs = wallMs();
-        let layoutRef: MetricsLayout | undefined;
+        const phaseMs = phase.durationMs ?? Infinity;
         const engine = new LoadEngine({
           workers: o.workers,
-          connections: o.connections * o.workers,
           operations,
           measurementOperations,
           streamOperations,
-          requests: [],
-          origin: target.origin,
-          pipelining: 1,
-          timeoutMs: o.timeoutMs,
-          maxInFlight: 0,
-          model: { kind: 'closed' },
-          maxRequests: Infinity,
-          durationMs: phase.durationMs ?? Infinity,
-          maxLagMs: o.maxLagMs,
-          gatherMs: o.gatherMs,
+          durationMs: phaseMs,
           extraSlots: slot + 8,
+          // The phase ends by its duration + one --timeout whatever the server does: iterations still in flight are aborted.
+          endGraceMs: o.timeoutMs,
+          // Planned open-model iterations no worker started by the end are dropped work, counted on the first step's operation.
+          arrivals: (layout) =>
+            phase.components.flatMap((c, i) => {
+              const first = c.steps.find((s) => s.operationIndex >= 0);
+              const pacer = componentArrivals(c, phaseMs);
+              return first && pacer.open ? [{ pacer, ticketSlot: layout.extraBase + slots[i]!.ticket, drop: (r: MetricsRecorder, n: number) => r.dropped(first.operationIndex, n) }] : [];
+            }),
           onTick: (t) => live.update({ ...t, elapsedMs: t.elapsedMs + offsetMs }),
           onStarting: (ready, workers) => live.setup(`phase "${phase.name}": starting workers ${ready}/${workers} (loading the profile, warming up, connecting)`),
-          taskFor: (index, workers, layout, buffer) => {
-            layoutRef = layout;
-            return {
-              kind: 'profile',
-              index,
-              workers,
-              layout,
-              buffer,
-              profileFile: o.file,
-              cwd: ctx.cwd,
-              smoke: o.smoke,
-              phaseIndex: p,
-              runId,
-              target,
-              resources,
-              lagOperations,
-              streamOperations,
-              components: slots.map((s) => ({ ...s, ticket: layout.extraBase + s.ticket, ...(s.bucket !== undefined ? { bucket: layout.extraBase + s.bucket } : {}) })),
-              connections: o.connections,
-              timeoutMs: o.timeoutMs,
-              maxLagMs: o.maxLagMs,
-              gatherMs: o.gatherMs,
-              bucketEpochWallMs,
-              ...(o.log ? { log: { ...o.log, operations } } : {}),
-            };
-          },
+          task: (index, workers, layout, buffer) => ({
+            kind: 'profile',
+            index,
+            workers,
+            layout,
+            buffer,
+            plan: o,
+            cwd: ctx.cwd,
+            phaseIndex: p,
+            runId,
+            target,
+            resources,
+            lagOperations,
+            streamOperations,
+            components: slots.map((s) => ({ ...s, ticket: layout.extraBase + s.ticket, ...(s.bucket !== undefined ? { bucket: layout.extraBase + s.bucket } : {}) })),
+            bucketEpochWallMs,
+          }),
         });
-        current = engine;
-        const outcome = await engine.start();
-        current = undefined;
-        // Planned open-model iterations no worker started by the end are dropped work.
-        if (layoutRef) {
-          const view = outcome.final.data;
-          phase.components.forEach((c, i) => {
-            const endMs = Math.min(outcome.elapsedMs, outcome.stoppedAtMs ?? Infinity);
-            const unclaimed = unclaimedArrivals(c, phase.durationMs ?? Infinity, endMs, view[layoutRef!.extraBase + slots[i]!.ticket]!);
-            const first = c.steps.find((s) => s.operationIndex >= 0);
-            if (unclaimed > 0 && first) addDropped(outcome.final, first.operationIndex, unclaimed);
-          });
-        }
+        const outcome = await lifecycle.run(engine);
         for (const r of outcome.reports as ProfileWorkerReport[]) {
           if (!r.iterations) continue;
           retries.retries += r.retries?.retries ?? 0;
@@ -366,8 +307,8 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
         offsetMs += outcome.elapsedMs;
         outcomes.push(outcome);
         await observation?.phase(phase.name, 'end');
-        if (outcome.stoppedBy) stopped ??= outcome.stoppedBy;
-        if (outcome.workerErrors.length) stopped ??= 'worker failure';
+        if (outcome.workerErrors.length) failed ??= 'worker failure';
+        if (outcome.cut) cut = true;
       }
     } finally {
       live.close();
@@ -376,7 +317,8 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
     const observed = observation ? await observation.stop() : undefined;
     const serverAfter = readMetrics ? parseRequestTotals(await readMetrics(), byResource) : undefined;
     await Promise.all(lifecycles.map((l) => l.stop()));
-    const merged = mergeOutcomes(outcomes, startedWallMs, offsetMs, timeSeries, stopped);
+    const merged = mergeOutcomes(outcomes, startedWallMs, offsetMs, timeSeries, stopped() ?? (cut ? END_BOUND : undefined));
+    const plannedMs = profile.phases.reduce((a, ph) => a + (ph.durationMs ?? Infinity), 0);
     const result = buildResult(merged, {
       name: profile.name,
       labels: o.labels,
@@ -394,6 +336,8 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
         phases: profile.phases.map((ph) => ({ name: ph.name, durationMs: ph.durationMs ?? null, components: ph.components.map((c) => ({ name: c.name, load: c.load, qps: c.qps ?? null })) })),
       },
       profile: { name: profile.name, sha256: profile.source.sha256 },
+      // Rates over the planned phases (when every phase has a duration), or the real time when stopped early.
+      plannedDurationMs: plannedMs,
     });
     if (observed) {
       result.findings = observed.findings;
@@ -424,22 +368,16 @@ export async function runProfile(o: ProfileRunOptions, ctx: CliContext): Promise
     // Cleanup runs before the result is written, so a report can say it happened.
     for (const c of cleanups.splice(0)) await c();
     cleanedUp = true;
-    const saved = writeWithFallback(out, (p) => writeResult(p, result), [join(ctx.cwd, 'results')]);
-    resultWritten = true;
-    if (saved.failed) ctx.stderr.write(`racerig: cannot write the result to ${out} (${saved.failed.message}); written to ${saved.path} instead\n`);
-    if (!o.quiet) {
-      ctx.stdout.write('\n' + renderSummary(result));
-      ctx.stdout.write(`\nresult: ${saved.path}${result.partial ? ' (partial)' : ''}\n`);
-    }
-    if (result.partial && stopped === 'interrupted') exit = ExitCode.Interrupted;
-    else if (saved.failed) exit = ExitCode.OutputFallback;
-    else if (result.integrity && !result.integrity.ok) exit = ExitCode.IntegrityMismatch;
-    else if (result.thresholds.some((t) => !t.passed)) exit = ExitCode.ThresholdsFailed;
+    exit = lifecycle.finish(result, {
+      out,
+      fallbackDirs: [join(ctx.cwd, 'results')],
+      check: (r) => (r.integrity && !r.integrity.ok ? ExitCode.IntegrityMismatch : r.thresholds?.some((t) => !t.passed) ? ExitCode.ThresholdsFailed : undefined),
+    });
   } finally {
     for (const c of cleanups) await c().catch(() => {});
     await (cleanupTimedOut ? pool.destroy() : pool.close()).catch(() => {});
     await mock?.close();
-    offSignals();
+    lifecycle.close();
   }
   return exit;
 }
@@ -452,11 +390,6 @@ function findingsLine(findings: FindingsCollector): string | undefined {
   return [...byKind].map(([k, n]) => `${k} ×${n}`).join(', ');
 }
 
-/** addDropped adds planned-but-never-started iterations to an operation's dropped count in a (private) snapshot. */
-function addDropped(snapshot: Snapshot, op: number, n: number): void {
-  snapshot.data[opBase(op) + O.DROPPED]! += n;
-}
-
 /** mergeOutcomes sums the phases' final snapshots into one outcome covering the whole run. */
 function mergeOutcomes(outcomes: EngineOutcome[], startedWallMs: number, elapsedMs: number, timeSeries: TimeSeriesPoint[], stoppedBy: string | undefined): EngineOutcome {
   const first = outcomes[0];
@@ -466,7 +399,7 @@ function mergeOutcomes(outcomes: EngineOutcome[], startedWallMs: number, elapsed
     const d = oc.final.data;
     for (let i = 0; i < d.length; i++) data[i] = (data[i]! + d[i]!) >>> 0;
   }
-  data[G.IN_FLIGHT] = 0;
+  data[GlobalSlot.IN_FLIGHT] = 0;
   const lateness = newHistogram();
   for (const oc of outcomes) lateness.add(oc.lateness);
   return {
@@ -479,10 +412,8 @@ function mergeOutcomes(outcomes: EngineOutcome[], startedWallMs: number, elapsed
     lateness,
     ...(stoppedBy ? { stoppedBy } : {}),
     aborted: outcomes.some((oc) => oc.aborted),
+    cut: outcomes.some((oc) => oc.cut),
     workerErrors: outcomes.flatMap((oc) => oc.workerErrors),
     reports: outcomes.flatMap((oc) => oc.reports),
   };
 }
-
-/** defaultWorkers is the worker count of profile runs (available cores). */
-export const defaultWorkers = (): number => os.availableParallelism();

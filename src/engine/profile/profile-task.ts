@@ -3,6 +3,7 @@ import type { MetricsLayout } from '../../metrics/layout.js';
 import type { ResourceInfo } from '../../kube/resource.js';
 import type { ResourceRef } from '../../profile/resource-ref.js';
 import type { KubeTarget, TargetConnect } from '../../kube/target.js';
+import type { ProfilePlan } from '../../cli/run-options.js';
 
 /** ProfileTarget is what a worker needs to reach the API server. */
 export interface ProfileTarget {
@@ -32,10 +33,9 @@ export interface ProfileTask {
   workers: number;
   layout: MetricsLayout;
   buffer: SharedArrayBuffer;
-  /** Profile file and how it was loaded (each worker loads and compiles it itself). */
-  profileFile: string;
+  /** The run's validated plan, unchanged: the profile file and how it is loaded (each worker loads and compiles it itself), connections per worker, timeouts, the request log. */
+  plan: ProfilePlan;
   cwd: string;
-  smoke: boolean;
   phaseIndex: number;
   runId: string;
   target: ProfileTarget;
@@ -46,15 +46,8 @@ export interface ProfileTask {
   lagOperations: Record<number, number>;
   /** Stream operation index → the operation recording its streams' durations (RigDispatchOptions.streamOperation). */
   streamOperations: Record<number, number>;
-  /** Connections this worker opens for ordinary requests. */
-  connections: number;
-  timeoutMs: number;
-  maxLagMs: number;
-  /** Open model: iterations started together from completions (LoopComponent.gatherMs), ms. */
-  gatherMs: number;
   /** Wall-clock ms of the run epoch for token buckets (the phase's own epoch is in the buffer). */
   bucketEpochWallMs: number;
-  log?: { path: string; sample: number; operations: string[] };
 }
 
 /** resourceKey names a resource reference for lookups: `pods`, `workflows.argoproj.io` (no subresource). */

@@ -1,10 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { unclaimedArrivals } from './profile-worker.js';
+import { componentArrivals } from './profile-worker.js';
 import type { Component } from '../../profile/types.js';
 
 const comp = (over: Partial<Component>): Component =>
   ({ name: 'c', load: { kind: 'rate', perSecond: 100 }, delayMs: 0, mode: 'scenario', steps: [], at: { file: 'p.yaml', line: 1, column: 1 }, ...over }) as Component;
+
+/** unclaimedArrivals is what LoadEngine counts as dropped for a component: planned by `endMs` and not claimed. */
+const unclaimedArrivals = (c: Component, phaseMs: number, endMs: number, claimed: number): number => {
+  const p = componentArrivals(c, phaseMs);
+  return p.open ? Math.max(0, p.plannedBy(endMs) - claimed) : 0;
+};
 
 test('only arrivals due before the end or the stop and never started count as dropped', () => {
   // 100/s over a 30 s phase; stopped (Ctrl-C) at 2 s with 200 started; the last iteration ended at 3.5 s.

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import { MetricsRecorder } from '../../metrics/recorder.js';
-import { EPOCH_F64, G, O, RunState } from '../../metrics/layout.js';
+import { EPOCH_F64, GlobalSlot, OpSlot, RunState } from '../../metrics/layout.js';
 import type { WatchStats } from '../../kube/watch-client.js';
 import { metricsInterceptor } from '../../http/interceptors/metrics.js';
 import { loggingInterceptor } from '../../http/interceptors/logging.js';
@@ -64,20 +64,24 @@ export function modelOf(c: Component, durationMs: number): LoadModel {
 /** componentPacer returns a component's pacer within a phase of `durationMs`, capped at its iterations (open model). */
 export function componentPacer(c: Component, durationMs: number): Pacer {
   const model = modelOf(c, durationMs);
-  return createPacer(model, model.kind === 'closed' ? Infinity : (c.iterations ?? Infinity));
+  return createPacer(model, c.iterations ?? Infinity);
 }
 
 /**
- * unclaimedArrivals counts a component's open-model iterations that were due before `endMs` (run-clock
- * ms of the phase: its end, or the stop when the run was stopped; later arrivals were never due) and
- * that no worker started (`claimed` tickets): dropped work. A component's `delay` shifts its arrivals
- * as the workers shift them. 0 for the closed model.
+ * componentArrivals returns a component's open-model schedule as the workers follow it: its pacer
+ * within a phase of `durationMs`, shifted by the component's `delay` (arrival times and the count
+ * planned by a time alike). The main thread counts its unclaimed arrivals as dropped (LoadEngine).
  */
-export function unclaimedArrivals(c: Component, phaseDurationMs: number, endMs: number, claimed: number): number {
-  const pacer = componentPacer(c, phaseDurationMs);
-  if (!pacer.open) return 0;
-  const due = Math.min(endMs, phaseDurationMs + c.delayMs) - c.delayMs;
-  return Math.max(0, (due > 0 ? pacer.plannedBy(due) : 0) - claimed);
+export function componentArrivals(c: Component, durationMs: number): Pacer {
+  const pacer = componentPacer(c, durationMs);
+  const d = c.delayMs;
+  if (d <= 0 || !pacer.open) return pacer;
+  return {
+    open: true,
+    arrivalMs: (k) => pacer.arrivalMs(k) + d,
+    plannedBy: (t) => (t > d ? pacer.plannedBy(t - d) : 0),
+    rateAt: (t) => pacer.rateAt(t),
+  };
 }
 
 /** share splits `total` over `workers`, returning worker `index`'s part. */
@@ -86,18 +90,19 @@ export function share(total: number, workers: number, index: number): number {
 }
 
 async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
-  const profile = await loadProfile(t.profileFile, { cwd: t.cwd, smoke: t.smoke });
+  const plan = t.plan;
+  const profile = await loadProfile(plan.file, { cwd: t.cwd, smoke: plan.smoke });
   const phase = profile.phases[t.phaseIndex]!;
   const view = new Uint32Array(t.buffer);
   const recorder = new MetricsRecorder(t.layout, t.buffer);
   const epochArray = new Float64Array(t.buffer);
   // One clock from before the start (reading 0) to the end, for the wrappers and the loop alike.
   const { clock, start } = startableClock();
-  const sink = t.log ? new LogSink(t.log.path) : undefined;
+  const sink = plan.log ? new LogSink(plan.log.path) : undefined;
   const credentials = t.target.kube?.refreshable ? createCredentials(t.target.kube) : staticCredentials(t.target.headers);
   // With an exec plugin's client certificate, a refreshed certificate moves new requests to a new pool.
   const targetWith = (connect: TargetConnect | undefined) => ({ origin: t.target.origin, connect: connect ?? t.target.connect ?? ({} as never) });
-  const pool = rotatingIfRefreshable(credentials, (c) => createTargetDispatcher(targetWith(c), { connections: Math.max(1, t.connections), timeoutMs: t.timeoutMs }));
+  const pool = rotatingIfRefreshable(credentials, (c) => createTargetDispatcher(targetWith(c), { connections: Math.max(1, plan.connections), timeoutMs: plan.timeoutMs }));
   // Long requests (held watches, waits, followed logs) each hold a connection: enough that a wait never queues behind held watches.
   const longPool = rotatingIfRefreshable(credentials, (c) => createTargetDispatcher(targetWith(c), { connections: LONG_CONNECTIONS, timeoutMs: 0 }));
   const paths = new Map<string, ResourcePaths>();
@@ -119,8 +124,8 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
   const wrappers = (c: number, limited = true): Dispatcher.DispatcherComposeInterceptor[] => {
     // composeWrappers order, the client's neighbour first: a 429 retry (outermost) passes auth and the limiter again, like client-go.
     const list: Dispatcher.DispatcherComposeInterceptor[] = [metricsInterceptor({ recorder, clock, countInFlight: true })];
-    if (sink && t.log) {
-      list.push(loggingInterceptor({ sink, clock, worker: t.index, sample: t.log.sample, operations: t.log.operations, get epochWallMs() { return epochArray[EPOCH_F64]!; } }));
+    if (sink && plan.log) {
+      list.push(loggingInterceptor({ sink, clock, worker: t.index, sample: plan.log.sample, operations: t.layout.operations as string[], get epochWallMs() { return epochArray[EPOCH_F64]!; } }));
     }
     const slots = t.components[c]!;
     const limit = limiterOf(phase.components[c]!);
@@ -139,10 +144,10 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
     let st = watchStats.get(op);
     if (!st) {
       st = {
-        event: (i) => recorder.watch(op, O.WATCH_EVENTS + i),
-        relist: () => recorder.watch(op, O.WATCH_RELISTS),
-        expired: () => recorder.watch(op, O.WATCH_EXPIRED),
-        rewatch: () => recorder.watch(op, O.WATCH_REWATCHES),
+        event: (i) => recorder.watch(op, OpSlot.WATCH_EVENTS + i),
+        relist: () => recorder.watch(op, OpSlot.WATCH_RELISTS),
+        expired: () => recorder.watch(op, OpSlot.WATCH_EXPIRED),
+        rewatch: () => recorder.watch(op, OpSlot.WATCH_REWATCHES),
       };
       watchStats.set(op, st);
     }
@@ -160,7 +165,7 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
     paths: pathsOf,
     clock,
     phaseEnd,
-    stopping: () => Atomics.load(view, G.STATE) !== RunState.Running,
+    stopping: () => Atomics.load(view, GlobalSlot.STATE) !== RunState.Running,
     runId: t.runId,
     watchStats: watchStatsOf,
     recordLag: (watchOp, lagMs) => {
@@ -168,8 +173,8 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
       if (op !== undefined) recorder.sample(op, lagMs * 1000);
     },
     streamOperation: (op) => t.streamOperations[op],
-    workDone: () => Atomics.load(view, G.WORK_IN_FLIGHT) === 0,
-    aborting: () => Atomics.load(view, G.STATE) === RunState.Aborting,
+    workDone: () => Atomics.load(view, GlobalSlot.WORK_IN_FLIGHT) === 0,
+    aborting: () => Atomics.load(view, GlobalSlot.STATE) === RunState.Aborting,
   }));
   // Iterations of components that hold no watch are the work whose events held watches wait for after the phase.
   const causesEvents = phase.components.map((c) => !c.steps.some((s) => s.kind === 'watch'));
@@ -259,10 +264,10 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
     capacity: (c) => (clock() < phase.components[c]!.delayMs ? 0 : capacity[c]! - inFlight[c]!),
     start: (c, unit, intendedAt) => {
       inFlight[c]!++;
-      if (causesEvents[c]) Atomics.add(view, G.WORK_IN_FLIGHT, 1);
+      if (causesEvents[c]) Atomics.add(view, GlobalSlot.WORK_IN_FLIGHT, 1);
       void runIteration(c, unit, intendedAt).finally(() => {
         inFlight[c]!--;
-        if (causesEvents[c]) Atomics.sub(view, G.WORK_IN_FLIGHT, 1);
+        if (causesEvents[c]) Atomics.sub(view, GlobalSlot.WORK_IN_FLIGHT, 1);
         loop.done(c);
       });
     },
@@ -273,8 +278,8 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
   };
 
   await warmUpHttp();
-  Atomics.add(view, G.READY, 1);
-  const wait = Atomics.waitAsync(new Int32Array(t.buffer), G.GO, 0);
+  Atomics.add(view, GlobalSlot.READY, 1);
+  const wait = Atomics.waitAsync(new Int32Array(t.buffer), GlobalSlot.GO, 0);
   if (wait.async) await wait.value;
   start(epochArray[EPOCH_F64]!);
   const phaseTimer = Number.isFinite(durationMs)
@@ -284,9 +289,7 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
       }, durationMs)
     : undefined;
   const components: LoopComponent[] = phase.components.map((c, i) => {
-    const pacer = componentPacer(c, durationMs);
-    const delayed = c.delayMs > 0 && pacer.open ? { ...pacer, arrivalMs: (k: number) => pacer.arrivalMs(k) + c.delayMs } : pacer;
-    return { pacer: delayed, maxUnits: c.iterations ?? Infinity, durationMs, maxLagMs: t.maxLagMs, gatherMs: t.gatherMs, ticketSlot: t.components[i]!.ticket };
+    return { pacer: componentArrivals(c, durationMs), maxUnits: c.iterations ?? Infinity, durationMs, maxLagMs: plan.maxLagMs, gatherMs: plan.gatherMs, ticketSlot: t.components[i]!.ticket };
   });
   loop = new ArrivalLoop(recorder, clock, components, source, () => {
     phaseTimeUp();
@@ -300,7 +303,7 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
   }, 50);
   await loop.run();
   // Background steps still delayed run when due (bounded by the phase time), then the pools close.
-  const stopCheck = setInterval(() => Atomics.load(view, G.STATE) !== RunState.Running && phaseTimeUp(), 200);
+  const stopCheck = setInterval(() => Atomics.load(view, GlobalSlot.STATE) !== RunState.Running && phaseTimeUp(), 200);
   while (background.size > 0) await Promise.all([...background]);
   clearInterval(stopCheck);
   phaseTimeUp();
