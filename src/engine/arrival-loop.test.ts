@@ -38,6 +38,15 @@ class FakeSource implements WorkSource {
   }
 }
 
+/** until resolves once `check` holds, polling on the timer; fails after `timeoutMs`. */
+async function until(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
 function setup() {
   const layout = createLayout(['x']);
   const recorder = new MetricsRecorder(layout, allocateMetrics(layout));
@@ -121,56 +130,110 @@ test('a stop request ends the loop after in-flight units end; abort calls onAbor
   const loop = new ArrivalLoop(recorder, clock, [{ pacer: closedPacer(), maxUnits: Infinity, durationMs: 60_000, maxLagMs: 0, gatherMs: 0, ticketSlot: GlobalSlot.CLAIMED }], source, () => aborted++);
   source.loop = loop;
   const done = loop.run();
-  setTimeout(() => Atomics.store(recorder.view, GlobalSlot.STATE, RunState.Aborting), 50);
+  // Abort once units are flowing (not after a fixed time: a loaded host may not have started any by then).
+  await until('units started', () => source.started.length > 10);
+  Atomics.store(recorder.view, GlobalSlot.STATE, RunState.Aborting);
   await done;
+  const startedBeforeEnd = source.started.length;
   assert.equal(aborted, 1);
   assert.equal(loop.wasAborted, true);
   assert.ok(source.started.length > 10);
   assert.equal(source.inFlight, 0);
+  await new Promise((r) => setTimeout(r, 0));
+  assert.equal(source.started.length, startedBeforeEnd, 'nothing starts after the loop ended');
 });
 
-test('gatherMs: while completions keep coming, due arrivals start in groups (never early, each exactly once); 0 starts them one by one', async () => {
+/**
+ * attempts runs `attempt` until `done` accepts its result, at most `tries` times, and returns every result.
+ * For claims about timing that only a host keeping the 0.1 ms schedule can show: a run in which the host
+ * stalled the thread (other processes on its cores) shows nothing either way, so it is run again.
+ */
+async function attempts<T>(tries: number, attempt: () => Promise<T>, done: (r: T) => boolean): Promise<T[]> {
+  const results: T[] = [];
+  for (let i = 0; i < tries; i++) {
+    const r = await attempt();
+    results.push(r);
+    if (done(r)) break;
+  }
+  return results;
+}
+
+test('gatherMs: while completions keep coming, a due arrival waits until gatherMs late and starts with every arrival due by then (never early, each exactly once); 0 starts each at once', async () => {
+  // Run on a clock the test sets: each step moves it 0.25 ms and ends every unit in flight, and the
+  // loop's pumps run as microtasks, so no timer fires and the host's load cannot change the outcome.
   const run = async (gatherMs: number) => {
-    const { recorder, clock } = setup();
-    const pacer = constantPacer(10_000, 300); // 3,000 arrivals over 0.3 s, 100 µs apart
-    // Units that last a few dozen turns of the event loop (~0.1 ms), as responses on loopback do, so
-    // completions come between arrivals (units ending on the next turn would leave it all to the timer).
-    const source = new FakeSource(16, 40);
-    const loop = new ArrivalLoop(recorder, clock, [{ pacer, maxUnits: Infinity, durationMs: 300, maxLagMs: 10_000, gatherMs, ticketSlot: GlobalSlot.TICKET }], source);
-    source.loop = loop;
-    await loop.run();
-    assert.deepEqual(
-      source.started.map((x) => x.unit).sort((a, b) => a - b),
-      Array.from({ length: 3000 }, (_, i) => i),
+    const { recorder } = setup();
+    let now = 0;
+    const started: { unit: number; at: number; now: number }[] = [];
+    const inFlight: number[] = [0, 0];
+    const source: WorkSource = {
+      // Component 1 holds one unit (closed model), so the loop never sleeps on the thread for lack of work.
+      capacity: (c) => (c === 0 ? 1000 : 1 - inFlight[1]!),
+      start(c, unit, intendedAt, at) {
+        inFlight[c]!++;
+        if (c === 0) started.push({ unit, at: intendedAt!, now: at });
+      },
+      dropped: () => assert.fail('nothing is dropped'),
+    };
+    const loop = new ArrivalLoop(
+      recorder,
+      () => now,
+      [
+        { pacer: constantPacer(1000, 100), maxUnits: Infinity, durationMs: 100, maxLagMs: 10_000, gatherMs, ticketSlot: GlobalSlot.TICKET },
+        { pacer: closedPacer(), maxUnits: Infinity, durationMs: 200, maxLagMs: 0, gatherMs: 0, ticketSlot: GlobalSlot.CLAIMED },
+      ],
+      source,
     );
-    for (const x of source.started) assert.ok(x.now >= x.intendedAt!, 'never early');
-    // Units started in one pump share its clock reading: the number of distinct readings is the number of groups.
-    return new Set(source.started.map((x) => x.now)).size;
+    const done = loop.run();
+    for (let step = 1; step <= 1000; step++) {
+      now = step * 0.25;
+      for (let c = 0; c < 2; c++) for (; inFlight[c]! > 0; inFlight[c]!--) loop.done(c);
+      await Promise.resolve(); // the pump queued by the completions
+    }
+    await done;
+    assert.deepEqual(
+      started.map((x) => x.unit),
+      Array.from({ length: 100 }, (_, i) => i),
+    );
+    for (const x of started) assert.ok(x.now >= x.at, 'never early');
+    // Units started in one pump share its clock reading.
+    const groups = new Map<number, number[]>();
+    for (const x of started) groups.set(x.now, [...(groups.get(x.now) ?? []), x.unit]);
+    return { started, groups: [...groups.values()] };
   };
-  const single = await run(0);
-  const grouped = await run(0.5);
-  // Measured here: 1,670–2,485 groups without gathering, 541–790 with 0.5 ms.
-  assert.ok(single > 1200, `without gathering most arrivals start on their own (${single} groups for 3,000)`);
-  assert.ok(grouped < single / 1.5, `gathering starts them in groups: ${grouped} groups vs ${single}`);
+  {
+    const single = await run(0);
+    assert.ok(single.started.every((x) => x.now === x.at), 'without gathering each arrival starts at the first completion once due');
+    assert.equal(single.groups.length, 100);
+    const grouped = await run(2.5);
+    // Arrivals 1 ms apart: the first of each group waits 2.5 ms, then starts with the two due meanwhile
+    // (arrival 0 is due at the loop's first pump, which no completion called: it starts at once).
+    assert.deepEqual(grouped.groups, [[0], ...Array.from({ length: 33 }, (_, g) => [3 * g + 1, 3 * g + 2, 3 * g + 3])]);
+    for (const g of grouped.groups.slice(1)) assert.equal(grouped.started.find((x) => x.unit === g[0])!.now, g[0]! + 2.5);
+  }
 });
 
 test('while nothing is in flight the loop sleeps until the next arrival precisely, not on the 1 ms timer', async () => {
-  const { recorder, clock } = setup();
-  // 300/s for 0.6 s: units end on the next turn, so each arrival finds nothing in flight and its
-  // due time 3.3 ms away, which a timer (1 ms resolution) can only reach ~0.5 ms late on average.
-  const pacer = constantPacer(300, 600);
-  const source = new FakeSource(4);
-  const loop = new ArrivalLoop(recorder, clock, [{ pacer, maxUnits: Infinity, durationMs: 600, maxLagMs: 10_000, gatherMs: 0.5, ticketSlot: GlobalSlot.TICKET }], source);
-  source.loop = loop;
-  await loop.run();
-  assert.equal(source.started.length, 180);
-  for (const x of source.started) assert.ok(x.now >= x.intendedAt!, 'never early');
-  const lateness = newHistogram();
-  addSlots(lateness, loop.latenessSlots());
-  assert.equal(lateness.totalCount, 180, 'every start counted once');
-  const p50 = lateness.getValueAtPercentile(50);
-  // Measured here: p50 ~40–80 µs with the sleep; 400–600 µs on timers alone.
-  assert.ok(p50 < 250, `median start lateness ${p50} µs`);
+  const run = async () => {
+    const { recorder, clock } = setup();
+    // 300/s for 0.6 s: units end on the next turn, so each arrival finds nothing in flight and its
+    // due time 3.3 ms away, which a timer (1 ms resolution) can only reach ~0.5 ms late on average.
+    const pacer = constantPacer(300, 600);
+    const source = new FakeSource(4);
+    const loop = new ArrivalLoop(recorder, clock, [{ pacer, maxUnits: Infinity, durationMs: 600, maxLagMs: 10_000, gatherMs: 0.5, ticketSlot: GlobalSlot.TICKET }], source);
+    source.loop = loop;
+    await loop.run();
+    assert.equal(source.started.length, 180);
+    for (const x of source.started) assert.ok(x.now >= x.intendedAt!, 'never early');
+    const lateness = newHistogram();
+    addSlots(lateness, loop.latenessSlots());
+    assert.equal(lateness.totalCount, 180, 'every start counted once');
+    return lateness.getValueAtPercentile(50);
+  };
+  // Undisturbed: p50 40–80 µs with the sleep, 400–600 µs on timers alone. A busy host can make any run
+  // late, never a timer early: one run of a few under 250 µs shows the sleep.
+  const p50s = await attempts(5, run, (p50) => p50 < 250);
+  assert.ok(p50s.at(-1)! < 250, `median start lateness (µs) of each run: ${p50s.join(', ')}`);
 });
 
 test('a loop without capacity (its share of the cap is 0) ends its component once other loops started every unit, open and closed', async () => {

@@ -173,9 +173,7 @@ export class ArrivalLoop {
     else if (wakeAt !== Infinity) {
       if (wakeAt - now < SLEEP_MAX_MS && this.inFlight.every(isZero)) {
         // Nothing in flight, so no response can need this thread before the next arrival is due:
-        // sleep until then (a futex wait: ~0.05–0.1 ms late here) instead of on a timer, which has
-        // 1 ms resolution. At 10,000/s on one worker this cut the starts ≥ 1 ms late from ~20% to
-        // 2–8% on this noisy host (the rest are host stalls).
+        // sleep until then (a futex wait) instead of on a 1 ms timer (docs/performance.md).
         Atomics.wait(this.sleeper, 0, 0, wakeAt - now);
         this.gathering = true;
         this.pumpAgain = true;
@@ -266,11 +264,8 @@ export class ArrivalLoop {
   private wake(at: number, now: number): void {
     if (this.timer) return;
     const delay = at - now;
-    // Timers have 1 ms resolution. Spinning on setImmediate for the last millisecond was measured
-    // to starve response processing (p99 start lateness 350 ms at 10,000/s on one worker, against
-    // 2–7 ms with timers), and sleeping on the thread would delay the responses in flight, so the
-    // loop waits on a timer here; completions also pump, which at high rates starts most arrivals
-    // between timer ticks. (With nothing in flight, pumpOnce sleeps on the thread instead.)
+    // A timer: spinning on setImmediate starves response processing, and sleeping on the thread would
+    // delay the responses in flight; completions also pump between ticks (docs/performance.md).
     this.timer = setTimeout(this.onTimer, delay >= 2 ? Math.floor(delay) - 1 : 1);
   }
 

@@ -26,9 +26,8 @@ export interface StartableClock {
 
 /**
  * startableClock returns a clock that reads 0 until `start(epochWallMs)` and then milliseconds since
- * that epoch (as createRunClock). A worker's warm-up and its run both take their clock from here, so
- * the request path calls one closure in both: with a different closure per phase, the code the JIT
- * compiled during the warm-up was thrown away at the run's first requests ("wrong feedback cell").
+ * that epoch (as createRunClock). Warm-up and run share this one closure, so the code compiled during
+ * the warm-up stays valid for the run (docs/performance.md).
  */
 export function startableClock(): StartableClock {
   let started = false;

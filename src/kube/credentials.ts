@@ -69,6 +69,9 @@ class KubeConfigCredentials implements Credentials {
     this.headers = Object.freeze({ ...target.headers });
     this.connect = target.connect;
     this.nextAt = this.nextRefreshAt(target.credentialExpiresAtMs);
+    // Loaded now, in the background: loading client-node on a busy host took seconds, which the first
+    // refresh (often due early in a run) would otherwise wait through with the expired credential.
+    void Promise.all([import('./target.js'), import('./kube-auth.js'), import('@kubernetes/client-node')]).catch(() => {});
   }
 
   /** nextRefreshAt is the performance.now() time of the next refresh: the interval, or just after the credential expires if sooner. */
@@ -95,7 +98,7 @@ class KubeConfigCredentials implements Credentials {
     this.running ??= (async () => {
       let expiresAtMs: number | undefined;
       try {
-        // Imported on first refresh, so worker threads with static credentials never load client-node.
+        // Imported here, not at the top, so worker threads with static credentials never load client-node.
         const [{ loadKubeConfig }, { applyKubeAuth }] = await Promise.all([import('./target.js'), import('./kube-auth.js')]);
         // client-node caches an exec credential in its KubeConfig until the credential's expirationTimestamp.
         if (this.uncache) this.kc = undefined;

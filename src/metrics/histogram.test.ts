@@ -6,7 +6,18 @@ import { newHistogram, countsToHistogram, summarize, decodeHistogram, percentile
 import { MetricsRecorder } from './recorder.js';
 import { allocateMetrics, createLayout, opBase, OpSlot } from './layout.js';
 import { Snapshot } from './snapshot.js';
-import { mulberry32 } from '../../test/results/make-run.js';
+
+/** mulberry32 returns a seeded uniform random generator in [0, 1). */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
 
 /** Latencies spread over every magnitude from 1 µs to 1 h (log-uniform), plus edge values. */
 function sampleValues(n: number, seed: number): number[] {

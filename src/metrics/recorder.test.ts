@@ -11,7 +11,7 @@ test('four threads recording at once lose no count and no histogram sample', asy
   const buffer = allocateMetrics(layout);
   const count = 50_000;
   const workers = [0, 1, 2, 3].map(
-    (seed) => new Worker(new URL('../../test/fixtures/record-worker.js', import.meta.url), { workerData: { layout, buffer, count, seed } }),
+    (seed) => new Worker(new URL('./recorder.test-worker.js', import.meta.url), { workerData: { layout, buffer, count, seed } }),
   );
   await Promise.all(workers.map((w) => once(w, 'message')));
   await Promise.all(workers.map((w) => w.terminate()));

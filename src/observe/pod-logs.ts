@@ -12,20 +12,15 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { Observer, ObserverContext } from './observer.js';
+import type { ObserverContext } from './observer.js';
 import type { Occurrence } from './findings.js';
 import { createLogScanner, compilePattern, type LogScanner } from './log-scanner.js';
-import { openLogStream, type LogStream, type LogStreamEnd } from './log-stream.js';
-import { PodWatch, podPaths, type ContainerStatus, type PodEvent } from './pod-watch.js';
-import { logRequest } from '../kube/requests.js';
-import type { ResourcePaths } from '../kube/resource.js';
-import type { KubeAccess } from './kube-access.js';
+import type { LogStream, LogStreamEnd } from './log-stream.js';
+import type { ContainerStatus, PodEvent } from './pod-watch.js';
+import { PodObserverBase, restartBaseline, type PodSelection } from './pod-observer.js';
 
 /** PodLogsOptions select the pods whose logs are scanned and the extra patterns. */
-export interface PodLogsOptions {
-  kube: Pick<KubeAccess, 'dispatch' | 'pathPrefix'>;
-  namespace: string;
-  selector: string;
+export interface PodLogsOptions extends PodSelection {
   /** Extra patterns (kind `pattern`); races, panics and fatal errors are always scanned. */
   patterns?: readonly string[];
   /** A followed stream quiet this long (ms) has its open report flushed (a dump whose process lives on or hangs); default 1000. */
@@ -79,39 +74,22 @@ const MAX_REPORTED_KEYS = 10_000;
 const MAX_BUFFERED = 1000;
 
 /** PodLogsObserver follows the logs of the selected pods' containers; see the file comment. */
-export class PodLogsObserver implements Observer {
-  readonly name: string;
+export class PodLogsObserver extends PodObserverBase {
   readonly counters: PodLogsCounters = { follows: 0, previousLogs: 0, bytes: 0, deduplicated: 0 };
-  private readonly paths: ResourcePaths;
-  private readonly watch: PodWatch;
   private readonly tracks = new Map<string, Track>();
-  private readonly pending = new Set<Promise<unknown>>();
-  private readonly previousStreams = new Set<LogStream>();
-  private stopped = false;
   private idleTimer: NodeJS.Timeout | undefined;
-  private stopping: Promise<void> | undefined;
 
   constructor(
-    private readonly ctx: ObserverContext,
+    ctx: ObserverContext,
     private readonly o: PodLogsOptions,
   ) {
     for (const p of o.patterns ?? []) compilePattern(p); // a bad regex fails here, before anything starts
-    this.name = `pod logs ${o.namespace || '*'} ${o.selector || '(all pods)'}`;
-    this.paths = podPaths(o.kube.pathPrefix);
-    this.watch = new PodWatch({
-      dispatch: o.kube.dispatch,
-      pathPrefix: o.kube.pathPrefix,
-      namespace: o.namespace,
-      selector: o.selector,
-      onPod: (ev) => this.onPod(ev),
-      onError: (err) => ctx.say(`racerig: ${this.name}: watch: ${err.message}\n`),
-    });
-    ctx.signal.addEventListener('abort', () => void this.stop(), { once: true });
+    super(ctx, o, 'pod logs');
   }
 
   /** start lists the pods and starts following their containers; resolves once the first list is in. */
-  async start(): Promise<void> {
-    await this.watch.start();
+  override async start(): Promise<void> {
+    await super.start();
     const idleMs = this.o.idleFlushMs ?? 1000;
     this.idleTimer = setInterval(() => {
       const now = performance.now();
@@ -120,18 +98,10 @@ export class PodLogsObserver implements Observer {
     this.idleTimer.unref();
   }
 
-  /** stop ends the watch and every stream; what an open report holds is reported; idempotent. */
-  stop(): Promise<void> {
-    return (this.stopping ??= this.stopNow());
-  }
-
-  private async stopNow(): Promise<void> {
-    this.stopped = true;
+  /** Ends every followed stream (what an open report holds is reported) before the other streams are aborted. */
+  protected override beforeStreamsEnd(): void {
     clearInterval(this.idleTimer);
-    await this.watch.stop();
     for (const t of this.tracks.values()) this.endTrack(t);
-    for (const s of this.previousStreams) s.abort();
-    await Promise.all([...this.pending]);
   }
 
   /** resultData gives what was read, keyed by the observer's name. */
@@ -139,13 +109,7 @@ export class PodLogsObserver implements Observer {
     return { [this.name]: { ...this.counters, containers: this.tracks.size } };
   }
 
-  private track<T>(p: Promise<T>): void {
-    this.pending.add(p);
-    void p.finally(() => this.pending.delete(p));
-  }
-
-  private onPod(ev: PodEvent): void {
-    if (this.stopped) return;
+  protected onPod(ev: PodEvent): void {
     const ns = ev.pod.metadata.namespace ?? '';
     const pod = ev.pod.metadata.name ?? '';
     const prefix = `${ns}/${pod}/`;
@@ -168,8 +132,7 @@ export class PodLogsObserver implements Observer {
           pod,
           container: cs.name,
           source: `pod ${ns}/${pod}/${cs.name}`,
-          // Restarts before the observer started are not this run's; a pod that appears later starts at 0.
-          restartCount: ev.initial ? count : 0,
+          restartCount: restartBaseline(ev, count),
           followedInstance: -1,
           follow: undefined,
           retries: 0,
@@ -219,15 +182,19 @@ export class PodLogsObserver implements Observer {
       }),
     };
     t.follow = f;
-    const stream = openLogStream(this.o.kube.dispatch, logRequest(this.paths, t.ns, t.pod, { container: t.container, follow: true }), (chunk) => {
-      f.lastDataAt = performance.now();
-      f.hash.update(chunk);
-      f.bytes += chunk.length;
-      this.counters.bytes += chunk.length;
-      f.scanner.write(chunk);
-    });
-    f.stream = stream;
-    this.track(stream.done.then((end) => this.followEnded(t, f, end)));
+    f.stream = this.openLog(
+      t.ns,
+      t.pod,
+      { container: t.container, follow: true },
+      (chunk) => {
+        f.lastDataAt = performance.now();
+        f.hash.update(chunk);
+        f.bytes += chunk.length;
+        this.counters.bytes += chunk.length;
+        f.scanner.write(chunk);
+      },
+      (end) => this.followEnded(t, f, end),
+    );
   }
 
   private followEnded(t: Track, f: Follow, end: LogStreamEnd): void {
@@ -295,20 +262,21 @@ export class PodLogsObserver implements Observer {
       if (same === undefined && buffered.length < MAX_BUFFERED) buffered.push(o);
       else deliver(o);
     });
-    const stream = openLogStream(this.o.kube.dispatch, logRequest(this.paths, t.ns, t.pod, { container: t.container, previous: true }), (chunk) => {
-      this.counters.bytes += chunk.length;
-      if (same === undefined) {
-        const take = Math.min(chunk.length, prefixBytes - seen);
-        prefixHash.update(chunk.subarray(0, take));
-        seen += take;
-        if (seen === prefixBytes) decide(prefixHash.digest('hex') === prefixDigest);
-      }
-      scanner.write(chunk);
-    });
-    this.previousStreams.add(stream);
-    this.track(
-      stream.done.then((end) => {
-        this.previousStreams.delete(stream);
+    this.openLog(
+      t.ns,
+      t.pod,
+      { container: t.container, previous: true },
+      (chunk) => {
+        this.counters.bytes += chunk.length;
+        if (same === undefined) {
+          const take = Math.min(chunk.length, prefixBytes - seen);
+          prefixHash.update(chunk.subarray(0, take));
+          seen += take;
+          if (seen === prefixBytes) decide(prefixHash.digest('hex') === prefixDigest);
+        }
+        scanner.write(chunk);
+      },
+      (end) => {
         if (same === undefined) decide(false);
         if (end.kind === 'status' || end.kind === 'error') {
           const why = end.kind === 'status' ? end.status.message : end.error.message;
@@ -317,9 +285,8 @@ export class PodLogsObserver implements Observer {
         scanner.end();
         // A dropped stream lets the current instance be followed.
         this.maybeFollow(t);
-      }),
+      },
     );
-    if (this.stopped) stream.abort();
   }
 
   private endTrack(t: Track): void {

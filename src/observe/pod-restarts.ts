@@ -5,18 +5,12 @@
  * controller's pods change names between runs), with the last lines of the previous instance's log as its
  * report. Readiness and phase changes are kept as a timeline (result data, not findings). Main thread.
  */
-import type { Observer, ObserverContext } from './observer.js';
-import { PodWatch, podPaths, type ContainerStatus, type Pod, type PodEvent } from './pod-watch.js';
-import { openLogStream, type LogStream } from './log-stream.js';
-import { logRequest } from '../kube/requests.js';
-import type { ResourcePaths } from '../kube/resource.js';
-import type { KubeAccess } from './kube-access.js';
+import type { ObserverContext } from './observer.js';
+import type { ContainerStatus, Pod, PodEvent } from './pod-watch.js';
+import { PodObserverBase, restartBaseline, type PodSelection } from './pod-observer.js';
 
 /** PodRestartsOptions select the pods to follow. */
-export interface PodRestartsOptions {
-  kube: Pick<KubeAccess, 'dispatch' | 'pathPrefix'>;
-  namespace: string;
-  selector: string;
+export interface PodRestartsOptions extends PodSelection {
   /** Lines of the previous instance's log kept as a restart's report (default 50; 0: none read). */
   tailLines?: number;
 }
@@ -51,52 +45,18 @@ export const MAX_TIMELINE = 10_000;
 const readyOf = (pod: Pod): boolean => pod.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
 
 /** PodRestartsObserver records container restarts and readiness changes of the selected pods; see the file comment. */
-export class PodRestartsObserver implements Observer {
-  readonly name: string;
+export class PodRestartsObserver extends PodObserverBase {
   readonly restarts: RestartRecord[] = [];
   readonly timeline: ReadinessChange[] = [];
   private dropped = 0;
   private readonly counts = new Map<string, number>();
   private readonly pods = new Map<string, { phase: string; ready: boolean }>();
-  private readonly watch: PodWatch;
-  private readonly paths: ResourcePaths;
-  private readonly pending = new Set<Promise<unknown>>();
-  private readonly streams = new Set<LogStream>();
-  private stopped = false;
-  private stopping: Promise<void> | undefined;
 
   constructor(
-    private readonly ctx: ObserverContext,
+    ctx: ObserverContext,
     private readonly o: PodRestartsOptions,
   ) {
-    this.name = `restarts ${o.namespace || '*'} ${o.selector || '(all pods)'}`;
-    this.paths = podPaths(o.kube.pathPrefix);
-    this.watch = new PodWatch({
-      dispatch: o.kube.dispatch,
-      pathPrefix: o.kube.pathPrefix,
-      namespace: o.namespace,
-      selector: o.selector,
-      onPod: (ev) => this.onPod(ev),
-      onError: (err) => ctx.say(`racerig: ${this.name}: watch: ${err.message}\n`),
-    });
-    ctx.signal.addEventListener('abort', () => void this.stop(), { once: true });
-  }
-
-  /** start lists the pods (their restart counts so far are the baseline) and keeps watching. */
-  async start(): Promise<void> {
-    await this.watch.start();
-  }
-
-  /** stop ends the watch and waits for the restart reports being read; idempotent. */
-  stop(): Promise<void> {
-    return (this.stopping ??= this.stopNow());
-  }
-
-  private async stopNow(): Promise<void> {
-    this.stopped = true;
-    await this.watch.stop();
-    for (const s of this.streams) s.abort();
-    await Promise.all([...this.pending]);
+    super(ctx, o, 'restarts');
   }
 
   /** resultData gives the restarts and the readiness timeline, keyed by the observer's name. */
@@ -109,8 +69,7 @@ export class PodRestartsObserver implements Observer {
     else this.dropped++;
   }
 
-  private onPod(ev: PodEvent): void {
-    if (this.stopped) return;
+  protected onPod(ev: PodEvent): void {
     const ns = ev.pod.metadata.namespace ?? '';
     const name = ev.pod.metadata.name ?? '';
     const ref = `${ns}/${name}`;
@@ -131,8 +90,7 @@ export class PodRestartsObserver implements Observer {
       const key = `${ref}/${cs.name}`;
       const count = Number(cs.restartCount ?? 0);
       const known = this.counts.get(key);
-      // Restarts before the observer started are not this run's; a pod that appears later starts at 0.
-      const base = known ?? (ev.initial ? count : 0);
+      const base = known ?? restartBaseline(ev, count);
       this.counts.set(key, Math.max(base, count));
       if (count > base) this.restarted(ns, name, cs, count - base, count);
     }
@@ -162,18 +120,19 @@ export class PodRestartsObserver implements Observer {
     }
     const chunks: Buffer[] = [];
     let size = 0;
-    const stream = openLogStream(this.o.kube.dispatch, logRequest(this.paths, ns, pod, { container: cs.name, previous: true, tailLines: tail }), (c) => {
-      if (size < 64 * 1024) chunks.push(c);
-      size += c.length;
-    });
-    this.streams.add(stream);
-    const p = stream.done.then((end) => {
-      this.streams.delete(stream);
-      const text = Buffer.concat(chunks).toString('utf8').replace(/\n$/, '');
-      this.ctx.findings.add(end.kind === 'ended' && text ? { ...occurrence, report: text } : occurrence);
-    });
-    this.pending.add(p);
-    void p.finally(() => this.pending.delete(p));
+    this.openLog(
+      ns,
+      pod,
+      { container: cs.name, previous: true, tailLines: tail },
+      (c) => {
+        if (size < 64 * 1024) chunks.push(c);
+        size += c.length;
+      },
+      (end) => {
+        const text = Buffer.concat(chunks).toString('utf8').replace(/\n$/, '');
+        this.ctx.findings.add(end.kind === 'ended' && text ? { ...occurrence, report: text } : occurrence);
+      },
+    );
   }
 }
 

@@ -26,7 +26,14 @@ test('bin/racerig runs as a command (its shebang) and starts Node with --v8-pool
     let err = '';
     child.stderr.on('data', (d) => (err += d));
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    await new Promise((r) => setTimeout(r, 300));
+    // Once the first request arrives, the process is Node running racerig (env has exec'd it).
+    let code: number | null | undefined;
+    void exited.then((c) => (code = c));
+    for (const deadline = Date.now() + 30_000; server.total() === 0 && code === undefined; ) {
+      if (Date.now() > deadline) assert.fail(`no request within 30 s: ${err}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.equal(code, undefined, `racerig exited before its first request: ${err}`);
     const cmdline = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0');
     assert.ok(cmdline.includes('--v8-pool-size=1'), `node's arguments: ${cmdline.join(' ')}`);
     assert.equal(await exited, 0, err);

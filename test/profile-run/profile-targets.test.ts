@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,17 +40,23 @@ test('an exec plugin whose client certificate expires every second: every thread
   try {
     const auth = mock.auth!;
     const countFile = join(dir, 'calls');
-    writeFileSync(countFile, '0');
-    const plugin = join(dir, 'plugin.mjs');
+    writeFileSync(countFile, '');
+    // A shell script, not a Node program: on a busy host Node took 3-4 s to start, longer than a worker's
+    // refresh may take within the run. Each call appends a byte (atomic: calls from the threads overlap).
+    const credential = JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status: { clientCertificateData: auth.clientCertPem, clientKeyData: auth.clientKeyPem, expirationTimestamp: 'EXP' } });
+    const [head, rest] = credential.split(JSON.stringify(auth.clientCertPem).slice(1, -1));
+    writeFileSync(join(dir, 'head.json'), head + JSON.stringify(auth.clientCertPem).slice(1, -1));
+    writeFileSync(join(dir, 'tail.json'), rest!.slice(0, rest!.indexOf('EXP')));
+    const plugin = join(dir, 'plugin.sh');
     writeFileSync(
       plugin,
       [
-        `import { readFileSync, writeFileSync } from 'node:fs';`,
-        `const n = Number(readFileSync(process.env.COUNT_FILE, 'utf8')) + 1;`,
-        `writeFileSync(process.env.COUNT_FILE, String(n));`,
-        // The same certificate, its PEM text different on every call: each refresh is a new certificate to racerig.
-        `const status = { clientCertificateData: ${JSON.stringify(auth.clientCertPem)} + '\\n'.repeat(n), clientKeyData: ${JSON.stringify(auth.clientKeyPem)}, expirationTimestamp: new Date(Date.now() + 1000).toISOString() };`,
-        `process.stdout.write(JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status }));`,
+        'printf . >> "$COUNT_FILE"',
+        'n=$(wc -c < "$COUNT_FILE")',
+        // The same certificate, its PEM text different on every call (n more newlines): each refresh is a new certificate to racerig.
+        `cat "$DIR/head.json"; i=0; while [ "$i" -lt "$n" ]; do printf '\\\\n'; i=$((i + 1)); done; cat "$DIR/tail.json"`,
+        `printf '%s"}}' "$(date -u -d '+1 second' +%Y-%m-%dT%H:%M:%S.%3NZ)"`,
+        '',
       ].join('\n'),
     );
     const kubeconfigPath = join(dir, 'exec.kubeconfig');
@@ -60,7 +66,7 @@ test('an exec plugin whose client certificate expires every second: every thread
         apiVersion: 'v1',
         kind: 'Config',
         clusters: [{ name: 'mock', cluster: { server: mock.url, 'certificate-authority-data': Buffer.from(auth.caPem).toString('base64') } }],
-        users: [{ name: 'plugin', user: { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: process.execPath, args: [plugin], env: [{ name: 'COUNT_FILE', value: countFile }], interactiveMode: 'Never' } } }],
+        users: [{ name: 'plugin', user: { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: '/bin/sh', args: [plugin], env: [{ name: 'COUNT_FILE', value: countFile }, { name: 'DIR', value: dir }], interactiveMode: 'Never' } } }],
         contexts: [{ name: 'mock', context: { cluster: 'mock', user: 'plugin' } }],
         'current-context': 'mock',
       }),
@@ -78,7 +84,9 @@ test('an exec plugin whose client certificate expires every second: every thread
     assert.equal(result.totals.errors, 0, JSON.stringify(result.operations.map((o) => [o.name, o.status, o.errorKinds])));
     assert.equal(result.iterations?.failed, 0);
     // The main thread's load, then refreshes after expiry in both worker threads (each a new pool).
-    assert.ok(Number(readFileSync(countFile, 'utf8')) >= 3, `plugin calls: ${readFileSync(countFile, 'utf8')}`);
+    // A refresh started near the run's end may write its call just after.
+    for (const deadline = Date.now() + 10_000; statSync(countFile).size < 3 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(statSync(countFile).size >= 3, `plugin calls: ${statSync(countFile).size}`);
   } finally {
     await mock.close();
   }

@@ -114,8 +114,10 @@ test('cleanup.timeout bounds the cleanup: a server that stalls deletes does not 
 const EXPIRING = `
 name: wait-expired
 description: Waits on pods while a writer churns config maps and the mock keeps one event of watch history, so a wait's watch from its GET's version often finds it expired. Emulates no controller.
+# Pods start 2 s after their create: long enough that even on a busy host a wait's GET finds its pod
+# Pending and has to watch (with 400 ms, pods were often Running before the GET and nothing watched).
 mock:
-  lifecycle: {podStartDelayMs: 400, podRunDurationMs: 60000, jitter: 0}
+  lifecycle: {podStartDelayMs: 2000, podRunDurationMs: 60000, jitter: 0}
   watchHistory: 1
 phases:
   - name: p

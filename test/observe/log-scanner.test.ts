@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createLogScanner, MAX_LINE_CHARS, normalizeMessage } from './log-scanner.js';
-import { FindingsCollector, MAX_REPORT_CHARS } from './findings.js';
-import type { Finding } from '../results/model.js';
+import { createLogScanner, MAX_LINE_CHARS, normalizeMessage } from '../../src/observe/log-scanner.js';
+import { FindingsCollector, MAX_REPORT_CHARS } from '../../src/observe/findings.js';
+import type { Finding } from '../../src/results/model.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/go-races/', import.meta.url));
 const fixture = (name: string): string => readFileSync(FIXTURES + name, 'utf8');
