@@ -25,7 +25,7 @@ export interface MetricsInterceptorOptions {
   clock: RunClock;
   /** Operation used when the options carry none (default 0). */
   defaultOperation?: number;
-  /** Count requests in flight (G.IN_FLIGHT) here: for clients whose work source does not (profile runs). */
+  /** Count requests in flight (GlobalSlot.IN_FLIGHT) here: for clients whose work source does not (profile runs). */
   countInFlight?: boolean;
 }
 
