@@ -96,7 +96,10 @@ export function shardJob(name: string, runId: string, o: CoordinatorOptions, sta
       completionMode: 'Indexed',
       completions: o.shards,
       parallelism: o.shards,
-      backoffLimit: 0,
+      // One index per shard, never retried (a retried shard would start late with a fresh count); a failing
+      // shard fails only its index, the others run to the end (Job reason FailedIndexes). Kubernetes 1.28+.
+      backoffLimitPerIndex: 0,
+      maxFailedIndexes: o.shards,
       template: {
         metadata: { labels },
         spec: {
