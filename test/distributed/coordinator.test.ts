@@ -74,6 +74,7 @@ test('3 shards as an Indexed Job: the merged count is the server\'s, and equals 
   assert.match(r.err, /shards \d\/3 running · [\d,]+ requests/, 'a merged live line');
   const m = read(out);
   assert.equal(m.partial, false, m.stoppedBy);
+  assert.equal(m.warnings, undefined, 'no clock warning');
   assert.equal(m.totals.requests, server.total() - before, "the merged count is the target server's own");
   assert.ok(Math.abs(m.totals.requests - 600) <= 3, `300/s for 2 s in all: ${m.totals.requests}`);
   assert.equal(m.shards!.length, 3);
@@ -83,6 +84,8 @@ test('3 shards as an Indexed Job: the merged count is the server\'s, and equals 
     assert.ok(pod, `shard ${s.index} names its pod ${s.pod}`);
     assert.equal(pod.metadata.annotations['batch.kubernetes.io/job-completion-index'], String(s.index));
     assert.equal(s.node, pod.spec.nodeName);
+    // One machine, one clock: the estimate is minus the log stream's fastest transit, a few ms.
+    assert.ok(s.clockOffsetMs !== undefined && s.clockOffsetMs <= 0.5 && s.clockOffsetMs > -250, `shard ${s.index}'s clock offset ${s.clockOffsetMs}`);
   }
   // --keep: the pods' logs are still there; their last lines merged offline give the same result.
   const files: string[] = [];
