@@ -25,6 +25,7 @@ import { mergeResults } from './merge.js';
 import { writeResult, defaultResultPath } from '../results/write-result.js';
 import { renderSummary } from '../report/summary.js';
 import { RacerigError } from '../errors.js';
+import { ClockEstimate, clockWarnings } from './clock.js';
 
 /** CoordinatorOptions are the validated options of a distributed URL run. */
 export interface CoordinatorOptions {
@@ -77,6 +78,8 @@ interface ShardState {
   node?: string;
   phase?: string;
   progress?: ProgressLine;
+  /** The estimate of the shard's clock offset from its progress lines. */
+  clock: ClockEstimate;
   result?: RunResult;
   following: boolean;
   done: boolean;
@@ -96,7 +99,10 @@ export function shardJob(name: string, runId: string, o: CoordinatorOptions, sta
       completionMode: 'Indexed',
       completions: o.shards,
       parallelism: o.shards,
-      backoffLimit: 0,
+      // One index per shard, never retried (a retried shard would start late with a fresh count); a failing
+      // shard fails only its index, the others run to the end (Job reason FailedIndexes). Kubernetes 1.28+.
+      backoffLimitPerIndex: 0,
+      maxFailedIndexes: o.shards,
       template: {
         metadata: { labels },
         spec: {
@@ -186,7 +192,7 @@ export async function runCoordinator(o: CoordinatorOptions, ctx: CliContext): Pr
     wake();
   };
   for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP']) ctx.signals.on(s, onSignal);
-  const shards: ShardState[] = Array.from({ length: o.shards }, (_, index) => ({ index, following: false, done: false }));
+  const shards: ShardState[] = Array.from({ length: o.shards }, (_, index) => ({ index, following: false, done: false, clock: new ClockEstimate() }));
   let jobCreated = false;
   let jobDeleted = false;
   const deleteJob = async () => {
@@ -221,8 +227,12 @@ export async function runCoordinator(o: CoordinatorOptions, ctx: CliContext): Pr
         (line) => {
           if (!line.startsWith('{')) return;
           try {
+            const receivedMs = Date.now();
             const doc = JSON.parse(line) as ProgressLine | ResultLine;
-            if (doc.type === 'progress') s.progress = doc;
+            if (doc.type === 'progress') {
+              s.progress = doc;
+              if (doc.at !== undefined) s.clock.sample(doc.at, receivedMs);
+            }
             else if (doc.type === 'result') s.result = doc.result;
           } catch {
             /* not a line of ours */
@@ -313,7 +323,11 @@ function finish(o: CoordinatorOptions, ctx: CliContext, shards: readonly ShardSt
     if (!s) continue;
     if (s.pod) sum.pod = s.pod;
     if (s.node) sum.node = s.node;
+    if (s.clock.offsetMs !== undefined) sum.clockOffsetMs = s.clock.offsetMs;
   }
+  const warnings = clockWarnings(merged.shards ?? []);
+  if (warnings.length) merged.warnings = [...(merged.warnings ?? []), ...warnings];
+  if (!o.quiet) for (const w of warnings) ctx.stderr.write(`racerig: warning: ${w}\n`);
   const reasons = shards.filter((s) => !s.result).map((s) => `shard ${s.index}${s.pod ? ` (pod ${s.pod})` : ''}: ${s.problem}`);
   const own = (merged.stoppedBy ?? '').split('; ').filter((r) => r && !/: missing$/.test(r));
   const all = [...(interrupted ? ['interrupted'] : []), ...own, ...reasons];

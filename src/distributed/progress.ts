@@ -15,6 +15,8 @@ export interface ProgressLine {
   shard?: number;
   /** Run-clock ms since the (agreed) start. */
   elapsedMs: number;
+  /** The shard's wall clock when it wrote the line, epoch ms (a coordinator estimates the shard's clock offset from it). */
+  at?: number;
   /** Cumulative counts since the start. */
   requests: number;
   errors: number;
@@ -46,6 +48,7 @@ export class NdjsonProgress {
       type: 'progress',
       ...(this.shard ? { shard: this.shard.index } : {}),
       elapsedMs: Math.round(t.elapsedMs),
+      at: Date.now(),
       requests: total.requests,
       errors: total.errors,
       dropped: total.dropped,

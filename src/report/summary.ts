@@ -20,6 +20,7 @@ export function renderSummary(result: RunResult, options: SummaryOptions = {}): 
     out.push(
       `racerig ${result.name} → ${result.target.url}${model ? `  (${model})` : ''}${labels ? `  [${labels}]` : ''}` +
         (result.partial ? `  PARTIAL: ${result.stoppedBy ?? 'stopped early'}` : ''),
+      ...(result.warnings ?? []).map((w) => `  WARNING: ${w}`),
     );
   }
   out.push(
@@ -75,9 +76,11 @@ export function renderSummary(result: RunResult, options: SummaryOptions = {}): 
   }
   if (result.shards?.length) {
     out.push('');
-    const srows: string[][] = [['shard', 'requests', 'errors', 'dropped', 'late', 'started', 'host', '']];
+    const clock = result.shards.some((sh) => sh.clockOffsetMs !== undefined);
+    const srows: string[][] = [['shard', 'requests', 'errors', 'dropped', 'late', ...(clock ? ['clock'] : []), 'started', 'host', '']];
     for (const sh of result.shards) {
-      srows.push([String(sh.index), fmtInt(sh.requests), fmtInt(sh.errors), fmtInt(sh.dropped), sh.startLatenessMs !== undefined ? `${sh.startLatenessMs.toFixed(1)}ms` : '', sh.startedAt, sh.host ?? '', sh.partial ? `partial: ${sh.stoppedBy ?? ''}` : '']);
+      const offset = clock ? [sh.clockOffsetMs !== undefined ? `${sh.clockOffsetMs > 0 ? '+' : ''}${sh.clockOffsetMs.toFixed(1)}ms` : ''] : [];
+      srows.push([String(sh.index), fmtInt(sh.requests), fmtInt(sh.errors), fmtInt(sh.dropped), sh.startLatenessMs !== undefined ? `${sh.startLatenessMs.toFixed(1)}ms` : '', ...offset, sh.startedAt, sh.host ?? '', sh.partial ? `partial: ${sh.stoppedBy ?? ''}` : '']);
     }
     out.push(table(srows));
   }

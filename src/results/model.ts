@@ -197,6 +197,8 @@ export interface ShardSummary {
   startedAt: string;
   durationSeconds: number;
   startLatenessMs?: number;
+  /** The shard's clock minus the coordinator's, estimated from its progress lines (a lower bound: the fastest line's transit is not known), ms; set by a coordinator. */
+  clockOffsetMs?: number;
   partial: boolean;
   stoppedBy?: string;
 }
@@ -259,4 +261,6 @@ export interface RunResult {
   shard?: ShardInfo;
   /** Set on a merged result (`racerig merge`): its inputs, by shard index. */
   shards?: ShardSummary[];
+  /** Conditions that do not make the result partial but weaken it (e.g. a shard's clock offset beyond the threshold). */
+  warnings?: string[];
 }

@@ -74,6 +74,7 @@ test('3 shards as an Indexed Job: the merged count is the server\'s, and equals 
   assert.match(r.err, /shards \d\/3 running · [\d,]+ requests/, 'a merged live line');
   const m = read(out);
   assert.equal(m.partial, false, m.stoppedBy);
+  assert.equal(m.warnings, undefined, 'no clock warning');
   assert.equal(m.totals.requests, server.total() - before, "the merged count is the target server's own");
   assert.ok(Math.abs(m.totals.requests - 600) <= 3, `300/s for 2 s in all: ${m.totals.requests}`);
   assert.equal(m.shards!.length, 3);
@@ -83,6 +84,8 @@ test('3 shards as an Indexed Job: the merged count is the server\'s, and equals 
     assert.ok(pod, `shard ${s.index} names its pod ${s.pod}`);
     assert.equal(pod.metadata.annotations['batch.kubernetes.io/job-completion-index'], String(s.index));
     assert.equal(s.node, pod.spec.nodeName);
+    // One machine, one clock: the estimate is minus the log stream's fastest transit, a few ms.
+    assert.ok(s.clockOffsetMs !== undefined && s.clockOffsetMs <= 0.5 && s.clockOffsetMs > -250, `shard ${s.index}'s clock offset ${s.clockOffsetMs}`);
   }
   // --keep: the pods' logs are still there; their last lines merged offline give the same result.
   const files: string[] = [];
@@ -129,6 +132,42 @@ test('Ctrl-C deletes the Job, leaves no pod or process, and writes the merged pa
   assert.equal((await get('/api/v1/namespaces/default/configmaps?labelSelector=racerig.io%2Frun')).items.length, 0, 'no configmap left');
   const until = Date.now() + 10_000;
   while (((await get('/api/v1/namespaces/default/pods')).items.length > 0 || shardProcesses(port).length > 0) && Date.now() < until) await new Promise((res) => setTimeout(res, 100));
+  assert.equal((await get('/api/v1/namespaces/default/pods')).items.length, 0, 'no pod left');
+  assert.deepEqual(shardProcesses(port), [], 'no shard process left');
+});
+
+test('a shard killed mid-run: the others run to the end, the merged result is partial naming it and why, nothing is left behind', { timeout: 40_000 }, async () => {
+  const out = join(tmp, 'killed.json');
+  const port = Number(new URL(server.url).port);
+  const before = server.total();
+  let killed = '';
+  const r = await cli(['run', `${server.url}/z`, '--shards', '3', '--image', 'racerig:test', '--kubeconfig', kc, '-r', '300', '-d', '5s', '-c', '3', '-w', '1', '--start-delay', '5s', '-o', out], async (ctx) => {
+    const until = Date.now() + 25_000;
+    while (!/shards 3\/3 running · [1-9]/.test(ctx.err()) && Date.now() < until) await new Promise((res) => setTimeout(res, 100));
+    const victim = shardProcesses(port).find((l) => l.includes('--shard 1/3'));
+    assert.ok(victim, `shard 1's process runs: ${shardProcesses(port).join('\n')}`);
+    killed = victim;
+    process.kill(Number(victim.trim().split(/\s+/)[0]), 'SIGKILL');
+  });
+  assert.ok(killed);
+  assert.equal(r.code, ExitCode.WorkerFailed, r.err + r.out);
+  const m = read(out);
+  assert.equal(m.partial, true);
+  assert.match(m.stoppedBy ?? '', /shard 1 \(pod racerig-[0-9a-f]+-1-\w+\): pod failed.*exit code 137/, m.stoppedBy);
+  assert.doesNotMatch(m.stoppedBy ?? '', /shard [02]/, 'only shard 1 is named');
+  assert.deepEqual(m.shards!.map((s) => s.index), [0, 2], 'the other shards reported');
+  for (const s of m.shards!) {
+    assert.equal(s.partial, false, `shard ${s.index} ran to its end`);
+    assert.ok(Math.abs(s.requests - 500) <= 2, `shard ${s.index}: 100/s for 5 s: ${s.requests}`);
+  }
+  assert.equal(m.totals.requests, m.shards![0]!.requests + m.shards![1]!.requests);
+  const sent = server.total() - before;
+  assert.ok(sent > m.totals.requests && sent < m.totals.requests + 500, `the server saw the two shards' ${m.totals.requests} and part of shard 1's: ${sent}`);
+  assert.equal((await get('/api/v1/namespaces/default/configmaps?labelSelector=racerig.io%2Frun')).items.length, 0, 'no configmap left');
+  // Foreground deletion: the Job goes once its pods are gone.
+  const until = Date.now() + 10_000;
+  while (((await get('/apis/batch/v1/namespaces/default/jobs')).items.length > 0 || (await get('/api/v1/namespaces/default/pods')).items.length > 0 || shardProcesses(port).length > 0) && Date.now() < until) await new Promise((res) => setTimeout(res, 100));
+  assert.equal((await get('/apis/batch/v1/namespaces/default/jobs')).items.length, 0, 'no job left');
   assert.equal((await get('/api/v1/namespaces/default/pods')).items.length, 0, 'no pod left');
   assert.deepEqual(shardProcesses(port), [], 'no shard process left');
 });
