@@ -2,7 +2,7 @@
  * Errors with stable codes. Errors cross thread boundaries as plain data (see `toErrorData`),
  * so code branches on `code`, never on `instanceof`.
  */
-import { ExitCode } from './cli/exit-codes.js';
+import { ExitCode } from './exit-codes.js';
 
 /** RacerigError is the base error: a stable `code`, an optional `hint`, and the exit code it maps to. */
 export class RacerigError extends Error {

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ClusterSubcommand } from './cluster.js';
-import { ExitCode } from './exit-codes.js';
+import { ExitCode } from '../exit-codes.js';
 import { UsageError } from '../errors.js';
 import { runKind } from '../cluster/kind.js';
 import { addNameFlag, addTimeoutFlag, checkName, durationFlag } from './cluster-flags.js';

@@ -1,6 +1,6 @@
 /** `racerig cluster delete`: `kind delete cluster`, refusing a cluster that does not exist (kind itself would say nothing). */
 import type { ClusterSubcommand } from './cluster.js';
-import { ExitCode } from './exit-codes.js';
+import { ExitCode } from '../exit-codes.js';
 import { runKind } from '../cluster/kind.js';
 import { clusterMissing } from '../cluster/kind-errors.js';
 import { listClusters } from './cluster-list.js';

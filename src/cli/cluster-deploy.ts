@@ -1,7 +1,7 @@
 /** `racerig cluster deploy`: a controller build into a kind cluster (server-side apply, image override, rollout wait). */
 import { resolve } from 'node:path';
 import type { ClusterSubcommand } from './cluster.js';
-import { ExitCode } from './exit-codes.js';
+import { ExitCode } from '../exit-codes.js';
 import { clusterKubeconfig, kindContext } from '../cluster/cluster-target.js';
 import { addNameFlag, checkName, durationFlag } from './cluster-flags.js';
 import { UsageError } from '../errors.js';

@@ -1,6 +1,6 @@
 /** `racerig cluster kubeconfig`: prints a kind cluster's kubeconfig (`kind get kubeconfig`). */
 import type { ClusterSubcommand } from './cluster.js';
-import { ExitCode } from './exit-codes.js';
+import { ExitCode } from '../exit-codes.js';
 import { clusterKubeconfig } from '../cluster/cluster-target.js';
 import { addNameFlag, addTimeoutFlag, checkName, durationFlag } from './cluster-flags.js';
 

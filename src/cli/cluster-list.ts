@@ -1,7 +1,7 @@
 /** `racerig cluster list`: the kind clusters, one name a line (`kind get clusters`). */
 import type { ClusterSubcommand } from './cluster.js';
 import type { CliContext } from './context.js';
-import { ExitCode } from './exit-codes.js';
+import { ExitCode } from '../exit-codes.js';
 import { runKind } from '../cluster/kind.js';
 import { addTimeoutFlag, durationFlag } from './cluster-flags.js';
 

@@ -1,7 +1,7 @@
 /** `racerig cluster logs`: the cluster's node, kubelet, container and pod logs into a folder (`kind export logs`). */
 import { resolve, join } from 'node:path';
 import type { ClusterSubcommand } from './cluster.js';
-import { ExitCode } from './exit-codes.js';
+import { ExitCode } from '../exit-codes.js';
 import { runKind } from '../cluster/kind.js';
 import { addNameFlag, addTimeoutFlag, checkName, durationFlag } from './cluster-flags.js';
 

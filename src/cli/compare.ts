@@ -4,7 +4,7 @@
  */
 import { Option } from 'commander';
 import type { CommandRegistrar } from './main.js';
-import { ExitCode } from './exit-codes.js';
+import { ExitCode } from '../exit-codes.js';
 import { UsageError } from '../errors.js';
 import type { FailRule } from '../results/fail-on.js';
 import { COMPARE_FORMATS, renderComparison, type CompareFormat } from '../report/compare-output.js';

@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { processContext, type CliContext } from './context.js';
-import { ExitCode } from './exit-codes.js';
+import { ExitCode } from '../exit-codes.js';
 import { RacerigError, UsageError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { registerRunCommand } from './run.js';

@@ -5,7 +5,7 @@
 import { join, resolve } from 'node:path';
 import type { CommandRegistrar } from './main.js';
 import { UsageError } from '../errors.js';
-import { ExitCode } from './exit-codes.js';
+import { ExitCode } from '../exit-codes.js';
 import type { LoadedResult } from '../results/read-result.js';
 import { outputPathProblem, writeWithFallback } from '../results/output-path.js';
 

@@ -3,7 +3,7 @@
  */
 import { resolve } from 'node:path';
 import type { CommandRegistrar } from './main.js';
-import { ExitCode } from './exit-codes.js';
+import { ExitCode } from '../exit-codes.js';
 import { UsageError } from '../errors.js';
 import type { MockServerOptions } from '../mock/server.js';
 import { parseErrorRule, parseLatencyRule, type FaultConfig } from '../mock/faults.js';

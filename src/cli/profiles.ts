@@ -1,7 +1,7 @@
 /** `racerig profiles list | show <name|file> | validate <files...> | schema`: the scenario profiles and their format. */
 import type { CommandRegistrar } from './main.js';
 import type { CliContext } from './context.js';
-import { ExitCode } from './exit-codes.js';
+import { ExitCode } from '../exit-codes.js';
 import { UsageError } from '../errors.js';
 import { formatResource } from '../profile/resource-ref.js';
 import { listShippedProfiles, resolveProfileFile } from '../profile/shipped.js';

@@ -5,7 +5,7 @@
  * under them, and the end: result file (with fallback), summary, documented exit code.
  */
 import { onStopSignals, type CliContext } from './context.js';
-import { ExitCode } from './exit-codes.js';
+import { ExitCode } from '../exit-codes.js';
 import type { EngineOutcome, LoadEngine } from '../engine/engine.js';
 import type { RunResult } from '../results/model.js';
 import { writeResult } from '../results/write-result.js';

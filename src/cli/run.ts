@@ -8,7 +8,7 @@ import { resolveTarget } from '../http/resolve-target.js';
 import { executeRun } from './execute-run.js';
 import { writeFileSync } from 'node:fs';
 import { resolveProfileFile } from '../profile/shipped.js';
-import { ExitCode } from './exit-codes.js';
+import { ExitCode } from '../exit-codes.js';
 import { addShardFlags } from '../distributed/shard-options.js';
 import { addCoordinatorFlags, COORDINATOR_ONLY_FLAGS, coordinatorOptions, type CoordinatorFlags } from '../distributed/coordinator-options.js';
 import { UsageError } from '../errors.js';
@@ -80,7 +80,7 @@ export const registerRunCommand: CommandRegistrar = (program, ctx, setExit) => {
       const plan = parseProfileOptions(target, raw, ctx.cwd, resolveProfileFile);
       if (plan.log) writeFileSync(plan.log.path, '');
       // Loaded on use: the profile executor pulls in the schema, the mock and the Kubernetes client.
-      const { runProfile } = await import('../engine/profile/profile-run.js');
+      const { runProfile } = await import('../profile-run/profile-run.js');
       setExit(await repeatRuns(plan, repeat, ctx, (p) => runProfile(p, ctx)));
     });
 };

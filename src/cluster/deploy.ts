@@ -5,7 +5,7 @@
  * namespace's recent events.
  */
 import type { CliContext } from '../cli/context.js';
-import { ExitCode } from '../cli/exit-codes.js';
+import { ExitCode } from '../exit-codes.js';
 import { ClusterError, UsageError } from '../errors.js';
 import { Discovery } from '../kube/discovery.js';
 import { patchRequest, listRequest } from '../kube/requests.js';

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { kindFailure, CLUSTER_CODES } from './kind-errors.js';
 import { rolloutState } from './rollout.js';
-import { ExitCode } from '../cli/exit-codes.js';
+import { ExitCode } from '../exit-codes.js';
 
 test('kindFailure: each of kind\'s messages maps to its code and exit code', () => {
   const cases: [string, string, ExitCode][] = [

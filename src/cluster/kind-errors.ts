@@ -5,7 +5,7 @@
  * passes on.
  */
 import { ClusterError } from '../errors.js';
-import { ExitCode } from '../cli/exit-codes.js';
+import { ExitCode } from '../exit-codes.js';
 
 /** CLUSTER_CODES are the stable error codes of `racerig cluster` and `--cluster`. */
 export const CLUSTER_CODES = {

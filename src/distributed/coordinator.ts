@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { CliContext } from '../cli/context.js';
-import { ExitCode } from '../cli/exit-codes.js';
+import { ExitCode } from '../exit-codes.js';
 import { loadTarget } from '../kube/target.js';
 import { openKubeAccess, type KubeAccess } from '../observe/kube-access.js';
 import { ResourcePaths } from '../kube/resource.js';

@@ -12,7 +12,7 @@ import { addSlots, newHistogram } from '../metrics/histogram.js';
 import { wallMs } from './clock.js';
 import type { Pacer } from './pacer.js';
 import type { RequestSpec, WorkerReport, WorkerTask } from './worker-task.js';
-import type { ProfileTask } from './profile/profile-task.js';
+import type { ProfileTask } from '../profile-run/profile-task.js';
 import type { TimeSeriesPoint } from '../results/model.js';
 import { fromErrorData, RacerigError } from '../errors.js';
 

@@ -14,9 +14,9 @@ import { send, type DispatchFn } from './send.js';
 import { KubeApiError, isExpired, parseStatus, type KubeStatus } from './status.js';
 import { WatchParser, type WatchEvent } from './watch-parser.js';
 import { WATCH_EVENT_TYPES } from '../metrics/layout.js';
-import { SentAtTracker } from '../engine/profile/sent-at.js';
+import { SentAtTracker } from '../profile-run/sent-at.js';
 
-export { SENT_AT_ANNOTATION } from '../engine/profile/sent-at.js';
+export { SENT_AT_ANNOTATION } from '../profile-run/sent-at.js';
 
 /** WatchCounters are a watch client's running totals. */
 export interface WatchCounters {

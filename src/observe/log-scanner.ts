@@ -19,7 +19,7 @@
  */
 import { StringDecoder } from 'node:string_decoder';
 import { ObserveError } from '../errors.js';
-import { ExitCode } from '../cli/exit-codes.js';
+import { ExitCode } from '../exit-codes.js';
 import { MAX_REPORT_CHARS, type Occurrence } from './findings.js';
 
 /** MAX_LINE_CHARS caps one line (characters); the rest of a longer line is dropped. */

@@ -3,7 +3,7 @@
  * content hash), or, for `racerig run <url>` runs without a profile, the same URL path.
  */
 import { RacerigError } from '../errors.js';
-import { ExitCode } from '../cli/exit-codes.js';
+import { ExitCode } from '../exit-codes.js';
 import type { LoadedResult } from './read-result.js';
 
 /** NotComparableError says why two sets of runs do not compare (exit code 2). */

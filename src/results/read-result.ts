@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { RacerigError } from '../errors.js';
-import { ExitCode } from '../cli/exit-codes.js';
+import { ExitCode } from '../exit-codes.js';
 import { RESULT_SCHEMA, type RunResult } from './model.js';
 import { decodeHistogram } from '../metrics/histogram.js';
 

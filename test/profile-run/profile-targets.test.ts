@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli/main.js';
 import { captureContext } from '../../src/cli/context.js';
-import { ExitCode } from '../../src/cli/exit-codes.js';
+import { ExitCode } from '../../src/exit-codes.js';
 import { startMockServerThread } from '../../src/mock/thread.js';
 import type { RunResult } from '../../src/results/model.js';
 

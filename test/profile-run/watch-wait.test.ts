@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
 import { captureContext } from '../../src/cli/context.js';
-import { ExitCode } from '../../src/cli/exit-codes.js';
+import { ExitCode } from '../../src/exit-codes.js';
 import type { RunResult } from '../../src/results/model.js';
 
 const PROFILE = `

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { checkProfile, loadProfile } from '../../src/profile/loader.js';
 import { formatProblem } from '../../src/profile/problem.js';
 import { ProfileError } from '../../src/errors.js';
-import { ExitCode } from '../../src/cli/exit-codes.js';
+import { ExitCode } from '../../src/exit-codes.js';
 import { main } from '../../src/cli/main.js';
 import { captureContext } from '../../src/cli/context.js';
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
 import { captureContext } from '../../src/cli/context.js';
-import { ExitCode } from '../../src/cli/exit-codes.js';
+import { ExitCode } from '../../src/exit-codes.js';
 import { FAULT_KINDS, startFaultyServer, type FaultKind } from '../fixtures/faulty-servers.js';
 import type { RunResult } from '../../src/results/model.js';
 import { checkCounts } from '../fixtures/result-checks.js';

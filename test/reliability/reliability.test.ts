@@ -9,7 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { main } from '../../src/cli/main.js';
 import { captureContext } from '../../src/cli/context.js';
-import { ExitCode } from '../../src/cli/exit-codes.js';
+import { ExitCode } from '../../src/exit-codes.js';
 import { exitCodeOf } from '../../src/cli/execute-run.js';
 import { startCountingServer, closedPort } from '../fixtures/servers.js';
 import { startFaultyServer } from '../fixtures/faulty-servers.js';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { captureContext } from '../../src/cli/context.js';
 import { main } from '../../src/cli/main.js';
-import { ExitCode } from '../../src/cli/exit-codes.js';
+import { ExitCode } from '../../src/exit-codes.js';
 import { newHistogram, decodeHistogram } from '../../src/metrics/histogram.js';
 import { mergeHistograms } from '../../src/results/merge-histograms.js';
 import { runMetrics, ALL_OPERATIONS } from '../../src/results/run-metrics.js';

@@ -17,8 +17,8 @@ import type { KubeRequest } from '../../../src/kube/requests.js';
 import type { RigDispatchOptions } from '../../../src/http/request-options.js';
 import { loadProfile } from '../../../src/profile/loader.js';
 import { compileTemplates } from '../../../src/profile/compile.js';
-import { resourceKey } from '../../../src/engine/profile/profile-task.js';
-import { prepareStep, runStep, type CompiledStep, type Iteration, type StepContext } from '../../../src/engine/profile/step-runner.js';
+import { resourceKey } from '../../../src/profile-run/profile-task.js';
+import { prepareStep, runStep, type CompiledStep, type Iteration, type StepContext } from '../../../src/profile-run/step-runner.js';
 
 /** Sent is one request a step sent, as the mock answered it (status 101 for an upgrade, 0 when no answer came). */
 export interface Sent {
