@@ -55,8 +55,7 @@ class RequestHandler implements Dispatcher.DispatchHandler {
 /**
  * LateRequest is a copy of a request's options with the planned start of an arrival that starts late
  * (nearly every arrival: groups start once the first is `--gather` late). A class rather than
- * `{ ...base, intendedAt }`: copying a frozen object by spread takes V8's slow path, ~240 against
- * ~20 ns here. It copies every field toDispatchOptions sets (LATE_REQUEST_FIELDS; ConnectionSource
+ * `{ ...base, intendedAt }`, because spreading a frozen object takes V8's slow path. It copies every field toDispatchOptions sets (LATE_REQUEST_FIELDS; ConnectionSource
  * refuses options with any other).
  */
 const LATE_REQUEST_FIELDS = new Set(['method', 'path', 'headers', 'operation', 'body', 'upgrade']);
@@ -240,9 +239,8 @@ const WARM_UP_ARRIVALS = 2000;
 const WARM_UP_ROUNDS = 5;
 /**
  * WARM_UP_CONNECTIONS caps the connections of a warm-up round: enough client instances for call sites
- * to stay generic, few enough that each carries many requests. With the run's own count, a run with
- * -c 500 opened 2,500 throwaway connections to warm up 2,000 requests: `run -n 1 -w 1 -c 500` took
- * 1.7-2.2 CPU s, and 1.1-1.3 with this cap (10 runs each); at -c 50, ~1.14 against ~1.06.
+ * to stay generic, few enough that each carries many requests (the run's own count opened thousands of
+ * throwaway connections at -c 500; docs/performance.md has the measurement).
  */
 const WARM_UP_CONNECTIONS = 16;
 
