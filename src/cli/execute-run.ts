@@ -13,9 +13,6 @@ import { LoadEngine, spread } from '../engine/engine.js';
 import type { RequestSpec, WorkerTask } from '../engine/worker-task.js';
 import { createPacer } from '../engine/load-model.js';
 import { GlobalSlot } from '../metrics/layout.js';
-
-/** share splits `total` over `workers`, returning worker `index`'s part. */
-const share = (total: number, workers: number, index: number): number => Math.floor(total / workers) + (index < total % workers ? 1 : 0);
 import { LiveView } from '../report/live.js';
 import { buildResult } from '../results/build-result.js';
 import { defaultResultPath } from '../results/write-result.js';
@@ -24,6 +21,9 @@ import type { RunResult, TargetInfo } from '../results/model.js';
 import { NdjsonProgress, shardInfo } from '../distributed/progress.js';
 
 export { exitCodeOf, STOP_GRACE_MS } from './run-lifecycle.js';
+
+/** share splits `total` over `workers`, returning worker `index`'s part. */
+const share = (total: number, workers: number, index: number): number => Math.floor(total / workers) + (index < total % workers ? 1 : 0);
 
 /** RunWorkload is what to send: operation names and the requests that use them. */
 export interface RunWorkload {
@@ -43,29 +43,23 @@ export async function executeRun(workload: RunWorkload, plan: RunPlan, ctx: CliC
     mkdirSync(dirname(plan.log), { recursive: true });
     writeFileSync(plan.log, '');
   }
-  // Each worker's task is the plan's load settings with its share of the connections (the plan already caps workers at one per connection).
-  const load: Omit<WorkerTask, 'index' | 'workers' | 'layout' | 'buffer' | 'connections'> = {
-    origin: plan.origin,
-    requests: workload.requests,
-    pipelining: plan.pipelining,
-    httpClient: plan.httpClient,
-    timeoutMs: plan.timeoutMs,
-    maxInFlight: plan.maxInFlight,
-    model: plan.model,
-    maxRequests: plan.maxRequests,
-    durationMs: plan.durationMs,
-    maxLagMs: plan.maxLagMs,
-    gatherMs: plan.gatherMs,
-    ...(plan.log ? { log: { path: plan.log, sample: plan.logSample, operations: workload.operations } } : {}),
-    rejectUnauthorized: !plan.insecure,
-    ...(workload.addresses ? { addresses: workload.addresses } : {}),
-  };
   const pacer = createPacer(plan.model, plan.maxRequests);
   const engine = new LoadEngine({
     workers: plan.workers,
     operations: workload.operations,
     durationMs: plan.durationMs,
-    task: (index, workers, layout, buffer) => ({ ...load, index, workers, layout, buffer, connections: share(plan.connections, workers, index) }),
+    // Each worker gets the plan unchanged, its share of the connections, and the requests built from the plan (the plan already caps workers at one per connection).
+    task: (index, workers, layout, buffer): WorkerTask => ({
+      index,
+      workers,
+      layout,
+      buffer,
+      plan,
+      connections: share(plan.connections, workers, index),
+      requests: workload.requests,
+      operations: workload.operations,
+      ...(workload.addresses ? { addresses: workload.addresses } : {}),
+    }),
     // Arrivals nobody claimed by the end are dropped, spread over the request kinds in the order they would have been sent.
     arrivals: () => (pacer.open ? [{ pacer, ticketSlot: GlobalSlot.TICKET, drop: (r, n) => spread(workload.requests, n, (op, count) => r.dropped(op, count)) }] : []),
     // Requests of workers that never reported after an abort count as aborted.
@@ -136,7 +130,7 @@ function configOf(plan: RunPlan): Record<string, unknown> {
     model,
     loadModel: { ...plan.model, durationMs: Number.isFinite(plan.durationMs) ? plan.durationMs : null },
     method: plan.method,
-    url: plan.url.href,
+    url: plan.url,
     headers: plan.headers,
     bodyBytes: plan.body?.byteLength ?? 0,
     connections: plan.connections,

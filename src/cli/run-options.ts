@@ -92,9 +92,16 @@ export interface ProfilePlan {
   sutReady?: ReadySpec;
 }
 
-/** RunPlan is the validated plan of a `run <url>` (of one shard's share with --shard). Durations in ms (Infinity: unbounded). */
+/**
+ * RunPlan is the validated plan of a `run <url>` (of one shard's share with --shard), plain data: it is
+ * passed unchanged to every worker (WorkerTask.plan). Durations in ms (Infinity: unbounded).
+ */
 export interface RunPlan extends ShardPlan {
-  url: URL;
+  /** The target URL (href). */
+  url: string;
+  /** The target's host name (as URL.hostname gives it: an IPv6 literal keeps its brackets) and host (with the port). */
+  hostname: string;
+  host: string;
   origin: string;
   path: string;
   method: string;
@@ -306,7 +313,9 @@ export function parseRunOptions(target: string, o: RawRunOptions, cwd: string): 
   const share = (n: number) => (shard ? Math.max(1, shardShare(n, shard)) : n);
 
   return {
-    url,
+    url: url.href,
+    hostname: url.hostname,
+    host: url.host,
     origin: url.origin,
     path: `${url.pathname}${url.search}`,
     method,

@@ -116,8 +116,8 @@ export async function repeatRuns<P extends RepeatablePlan>(plan: P, repeat: numb
 /** runPlan executes a validated plan and returns the exit code. */
 export async function runPlan(plan: RunPlan, ctx: CliContext): Promise<number> {
   // A name is resolved and every address checked before any connection; the workers connect only to those.
-  const { addresses } = await resolveTarget(plan.url.hostname, plan.allowRemote, (m) =>
-    new UsageError(`target ${plan.url.host}: ${m}; racerig only sends load elsewhere with --allow-remote`),
+  const { addresses } = await resolveTarget(plan.hostname, plan.allowRemote, (m) =>
+    new UsageError(`target ${plan.host}: ${m}; racerig only sends load elsewhere with --allow-remote`),
   );
   return executeRun(
     {
@@ -127,11 +127,11 @@ export async function runPlan(plan: RunPlan, ctx: CliContext): Promise<number> {
           operation: 0,
           method: plan.method,
           path: plan.path,
-          headers: { host: plan.url.host, ...plan.headers },
+          headers: { host: plan.host, ...plan.headers },
           ...(plan.body ? { body: plan.body } : {}),
         },
       ],
-      target: { url: plan.url.href, kind: 'url' },
+      target: { url: plan.url, kind: 'url' },
       resultsDir: join(ctx.cwd, 'results'),
       ...(addresses ? { addresses } : {}),
     },

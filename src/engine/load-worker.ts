@@ -153,12 +153,12 @@ async function preconnect(t: WorkerTask, origin: string, count: number): Promise
   // Plain-TCP sockets for racerig's client read into its thread's one buffer (H1Client's `sharedRead`).
   const shared = sharesReads(t, url);
   // The target's name was resolved and checked on the main thread: connect only to those addresses.
-  const pinned = origin === t.origin && t.addresses ? { lookup: pinnedLookup(t.addresses) } : {};
-  const connector = buildConnector({ rejectUnauthorized: t.rejectUnauthorized !== false, timeout: t.timeoutMs, ...pinned, ...(shared ? sharedReadOptions() : {}) } as BuildConnector.BuildOptions);
+  const pinned = origin === t.plan.origin && t.addresses ? { lookup: pinnedLookup(t.addresses) } : {};
+  const connector = buildConnector({ rejectUnauthorized: !t.plan.insecure, timeout: t.plan.timeoutMs, ...pinned, ...(shared ? sharedReadOptions() : {}) } as BuildConnector.BuildOptions);
   const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   const params = { host: url.host, hostname, protocol: url.protocol, port: url.port || (url.protocol === 'https:' ? '443' : '80') };
   const ready: Socket[] = [];
-  const deadline = performance.now() + Math.min(t.timeoutMs, 5_000);
+  const deadline = performance.now() + Math.min(t.plan.timeoutMs, 5_000);
   await Promise.all(
     Array.from(
       { length: count },
@@ -193,8 +193,8 @@ async function preconnect(t: WorkerTask, origin: string, count: number): Promise
  * usesFastClient tells whether a worker's connections use racerig's lean HTTP/1.1 client: the default,
  * unless `--http-client undici` or a request it does not send (an upgrade) asks for undici's Client.
  */
-function usesFastClient(t: Pick<WorkerTask, 'httpClient' | 'requests'>): boolean {
-  return (t.httpClient ?? 'fast') === 'fast' && t.requests.every((r) => !r.upgrade);
+function usesFastClient(t: Pick<WorkerTask, 'plan' | 'requests'>): boolean {
+  return t.plan.httpClient === 'fast' && t.requests.every((r) => !r.upgrade);
 }
 
 /** sharesReads tells whether a worker's pre-connected sockets to `url` are read by H1Client into its shared buffer. */
@@ -217,13 +217,13 @@ function connect(
   const sharedRead = connector !== undefined && sharesReads(t, new URL(origin));
   for (let c = 0; c < t.connections; c++) {
     const options = {
-      pipelining: t.pipelining,
-      headersTimeout: t.timeoutMs,
-      bodyTimeout: t.timeoutMs,
-      connectTimeout: t.timeoutMs,
-      connect: connector ?? (t.rejectUnauthorized === false ? { rejectUnauthorized: false } : undefined),
+      pipelining: t.plan.pipelining,
+      headersTimeout: t.plan.timeoutMs,
+      bodyTimeout: t.plan.timeoutMs,
+      connectTimeout: t.plan.timeoutMs,
+      connect: connector ?? (t.plan.insecure ? { rejectUnauthorized: false } : undefined),
     };
-    const client = fast ? new H1Client(origin, { ...options, sharedRead, requestTimeout: t.timeoutMs }) : new (undiciClient())(origin, options);
+    const client = fast ? new H1Client(origin, { ...options, sharedRead, requestTimeout: t.plan.timeoutMs }) : new (undiciClient())(origin, options);
     client.on('connectionError', () => {}); // failures are counted per request
     const interceptors: Dispatcher.DispatcherComposeInterceptor[] = [metricsInterceptor({ recorder, clock })];
     if (log) interceptors.push(loggingInterceptor(log));
@@ -274,12 +274,12 @@ async function warmUpRound(t: WorkerTask, origin: string, budgetMs: number): Pro
   const connector = await preconnect(warm, origin, warm.connections);
   const { clients, dispatchers } = connect(warm, origin, recorder, clock, undefined, connector);
   const requests = t.requests.map((r) => ({ operation: r.operation, method: r.body === undefined ? r.method : 'GET', path: r.path, headers: r.headers }));
-  const source = new ConnectionSource(view, recorder, dispatchers, t.pipelining, requests, 0);
+  const source = new ConnectionSource(view, recorder, dispatchers, t.plan.pipelining, requests, 0);
   const durationMs = WARM_UP_DEADLINE_MS / 2 / WARM_UP_ROUNDS;
   const loop = new ArrivalLoop(
     recorder,
     clock,
-    [{ pacer: createPacer({ kind: 'constant', rate: (arrivals * 1000) / durationMs, durationMs }), maxUnits: Infinity, durationMs, maxLagMs: 50, gatherMs: t.gatherMs, ticketSlot: GlobalSlot.TICKET }],
+    [{ pacer: createPacer({ kind: 'constant', rate: (arrivals * 1000) / durationMs, durationMs }), maxUnits: Infinity, durationMs, maxLagMs: 50, gatherMs: t.plan.gatherMs, ticketSlot: GlobalSlot.TICKET }],
     source,
   );
   source.loop = loop;
@@ -294,26 +294,26 @@ async function runWorkerLoad(t: WorkerTask): Promise<WorkerReport> {
   const view = new Uint32Array(t.buffer);
   const recorder = new MetricsRecorder(t.layout, t.buffer);
   const epochArray = new Float64Array(t.buffer);
-  const sink = t.log ? new LogSink(t.log.path) : undefined;
+  const sink = t.plan.log ? new LogSink(t.plan.log) : undefined;
   // One clock from before the start (reading 0) to the end, for the interceptors and the loop alike.
   const { clock, start } = startableClock();
   const log =
-    sink && t.log
-      ? { sink, clock, worker: t.index, sample: t.log.sample, operations: t.log.operations, get epochWallMs() { return epochArray[EPOCH_F64]!; } }
+    sink
+      ? { sink, clock, worker: t.index, sample: t.plan.logSample, operations: t.operations, get epochWallMs() { return epochArray[EPOCH_F64]!; } }
       : undefined;
   await warmUpRequestPath(t);
-  const connector = await preconnect(t, t.origin, t.connections);
-  const { clients, dispatchers } = connect(t, t.origin, recorder, clock, log, connector);
-  const source = new ConnectionSource(view, recorder, dispatchers, t.pipelining, t.requests, t.maxInFlight);
+  const connector = await preconnect(t, t.plan.origin, t.connections);
+  const { clients, dispatchers } = connect(t, t.plan.origin, recorder, clock, log, connector);
+  const source = new ConnectionSource(view, recorder, dispatchers, t.plan.pipelining, t.requests, t.plan.maxInFlight);
   Atomics.add(view, GlobalSlot.READY, 1);
   const wait = Atomics.waitAsync(new Int32Array(t.buffer), GlobalSlot.GO, 0);
   if (wait.async) await wait.value;
   start(epochArray[EPOCH_F64]!);
-  const pacer = createPacer(t.model, t.maxRequests);
+  const pacer = createPacer(t.plan.model, t.plan.maxRequests);
   const loop = new ArrivalLoop(
     recorder,
     clock,
-    [{ pacer, maxUnits: t.maxRequests, durationMs: t.durationMs, maxLagMs: t.maxLagMs, gatherMs: t.gatherMs, ticketSlot: pacer.open ? GlobalSlot.TICKET : GlobalSlot.CLAIMED }],
+    [{ pacer, maxUnits: t.plan.maxRequests, durationMs: t.plan.durationMs, maxLagMs: t.plan.maxLagMs, gatherMs: t.plan.gatherMs, ticketSlot: pacer.open ? GlobalSlot.TICKET : GlobalSlot.CLAIMED }],
     source,
     () => {
       // Requests in flight fail with RunAbortedError: counted as aborted, never under a status they began.

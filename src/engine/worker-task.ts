@@ -1,6 +1,6 @@
 /** The plain-data task each worker thread receives, and the report it returns at the end. */
 import type { MetricsLayout } from '../metrics/layout.js';
-import type { LoadModel } from './load-model.js';
+import type { RunPlan } from '../cli/run-options.js';
 import type { ErrorData } from '../errors.js';
 import type { ResolvedAddress } from '../http/resolve-target.js';
 
@@ -17,36 +17,23 @@ export interface RequestSpec {
   upgrade?: string;
 }
 
-/** WorkerTask configures one worker thread of a run. Durations in ms; Infinity means unbounded. */
+/**
+ * WorkerTask configures one worker thread of a `run <url>`: the run's validated plan, unchanged, plus
+ * what is this worker's own (its index, its share of the connections) and what the main thread derived
+ * (the requests, the checked addresses). Durations in ms; Infinity means unbounded.
+ */
 export interface WorkerTask {
   index: number;
   workers: number;
   layout: MetricsLayout;
   buffer: SharedArrayBuffer;
-  /** Origin of the target, e.g. http://127.0.0.1:8080. */
-  origin: string;
+  plan: RunPlan;
+  /** Connections this worker opens (its share of plan.connections). */
+  connections: number;
   /** Requests sent in turn (arrival i sends requests[i % length]). */
   requests: RequestSpec[];
-  /** Connections this worker opens (its share of the total). */
-  connections: number;
-  pipelining: number;
-  /** Per-request timeout (headers and body), ms. */
-  timeoutMs: number;
-  /** Global cap on requests in flight across workers (0: none). */
-  maxInFlight: number;
-  model: LoadModel;
-  /** Global cap on requests sent (Infinity: none). */
-  maxRequests: number;
-  durationMs: number;
-  /** Open model: an arrival more than this late when a connection frees up is dropped, not sent. */
-  maxLagMs: number;
-  /** Open model: arrivals started together from completions (LoopComponent.gatherMs), ms. */
-  gatherMs: number;
-  log?: { path: string; sample: number; operations: string[] };
-  /** TLS: verify the server certificate (default true). */
-  rejectUnauthorized?: boolean;
-  /** HTTP client per connection: racerig's lean HTTP/1.1 client ('fast', default) or undici's Client. */
-  httpClient?: HttpClientKind;
+  /** Operation names, for the request log (plan.log). */
+  operations: string[];
   /** The origin host's checked addresses (a name's, resolved on the main thread): connections go only to them. */
   addresses?: ResolvedAddress[];
 }
