@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { CliContext } from '../cli/context.js';
+import type { ResolvedAddress } from '../http/resolve-target.js';
 import type { MockServer } from '../mock/server.js';
 import type { Profile } from '../profile/types.js';
 import type { DispatchFn } from '../kube/send.js';
@@ -130,7 +131,32 @@ async function kubeconfigForSut(i: ObservationInputs): Promise<string> {
     ...(i.options.context ?? i.profile.target.context ? { context: (i.options.context ?? i.profile.target.context)! } : {}),
   });
   const { stringify } = await import('yaml');
-  writeFileSync(path, stringify(JSON.parse(kc.exportConfig()) as unknown), { mode: 0o600 });
+  const config = JSON.parse(kc.exportConfig()) as KubeconfigFile;
+  pinServer(config, kc.getCurrentCluster()?.name, i.target.connect?.addresses);
+  writeFileSync(path, stringify(config), { mode: 0o600 });
   return path;
+}
+
+/** KubeconfigFile is the part of an exported kubeconfig pinServer changes. */
+interface KubeconfigFile {
+  clusters?: Array<{ name: string; cluster: Record<string, unknown> }>;
+}
+
+/**
+ * pinServer points the SUT's kubeconfig at the first address racerig resolved and checked for the
+ * server's name (loopback unless --allow-remote), so the SUT cannot reach another address through a
+ * later DNS answer; `tls-server-name` keeps the name for the certificate check.
+ */
+export function pinServer(config: KubeconfigFile, clusterName: string | undefined, addresses: ResolvedAddress[] | undefined): void {
+  const entry = config.clusters?.find((c) => c.name === clusterName);
+  const first = addresses?.[0];
+  if (!entry || !first || typeof entry.cluster.server !== 'string') return;
+  const server = entry.cluster.server;
+  const url = new URL(server);
+  const name = url.hostname;
+  url.hostname = first.family === 6 ? `[${first.address}]` : first.address;
+  // URL adds a '/' path to a bare origin: keep the server's own form.
+  entry.cluster.server = !server.endsWith('/') && url.href.endsWith('/') ? url.href.slice(0, -1) : url.href;
+  if (url.protocol === 'https:' && entry.cluster['tls-server-name'] === undefined) entry.cluster['tls-server-name'] = name;
 }
 
