@@ -8,7 +8,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createLogScanner } from '../src/observe/log-scanner.js';
 
-const FIXTURES = fileURLToPath(new URL('../../test/fixtures/go-races', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../../test/fixtures/go-races/', import.meta.url));
 const LINES = 200_000;
 const ROUNDS = 5;
 

@@ -9,7 +9,7 @@ const require = createRequire(import.meta.url);
 const parseYaml = (text: string): unknown => (require('yaml') as typeof import('yaml')).parse(text);
 
 /** SHIPPED_PROFILES_DIR is the absolute path of the shipped profiles folder (compiled code sits three levels below the package root). */
-export const SHIPPED_PROFILES_DIR = fileURLToPath(new URL('../../../profiles', import.meta.url));
+export const SHIPPED_PROFILES_DIR = fileURLToPath(new URL('../../../profiles/', import.meta.url));
 
 /** ShippedProfile is a shipped profile's name, file and description (read without validation). */
 export interface ShippedProfile {

@@ -8,7 +8,7 @@ import { FindingsCollector } from '../../src/observe/findings.js';
 import type { ObserverContext } from '../../src/observe/observer.js';
 import type { Finding } from '../../src/results/model.js';
 
-const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/go-races', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/go-races/', import.meta.url));
 
 /** goLog reads a committed Go fixture log (test/fixtures/go-races). */
 export function goLog(name: string): string {

@@ -6,7 +6,7 @@ import { createLogScanner, MAX_LINE_CHARS, normalizeMessage } from '../../src/ob
 import { FindingsCollector, MAX_REPORT_CHARS } from '../../src/observe/findings.js';
 import type { Finding } from '../../src/results/model.js';
 
-const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/go-races', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/go-races/', import.meta.url));
 const fixture = (name: string): string => readFileSync(FIXTURES + name, 'utf8');
 
 /** scan feeds `text` in chunks of `chunk` bytes (as Buffers when `bytes`) and returns the findings. */

@@ -13,7 +13,7 @@ import { ResourceRegistry } from '../../src/mock/resources.js';
 import { main } from '../../src/cli/main.js';
 import { captureContext } from '../../src/cli/context.js';
 
-const root = fileURLToPath(new URL('../../..', import.meta.url));
+const root = fileURLToPath(new URL('../../../', import.meta.url));
 const EXPECTED = ['argo-daemon-churn', 'argo-many-workflows', 'argo-multi-component', 'argo-pod-cleanup', 'argo-race', 'list-storm', 'smoke', 'update-conflicts', 'watch-fanout'];
 
 function resourcesOf(p: Profile): ResourceRef[] {

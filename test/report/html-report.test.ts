@@ -10,7 +10,7 @@ import { makeRun, OPERATIONS } from '../results/make-run.js';
 import { findChromium, openHeadless } from './headless-chromium.js';
 
 // The build folder this test runs from (dist/, dist-compare/ ...): screenshots go to <build>/test-artifacts/.
-const buildDir = fileURLToPath(new URL('../..', import.meta.url));
+const buildDir = fileURLToPath(new URL('../../', import.meta.url));
 
 async function writeReport(): Promise<{ dir: string; html: string; page: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'racerig-html-'));
