@@ -6,7 +6,7 @@
  */
 import type { CliContext, Writable } from '../cli/context.js';
 import { clusterInterrupted, clusterTimeout, kindFailure, kindNotInstalled } from './kind-errors.js';
-import { killGroup, trackGroup, untrackGroup } from '../process/process-groups.js';
+import { GROUP_CHILD, killGroup, trackGroup, untrackGroup } from '../process/process-groups.js';
 
 /** KIND_PREFIX starts every line of kind's output that racerig passes on. */
 export const KIND_PREFIX = 'kind| ';
@@ -57,17 +57,7 @@ export function linePrefixer(out: Writable, prefix: string): { write(chunk: Buff
 export async function runKind(args: readonly string[], o: KindRunOptions): Promise<KindResult> {
   const { ctx } = o;
   const { execa } = await import('execa'); // loaded on use: keeps the start-up of other commands short
-  const child = execa('kind', [...args], {
-    env: ctx.env,
-    extendEnv: false,
-    cwd: ctx.cwd,
-    stdin: 'ignore',
-    buffer: false,
-    reject: false,
-    detached: true,
-    cleanup: false,
-    windowsHide: true,
-  });
+  const child = execa('kind', [...args], { ...GROUP_CHILD, env: ctx.env, extendEnv: false, cwd: ctx.cwd });
   if (child.pid !== undefined) trackGroup(child.pid);
   let stdout = '';
   let stderr = '';

@@ -14,7 +14,7 @@ import type { Query } from './request-info.js';
 import { isTrue } from './request-info.js';
 import { badRequest } from './status.js';
 import { exitContainers } from './container-state.js';
-import { killGroup, trackGroup, untrackGroup } from '../process/process-groups.js';
+import { GROUP_CHILD, killGroup, trackGroup, untrackGroup } from '../process/process-groups.js';
 import { splitCommandLine } from '../sut/command-line.js';
 
 /** RunImages maps a container image (exact string, e.g. `racerig:test`) to the command line that stands in for its entrypoint. */
@@ -140,17 +140,7 @@ export function startProcessRunner(api: MockApi, images: RunImages): ProcessRunn
     const vars = containerEnv(api, pod, spec);
     const argv = [...(spec.command ? spec.command.map((a) => expandRefs(a, vars)) : commands.get(spec.image!)!), ...(spec.args ?? []).map((a) => expandRefs(a, vars))];
     const [file, ...args] = argv;
-    const child = execa(file!, args, {
-      env: Object.fromEntries(vars),
-      extendEnv: true,
-      ...(spec.workingDir ? { cwd: spec.workingDir } : {}),
-      stdin: 'ignore',
-      buffer: false,
-      reject: false,
-      detached: true,
-      cleanup: false,
-      windowsHide: true,
-    });
+    const child = execa(file!, args, { ...GROUP_CHILD, env: Object.fromEntries(vars), extendEnv: true, ...(spec.workingDir ? { cwd: spec.workingDir } : {}) });
     cr.child = child;
     cr.pid = child.pid;
     if (child.pid !== undefined) trackGroup(child.pid);

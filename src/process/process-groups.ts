@@ -1,6 +1,7 @@
 /**
- * Child process groups racerig started (a system under test, kind): signalled as a group, and killed with
- * SIGKILL whatever way racerig itself ends. Main thread only.
+ * Child process groups racerig started (a system under test, kind, the mock's pod processes): started in
+ * their own group, signalled as a group, and killed with SIGKILL whatever way racerig itself ends. Main
+ * thread only.
  */
 
 const live = new Set<number>();
@@ -35,3 +36,10 @@ export function trackGroup(pid: number): void {
 export function untrackGroup(pid: number): void {
   live.delete(pid);
 }
+
+/**
+ * GROUP_CHILD is the execa options of every child racerig starts in its own process group (then
+ * trackGroup): the leader of a new group (detached), no stdin, output streamed (not buffered), a non-zero
+ * exit resolved rather than thrown, and no execa cleanup (killGroup ends the whole group instead).
+ */
+export const GROUP_CHILD = { stdin: 'ignore', buffer: false, reject: false, detached: true, cleanup: false, windowsHide: true } as const;

@@ -11,7 +11,7 @@ import { execa, type ResultPromise } from 'execa';
 import { SutError } from '../errors.js';
 import type { FindingsCollector } from '../observe/findings.js';
 import type { SutExit, SutResult as SutSummary } from '../results/model.js';
-import { killGroup, trackGroup, untrackGroup } from '../process/process-groups.js';
+import { GROUP_CHILD, killGroup, trackGroup, untrackGroup } from '../process/process-groups.js';
 
 /** ReadySpec says when the SUT is ready: a line of its output matches, a URL answers 200, a fixed delay, or at once. */
 export type ReadySpec =
@@ -129,17 +129,7 @@ export class SutProcess {
     this.startedAtMs = Date.now();
     this.log.write(`--- racerig: start ${n} at ${new Date().toISOString()}: ${this.o.argv.join(' ')}\n`);
     const [file, ...args] = this.o.argv;
-    const child = execa(file!, args, {
-      cwd: this.o.cwd,
-      env: this.o.env,
-      extendEnv: true,
-      stdin: 'ignore',
-      buffer: false,
-      reject: false,
-      detached: true,
-      cleanup: false,
-      windowsHide: true,
-    });
+    const child = execa(file!, args, { ...GROUP_CHILD, cwd: this.o.cwd, env: this.o.env, extendEnv: true });
     this.child = child;
     if (child.pid !== undefined) trackGroup(child.pid);
     const sinks = (['stdout', 'stderr'] as const).map((s) => {
