@@ -3,7 +3,7 @@
  * Starts its own loopback targets, runs racerig and the installed peers scenario by scenario, and
  * writes the tables, the machine, the date and the exact commands to bench/results.md.
  *
- * Options: --quick, --only <id,id> (peak, co, rate, cpu, mock, profile, profile-peak, shards, memory), --memory-minutes <n>, --co-rate <n>,
+ * Options: --quick, --only <id,id> (peak, co, rate, cpu, mock, profile, profile-peak, shards, responsive, memory), --memory-minutes <n>, --co-rate <n>,
  * --target nginx|node, --out <file.md>, --json <file.json> (raw results), --cpu-prof <dir> (profile racerig),
  * --note <text> (repeatable; printed under Notes, e.g. which commit the build was made from).
  */
@@ -29,6 +29,7 @@ import { profilePeak } from './scenarios/profile-peak.js';
 import { peakThroughput } from './scenarios/peak-throughput.js';
 import { rateAccuracy } from './scenarios/rate-accuracy.js';
 import { sharding } from './scenarios/sharding.js';
+import { responsiveness } from './scenarios/responsiveness.js';
 import type { BenchContext, Scenario, ScenarioReport } from './scenarios/scenario.js';
 import { machineFacts } from './report/machine.js';
 import { renderResults } from './report/results-md.js';
@@ -42,6 +43,7 @@ const SCENARIOS: [string, Scenario][] = [
   ['profile', defaultProfile],
   ['profile-peak', profilePeak],
   ['shards', sharding],
+  ['responsive', responsiveness],
 ];
 /** Seconds the full suite may take; the memory run gets what the other scenarios leave. */
 const FULL_BUDGET_SEC = 570;
