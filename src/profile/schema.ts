@@ -130,7 +130,7 @@ const STEP_FIELDS = {
     pod: templated('Pod name.'),
     ...scope,
     container: templated('Container (default: the only one).').optional(),
-    follow: durationMs.optional().meta({ description: 'Follow the log for this long (default: no follow).' }),
+    follow: durationMs.optional().meta({ description: 'Follow the log for this long once the stream is established (default: no follow).' }),
     tailLines: nonNegativeInt.optional(),
     timestamps: z.boolean().optional(),
   }),

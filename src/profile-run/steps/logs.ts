@@ -24,18 +24,23 @@ export const logsStep: StepModule<'logs'> = {
   },
 };
 
-/** followFor holds a streaming request for `ms`, then aborts it (the metrics wrapper counts the stream when it ends). */
+/**
+ * followFor holds a streaming request for `ms` from its establishment (the response headers: on a slow
+ * server the follow is not cut short, the request's timeout bounds the wait for them), then aborts it;
+ * the metrics wrapper counts the stream when it ends.
+ */
 async function followFor(ctx: StepContext, step: StepOperation, req: KubeRequest, it: Iteration, ms: number): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     let controller: { abort(reason?: Error): void } | undefined;
     let status = 0;
-    const timer = setTimeout(() => controller?.abort(new Error('follow time over')), ms);
+    let timer: NodeJS.Timeout | undefined;
     ctx.longDispatch(requestOptions(req, step.operationIndex, it, ctx.streamOperation?.(step.operationIndex)), {
       onRequestStart(c) {
         controller = c;
       },
       onResponseStart(_c, s) {
         status = s;
+        timer = setTimeout(() => controller?.abort(new Error('follow time over')), ms);
       },
       onResponseData() {},
       onResponseEnd() {
