@@ -15,16 +15,27 @@ import type { RunResult } from '../../src/results/model.js';
 const STALL_MS = 1000;
 const PERIOD_MS = 5000;
 const truth = (p: number) => STALL_MS - (1 - p / 100) * PERIOD_MS;
+/** START_AHEAD_MS is the least time the run's workers get to start before its agreed start. */
+const START_AHEAD_MS = 3000;
 
 test('coordinated omission: corrected p90/p99 match the stall duty-cycle ground truth, uncorrected ones do not', async () => {
-  const server = await startServerThread({ stallMs: STALL_MS, periodMs: PERIOD_MS });
+  // The stalls follow a wall-clock schedule, and the run starts (--start-at) 0.5 s after a stall ends:
+  // its 10 s hold exactly two whole stalls, and the last ends 0.5 s before the run does, so the queue
+  // behind it is sent before the end — whenever the workers happen to be ready.
+  const epochWallMs = Date.now();
+  const server = await startServerThread({ stallMs: STALL_MS, periodMs: PERIOD_MS, epochWallMs });
+  const startAt = (() => {
+    let t = epochWallMs + STALL_MS + 500;
+    while (t < Date.now() + START_AHEAD_MS) t += PERIOD_MS;
+    return t;
+  })();
   const dir = mkdtempSync(join(tmpdir(), 'racerig-co-'));
   try {
     const out = join(dir, 'co.json');
     const ctx = captureContext({ cwd: dir });
     // 10 connections (20 requests stuck in two stalls: under 1% of 3,000): during a stall every connection is busy, so arrivals queue in the generator;
     // a low rate keeps the drain after each stall short next to the stall itself.
-    const code = await main(['run', `${server.url}/`, '-r', '300', '-d', '10s', '-c', '10', '-w', '2', '-q', '-o', out], ctx);
+    const code = await main(['run', `${server.url}/`, '-r', '300', '-d', '10s', '-c', '10', '-w', '2', '-q', '-o', out, '--start-at', String(startAt)], ctx);
     assert.equal(code, ExitCode.Ok, ctx.err());
     const res = JSON.parse(readFileSync(out, 'utf8')) as RunResult;
     assert.equal(res.totals.requests, 3000);
