@@ -187,7 +187,8 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
     return cum;
   });
 
-  const iterations = { completed: 0, failed: 0, failures: {} as Record<string, number>, byComponent: {} as Record<string, { completed: number; failed: number }> };
+  // Every component in the profile's order, so the summary lists them in that order whichever finished first.
+  const iterations = { completed: 0, failed: 0, failures: {} as Record<string, number>, byComponent: Object.fromEntries(phase.components.map((c) => [c.name, { completed: 0, failed: 0 }])) as Record<string, { completed: number; failed: number }> };
   const inFlight = phase.components.map(() => 0);
   const capacity = phase.components.map((c) =>
     share(c.load.kind === 'concurrency' ? c.load.workers : (c.maxInFlight ?? DEFAULT_OPEN_IN_FLIGHT), t.workers, t.index),

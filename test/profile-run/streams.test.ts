@@ -2,7 +2,7 @@
  * Long-lived requests are streams: a watch, a wait's watch, a followed log and an exec session are
  * timed to their establishment (response headers or the upgrade) as requests, and their durations go to
  * `<operation> · duration`, a measurement operation outside the totals, the time series and `all`.
- * Watches held for the phase count every event of the phase's work (items 2 and 9 of issue 17).
+ * Watches held for the phase count every event of the phase's work after their establishment (items 2 and 9 of issue 17).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,7 +24,7 @@ setup:
   - {apiVersion: v1, kind: Pod, metadata: {name: streamer}, spec: {containers: [{name: main, image: busybox}]}}
 phases:
   - name: p
-    duration: 2s
+    duration: 3s
     components:
       - name: watchers
         concurrency: 1
@@ -33,6 +33,7 @@ phases:
       - name: churners
         rate: 150
         iterations: 300
+        delay: 1s
         scenario:
           - create:
               manifest: {apiVersion: v1, kind: Pod, metadata: {generateName: churn-, labels: {app: churn}}, spec: {containers: [{name: main, image: busybox}]}}
@@ -69,7 +70,7 @@ test('streams are timed to their establishment; their durations are a separate m
   const watchDuration = op('watch pods · duration');
   assert.equal(watchDuration.measurement, true);
   assert.equal(watchDuration.requests, 2, 'one duration per watch stream');
-  assert.ok(watchDuration.latencyUs.min >= 1_996_000, `held for the phase: ${watchDuration.latencyUs.min} µs`);
+  assert.ok(watchDuration.latencyUs.min >= 2_996_000, `held for the phase: ${watchDuration.latencyUs.min} µs`);
   assert.deepEqual(watchDuration.status, {}, 'a duration sample has no HTTP status');
   // Followed logs (600 ms each) and exec sessions (≥ 300 ms each) likewise.
   // A follow lasts 600 ms from its establishment: each duration holds the 600 ms (HDR values are bucket
@@ -89,10 +90,17 @@ test('streams are timed to their establishment; their durations are a separate m
   // Totals, the time series and the all-operations latency count requests only.
   assert.equal(result.totals.requests, result.operations.filter((o) => !o.measurement).reduce((a, o) => a + o.requests, 0));
   assert.equal(result.timeSeries.reduce((a, p) => a + p.requests, 0), result.totals.requests);
-  assert.ok(result.timeSeries.every((p) => p.p99 < 1_500_000), `time series p99: ${result.timeSeries.map((p) => p.p99).join(' ')}`);
-  assert.ok(runMetrics(result).get(ALL_OPERATIONS)!.get('p99')! < 1_500_000, 'compare: all p99 leaves stream durations out');
+  // No second's p99 and no all-operations p99 is above the slowest request: a stream's duration (≥ 3 s) in
+  // them would be (bounds relative to the requests, which a loaded machine slows too; HDR values ±0.1%).
+  const slowest = Math.max(...result.operations.filter((o) => !o.measurement).map((o) => o.latencyUs.max));
+  assert.ok(slowest < watchDuration.latencyUs.min, `requests (max ${slowest} µs) are faster than a held watch (${watchDuration.latencyUs.min} µs): otherwise this test shows nothing`);
+  assert.ok(result.timeSeries.every((p) => p.p99 <= slowest * 1.001), `time series p99: ${result.timeSeries.map((p) => p.p99).join(' ')}; slowest request ${slowest} µs`);
+  assert.ok(runMetrics(result).get(ALL_OPERATIONS)!.get('p99')! <= slowest * 1.001, 'compare: all p99 leaves stream durations out');
   assert.ok(result.timeSeries.some((p) => (p.openStreams ?? 0) >= 2), `open streams: ${result.timeSeries.map((p) => p.openStreams).join(' ')}`);
-  // Every one of the 300 pods was seen created and deleted by both watches, though the phase timer fired with iterations in flight.
+  // Every one of the 300 pods was seen created and deleted by both watches, though the phase timer fired with
+  // iterations in flight. The churners start 1 s into the phase, after the watches are open: a pod created and
+  // deleted before a watch is established is not an event it can see (598 of 600 in a loaded fresh-clone run
+  // when both started at once).
   assert.equal(watch.watch!.events.ADDED, 600, JSON.stringify(watch.watch));
   assert.equal(watch.watch!.events.DELETED, 600, JSON.stringify(watch.watch));
   assert.deepEqual(result.iterations?.byComponent, { watchers: { completed: 1, failed: 0 }, churners: { completed: 300, failed: 0 }, followers: { completed: 4, failed: 0 } });
