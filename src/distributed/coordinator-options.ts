@@ -21,13 +21,14 @@ export interface CoordinatorFlags {
   nodeSelector?: string;
   resources?: string;
   startDelay?: string;
+  serviceAccount?: string;
   kubeconfig?: string;
   context?: string;
   keep?: boolean;
 }
 
 /** COORDINATOR_ONLY_FLAGS need --shards. */
-export const COORDINATOR_ONLY_FLAGS = ['image', 'namespace', 'nodeSelector', 'resources', 'startDelay'] as const;
+export const COORDINATOR_ONLY_FLAGS = ['image', 'namespace', 'nodeSelector', 'resources', 'startDelay', 'serviceAccount'] as const;
 
 /** addCoordinatorFlags adds --shards, --image, --namespace, --node-selector, --resources and --start-delay to `run`. */
 export function addCoordinatorFlags(cmd: Command): Command {
@@ -37,7 +38,8 @@ export function addCoordinatorFlags(cmd: Command): Command {
     .option('--namespace <ns>', "with --shards: namespace of the Job, its pods and ConfigMap (default: the context's namespace)")
     .option('--node-selector <k=v,...>', 'with --shards: nodeSelector of the shard pods')
     .option('--resources <cpu=…,memory=…>', 'with --shards: resource requests of each shard pod')
-    .option('--start-delay <dur>', 'with --shards: time from creating the Job to the common start of every shard (default 15s)');
+    .option('--start-delay <dur>', 'with --shards: time from creating the Job to the common start of every shard (default 15s)')
+    .option('--service-account <name>', "with --shards: serviceAccountName of the shard pods (a profile's shards act with its rights; default: the namespace's default)");
 }
 
 function keyValues(flag: string, text: string | undefined, problems: string[]): Record<string, string> {
@@ -96,6 +98,7 @@ function commonProblems(raw: RawCoordinatorFlags, problems: string[]): { shards:
   for (const k of Object.keys(resources)) if (!['cpu', 'memory', 'ephemeral-storage'].includes(k)) problems.push(`--resources: unknown resource "${k}" (cpu, memory, ephemeral-storage)`);
   const startDelayMs = raw.startDelay === undefined ? 15_000 : parseDurationMs(raw.startDelay);
   if (!(startDelayMs > 0)) problems.push(`--start-delay must be a positive duration such as 15s, got "${raw.startDelay}"`);
+  if (raw.serviceAccount !== undefined && !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(raw.serviceAccount)) problems.push(`--service-account must be a service account name, got "${raw.serviceAccount}"`);
   return { shards, nodeSelector, resources, startDelayMs };
 }
 
@@ -130,6 +133,7 @@ export async function profileCoordinatorOptions(target: string, raw: RawCoordina
     keep: raw.keep === true,
     nodeSelector,
     resources,
+    ...(raw.serviceAccount ? { serviceAccount: raw.serviceAccount } : {}),
     ...(raw.kubeconfig ? { kubeconfig: resolve(cwd, raw.kubeconfig) } : {}),
     ...(raw.context ? { context: raw.context } : {}),
     allowRemote: raw.allowRemote === true,
@@ -166,6 +170,7 @@ export function coordinatorOptions(url: string, raw: RawCoordinatorFlags, cwd: s
     keep: raw.keep === true,
     nodeSelector,
     resources,
+    ...(raw.serviceAccount ? { serviceAccount: raw.serviceAccount } : {}),
     ...(raw.kubeconfig ? { kubeconfig: resolve(cwd, raw.kubeconfig) } : {}),
     ...(raw.context ? { context: raw.context } : {}),
     allowRemote: raw.allowRemote === true,

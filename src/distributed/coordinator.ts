@@ -57,6 +57,8 @@ export interface CoordinatorOptions {
   namespace?: string;
   keep: boolean;
   nodeSelector: Record<string, string>;
+  /** The shard pods' serviceAccountName (a profile's shards act with its rights). */
+  serviceAccount?: string;
   /** Resource requests per shard pod, e.g. { cpu: '1', memory: '256Mi' }. */
   resources: Record<string, string>;
   kubeconfig?: string;
@@ -138,6 +140,7 @@ export function shardJob(name: string, runId: string, o: CoordinatorOptions, sta
           restartPolicy: 'Never',
           terminationGracePeriodSeconds: 30,
           ...(Object.keys(o.nodeSelector).length ? { nodeSelector: o.nodeSelector } : {}),
+          ...(o.serviceAccount ? { serviceAccountName: o.serviceAccount } : {}),
           containers: [
             {
               name: 'racerig',

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { componentWorkers, distributedProblems, globalNumber, shardCap, shardCount, shardLimiter } from './profile-shard.js';
+import { componentIteration, componentIterations, componentWorkers, distributedProblems, globalNumber, shardCap, shardCount, shardLimiter } from './profile-shard.js';
 import { componentArrivals } from '../profile-run/profile-worker.js';
 import { SharedTokenBucket } from '../kube/shared-token-bucket.js';
 import type { Component, Profile } from '../profile/types.js';
@@ -45,6 +45,13 @@ test('closed-model split: workers, iteration caps and in-flight caps split with 
   assert.equal(shardCount(Infinity, { index: 1, count: 3 }), Infinity, 'an unbounded component stays unbounded');
   assert.deepEqual(slices(4).map((s) => shardCap(2, s)), [1, 1, 1, 1], 'an in-flight cap stays at least 1');
   assert.equal(componentWorkers(c, undefined), 5);
+  assert.deepEqual(slices(2).map((s) => componentIterations(c, s)), [6, 5]);
+  // Fewer workers than shards: the shards holding a worker share the iterations; the others run none (and do not wait for any).
+  const one = comp({ load: { kind: 'concurrency', workers: 2 }, iterations: 7 });
+  assert.deepEqual(slices(3).map((s) => [componentWorkers(one, s), componentIterations(one, s)]), [[1, 4], [1, 3], [0, 0]]);
+  const numbers = slices(3).flatMap((s) => Array.from({ length: componentIterations(one, s) }, (_, k) => componentIteration(one, k, s)));
+  assert.deepEqual(numbers.sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6]);
+  assert.equal(componentIterations(comp({ load: { kind: 'concurrency', workers: 1 } }), { index: 0, count: 2 }), Infinity, 'an unbounded watcher runs on shard 0 only');
   // Every shard numbers its share 0 … share−1; globally they are 0 … total−1, each once.
   for (const [total, n] of [[11, 3], [9, 2], [4, 4], [10, 1]] as const) {
     const numbers = slices(n).flatMap((s) => Array.from({ length: shardCount(total, s) }, (_, k) => globalNumber(k, s)));
@@ -67,11 +74,11 @@ test('a profile that cannot run as shards says why', () => {
   const profile = {
     phases: [{ name: 'p', components: [comp({ name: 'few', load: { kind: 'concurrency', workers: 1 } }), comp({ name: 'open' })] }],
     measure: [{ name: 'startup' }],
-    observe: [],
+    observe: [{ kind: 'logs' }],
   } as unknown as Profile;
   const problems = distributedProblems(profile, 2);
   assert.equal(problems.length, 2, problems.join('\n'));
-  assert.match(problems[0]!, /component "few": concurrency 1 is below the 2 shards/);
+  assert.match(problems[0]!, /observe:/);
   assert.match(problems[1]!, /measure:/);
   assert.deepEqual(distributedProblems(profile, 1), []);
 });

@@ -1,7 +1,7 @@
 /**
  * One shard's share of a profile run (`run <profile> --shard i/N`): open-model arrivals split exactly
  * (global arrival k → shard k mod N, see shard-pacer.ts), closed-model workers and every iteration
- * cap split with shardShare, client-side qps/burst buckets split so the shards together keep the
+ * cap split with shardShare (a closed-model component's iterations among the shards holding its workers), client-side qps/burst buckets split so the shards together keep the
  * profile's totals, and iteration/worker numbers made global so templated names never collide.
  */
 import type { Component, Profile } from '../profile/types.js';
@@ -36,26 +36,42 @@ export function globalNumber(local: number, shard: ShardSlice | undefined): numb
   return shard ? local * shard.count + shard.index : local;
 }
 
-/** componentWorkers returns a closed-model component's workers for this shard (its share of `concurrency`). */
+/**
+ * componentSlice returns the slice a component's units are split by: every shard for an open-model
+ * component; for a closed-model one only the first min(workers, N) shards, which hold its workers
+ * (undefined for a shard with none of them: it runs none of the component's iterations either).
+ */
+export function componentSlice(c: Component, shard: ShardSlice): ShardSlice | undefined {
+  if (c.load.kind !== 'concurrency') return shard;
+  const holders = Math.min(c.load.workers, shard.count);
+  return shard.index < holders ? { index: shard.index, count: holders } : undefined;
+}
+
+/** componentWorkers returns a closed-model component's workers for this shard (its share of `concurrency`; 0 for an open-model component). */
 export function componentWorkers(c: Component, shard: ShardSlice | undefined): number {
   return c.load.kind === 'concurrency' ? shardCount(c.load.workers, shard) : 0;
 }
 
+/** componentIterations returns a component's iteration cap for this shard (Infinity when unbounded): its share among the shards that run the component. */
+export function componentIterations(c: Component, shard: ShardSlice | undefined): number {
+  const total = c.iterations ?? Infinity;
+  if (!shard) return total;
+  const slice = componentSlice(c, shard);
+  return slice ? shardShare(total, slice) : 0;
+}
+
+/** componentIteration returns the run's number of this shard's local iteration `unit` of a component (see globalNumber; a closed-model component's shards number among themselves). */
+export function componentIteration(c: Component, unit: number, shard: ShardSlice | undefined): number {
+  return shard ? globalNumber(unit, componentSlice(c, shard) ?? shard) : unit;
+}
+
 /**
- * distributedProblems lists why a profile cannot run as `count` shards: a closed-model component with
- * fewer workers than shards (a shard with iterations and no worker would never end), and what a shard
- * cannot do alone yet (a system under test and observers, lifecycle measurements over every shard's objects).
+ * distributedProblems lists why a profile cannot run as `count` shards: what a shard cannot do alone
+ * yet (a system under test and observers, lifecycle measurements over every shard's objects).
  */
 export function distributedProblems(profile: Profile, count: number): string[] {
   const problems: string[] = [];
   if (count <= 1) return problems;
-  for (const ph of profile.phases) {
-    for (const c of ph.components) {
-      if (c.load.kind === 'concurrency' && c.load.workers < count) {
-        problems.push(`phase "${ph.name}", component "${c.name}": concurrency ${c.load.workers} is below the ${count} shards (each shard runs its share of the workers; give at least one per shard)`);
-      }
-    }
-  }
   if (profile.sut) problems.push('a profile with a system under test (sut:) cannot run as shards yet: every shard would start its own');
   if (profile.observe.length) problems.push('a profile with observers (observe:) cannot run as shards yet: every shard would observe the same pods');
   if (profile.measure.length) problems.push("a profile with lifecycle measurements (measure:) cannot run as shards yet: every shard's watch would see every shard's objects");

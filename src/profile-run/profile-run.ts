@@ -273,6 +273,7 @@ export async function runProfile(o: ProfilePlan, ctx: CliContext): Promise<numbe
         for (const pt of outcome.timeSeries) timeSeries.push({ ...pt, t: Math.round((pt.t + offsetMs / 1000) * 1000) / 1000 });
         offsetMs += outcome.elapsedMs;
         outcomes.push(outcome);
+        progress?.carry(outcome.final.totals());
         if (outcome.startLatenessMs !== undefined) startLatenessMs = Math.max(startLatenessMs ?? 0, outcome.startLatenessMs);
         phaseStartAt = phaseStartAt !== undefined && phase.durationMs !== undefined ? phaseStartAt + phase.durationMs + SHARD_PHASE_GAP_MS : undefined;
         await observation?.phase(phase.name, 'end');

@@ -32,7 +32,7 @@ import { ArrivalLoop, type LoopComponent, type WorkSource } from '../engine/arri
 import { prepareStep, runStep, StepFailure, type CompiledStep, type Iteration, type StepContext } from './step-runner.js';
 import { limiterOf } from './client-buckets.js';
 import { shardPacer, type ShardSlice } from '../engine/shard-pacer.js';
-import { componentWorkers, globalNumber, shardCap, shardCount, shardLimiter } from '../distributed/profile-shard.js';
+import { componentIteration, componentIterations, componentWorkers, globalNumber, shardCap, shardLimiter } from '../distributed/profile-shard.js';
 import { resourceKey, type ProfileTask } from './profile-task.js';
 import type { WorkerReport } from '../engine/worker-task.js';
 import { STEP_FAILED, toErrorData } from '../errors.js';
@@ -240,7 +240,7 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
         phase: phase.name,
         component: comp.name,
         // Shards number iterations and workers globally, so names built from them never collide.
-        iteration: globalNumber(unit, shard),
+        iteration: componentIteration(comp, unit, shard),
         worker: globalNumber(t.index, shard),
         namespace: profile.target.namespace,
         objects: {} as Record<string, unknown>,
@@ -296,7 +296,7 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
       }, durationMs)
     : undefined;
   const components: LoopComponent[] = phase.components.map((c, i) => {
-    return { pacer: componentArrivals(c, durationMs, shard), maxUnits: shardCount(c.iterations ?? Infinity, shard), durationMs, maxLagMs: plan.maxLagMs, gatherMs: plan.gatherMs, ticketSlot: t.components[i]!.ticket };
+    return { pacer: componentArrivals(c, durationMs, shard), maxUnits: componentIterations(c, shard), durationMs, maxLagMs: plan.maxLagMs, gatherMs: plan.gatherMs, ticketSlot: t.components[i]!.ticket };
   });
   loop = new ArrivalLoop(recorder, clock, components, source, () => {
     phaseTimeUp();

@@ -67,6 +67,9 @@ thresholds:
   return file;
 }
 
+// The runs use --start-delay 12s: a profile shard's start-up (node, the Kubernetes client, discovery,
+// the phase's worker thread) took up to 10 s on the loaded 2-core machine, and a shard ready after its
+// phase's window drops the whole phase.
 before(async () => {
   mock = spawn(process.execPath, [join(root, 'bin/racerig'), 'mock', '--port', '0', '--kubeconfig-out', kc, '--pod-start-delay', '10', '--run-image', `racerig:test=${process.execPath} ${join(root, 'bin/racerig')}`], { cwd: tmp, stdio: ['ignore', 'pipe', 'inherit'] });
   mockUrl = await new Promise<string>((done, fail) => {
@@ -115,8 +118,9 @@ test('a profile as 2 shards: creates equal the mock\'s count and the schedule, n
   const file = writeProfile(dir, 2);
   const before = { secrets: await requests('POST', 'secrets'), namespaces: await requests('POST', 'namespaces'), configmaps: await requests('POST', 'configmaps'), deleteNs: await requests('DELETE', 'namespaces'), sweeps: await requests('DELETECOLLECTION', 'secrets') };
   const out = join(tmp, 'merged.json');
-  const r = await cli(['run', file, '--shards', '2', '--image', 'racerig:test', '--kubeconfig', kc, '--namespace', 'default', '-w', '1', '--start-delay', '5s', '-o', out]);
+  const r = await cli(['run', file, '--shards', '2', '--image', 'racerig:test', '--kubeconfig', kc, '--namespace', 'default', '-w', '1', '--start-delay', '12s', '-o', out]);
   assert.equal(r.code, ExitCode.Ok, r.err + r.out);
+  assert.match(r.err, /shards \d\/2 running · [\d,]+ requests/, 'a merged live line');
   const m = read(out);
   assert.equal(m.partial, false, m.stoppedBy);
   assert.deepEqual(m.shards!.map((s) => s.index), [0, 1]);
@@ -147,7 +151,7 @@ test('a profile shard killed mid-run: the merged result is partial naming it, th
   const file = writeProfile(dir, 5);
   const out = join(tmp, 'killed.json');
   let killed = '';
-  const r = await cli(['run', file, '--shards', '2', '--image', 'racerig:test', '--kubeconfig', kc, '--namespace', 'default', '-w', '1', '--start-delay', '5s', '-o', out], async (ctx) => {
+  const r = await cli(['run', file, '--shards', '2', '--image', 'racerig:test', '--kubeconfig', kc, '--namespace', 'default', '-w', '1', '--start-delay', '12s', '-o', out], async (ctx) => {
     const until = Date.now() + 30_000;
     while (!/shards 2\/2 running · [1-9]/.test(ctx.err()) && Date.now() < until) await new Promise((res) => setTimeout(res, 100));
     const runId = /run ([0-9a-f]{8})/.exec(ctx.err())?.[1] ?? '';
