@@ -54,7 +54,7 @@ export const registerRunCommand: CommandRegistrar = (program, ctx, setExit) => {
     .option('--kubeconfig <file>', 'profiles: target the cluster of this kubeconfig instead of the embedded mock')
     .option('--context <name>', 'profiles: kubeconfig context to use (KUBECONFIG or ~/.kube/config when no --kubeconfig)')
     .option('--cluster <name>', 'profiles: target this kind cluster (its kubeconfig from `kind get kubeconfig --name`, kept in a 0600 temporary file during the run)')
-    .option('--in-cluster', "profiles: target the cluster racerig runs in (the pod's service account)")
+    .option('--in-cluster', "profiles: target the cluster racerig runs in (the pod's service account, or KUBECONFIG when the pod sets it)")
     .option('--keep', 'profiles: leave the objects the run created (labelled racerig.io/run=<id>)')
     .option('--integrity', "profiles: check the run's counts against the /metrics of a racerig mock reached through --kubeconfig (no other client may use it meanwhile); the embedded mock is always checked")
     .option('--sut <command>', "profiles: start this system under test beside the run (one string, split as a shell would; placeholders {kubeconfig} {server} {namespace} {port} {runId}); KUBECONFIG points it at the run's target; its races, panics and exits become findings")

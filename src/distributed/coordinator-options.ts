@@ -110,11 +110,14 @@ function commonProblems(raw: RawCoordinatorFlags, problems: string[]): { shards:
 export async function profileCoordinatorOptions(target: string, raw: RawCoordinatorFlags, cwd: string, resolveFile: (target: string, cwd: string) => string): Promise<CoordinatorOptions> {
   const problems: string[] = [];
   const { shards, nodeSelector, resources, startDelayMs } = commonProblems(raw, problems);
-  if (raw.kubeconfig === undefined && raw.context === undefined) problems.push('a distributed profile run needs --kubeconfig or --context: that cluster runs the shards and is their target');
   if (problems.length) throw new UsageError(problems.join('; '));
   // Each shard validates its own flags the same way: check shard 0's now, so a bad flag fails here and not in N pods.
   const plan = parseProfileOptions(target, { ...raw, kubeconfig: undefined, context: undefined, keep: undefined, shard: `0/${shards}`, progress: 'ndjson' }, cwd, resolveFile);
   const profile = await loadProfile(plan.file, { cwd, smoke: plan.smoke });
+  // The profile's target.kubeconfig/context are defaults, as for any profile run (flags win).
+  const kubeconfig = raw.kubeconfig !== undefined ? resolve(cwd, raw.kubeconfig) : profile.target.kubeconfig;
+  const context = raw.context ?? profile.target.context;
+  if (kubeconfig === undefined && context === undefined) throw new UsageError('a distributed profile run needs --kubeconfig or --context (or the profile\'s target.kubeconfig/context): that cluster runs the shards and is their target');
   const why = distributedProblems(profile, shards);
   if (why.length) throw new UsageError(why.length === 1 ? why[0]! : `this profile cannot run as ${shards} shards:\n  - ${why.join('\n  - ')}`);
   const bundle = packBundle(resolve(cwd, plan.file), profile.source.files ?? []);
@@ -134,8 +137,8 @@ export async function profileCoordinatorOptions(target: string, raw: RawCoordina
     nodeSelector,
     resources,
     ...(raw.serviceAccount ? { serviceAccount: raw.serviceAccount } : {}),
-    ...(raw.kubeconfig ? { kubeconfig: resolve(cwd, raw.kubeconfig) } : {}),
-    ...(raw.context ? { context: raw.context } : {}),
+    ...(kubeconfig ? { kubeconfig } : {}),
+    ...(context ? { context } : {}),
     allowRemote: raw.allowRemote === true,
     shardArgs,
     startDelayMs,

@@ -173,3 +173,21 @@ test('a profile shard killed mid-run: the merged result is partial naming it, th
   assert.equal((await fetch(`${mockUrl}/api/v1/namespaces/racerig-pshards`)).status, 404, 'cleanup deleted the namespace');
   assert.equal((await get('/apis/batch/v1/namespaces/default/jobs')).items.length, 0, 'no job left');
 });
+
+test('a distributed profile run is refused before anything starts when it cannot run as shards', async () => {
+  const dir = join(tmp, 'refused');
+  const file = writeProfile(dir, 1);
+  const noTarget = await cli(['run', file, '--shards', '2', '--image', 'racerig:test']);
+  assert.equal(noTarget.code, ExitCode.Usage, noTarget.err);
+  assert.match(noTarget.err, /needs --kubeconfig or --context/);
+  const measured = join(dir, 'measured.yaml');
+  writeFileSync(measured, readFileSync(file, 'utf8').replace('thresholds:', 'measure:\n  - name: made\n    resource: secrets\n    to: {field: metadata.name, exists: true}\nthresholds:'));
+  const m = await cli(['run', measured, '--shards', '2', '--image', 'racerig:test', '--kubeconfig', kc]);
+  assert.equal(m.code, ExitCode.Usage, m.err);
+  assert.match(m.err, /lifecycle measurements \(measure:\) cannot run as shards yet/);
+  const broken = join(dir, 'broken.yaml');
+  writeFileSync(broken, readFileSync(file, 'utf8').replace('rate: 40', 'rate: -1'));
+  const b = await cli(['run', broken, '--shards', '2', '--image', 'racerig:test', '--kubeconfig', kc]);
+  assert.match(b.err, /broken\.yaml:\d+:\d+/, 'profile problems with file:line, as for any run');
+  assert.equal((await get('/apis/batch/v1/namespaces/default/jobs')).items.length, 0, 'no job was created');
+});
