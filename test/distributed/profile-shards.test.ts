@@ -191,3 +191,22 @@ test('a distributed profile run is refused before anything starts when it cannot
   assert.match(b.err, /broken\.yaml:\d+:\d+/, 'profile problems with file:line, as for any run');
   assert.equal((await get('/apis/batch/v1/namespaces/default/jobs')).items.length, 0, 'no job was created');
 });
+
+test('Ctrl-C on a profile coordinator before the shards start: the Job goes, and cleanup still undoes the setup', { timeout: 30_000 }, async () => {
+  const dir = join(tmp, 'interrupted');
+  const file = writeProfile(dir, 2);
+  const out = join(tmp, 'interrupted.json');
+  const r = await cli(['run', file, '--shards', '2', '--image', 'racerig:test', '--kubeconfig', kc, '--namespace', 'default', '-w', '1', '--start-delay', '20s', '-o', out], async (ctx) => {
+    const until = Date.now() + 15_000;
+    while (!/racerig: job default\/racerig-/.test(ctx.err()) && Date.now() < until) await new Promise((res) => setTimeout(res, 50));
+    assert.equal((await fetch(`${mockUrl}/api/v1/namespaces/racerig-pshards/configmaps/settings`)).status, 200, 'setup ran before the Job');
+    ctx.signals.emit('SIGINT');
+  });
+  assert.equal(r.code, ExitCode.Interrupted, r.err + r.out);
+  assert.match(r.err, /no shard reported a result/);
+  assert.equal((await fetch(`${mockUrl}/api/v1/namespaces/racerig-pshards`)).status, 404, 'cleanup deleted the namespace it created');
+  assert.equal((await fetch(`${mockUrl}/api/v1/namespaces/racerig-pshards/configmaps/settings`)).status, 404, 'and the setup object');
+  const until = Date.now() + 10_000;
+  while ((await get('/apis/batch/v1/namespaces/default/jobs')).items.length > 0 && Date.now() < until) await new Promise((res) => setTimeout(res, 100));
+  assert.equal((await get('/apis/batch/v1/namespaces/default/jobs')).items.length, 0, 'no job left');
+});
