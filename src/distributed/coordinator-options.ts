@@ -12,6 +12,7 @@ import type { CoordinatorOptions } from './coordinator.js';
 import { loadProfile } from '../profile/loader.js';
 import { distributedProblems } from './profile-shard.js';
 import { packBundle } from './bundle.js';
+import { hasRawHttp } from '../profile-run/integrity.js';
 
 /** CoordinatorFlags are the raw commander values of the coordinator's flags. */
 export interface CoordinatorFlags {
@@ -112,13 +113,14 @@ export async function profileCoordinatorOptions(target: string, raw: RawCoordina
   const { shards, nodeSelector, resources, startDelayMs } = commonProblems(raw, problems);
   if (problems.length) throw new UsageError(problems.join('; '));
   // Each shard validates its own flags the same way: check shard 0's now, so a bad flag fails here and not in N pods.
-  const plan = parseProfileOptions(target, { ...raw, kubeconfig: undefined, context: undefined, keep: undefined, shard: `0/${shards}`, progress: 'ndjson' }, cwd, resolveFile);
+  const plan = parseProfileOptions(target, { ...raw, kubeconfig: undefined, context: undefined, keep: undefined, integrity: undefined, shard: `0/${shards}`, progress: 'ndjson' }, cwd, resolveFile);
   const profile = await loadProfile(plan.file, { cwd, smoke: plan.smoke });
   // The profile's target.kubeconfig/context are defaults, as for any profile run (flags win).
   const kubeconfig = raw.kubeconfig !== undefined ? resolve(cwd, raw.kubeconfig) : profile.target.kubeconfig;
   const context = raw.context ?? profile.target.context;
   if (kubeconfig === undefined && context === undefined) throw new UsageError('a distributed profile run needs --kubeconfig or --context (or the profile\'s target.kubeconfig/context): that cluster runs the shards and is their target');
   const why = distributedProblems(profile, shards);
+  if (raw.integrity && hasRawHttp(profile)) why.push('--integrity with --shards needs a profile without http steps (their requests cannot be told from the coordinator\'s own)');
   if (why.length) throw new UsageError(why.length === 1 ? why[0]! : `this profile cannot run as ${shards} shards:\n  - ${why.join('\n  - ')}`);
   const bundle = packBundle(resolve(cwd, plan.file), profile.source.files ?? []);
   const shardArgs: string[] = [];
@@ -129,7 +131,7 @@ export async function profileCoordinatorOptions(target: string, raw: RawCoordina
   }
   if (plan.smoke) shardArgs.push('--smoke');
   return {
-    profile: { file: plan.file, profile, bundle, bundlePath: plan.file.split(/[\\/]/).pop()! },
+    profile: { file: plan.file, profile, bundle, bundlePath: plan.file.split(/[\\/]/).pop()!, ...(raw.integrity ? { integrity: true } : {}) },
     shards,
     image: raw.image!,
     ...(raw.namespace ? { namespace: raw.namespace } : {}),

@@ -34,6 +34,9 @@ import { BUNDLE_ENV } from './bundle.js';
 import { Discovery } from '../kube/discovery.js';
 import { cleanupRun, setupRun, type SetupState } from '../profile-run/setup.js';
 import { evaluateThresholds } from '../profile-run/evaluate-thresholds.js';
+import { checkIntegrity, minus, parseRequestTotals, runCounts, type RequestCounts } from '../profile-run/integrity.js';
+import { send } from '../kube/send.js';
+import { TargetError } from '../errors.js';
 
 /** ProfileCoordination is what a distributed profile run adds: the loaded profile and its bundle. */
 export interface ProfileCoordination {
@@ -44,6 +47,8 @@ export interface ProfileCoordination {
   bundle: string;
   /** The profile's path inside the bundle. */
   bundlePath: string;
+  /** `--integrity`: check the merged counts against the /metrics of the racerig mock the shards target. */
+  integrity?: boolean;
 }
 
 /** CoordinatorOptions are the validated options of a distributed run. */
@@ -179,7 +184,7 @@ class LineHandler implements Dispatcher.DispatchHandler {
   private body = '';
   constructor(
     private readonly onLine: (line: string) => void,
-    private readonly onEnd: (error?: string) => void,
+    private readonly onEnd: (error?: string, status?: number) => void,
   ) {}
   onRequestStart(): void {}
   onResponseStart(_c: Dispatcher.DispatchController, statusCode: number, _h: IncomingHttpHeaders): void {
@@ -197,7 +202,7 @@ class LineHandler implements Dispatcher.DispatchHandler {
   }
   onResponseEnd(): void {
     if (this.rest) this.onLine(this.rest);
-    this.onEnd(this.status === 200 ? undefined : `pods/log answered ${this.status}: ${this.body.slice(0, 200)}`);
+    this.onEnd(this.status === 200 ? undefined : `pods/log answered ${this.status}: ${this.body.slice(0, 200)}`, this.status);
   }
   onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
     this.onEnd(err.message);
@@ -217,6 +222,15 @@ export async function runCoordinator(o: CoordinatorOptions, ctx: CliContext): Pr
   const profile = o.profile?.profile;
   let setup: SetupState | undefined;
   let cleanedUp = false;
+  // --integrity: the mock's counts before the Job, and the coordinator's own requests counted the way the mock counts them.
+  let serverBefore: RequestCounts | undefined;
+  const own: RequestCounts = new Map();
+  const counted = (key: string) => own.set(key, (own.get(key) ?? 0) + 1);
+  const readMetrics = async (): Promise<RequestCounts> => {
+    const r = await send(access.requestDispatch, { method: 'GET', path: `${target.pathPrefix}/metrics`, headers: { accept: 'text/plain' } });
+    if (r.status !== 200) throw new TargetError(`--integrity: GET /metrics answered ${r.status}`);
+    return parseRequestTotals(r.body.toString('utf8'), true);
+  };
   // A profile's cleanup, once, after the shards (also after Ctrl-C), bounded by its cleanup.timeout.
   const cleanup = async () => {
     if (!profile || !setup || cleanedUp) return;
@@ -261,6 +275,12 @@ export async function runCoordinator(o: CoordinatorOptions, ctx: CliContext): Pr
       // Setup once, for every shard, before any of them starts (the shards skip it).
       say(`racerig: profile ${profile.name}: setup against ${target.server} (context ${target.context}), run ${runId}`);
       setup = await setupRun(profile, { dispatch: access.requestDispatch, discovery: new Discovery({ dispatch: access.requestDispatch, pathPrefix: target.pathPrefix }), pathPrefix: target.pathPrefix, runId, setup: true });
+      if (o.profile!.integrity) {
+        const v = await send(access.requestDispatch, { method: 'GET', path: `${target.pathPrefix}/version`, headers: { accept: 'application/json' } });
+        const version = v.status === 200 ? (JSON.parse(v.body.toString()) as { gitVersion?: string }).gitVersion : undefined;
+        if (!version?.includes('racerig-mock')) throw new TargetError(`--integrity needs a racerig mock as the target; ${target.server} reports version ${version ?? '(none)'}`, "a real API server's /metrics counts every client's requests, not only the run's");
+        serverBefore = await readMetrics();
+      }
     }
     const startAtMs = Date.now() + o.startDelayMs;
     const job = shardJob(name, runId, o, startAtMs);
@@ -275,7 +295,9 @@ export async function runCoordinator(o: CoordinatorOptions, ctx: CliContext): Pr
         ...(o.profile ? { bundle: o.profile.bundle } : {}),
       },
     }));
+    counted('/configmaps 201');
     await sendJson(access.requestDispatch, createRequest(P.jobs, ns, job));
+    counted('batch/jobs 201');
     jobCreated = true;
     say(`racerig: job ${ns}/${name}: ${o.shards} shards of image ${o.image} start at ${new Date(startAtMs).toISOString()} ${o.url ? `against ${o.url}` : `running profile ${profile!.name}`} (server ${target.server})`);
 
@@ -301,7 +323,8 @@ export async function runCoordinator(o: CoordinatorOptions, ctx: CliContext): Pr
             /* not a line of ours */
           }
         },
-        (error) => {
+        (error, status) => {
+          if (status !== undefined) counted(`/pods ${status}`);
           s.done = true;
           if (error && !s.result) s.problem ??= error;
           wake();
@@ -315,6 +338,7 @@ export async function runCoordinator(o: CoordinatorOptions, ctx: CliContext): Pr
     let reportedPending = false;
     for (;;) {
       const list = await sendJson<{ items: PodView[] }>(access.requestDispatch, listRequest(P.pods, ns, { labelSelector: `${RUN_LABEL}=${runId},${ROLE_LABEL}=shard` }));
+      counted('/pods 200');
       for (const p of list.items) {
         const index = Number(p.metadata.annotations?.['batch.kubernetes.io/job-completion-index']);
         const s = shards[index];
@@ -355,9 +379,20 @@ export async function runCoordinator(o: CoordinatorOptions, ctx: CliContext): Pr
       if (!s.result && !s.problem) s.problem = interrupted ? 'interrupted before it reported a result' : s.pod ? `pod ${s.phase ?? 'in an unknown phase'} without a result` : 'never started';
       else if (!s.result && !s.following) s.problem = `never started: ${s.problem}`;
     }
+    // Read before the Job's deletion and the cleanup: the server's counts then hold the run, the shards' start-up and this coordinator's own requests.
+    const serverAfter = serverBefore && !interrupted && shards.every((s) => s.result) ? await readMetrics() : undefined;
     await deleteJob();
     await cleanup();
-    return finish(o, ctx, shards, interrupted);
+    const integrity =
+      serverBefore && serverAfter && profile
+        ? (merged: RunResult) => {
+            const server = minus(minus(serverAfter, serverBefore!), own);
+            // Non-resource requests (the shards' /version and discovery, /metrics itself) are not run traffic.
+            for (const k of [...server.keys()]) if (k.startsWith('/ ')) server.delete(k);
+            return checkIntegrity(runCounts(profile, merged, true), server);
+          }
+        : undefined;
+    return finish(o, ctx, shards, interrupted, integrity);
   } finally {
     for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP']) ctx.signals.off(s, onSignal);
     await deleteJob();
@@ -377,7 +412,7 @@ export function liveLine(shards: readonly ShardState[]): string {
 }
 
 /** finish merges the shards' results, names the shards that reported none, writes the result file and returns the exit code. */
-function finish(o: CoordinatorOptions, ctx: CliContext, shards: readonly ShardState[], interrupted: boolean): number {
+function finish(o: CoordinatorOptions, ctx: CliContext, shards: readonly ShardState[], interrupted: boolean, integrity?: (merged: RunResult) => RunResult['integrity']): number {
   const inputs: LoadedResult[] = shards.filter((s) => s.result).map((s) => ({ file: `pod/${s.pod}`, result: s.result! }) as LoadedResult);
   if (inputs.length === 0) {
     throw new RacerigError('RACERIG_SHARDS_FAILED', `no shard reported a result: ${shards.map((s) => `shard ${s.index}${s.pod ? ` (pod ${s.pod})` : ''}: ${s.problem}`).join('; ')}`, {
@@ -404,6 +439,8 @@ function finish(o: CoordinatorOptions, ctx: CliContext, shards: readonly ShardSt
   merged.labels = { ...merged.labels, ...o.labels };
   // A profile's thresholds hold for the whole run: evaluated here, on the merged result.
   if (o.profile) merged.thresholds = evaluateThresholds(o.profile.profile.thresholds, merged);
+  const checked = integrity?.(merged);
+  if (checked) merged.integrity = checked;
   const resultsDir = join(ctx.cwd, 'results');
   const path = o.out ?? defaultResultPath(resultsDir, `${merged.name}-shards`, new Date(merged.startedAt));
   writeResult(path, merged);
@@ -413,5 +450,6 @@ function finish(o: CoordinatorOptions, ctx: CliContext, shards: readonly ShardSt
   }
   if (interrupted) return ExitCode.Interrupted;
   if (merged.partial) return ExitCode.WorkerFailed;
+  if (merged.integrity && !merged.integrity.ok) return ExitCode.IntegrityMismatch;
   return merged.thresholds?.some((t) => !t.passed) ? ExitCode.ThresholdsFailed : ExitCode.Ok;
 }

@@ -113,12 +113,12 @@ const shardProcesses = (runId: string) =>
     .split('\n')
     .filter((l) => l.includes(`--run-id ${runId}`) && l.includes('--shard'));
 
-test('a profile as 2 shards: creates equal the mock\'s count and the schedule, no collision, setup and cleanup once, thresholds on the merged result', { timeout: 60_000 }, async () => {
+test('a profile as 2 shards: creates equal the mock\'s count (integrity) and the schedule, no collision, setup and cleanup once, thresholds on the merged result', { timeout: 60_000 }, async () => {
   const dir = join(tmp, 'whole');
   const file = writeProfile(dir, 2);
   const before = { secrets: await requests('POST', 'secrets'), namespaces: await requests('POST', 'namespaces'), configmaps: await requests('POST', 'configmaps'), deleteNs: await requests('DELETE', 'namespaces'), sweeps: await requests('DELETECOLLECTION', 'secrets') };
   const out = join(tmp, 'merged.json');
-  const r = await cli(['run', file, '--shards', '2', '--image', 'racerig:test', '--kubeconfig', kc, '--namespace', 'default', '-w', '1', '--start-delay', '12s', '-o', out]);
+  const r = await cli(['run', file, '--shards', '2', '--image', 'racerig:test', '--kubeconfig', kc, '--namespace', 'default', '-w', '1', '--start-delay', '12s', '--integrity', '-o', out]);
   assert.equal(r.code, ExitCode.Ok, r.err + r.out);
   assert.match(r.err, /shards \d\/2 running · [\d,]+ requests/, 'a merged live line');
   const m = read(out);
@@ -130,6 +130,8 @@ test('a profile as 2 shards: creates equal the mock\'s count and the schedule, n
   assert.equal(creates.requests, 80 + 9, 'the whole schedule (40/s for 2 s) and every closed-model iteration, once');
   assert.deepEqual(creates.status, { '201': 89 }, 'no create collided (a 409 would be a name built twice)');
   assert.equal(m.totals.dropped, 0);
+  // --integrity: the merged counts against the mock's own over the run, the coordinator's own requests taken out.
+  assert.deepEqual(m.integrity, { ok: true, compared: 89, mismatches: [] });
   // Arrivals split k mod 2: 40 each; the closed-model iterations 5 + 4 (shardShare).
   const perShard = m.shards!.map((s) => s.requests);
   assert.deepEqual(perShard, [40 + 5, 40 + 4], `per shard: ${perShard}`);
