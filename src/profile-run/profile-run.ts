@@ -2,7 +2,9 @@
  * The main-thread side of `racerig run <profile>`: picks the target (embedded mock unless a
  * kubeconfig, context or cluster is given), resolves resources, creates the namespace and setup
  * objects, runs each phase on the worker pool, cleans up the run's objects (also after Ctrl-C),
- * evaluates thresholds and writes the result.
+ * evaluates thresholds and writes the result. As one shard of a distributed run (`--shard i/N`) it
+ * runs its share of each phase from `--start-at`, with neither setup, cleanup nor thresholds (its
+ * coordinator's), and may print NDJSON progress and its result (`--progress ndjson`).
  */
 import { join } from 'node:path';
 import type { CliContext } from '../cli/context.js';
