@@ -144,7 +144,7 @@ test('closed model: --shard i/N splits connections and --requests', async () => 
   }
 });
 
-test('shard flags are validated, and refused for profile runs', async () => {
+test('shard flags are validated for URL and profile runs', async () => {
   const r = await cli(['run', 'http://127.0.0.1:9/', '--shard', '3/3', '--start-at', '1700000000', '--progress', 'xml', '-c', '2']);
   assert.equal(r.code, ExitCode.Usage);
   assert.match(r.err, /--shard must be i\/N/);
