@@ -53,17 +53,24 @@ export interface RawRunOptions extends ShardFlags {
   integrity?: boolean;
   sut?: string;
   sutReady?: string;
+  /** A shard of a distributed profile run: the coordinator's run id (labels, `{{run.id}}`). */
+  runId?: string;
+  /** A shard of a distributed profile run: the environment variable holding the profile bundle. */
+  bundle?: string;
 }
 
 /** PROFILE_ONLY_FLAGS may not be combined with a URL. */
-const PROFILE_ONLY_FLAGS = ['smoke', 'kubeconfig', 'context', 'cluster', 'keep', 'inCluster', 'integrity', 'sut', 'sutReady'] as const;
+const PROFILE_ONLY_FLAGS = ['smoke', 'kubeconfig', 'context', 'cluster', 'keep', 'inCluster', 'integrity', 'sut', 'sutReady', 'runId', 'bundle'] as const;
 /** URL_ONLY_FLAGS may not be combined with a profile (the profile says what to send and how fast). */
-const URL_ONLY_FLAGS = ['rate', 'ramp', 'duration', 'requests', 'method', 'header', 'body', 'pipelining', 'httpClient', 'maxInFlight', 'insecure', 'name', 'hgrm', 'shard', 'startAt', 'progress'] as const;
+const URL_ONLY_FLAGS = ['rate', 'ramp', 'duration', 'requests', 'method', 'header', 'body', 'pipelining', 'httpClient', 'maxInFlight', 'insecure', 'name', 'hgrm'] as const;
 /** flagName turns a commander option key into its flag (`maxInFlight` → `--max-in-flight`). */
 const flagName = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
-/** ProfilePlan is the validated plan of a `run <profile>`, passed down unchanged to the run and its workers. Durations in ms. */
-export interface ProfilePlan {
+/**
+ * ProfilePlan is the validated plan of a `run <profile>` (with `--shard`: of one shard's share, see
+ * src/distributed/profile-shard.ts), passed down unchanged to the run and its workers. Durations in ms.
+ */
+export interface ProfilePlan extends ShardPlan {
   file: string;
   smoke: boolean;
   workers: number;
@@ -90,7 +97,12 @@ export interface ProfilePlan {
   sut?: string[];
   /** `--sut-ready`: when the SUT is ready (replaces the profile's `sut.ready`). */
   sutReady?: ReadySpec;
+  /** `--run-id`: the run id to use instead of a new one (a shard takes its coordinator's). */
+  runId?: string;
 }
+
+/** RUN_ID_PATTERN is what `--run-id` accepts: a label value that also fits in object names. */
+const RUN_ID_PATTERN = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
 
 /**
  * RunPlan is the validated plan of a `run <url>` (of one shard's share with --shard), plain data: it is
@@ -386,6 +398,12 @@ export function parseProfileOptions(target: string, o: RawRunOptions, cwd: strin
   if (shortTimeout) problems.push(shortTimeout);
   const maxLagMs = dur('--max-lag', o.maxLag) ?? RUN_DEFAULTS.maxLagMs;
   const logSample = num('--log-sample', o.logSample, 0, 1) ?? 1;
+  const sharding = parseShardFlags(o, Date.now(), problems);
+  if (sharding.shard && sharding.shard.count > 1) {
+    // Another shard's requests reach the same server, and one SUT beside every shard would be N of them.
+    for (const f of ['integrity', 'sut', 'sutReady', 'cluster'] as const) if (o[f] !== undefined) problems.push(`${flagName(f)} cannot be combined with --shard (a shard runs its share of a distributed run)`);
+  }
+  if (o.runId !== undefined && !RUN_ID_PATTERN.test(o.runId)) problems.push(`--run-id must be 1 to 32 lower-case letters, digits or '-' (a label value), got "${o.runId}"`);
   for (const [flag, path] of [['-o, --out', o.out], ['--log', o.log]] as const) {
     const problem = path === undefined ? undefined : outputPathProblem(flag, resolve(cwd, path));
     if (problem) problems.push(problem);
@@ -401,7 +419,10 @@ export function parseProfileOptions(target: string, o: RawRunOptions, cwd: strin
     gatherMs,
     labels,
     ...(o.out ? { out: resolve(cwd, o.out) } : {}),
-    quiet: o.quiet === true,
+    ...sharding,
+    ...(o.runId !== undefined ? { runId: o.runId } : {}),
+    // NDJSON progress owns stdout: no live view, no summary.
+    quiet: o.quiet === true || sharding.progress === 'ndjson',
     keep: o.keep === true,
     ...(o.kubeconfig ? { kubeconfig: resolve(cwd, o.kubeconfig) } : {}),
     ...(o.context ? { context: o.context } : {}),

@@ -1,6 +1,6 @@
-/** `racerig run <url>`: HTTP load against one URL with live view, summary and a result file. */
+/** `racerig run <url|profile>`: HTTP load against one URL, or a scenario profile, with live view, summary and a result file; alone, as one shard, or as the coordinator of N shards. */
 import { Option, type Command } from 'commander';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { CommandRegistrar } from './main.js';
 import type { CliContext } from './context.js';
 import { parseProfileOptions, parseRunOptions, PROFILE_DEFAULTS, RUN_DEFAULTS, type RawRunOptions, type RunPlan } from './run-options.js';
@@ -10,7 +10,8 @@ import { writeFileSync } from 'node:fs';
 import { resolveProfileFile } from '../profile/shipped.js';
 import { ExitCode } from '../exit-codes.js';
 import { addShardFlags } from '../distributed/shard-options.js';
-import { addCoordinatorFlags, COORDINATOR_ONLY_FLAGS, coordinatorOptions, type CoordinatorFlags } from '../distributed/coordinator-options.js';
+import { addCoordinatorFlags, COORDINATOR_ONLY_FLAGS, coordinatorOptions, profileCoordinatorOptions, type CoordinatorFlags } from '../distributed/coordinator-options.js';
+import { decodeBundle, unpackBundle } from '../distributed/bundle.js';
 import { UsageError } from '../errors.js';
 
 const collect = (value: string, prev: string[] = []) => [...prev, value];
@@ -53,21 +54,23 @@ export const registerRunCommand: CommandRegistrar = (program, ctx, setExit) => {
     .option('--kubeconfig <file>', 'profiles: target the cluster of this kubeconfig instead of the embedded mock')
     .option('--context <name>', 'profiles: kubeconfig context to use (KUBECONFIG or ~/.kube/config when no --kubeconfig)')
     .option('--cluster <name>', 'profiles: target this kind cluster (its kubeconfig from `kind get kubeconfig --name`, kept in a 0600 temporary file during the run)')
-    .option('--in-cluster', "profiles: target the cluster racerig runs in (the pod's service account)")
+    .option('--in-cluster', "profiles: target the cluster racerig runs in (the pod's service account, or KUBECONFIG when the pod sets it)")
     .option('--keep', 'profiles: leave the objects the run created (labelled racerig.io/run=<id>)')
     .option('--integrity', "profiles: check the run's counts against the /metrics of a racerig mock reached through --kubeconfig (no other client may use it meanwhile); the embedded mock is always checked")
     .option('--sut <command>', "profiles: start this system under test beside the run (one string, split as a shell would; placeholders {kubeconfig} {server} {namespace} {port} {runId}); KUBECONFIG points it at the run's target; its races, panics and exits become findings")
     .option('--sut-ready <regex|url|duration>', 'profiles: the SUT is ready when a line of its output matches the regex, the http(s) URL answers 200, or after the duration (default: the profile\'s sut.ready, else at once)')
+    .option('--run-id <id>', 'profiles: use this run id (the racerig.io/run label, {{run.id}}) instead of a new one; a distributed run\'s coordinator gives its shards its own')
+    .option('--bundle <env var>', "profiles: read the profile and the files it references from this environment variable (the bundle a distributed run's coordinator stores in the Job's ConfigMap); <target> names the profile inside it")
     .action(async (target: string, raw: RawRunOptions & CoordinatorFlags & { repeat?: string }) => {
       const repeat = parseRepeat(raw.repeat);
       const needShards = COORDINATOR_ONLY_FLAGS.filter((f) => raw[f] !== undefined);
       if (raw.shards === undefined && needShards.length) throw new UsageError(`${needShards.map((f) => `--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} ${needShards.length === 1 ? 'applies' : 'apply'} to distributed runs only (--shards N)`);
       if (raw.shards !== undefined) {
-        if (!target.includes('://')) throw new UsageError('--shards runs a URL run as shards; distributed profile runs are not available yet (issue 20)');
-        for (const f of ['smoke', 'cluster', 'inCluster', 'integrity', 'sut', 'sutReady'] as const) {
+        const url = target.includes('://');
+        for (const f of [...(url ? (['smoke', 'integrity'] as const) : []), 'cluster', 'inCluster', 'sut', 'sutReady'] as const) {
           if (raw[f] !== undefined) throw new UsageError(`--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} cannot be combined with --shards`);
         }
-        const options = coordinatorOptions(target, raw, ctx.cwd);
+        const options = url ? coordinatorOptions(target, raw, ctx.cwd) : await profileCoordinatorOptions(target, raw, ctx.cwd, resolveProfileFile);
         const { runCoordinator } = await import('../distributed/coordinator.js');
         setExit(await runCoordinator(options, ctx));
         return;
@@ -77,11 +80,18 @@ export const registerRunCommand: CommandRegistrar = (program, ctx, setExit) => {
         setExit(await repeatRuns(plan, repeat, ctx, (p) => runPlan(p, ctx)));
         return;
       }
-      const plan = parseProfileOptions(target, raw, ctx.cwd, resolveProfileFile);
-      if (plan.log) writeFileSync(plan.log.path, '');
-      // Loaded on use: the profile executor pulls in the schema, the mock and the Kubernetes client.
-      const { runProfile } = await import('../profile-run/profile-run.js');
-      setExit(await repeatRuns(plan, repeat, ctx, (p) => runProfile(p, ctx)));
+      // --bundle: the profile and its files come from an environment variable, unpacked for this run only.
+      const bundle = raw.bundle === undefined ? undefined : unpackBundle(decodeBundle(process.env[raw.bundle] ?? '', `environment variable ${raw.bundle}`));
+      try {
+        const resolveFile = bundle ? (t: string) => resolve(bundle.dir, t) : resolveProfileFile;
+        const plan = parseProfileOptions(target, raw, ctx.cwd, resolveFile);
+        if (plan.log) writeFileSync(plan.log.path, '');
+        // Loaded on use: the profile executor pulls in the schema, the mock and the Kubernetes client.
+        const { runProfile } = await import('../profile-run/profile-run.js');
+        setExit(await repeatRuns({ ...plan, ...(bundle && !plan.out ? { out: join(bundle.dir, 'result.json') } : {}) }, repeat, ctx, (p) => runProfile(p, ctx)));
+      } finally {
+        bundle?.remove();
+      }
     });
 };
 

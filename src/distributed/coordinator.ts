@@ -1,10 +1,12 @@
 /**
- * The coordinator of a distributed `run <url> --shards N --image <img>`: stores the run options in a
- * ConfigMap, creates an Indexed Job (completions = parallelism = N) whose pods run one shard each
- * (`--shard $(JOB_COMPLETION_INDEX)/N --start-at <ms> --progress ndjson`), waits for the pods (naming
- * those that cannot start and why), follows their logs into one live line per second, and merges the
- * shards' last lines exactly (src/distributed/merge.ts) into one result with pod and node per shard.
- * Ctrl-C deletes the Job (foreground propagation) and still merges what the shards reported. Main thread.
+ * The coordinator of a distributed `run <url|profile> --shards N --image <img>`: stores the run options
+ * (and a profile's bundle) in a ConfigMap, creates an Indexed Job (completions = parallelism = N) whose
+ * pods run one shard each (`--shard $(JOB_COMPLETION_INDEX)/N --start-at <ms> --progress ndjson`), waits
+ * for the pods (naming those that cannot start and why), follows their logs into one live line per
+ * second, and merges the shards' last lines exactly (src/distributed/merge.ts) into one result with pod
+ * and node per shard. A profile's setup runs once before the Job, its cleanup once after the shards, and
+ * its thresholds on the merged result. Ctrl-C deletes the Job (foreground propagation), still merges what
+ * the shards reported and still cleans up. Main thread.
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -26,16 +28,42 @@ import { writeResult, defaultResultPath } from '../results/write-result.js';
 import { renderSummary } from '../report/summary.js';
 import { RacerigError } from '../errors.js';
 import { ClockEstimate, clockWarnings } from './clock.js';
+import type { Profile } from '../profile/types.js';
+import { RUN_LABEL as OBJECT_LABEL } from '../profile/types.js';
+import { BUNDLE_ENV } from './bundle.js';
+import { Discovery } from '../kube/discovery.js';
+import { cleanupRun, setupRun, type SetupState } from '../profile-run/setup.js';
+import { evaluateThresholds } from '../profile-run/evaluate-thresholds.js';
+import { checkIntegrity, minus, parseRequestTotals, runCounts, type RequestCounts } from '../profile-run/integrity.js';
+import { send } from '../kube/send.js';
+import { TargetError } from '../errors.js';
 
-/** CoordinatorOptions are the validated options of a distributed URL run. */
+/** ProfileCoordination is what a distributed profile run adds: the loaded profile and its bundle. */
+export interface ProfileCoordination {
+  /** The profile file as given (for messages). */
+  file: string;
+  profile: Profile;
+  /** The encoded bundle (bundle.ts) stored in the ConfigMap. */
+  bundle: string;
+  /** The profile's path inside the bundle. */
+  bundlePath: string;
+  /** `--integrity`: check the merged counts against the /metrics of the racerig mock the shards target. */
+  integrity?: boolean;
+}
+
+/** CoordinatorOptions are the validated options of a distributed run. */
 export interface CoordinatorOptions {
-  /** The URL the shards send to. */
-  url: string;
+  /** URL runs: the URL the shards send to. */
+  url?: string;
+  /** Profile runs: the profile the shards run against the cluster they run in. */
+  profile?: ProfileCoordination;
   shards: number;
   image: string;
   namespace?: string;
   keep: boolean;
   nodeSelector: Record<string, string>;
+  /** The shard pods' serviceAccountName (a profile's shards act with its rights). */
+  serviceAccount?: string;
   /** Resource requests per shard pod, e.g. { cpu: '1', memory: '256Mi' }. */
   resources: Record<string, string>;
   kubeconfig?: string;
@@ -52,8 +80,10 @@ export interface CoordinatorOptions {
   labels: Record<string, string>;
 }
 
-/** RUN_LABEL marks every object the coordinator creates. */
+/** RUN_LABEL marks every object the coordinator creates (and, in a profile run, every object the shards create). */
 export const RUN_LABEL = 'racerig.io/run';
+/** ROLE_LABEL tells the Job, its pods and ConfigMap (`shard`) from the objects a profile run creates under the same run label. */
+export const ROLE_LABEL = 'racerig.io/role';
 
 const jobs = (prefix: string) => new ResourcePaths({ group: 'batch', version: 'v1', resource: 'jobs', kind: 'Job', namespaced: true }, prefix);
 const pods = (prefix: string) => new ResourcePaths({ group: '', version: 'v1', resource: 'pods', kind: 'Pod', namespaced: true }, prefix);
@@ -85,12 +115,18 @@ interface ShardState {
   done: boolean;
   /** Why the shard cannot start or failed, when known. */
   problem?: string;
+  /** The last error line of its log that is not NDJSON (else the last such line): why it failed, in its own words. */
+  lastText?: string;
 }
 
 /** shardJob builds the Indexed Job of a distributed run. */
 export function shardJob(name: string, runId: string, o: CoordinatorOptions, startAtMs: number): Record<string, unknown> {
-  const args = ['run', o.url, ...o.shardArgs, '--shard', `$(JOB_COMPLETION_INDEX)/${o.shards}`, '--start-at', String(startAtMs), '--progress', 'ndjson'];
-  const labels = { [RUN_LABEL]: runId, 'app.kubernetes.io/name': 'racerig' };
+  // A profile shard reads its bundle from the ConfigMap, targets the cluster it runs in (which the
+  // coordinator's own target check accepted: its in-cluster address is not loopback) and labels what it
+  // creates with the coordinator's run id, so one cleanup finds every shard's objects.
+  const what = o.profile ? [o.profile.bundlePath, '--bundle', BUNDLE_ENV, '--in-cluster', '--allow-remote', '--run-id', runId] : [o.url!];
+  const args = ['run', ...what, ...o.shardArgs, '--shard', `$(JOB_COMPLETION_INDEX)/${o.shards}`, '--start-at', String(startAtMs), '--progress', 'ndjson'];
+  const labels = { [RUN_LABEL]: runId, 'app.kubernetes.io/name': 'racerig', [ROLE_LABEL]: 'shard' };
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -109,6 +145,7 @@ export function shardJob(name: string, runId: string, o: CoordinatorOptions, sta
           restartPolicy: 'Never',
           terminationGracePeriodSeconds: 30,
           ...(Object.keys(o.nodeSelector).length ? { nodeSelector: o.nodeSelector } : {}),
+          ...(o.serviceAccount ? { serviceAccountName: o.serviceAccount } : {}),
           containers: [
             {
               name: 'racerig',
@@ -117,6 +154,7 @@ export function shardJob(name: string, runId: string, o: CoordinatorOptions, sta
               env: [
                 { name: 'RACERIG_POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
                 { name: 'RACERIG_NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+                ...(o.profile ? [{ name: BUNDLE_ENV, valueFrom: { configMapKeyRef: { name, key: 'bundle' } } }] : []),
               ],
               ...(Object.keys(o.resources).length ? { resources: { requests: o.resources } } : {}),
             },
@@ -146,7 +184,7 @@ class LineHandler implements Dispatcher.DispatchHandler {
   private body = '';
   constructor(
     private readonly onLine: (line: string) => void,
-    private readonly onEnd: (error?: string) => void,
+    private readonly onEnd: (error?: string, status?: number) => void,
   ) {}
   onRequestStart(): void {}
   onResponseStart(_c: Dispatcher.DispatchController, statusCode: number, _h: IncomingHttpHeaders): void {
@@ -164,7 +202,7 @@ class LineHandler implements Dispatcher.DispatchHandler {
   }
   onResponseEnd(): void {
     if (this.rest) this.onLine(this.rest);
-    this.onEnd(this.status === 200 ? undefined : `pods/log answered ${this.status}: ${this.body.slice(0, 200)}`);
+    this.onEnd(this.status === 200 ? undefined : `pods/log answered ${this.status}: ${this.body.slice(0, 200)}`, this.status);
   }
   onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
     this.onEnd(err.message);
@@ -174,13 +212,39 @@ class LineHandler implements Dispatcher.DispatchHandler {
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
-/** runCoordinator runs a distributed URL run and returns the exit code. */
+/** runCoordinator runs a distributed URL or profile run and returns the exit code. */
 export async function runCoordinator(o: CoordinatorOptions, ctx: CliContext): Promise<number> {
   const target = await loadTarget({ ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}), ...(o.context ? { context: o.context } : {}), allowRemote: o.allowRemote });
   const ns = o.namespace ?? target.namespace;
   const access: KubeAccess = openKubeAccess({ origin: target.origin, pathPrefix: target.pathPrefix, headers: target.headers, connect: target.connect, kube: target });
   const P = { jobs: jobs(target.pathPrefix), pods: pods(target.pathPrefix), cms: configMaps(target.pathPrefix) };
   const runId = randomBytes(4).toString('hex');
+  const profile = o.profile?.profile;
+  let setup: SetupState | undefined;
+  let cleanedUp = false;
+  // --integrity: the mock's counts before the Job, and the coordinator's own requests counted the way the mock counts them.
+  let serverBefore: RequestCounts | undefined;
+  const own: RequestCounts = new Map();
+  const counted = (key: string) => own.set(key, (own.get(key) ?? 0) + 1);
+  const readMetrics = async (): Promise<RequestCounts> => {
+    const r = await send(access.requestDispatch, { method: 'GET', path: `${target.pathPrefix}/metrics`, headers: { accept: 'text/plain' } });
+    if (r.status !== 200) throw new TargetError(`--integrity: GET /metrics answered ${r.status}`);
+    return parseRequestTotals(r.body.toString('utf8'), true);
+  };
+  // A profile's cleanup, once, after the shards (also after Ctrl-C), bounded by its cleanup.timeout.
+  const cleanup = async () => {
+    if (!profile || !setup || cleanedUp) return;
+    cleanedUp = true;
+    if (o.keep || !profile.cleanup.enabled) {
+      if (o.keep) say(`racerig: --keep: objects labelled ${OBJECT_LABEL}=${runId} stay after the run`);
+      return;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<true>((r) => (timer = setTimeout(() => r(true), profile.cleanup.timeoutMs)));
+    const timedOut = await Promise.race([cleanupRun(profile, setup, { dispatch: access.requestDispatch, pathPrefix: target.pathPrefix, runId }).then(() => false), late]);
+    clearTimeout(timer);
+    if (timedOut) ctx.stderr.write(`racerig: cleanup did not finish within ${profile.cleanup.timeoutMs} ms: objects labelled ${OBJECT_LABEL}=${runId} may remain\n`);
+  };
   const name = `racerig-${runId}`;
   const say = (line: string) => {
     if (!o.quiet) ctx.stderr.write(`${line}\n`);
@@ -207,25 +271,46 @@ export async function runCoordinator(o: CoordinatorOptions, ctx: CliContext): Pr
     }
   };
   try {
+    if (profile) {
+      // Setup once, for every shard, before any of them starts (the shards skip it).
+      say(`racerig: profile ${profile.name}: setup against ${target.server} (context ${target.context}), run ${runId}`);
+      setup = await setupRun(profile, { dispatch: access.requestDispatch, discovery: new Discovery({ dispatch: access.requestDispatch, pathPrefix: target.pathPrefix }), pathPrefix: target.pathPrefix, runId, setup: true });
+      if (o.profile!.integrity) {
+        const v = await send(access.requestDispatch, { method: 'GET', path: `${target.pathPrefix}/version`, headers: { accept: 'application/json' } });
+        const version = v.status === 200 ? (JSON.parse(v.body.toString()) as { gitVersion?: string }).gitVersion : undefined;
+        if (!version?.includes('racerig-mock')) throw new TargetError(`--integrity needs a racerig mock as the target; ${target.server} reports version ${version ?? '(none)'}`, "a real API server's /metrics counts every client's requests, not only the run's");
+        serverBefore = await readMetrics();
+      }
+    }
     const startAtMs = Date.now() + o.startDelayMs;
     const job = shardJob(name, runId, o, startAtMs);
     const labels = (job.metadata as { labels: Record<string, string> }).labels;
+    const args = (job.spec as { template: { spec: { containers: Array<{ args: string[] }> } } }).template.spec.containers[0]!.args;
     await sendJson(access.requestDispatch, createRequest(P.cms, ns, {
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: { name, labels },
-      data: { 'run.json': JSON.stringify({ url: o.url, shards: o.shards, startAt: new Date(startAtMs).toISOString(), args: (job.spec as { template: { spec: { containers: Array<{ args: string[] }> } } }).template.spec.containers[0]!.args }, null, 2) },
+      data: {
+        'run.json': JSON.stringify({ ...(o.url ? { url: o.url } : { profile: o.profile!.file }), shards: o.shards, startAt: new Date(startAtMs).toISOString(), args }, null, 2),
+        ...(o.profile ? { bundle: o.profile.bundle } : {}),
+      },
     }));
+    counted('/configmaps 201');
     await sendJson(access.requestDispatch, createRequest(P.jobs, ns, job));
+    counted('batch/jobs 201');
     jobCreated = true;
-    say(`racerig: job ${ns}/${name}: ${o.shards} shards of image ${o.image} start at ${new Date(startAtMs).toISOString()} against ${o.url} (server ${target.server})`);
+    say(`racerig: job ${ns}/${name}: ${o.shards} shards of image ${o.image} start at ${new Date(startAtMs).toISOString()} ${o.url ? `against ${o.url}` : `running profile ${profile!.name}`} (server ${target.server})`);
 
     const follow = (s: ShardState) => {
       s.following = true;
       const req = logRequest(P.pods, ns, s.pod!, { follow: true });
       const handler = new LineHandler(
         (line) => {
-          if (!line.startsWith('{')) return;
+          if (!line.startsWith('{')) {
+            // Keep the error line over its hint lines.
+            if (line.trim() && !(s.lastText?.startsWith('racerig: error') && !line.startsWith('racerig: error'))) s.lastText = line.trim().slice(0, 300);
+            return;
+          }
           try {
             const receivedMs = Date.now();
             const doc = JSON.parse(line) as ProgressLine | ResultLine;
@@ -238,7 +323,8 @@ export async function runCoordinator(o: CoordinatorOptions, ctx: CliContext): Pr
             /* not a line of ours */
           }
         },
-        (error) => {
+        (error, status) => {
+          if (status !== undefined) counted(`/pods ${status}`);
           s.done = true;
           if (error && !s.result) s.problem ??= error;
           wake();
@@ -251,7 +337,8 @@ export async function runCoordinator(o: CoordinatorOptions, ctx: CliContext): Pr
     let lastLine = 0;
     let reportedPending = false;
     for (;;) {
-      const list = await sendJson<{ items: PodView[] }>(access.requestDispatch, listRequest(P.pods, ns, { labelSelector: `${RUN_LABEL}=${runId}` }));
+      const list = await sendJson<{ items: PodView[] }>(access.requestDispatch, listRequest(P.pods, ns, { labelSelector: `${RUN_LABEL}=${runId},${ROLE_LABEL}=shard` }));
+      counted('/pods 200');
       for (const p of list.items) {
         const index = Number(p.metadata.annotations?.['batch.kubernetes.io/job-completion-index']);
         const s = shards[index];
@@ -287,13 +374,29 @@ export async function runCoordinator(o: CoordinatorOptions, ctx: CliContext): Pr
       while (shards.some((s) => s.following && !s.done) && Date.now() < until) await sleep(100);
     }
     for (const s of shards) {
+      // A failed shard's own last words say why (e.g. "racerig: error: …").
+      if (!s.result && s.problem && s.lastText) s.problem += `: ${s.lastText}`;
       if (!s.result && !s.problem) s.problem = interrupted ? 'interrupted before it reported a result' : s.pod ? `pod ${s.phase ?? 'in an unknown phase'} without a result` : 'never started';
       else if (!s.result && !s.following) s.problem = `never started: ${s.problem}`;
     }
-    return finish(o, ctx, shards, interrupted);
+    // Read before the Job's deletion and the cleanup: the server's counts then hold the run, the shards' start-up and this coordinator's own requests.
+    const serverAfter = serverBefore && !interrupted && shards.every((s) => s.result) ? await readMetrics() : undefined;
+    await deleteJob();
+    await cleanup();
+    const integrity =
+      serverBefore && serverAfter && profile
+        ? (merged: RunResult) => {
+            const server = minus(minus(serverAfter, serverBefore!), own);
+            // Non-resource requests (the shards' /version and discovery, /metrics itself) are not run traffic.
+            for (const k of [...server.keys()]) if (k.startsWith('/ ')) server.delete(k);
+            return checkIntegrity(runCounts(profile, merged, true), server);
+          }
+        : undefined;
+    return finish(o, ctx, shards, interrupted, integrity);
   } finally {
     for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP']) ctx.signals.off(s, onSignal);
     await deleteJob();
+    await cleanup().catch((err: Error) => ctx.stderr.write(`racerig: cleanup failed: ${err.message}\n`));
     await access.close();
   }
 }
@@ -309,7 +412,7 @@ export function liveLine(shards: readonly ShardState[]): string {
 }
 
 /** finish merges the shards' results, names the shards that reported none, writes the result file and returns the exit code. */
-function finish(o: CoordinatorOptions, ctx: CliContext, shards: readonly ShardState[], interrupted: boolean): number {
+function finish(o: CoordinatorOptions, ctx: CliContext, shards: readonly ShardState[], interrupted: boolean, integrity?: (merged: RunResult) => RunResult['integrity']): number {
   const inputs: LoadedResult[] = shards.filter((s) => s.result).map((s) => ({ file: `pod/${s.pod}`, result: s.result! }) as LoadedResult);
   if (inputs.length === 0) {
     throw new RacerigError('RACERIG_SHARDS_FAILED', `no shard reported a result: ${shards.map((s) => `shard ${s.index}${s.pod ? ` (pod ${s.pod})` : ''}: ${s.problem}`).join('; ')}`, {
@@ -334,6 +437,10 @@ function finish(o: CoordinatorOptions, ctx: CliContext, shards: readonly ShardSt
   merged.partial = merged.partial || all.length > 0;
   if (all.length) merged.stoppedBy = all.join('; ');
   merged.labels = { ...merged.labels, ...o.labels };
+  // A profile's thresholds hold for the whole run: evaluated here, on the merged result.
+  if (o.profile) merged.thresholds = evaluateThresholds(o.profile.profile.thresholds, merged);
+  const checked = integrity?.(merged);
+  if (checked) merged.integrity = checked;
   const resultsDir = join(ctx.cwd, 'results');
   const path = o.out ?? defaultResultPath(resultsDir, `${merged.name}-shards`, new Date(merged.startedAt));
   writeResult(path, merged);
@@ -342,5 +449,7 @@ function finish(o: CoordinatorOptions, ctx: CliContext, shards: readonly ShardSt
     ctx.stdout.write(`\nmerged ${inputs.length} of ${shards.length} shards: ${path}${merged.partial ? ` (partial: ${merged.stoppedBy})` : ''}\n`);
   }
   if (interrupted) return ExitCode.Interrupted;
-  return merged.partial ? ExitCode.WorkerFailed : ExitCode.Ok;
+  if (merged.partial) return ExitCode.WorkerFailed;
+  if (merged.integrity && !merged.integrity.ok) return ExitCode.IntegrityMismatch;
+  return merged.thresholds?.some((t) => !t.passed) ? ExitCode.ThresholdsFailed : ExitCode.Ok;
 }

@@ -36,14 +36,23 @@ export interface ResultLine {
 
 /** NdjsonProgress writes progress lines and the result line to `out`; call from the main thread only. */
 export class NdjsonProgress {
+  /** Counts of earlier engines of the same run (a profile's earlier phases), added to every line's cumulative counts. */
+  private carried = { requests: 0, errors: 0, dropped: 0 };
+
   constructor(
     private readonly out: Writable,
     private readonly shard?: ShardSlice,
   ) {}
 
+  /** carry adds a finished engine's totals (a profile phase's) to the cumulative counts of the lines that follow. */
+  carry(totals: { requests: number; errors: number; dropped: number }): void {
+    this.carried = { requests: this.carried.requests + totals.requests, errors: this.carried.errors + totals.errors, dropped: this.carried.dropped + totals.dropped };
+  }
+
   /** tick writes the progress line of one engine tick. */
   tick(t: EngineTick): void {
-    const total = t.total.totals();
+    const now = t.total.totals();
+    const total = { requests: now.requests + this.carried.requests, errors: now.errors + this.carried.errors, dropped: now.dropped + this.carried.dropped };
     const line: ProgressLine = {
       type: 'progress',
       ...(this.shard ? { shard: this.shard.index } : {}),

@@ -1,5 +1,5 @@
 /**
- * The flags of one shard of a distributed `run <url>`: `--shard i/N` (this shard's share of the load),
+ * The flags of one shard of a distributed `run <url|profile>`: `--shard i/N` (this shard's share of the load),
  * `--start-at <epoch ms>` (the agreed start of every shard) and `--progress ndjson` (machine-readable
  * progress on stdout and the whole result as its last line).
  */
@@ -30,9 +30,9 @@ const START_AT_PAST_LIMIT_MS = 24 * 3600_000;
 /** addShardFlags adds `--shard`, `--start-at` and `--progress` to a command. */
 export function addShardFlags(cmd: Command): Command {
   return cmd
-    .option('--shard <i/N>', 'URL runs: be shard i (0-based) of N: open model: arrival k of the whole schedule goes to shard k mod N; connections, --requests and --max-in-flight are split')
-    .option('--start-at <epoch ms>', 'URL runs: start the run clock at this wall-clock time (Unix epoch ms, or ISO 8601), so shards on several machines share one schedule; lateness is recorded')
-    .option('--progress <format>', 'URL runs: "ndjson": one progress line per second on stdout, and the whole result as the last line (no human output)');
+    .option('--shard <i/N>', 'be shard i (0-based) of N: open model: arrival k of the whole schedule goes to shard k mod N; URL runs split connections, --requests and --max-in-flight; profiles split closed-model workers, iteration and in-flight caps and every qps/burst bucket, number iterations globally, and skip setup and cleanup (the coordinator\'s)')
+    .option('--start-at <epoch ms>', 'start the run clock at this wall-clock time (Unix epoch ms, or ISO 8601), so shards on several machines share one schedule (a profile\'s later phases: 2 s after the previous planned end); lateness is recorded')
+    .option('--progress <format>', '"ndjson": one progress line per second on stdout, and the whole result as the last line (no human output)');
 }
 
 /** parseShardFlags validates the shard flags at wall-clock `nowMs`, adding a problem for each invalid one. */

@@ -16,7 +16,11 @@ export interface TargetSource {
   kubeconfigYaml?: string;
   /** Context to use instead of the current one (`--context`). */
   context?: string;
-  /** Use the pod's service account (KUBERNETES_SERVICE_HOST/PORT and /var/run/secrets/kubernetes.io/serviceaccount). */
+  /**
+   * The cluster this process runs in: the pod's service account (KUBERNETES_SERVICE_HOST/PORT and
+   * /var/run/secrets/kubernetes.io/serviceaccount), or the kubeconfig KUBECONFIG names when the pod sets
+   * it, as kubectl reads it (the mock's process runner sets it as its stand-in for the service account).
+   */
   inCluster?: boolean;
   /** With `inCluster`: a folder prefixed to the service-account paths (tests). */
   inClusterRoot?: string;
@@ -67,9 +71,11 @@ export interface KubeTarget {
 export async function loadKubeConfig(source: TargetSource): Promise<KubeConfig> {
   const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
-  const where = source.inCluster ? 'the in-cluster service account' : source.kubeconfig ?? (source.kubeconfigYaml ? 'the given kubeconfig' : process.env.KUBECONFIG || '~/.kube/config');
+  const podKubeconfig = source.inCluster ? process.env.KUBECONFIG || undefined : undefined;
+  const where = podKubeconfig ? `KUBECONFIG ${podKubeconfig} (--in-cluster)` : source.inCluster ? 'the in-cluster service account' : source.kubeconfig ?? (source.kubeconfigYaml ? 'the given kubeconfig' : process.env.KUBECONFIG || '~/.kube/config');
   try {
-    if (source.inCluster) {
+    if (podKubeconfig) kc.loadFromDefault();
+    else if (source.inCluster) {
       if (!process.env.KUBERNETES_SERVICE_HOST) throw new Error('KUBERNETES_SERVICE_HOST is not set: not running in a pod');
       kc.loadFromCluster(source.inClusterRoot ?? '');
     } else if (source.kubeconfigYaml !== undefined) kc.loadFromString(source.kubeconfigYaml);

@@ -24,6 +24,8 @@ export interface LifecycleOptions {
   podEvents?: boolean;
   /** Images whose containers run as local processes (image → command line; see process-runner.ts): their exits, not timers, end them. */
   runImages?: RunImages;
+  /** The kubeconfig file run-image processes get as KUBECONFIG (unless their container sets it): the process runner's stand-in for the pod's service account. */
+  runKubeconfig?: string;
 }
 
 export { ANNOTATIONS, MIN_RESTART_INTERVAL_MS, ignoresSignal, parseContainerExits } from './simulation.js';
@@ -33,7 +35,7 @@ export { exitContainers } from './container-state.js';
 export function startLifecycle(api: MockApi, options: LifecycleOptions = {}): () => void {
   if (options.disabled) return () => {};
   const jitter = options.jitter ?? 0.2;
-  const runner = options.runImages && Object.keys(options.runImages).length ? startProcessRunner(api, options.runImages) : undefined;
+  const runner = options.runImages && Object.keys(options.runImages).length ? startProcessRunner(api, options.runImages, options.runKubeconfig) : undefined;
   const offPods = startKubelet(api, {
     podStartDelayMs: options.podStartDelayMs ?? 50,
     podRunDurationMs: options.podRunDurationMs ?? 1000,

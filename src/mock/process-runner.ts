@@ -119,8 +119,13 @@ function tailOf(text: string, query: Query): string {
   return lines.slice(-n).join('');
 }
 
-/** startProcessRunner subscribes the runner to the API's pods and returns it (also reachable through processRunnerOf). */
-export function startProcessRunner(api: MockApi, images: RunImages): ProcessRunner {
+/**
+ * startProcessRunner subscribes the runner to the API's pods and returns it (also reachable through
+ * processRunnerOf). With `kubeconfig`, every process gets KUBECONFIG=<it> unless its container sets
+ * KUBECONFIG: where a real pod reaches its API server through its service account, these processes reach
+ * the mock through this file (`racerig run --in-cluster` reads KUBECONFIG when set).
+ */
+export function startProcessRunner(api: MockApi, images: RunImages, kubeconfig?: string): ProcessRunner {
   const commands = new Map(Object.entries(images).map(([image, line]) => [image, splitCommandLine(line, '--run-image')]));
   const pods = new Map<string, PodRun>();
   const podInfo = api.registry.get('', 'v1', 'pods')!;
@@ -138,9 +143,11 @@ export function startProcessRunner(api: MockApi, images: RunImages): ProcessRunn
 
   const start = (run: PodRun, pod: KubeObject, spec: ContainerSpec, cr: ContainerRun) => {
     const vars = containerEnv(api, pod, spec);
+    const env = Object.fromEntries(vars);
+    if (kubeconfig !== undefined && !vars.has('KUBECONFIG')) env.KUBECONFIG = kubeconfig;
     const argv = [...(spec.command ? spec.command.map((a) => expandRefs(a, vars)) : commands.get(spec.image!)!), ...(spec.args ?? []).map((a) => expandRefs(a, vars))];
     const [file, ...args] = argv;
-    const child = execa(file!, args, { ...GROUP_CHILD, env: Object.fromEntries(vars), extendEnv: true, ...(spec.workingDir ? { cwd: spec.workingDir } : {}) });
+    const child = execa(file!, args, { ...GROUP_CHILD, env, extendEnv: true, ...(spec.workingDir ? { cwd: spec.workingDir } : {}) });
     cr.child = child;
     cr.pid = child.pid;
     if (child.pid !== undefined) trackGroup(child.pid);

@@ -108,7 +108,8 @@ function countingResponse(metrics: MockMetrics): typeof ServerResponse {
 /** startMockServer starts the mock in this thread on host:port (127.0.0.1:0 by default) and resolves once it listens. */
 export async function startMockServer(options: MockServerOptions = {}): Promise<LocalMockServer> {
   const api = new MockApi(options);
-  const stopLifecycle = startLifecycle(api, options.lifecycle);
+  // Processes of run images reach the mock through its kubeconfig file (their stand-in for a service account).
+  const stopLifecycle = startLifecycle(api, options.lifecycle?.runImages && options.kubeconfigPath ? { ...options.lifecycle, runKubeconfig: options.kubeconfigPath } : options.lifecycle);
   // Deployments make pods only while pods come to life (the simulation is on).
   const controllers = [startServiceAccountController(api), ...(options.lifecycle?.disabled ? [] : [startReplicaSetController(api), startDeploymentController(api), startJobController(api), startStatefulSetController(api)])];
   const stopDeployments = () => {

@@ -2,17 +2,16 @@
  * The main-thread side of `racerig run <profile>`: picks the target (embedded mock unless a
  * kubeconfig, context or cluster is given), resolves resources, creates the namespace and setup
  * objects, runs each phase on the worker pool, cleans up the run's objects (also after Ctrl-C),
- * evaluates thresholds and writes the result.
+ * evaluates thresholds and writes the result. As one shard of a distributed run (`--shard i/N`) it
+ * runs its share of each phase from `--start-at`, with neither setup, cleanup nor thresholds (its
+ * coordinator's), and may print NDJSON progress and its result (`--progress ndjson`).
  */
 import { join } from 'node:path';
 import type { CliContext } from '../cli/context.js';
 import type { ProfilePlan } from '../cli/run-options.js';
 import { ExitCode } from '../exit-codes.js';
 import { loadProfile } from '../profile/loader.js';
-import type { Profile, Step } from '../profile/types.js';
 import { RUN_LABEL } from '../profile/types.js';
-import type { ResourceRef } from '../profile/resource-ref.js';
-import { formatResource } from '../profile/resource-ref.js';
 import { compileTemplates } from '../profile/compile.js';
 import type { MockServer } from '../mock/server.js';
 import { startMockServerThread } from '../mock/thread.js';
@@ -23,9 +22,8 @@ import type { TargetConnect } from '../kube/target.js';
 import { authInterceptor } from '../http/interceptors/auth.js';
 import { createCredentials, staticCredentials } from '../kube/credentials.js';
 import { Discovery } from '../kube/discovery.js';
-import { ResourcePaths, type ResourceInfo } from '../kube/resource.js';
+import { ResourcePaths } from '../kube/resource.js';
 import { send, type DispatchFn } from '../kube/send.js';
-import { createRequest, deleteCollectionRequest } from '../kube/requests.js';
 import { LoadEngine, type EngineOutcome } from '../engine/engine.js';
 import { Snapshot } from '../metrics/snapshot.js';
 import { GlobalSlot } from '../metrics/layout.js';
@@ -49,19 +47,17 @@ import { FindingsCollector } from '../observe/findings.js';
 import type { Observation } from '../observe/observation.js';
 import { prepareObservation } from './observation-setup.js';
 import { withClusterKubeconfig } from '../cluster/cluster-target.js';
+import { NdjsonProgress, shardInfo } from '../distributed/progress.js';
+import { distributedProblems } from '../distributed/profile-shard.js';
+import { UsageError } from '../errors.js';
+import { cleanupRun, setupRun, type SetupState } from './setup.js';
 
-/** profileRefs lists every resource a profile touches (setup objects, steps, measurements). */
-function stepRefs(profile: Profile): ResourceRef[] {
-  const refs: ResourceRef[] = [];
-  for (const ph of profile.phases) for (const c of ph.components) for (const s of c.steps) if ('resource' in s) refs.push((s as Step & { resource: ResourceRef }).resource);
-  for (const m of profile.measure) refs.push(m.resource);
-  return refs;
-}
-
-async function resolveRef(d: Discovery, ref: ResourceRef): Promise<ResourceInfo> {
-  if (ref.kind && ref.version) return d.resolveKind(ref.group ? `${ref.group}/${ref.version}` : ref.version, ref.kind);
-  return d.resolve(formatResource({ resource: ref.resource, group: ref.group }));
-}
+/**
+ * SHARD_PHASE_GAP_MS is the time a shard leaves between one phase's planned end and the next phase's
+ * agreed start (every earlier phase having a duration), so every shard starts each phase at the same
+ * wall-clock time despite their workers' start-up, ms.
+ */
+export const SHARD_PHASE_GAP_MS = 2000;
 
 export { LAG_SUFFIX } from './run-operations.js';
 
@@ -70,9 +66,15 @@ export async function runProfile(o: ProfilePlan, ctx: CliContext): Promise<numbe
   // --cluster: the run (and its SUT) get the kind cluster's kubeconfig as if given with --kubeconfig/--context.
   if (o.cluster !== undefined) return withClusterKubeconfig(o.cluster, ctx, (kubeconfig, context) => runProfile({ ...o, cluster: undefined, kubeconfig, context }, ctx));
   const profile = await loadProfile(o.file, { cwd: ctx.cwd, smoke: o.smoke });
-  const runId = newRunId();
+  const shard = o.shard;
+  if (shard) {
+    const problems = distributedProblems(profile, shard.count);
+    if (problems.length) throw new UsageError(problems.length === 1 ? problems[0]! : `this profile cannot run as ${shard.count} shards:\n  - ${problems.join('\n  - ')}`);
+  }
+  const runId = o.runId ?? newRunId();
   const say = (s: string) => !o.quiet && ctx.stdout.write(s);
-  const out = o.out ?? defaultResultPath(join(ctx.cwd, 'results'), profile.name, new Date());
+  const progress = o.progress === 'ndjson' ? new NdjsonProgress(ctx.stdout, shard) : undefined;
+  const out = o.out ?? defaultResultPath(join(ctx.cwd, 'results'), shard ? `${profile.name}-shard-${shard.index}-of-${shard.count}` : profile.name, new Date());
   const findings = new FindingsCollector();
 
   let mock: MockServer | undefined;
@@ -134,57 +136,16 @@ export async function runProfile(o: ProfilePlan, ctx: CliContext): Promise<numbe
       };
     }
     const discovery = new Discovery({ dispatch, pathPrefix: target.pathPrefix });
-    const resources: Record<string, ResourceInfo> = {};
-    const created = new Map<string, ResourceInfo>(); // resources the run creates objects of, for cleanup
-    let createdNamespace = false;
-
-    // Namespace, then setup objects (CRDs among them), then the resources the steps use.
+    // A shard runs neither setup nor cleanup: its coordinator does both, once for every shard.
+    const state: SetupState = await setupRun(profile, { dispatch, discovery, pathPrefix: target.pathPrefix, runId, setup: !shard });
+    const { resources } = state;
     const ns = profile.target.namespace;
-    if (profile.target.createNamespace) {
-      const r = await send(dispatch, createRequest(new ResourcePaths({ group: '', version: 'v1', resource: 'namespaces', kind: 'Namespace', namespaced: false }, target.pathPrefix), '', {
-        apiVersion: 'v1',
-        kind: 'Namespace',
-        metadata: { name: ns, labels: { [RUN_LABEL]: runId } },
-      }));
-      if (r.status !== 201 && r.status !== 409) throw new TargetError(`cannot create namespace ${ns}: ${r.status} ${r.body.toString().slice(0, 200)}`);
-      createdNamespace = r.status === 201;
-    }
     const scope = { runId, profile: profile.name, phase: 'setup', component: 'setup', iteration: 0, worker: 0, namespace: ns, objects: {} };
-    for (const obj of compileTemplates(profile.setup)) {
-      const info = await resolveRef(discovery, obj.resource);
-      const r = await send(dispatch, createRequest(new ResourcePaths(info, target.pathPrefix), obj.namespace(scope), obj.manifest(scope)));
-      if (r.status !== 201 && r.status !== 409) throw new TargetError(`setup: cannot create ${formatResource(obj.resource)}: ${r.status} ${r.body.toString().slice(0, 300)}`);
-      if (r.status === 201) created.set(resourceKey(obj.resource), info);
-      if (info.resource === 'customresourcedefinitions') discovery.invalidate();
-    }
-    for (const ref of stepRefs(profile)) {
-      const key = resourceKey(ref);
-      if (resources[key]) continue;
-      // A CRD created in setup may take a moment to be served.
-      for (let attempt = 0; ; attempt++) {
-        try {
-          resources[key] = await resolveRef(discovery, ref);
-          break;
-        } catch (err) {
-          if (attempt >= 20) throw err;
-          discovery.invalidate();
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      }
-    }
-    for (const ph of profile.phases) for (const c of ph.components) for (const s of c.steps) if (s.kind === 'create') created.set(resourceKey(s.resource), resources[resourceKey(s.resource)]!);
-    if (o.keep) say(`racerig: --keep: objects labelled ${RUN_LABEL}=${runId} stay after the run\n`);
+    if (shard) say(`racerig: shard ${shard.index}/${shard.count}: setup and cleanup are the coordinator's\n`);
+    else if (o.keep) say(`racerig: --keep: objects labelled ${RUN_LABEL}=${runId} stay after the run\n`);
     else if (profile.cleanup.enabled) {
       cleanups.push(async () => {
-        const work = (async () => {
-          for (const info of created.values()) {
-            const paths = new ResourcePaths(info, target.pathPrefix);
-            await send(dispatch, deleteCollectionRequest(paths, info.namespaced ? ns : '', { labelSelector: `${RUN_LABEL}=${runId}`, gracePeriodSeconds: 0 })).catch(() => {});
-          }
-          if (createdNamespace) {
-            await send(dispatch, { method: 'DELETE', path: `${target.pathPrefix}/api/v1/namespaces/${encodeURIComponent(ns)}`, headers: { accept: 'application/json' } }).catch(() => {});
-          }
-        })();
+        const work = cleanupRun(profile, state, { dispatch, pathPrefix: target.pathPrefix, runId });
         // cleanup.timeout bounds it: a stuck server must not hold the run's end (the pool is then destroyed).
         let timer: NodeJS.Timeout | undefined;
         const late = new Promise<true>((r) => (timer = setTimeout(() => r(true), profile.cleanup.timeoutMs)));
@@ -244,6 +205,9 @@ export async function runProfile(o: ProfilePlan, ctx: CliContext): Promise<numbe
     let offsetMs = 0;
     const timeSeries: TimeSeriesPoint[] = [];
     const startedWallMs = wallMs();
+    // --start-at: the first phase starts then; a later one SHARD_PHASE_GAP_MS after the previous one's planned end, while every phase so far has a duration.
+    let phaseStartAt = o.startAtMs;
+    let startLatenessMs: number | undefined;
     try {
       for (let p = 0; p < profile.phases.length && !stopped(); p++) {
         const phase = profile.phases[p]!;
@@ -262,13 +226,18 @@ export async function runProfile(o: ProfilePlan, ctx: CliContext): Promise<numbe
           // The phase ends by its duration + one --timeout whatever the server does: iterations still in flight are aborted.
           endGraceMs: o.timeoutMs,
           // Planned open-model iterations no worker started by the end are dropped work, counted on the first step's operation.
+          ...(phaseStartAt !== undefined ? { startAtWallMs: phaseStartAt } : {}),
           arrivals: (layout) =>
             phase.components.flatMap((c, i) => {
               const first = c.steps.find((s) => s.operationIndex >= 0);
-              const pacer = componentArrivals(c, phaseMs);
+              const pacer = componentArrivals(c, phaseMs, shard);
               return first && pacer.open ? [{ pacer, ticketSlot: layout.extraBase + slots[i]!.ticket, drop: (r: MetricsRecorder, n: number) => r.dropped(first.operationIndex, n) }] : [];
             }),
-          onTick: (t) => live.update({ ...t, elapsedMs: t.elapsedMs + offsetMs }),
+          onTick: (t) => {
+            const tick = { ...t, elapsedMs: t.elapsedMs + offsetMs };
+            live.update(tick);
+            progress?.tick(tick);
+          },
           onStarting: (ready, workers) => live.setup(`phase "${phase.name}": starting workers ${ready}/${workers} (loading the profile, warming up, connecting)`),
           task: (index, workers, layout, buffer) => ({
             kind: 'profile',
@@ -306,6 +275,9 @@ export async function runProfile(o: ProfilePlan, ctx: CliContext): Promise<numbe
         for (const pt of outcome.timeSeries) timeSeries.push({ ...pt, t: Math.round((pt.t + offsetMs / 1000) * 1000) / 1000 });
         offsetMs += outcome.elapsedMs;
         outcomes.push(outcome);
+        progress?.carry(outcome.final.totals());
+        if (outcome.startLatenessMs !== undefined) startLatenessMs = Math.max(startLatenessMs ?? 0, outcome.startLatenessMs);
+        phaseStartAt = phaseStartAt !== undefined && phase.durationMs !== undefined ? phaseStartAt + phase.durationMs + SHARD_PHASE_GAP_MS : undefined;
         await observation?.phase(phase.name, 'end');
         if (outcome.workerErrors.length) failed ??= 'worker failure';
         if (outcome.cut) cut = true;
@@ -317,7 +289,8 @@ export async function runProfile(o: ProfilePlan, ctx: CliContext): Promise<numbe
     const observed = observation ? await observation.stop() : undefined;
     const serverAfter = readMetrics ? parseRequestTotals(await readMetrics(), byResource) : undefined;
     await Promise.all(lifecycles.map((l) => l.stop()));
-    const merged = mergeOutcomes(outcomes, startedWallMs, offsetMs, timeSeries, stopped() ?? (cut ? END_BOUND : undefined));
+    // With --start-at the run starts at the agreed time (the first phase's epoch), not when this process got ready.
+    const merged = mergeOutcomes(outcomes, o.startAtMs !== undefined && outcomes[0] ? outcomes[0].startedWallMs : startedWallMs, offsetMs, timeSeries, stopped() ?? (cut ? END_BOUND : undefined));
     const plannedMs = profile.phases.reduce((a, ph) => a + (ph.durationMs ?? Infinity), 0);
     const result = buildResult(merged, {
       name: profile.name,
@@ -338,6 +311,7 @@ export async function runProfile(o: ProfilePlan, ctx: CliContext): Promise<numbe
       profile: { name: profile.name, sha256: profile.source.sha256 },
       // Rates over the planned phases (when every phase has a duration), or the real time when stopped early.
       plannedDurationMs: plannedMs,
+      ...(shard ? { shard: shardInfo(shard, o.startAtMs, startLatenessMs) } : {}),
     });
     if (observed) {
       result.findings = observed.findings;
@@ -347,7 +321,8 @@ export async function runProfile(o: ProfilePlan, ctx: CliContext): Promise<numbe
     result.iterations = iterations;
     result.retries = retries;
     if (lifecycles.length) result.lifecycles = lifecycles.map((l) => l.result());
-    result.thresholds = evaluateThresholds(profile.thresholds, result);
+    // A shard's thresholds are evaluated by its coordinator, on the merged result.
+    if (!shard || shard.count === 1) result.thresholds = evaluateThresholds(profile.thresholds, result);
     if (serverBefore && serverAfter) {
       const server = minus(serverAfter, serverBefore);
       if (!mock) {
@@ -371,6 +346,11 @@ export async function runProfile(o: ProfilePlan, ctx: CliContext): Promise<numbe
     exit = lifecycle.finish(result, {
       out,
       fallbackDirs: [join(ctx.cwd, 'results')],
+      // --progress ndjson: the whole result is the last line on stdout (the run is quiet otherwise).
+      extraOutputs: () => {
+        progress?.result(result);
+        return false;
+      },
       check: (r) => (r.integrity && !r.integrity.ok ? ExitCode.IntegrityMismatch : r.thresholds?.some((t) => !t.passed) ? ExitCode.ThresholdsFailed : undefined),
     });
   } finally {

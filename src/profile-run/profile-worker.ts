@@ -31,6 +31,8 @@ import type { LoadModel } from '../engine/load-model.js';
 import { ArrivalLoop, type LoopComponent, type WorkSource } from '../engine/arrival-loop.js';
 import { prepareStep, runStep, StepFailure, type CompiledStep, type Iteration, type StepContext } from './step-runner.js';
 import { limiterOf } from './client-buckets.js';
+import { shardPacer, type ShardSlice } from '../engine/shard-pacer.js';
+import { componentIteration, componentIterations, componentWorkers, globalNumber, shardCap, shardLimiter } from '../distributed/profile-shard.js';
 import { resourceKey, type ProfileTask } from './profile-task.js';
 import type { WorkerReport } from '../engine/worker-task.js';
 import { STEP_FAILED, toErrorData } from '../errors.js';
@@ -69,11 +71,13 @@ export function componentPacer(c: Component, durationMs: number): Pacer {
 
 /**
  * componentArrivals returns a component's open-model schedule as the workers follow it: its pacer
- * within a phase of `durationMs`, shifted by the component's `delay` (arrival times and the count
- * planned by a time alike). The main thread counts its unclaimed arrivals as dropped (LoadEngine).
+ * within a phase of `durationMs` (with `shard`: that shard's arrivals k mod N of the whole schedule),
+ * shifted by the component's `delay` (arrival times and the count planned by a time alike). The main
+ * thread counts its unclaimed arrivals as dropped (LoadEngine).
  */
-export function componentArrivals(c: Component, durationMs: number): Pacer {
-  const pacer = componentPacer(c, durationMs);
+export function componentArrivals(c: Component, durationMs: number, shard?: ShardSlice): Pacer {
+  const whole = componentPacer(c, durationMs);
+  const pacer = shard && whole.open ? shardPacer(whole, shard) : whole;
   const d = c.delayMs;
   if (d <= 0 || !pacer.open) return pacer;
   return {
@@ -91,6 +95,7 @@ export function share(total: number, workers: number, index: number): number {
 
 async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
   const plan = t.plan;
+  const shard = plan.shard;
   const profile = await loadProfile(plan.file, { cwd: t.cwd, smoke: plan.smoke });
   const phase = profile.phases[t.phaseIndex]!;
   const view = new Uint32Array(t.buffer);
@@ -128,7 +133,8 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
       list.push(loggingInterceptor({ sink, clock, worker: t.index, sample: plan.log.sample, operations: t.layout.operations as string[], get epochWallMs() { return epochArray[EPOCH_F64]!; } }));
     }
     const slots = t.components[c]!;
-    const limit = limiterOf(phase.components[c]!);
+    const whole = limiterOf(phase.components[c]!);
+    const limit = whole && shardLimiter(whole, shard);
     if (limited && slots.bucket !== undefined && limit) {
       let bucket = buckets.get(slots.bucket);
       if (!bucket) buckets.set(slots.bucket, (bucket = new SharedTokenBucket(t.buffer, { ...limit, slot: slots.bucket, epochWallMs: t.bucketEpochWallMs })));
@@ -191,7 +197,7 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
   const iterations = { completed: 0, failed: 0, failures: {} as Record<string, number>, byComponent: Object.fromEntries(phase.components.map((c) => [c.name, { completed: 0, failed: 0 }])) as Record<string, { completed: number; failed: number }> };
   const inFlight = phase.components.map(() => 0);
   const capacity = phase.components.map((c) =>
-    share(c.load.kind === 'concurrency' ? c.load.workers : (c.maxInFlight ?? DEFAULT_OPEN_IN_FLIGHT), t.workers, t.index),
+    share(c.load.kind === 'concurrency' ? componentWorkers(c, shard) : shardCap(c.maxInFlight ?? DEFAULT_OPEN_IN_FLIGHT, shard), t.workers, t.index),
   );
   const durationMs = phase.durationMs ?? Infinity;
   let loop!: ArrivalLoop;
@@ -234,8 +240,9 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
         profile: profile.name,
         phase: phase.name,
         component: comp.name,
-        iteration: unit,
-        worker: t.index,
+        // Shards number iterations and workers globally, so names built from them never collide.
+        iteration: componentIteration(comp, unit, shard),
+        worker: globalNumber(t.index, shard),
         namespace: profile.target.namespace,
         objects: {} as Record<string, unknown>,
       },
@@ -290,7 +297,7 @@ async function runProfileWorker(t: ProfileTask): Promise<ProfileWorkerReport> {
       }, durationMs)
     : undefined;
   const components: LoopComponent[] = phase.components.map((c, i) => {
-    return { pacer: componentArrivals(c, durationMs), maxUnits: c.iterations ?? Infinity, durationMs, maxLagMs: plan.maxLagMs, gatherMs: plan.gatherMs, ticketSlot: t.components[i]!.ticket };
+    return { pacer: componentArrivals(c, durationMs, shard), maxUnits: componentIterations(c, shard), durationMs, maxLagMs: plan.maxLagMs, gatherMs: plan.gatherMs, ticketSlot: t.components[i]!.ticket };
   });
   loop = new ArrivalLoop(recorder, clock, components, source, () => {
     phaseTimeUp();

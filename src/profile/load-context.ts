@@ -9,6 +9,8 @@ import { parseYamlSources, type DataPath, type YamlSource } from './yaml-source.
 export class LoadContext {
   readonly problems: Problem[] = [];
   private readonly files = new Map<string, YamlSource[] | undefined>();
+  /** Absolute paths of every file the profile references that was read (manifests, the mock's log file). */
+  readonly referenced = new Set<string>();
 
   constructor(
     /** The profile file's parsed source. */
@@ -43,6 +45,7 @@ export class LoadContext {
     if (this.files.has(abs)) return this.files.get(abs);
     let result: YamlSource[] | undefined;
     try {
+      this.referenced.add(abs);
       const parsed = parseYamlSources(shown, readFileSync(abs, 'utf8'));
       this.problems.push(...parsed.problems);
       result = parsed.problems.length ? undefined : parsed.sources;
@@ -59,6 +62,7 @@ export class LoadContext {
     const { abs } = this.resolvePath(file);
     try {
       readFileSync(abs);
+      this.referenced.add(abs);
       return abs;
     } catch {
       this.report(src, path, `file not found: ${file}`, `looked for ${abs}`);

@@ -49,7 +49,10 @@ export async function checkProfile(file: string, options: LoadProfileOptions = {
   const zodResult = ProfileSchema.safeParse(parsed.source.data);
   const zodProblems = zodResult.success ? [] : issuesToProblems(zodResult.error.issues, parsed.source, ProfileSchema);
   const sha256 = createHash('sha256').update(text).digest('hex');
-  const profile = normalizeProfile(ctx, { file, sha256 }, zodResult);
+  const source: Profile['source'] = { file, sha256, files: [] };
+  const profile = normalizeProfile(ctx, source, zodResult);
+  // Filled once normalizing has read every referenced file.
+  source.files = [...ctx.referenced];
   const problems = sortProblems([...zodProblems, ...ctx.problems]);
   if (problems.length || !profile) return { problems };
   return { profile: options.smoke ? smokeProfile(profile) : profile, problems };

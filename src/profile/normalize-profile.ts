@@ -25,7 +25,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 /** normalizeProfile builds the normalized profile from the data and its whole-profile zod parse, or undefined when any problem was found (those not from zod are in ctx.problems). */
-export function normalizeProfile(ctx: LoadContext, source: { file: string; sha256: string }, parsed: ReturnType<typeof ProfileSchema.safeParse>): Profile | undefined {
+export function normalizeProfile(ctx: LoadContext, source: Profile['source'], parsed: ReturnType<typeof ProfileSchema.safeParse>): Profile | undefined {
   const data = ctx.source.data;
   if (!isRecord(data)) return undefined;
   const operations: string[] = [];

@@ -278,8 +278,8 @@ export type ProfileMockOptions = Pick<MockServerOptions, 'lifecycle' | 'logs' | 
 export interface Profile {
   name: string;
   description: string;
-  /** The profile file (as given) and the SHA-256 (hex) of its content. */
-  source: { file: string; sha256: string };
+  /** The profile file as given, its text's SHA-256, and the absolute paths of the files it references (manifests, the mock's log file). */
+  source: { file: string; sha256: string; files?: string[] };
   target: { namespace: string; createNamespace: boolean; kubeconfig?: string; context?: string };
   mock: ProfileMockOptions;
   /** Named clients: one shared qps/burst bucket each. */

@@ -144,7 +144,7 @@ test('closed model: --shard i/N splits connections and --requests', async () => 
   }
 });
 
-test('shard flags are validated, and refused for profile runs', async () => {
+test('shard flags are validated for URL and profile runs', async () => {
   const r = await cli(['run', 'http://127.0.0.1:9/', '--shard', '3/3', '--start-at', '1700000000', '--progress', 'xml', '-c', '2']);
   assert.equal(r.code, ExitCode.Usage);
   assert.match(r.err, /--shard must be i\/N/);
@@ -152,7 +152,52 @@ test('shard flags are validated, and refused for profile runs', async () => {
   assert.match(r.err, /--progress must be ndjson/);
   const few = await cli(['run', 'http://127.0.0.1:9/', '--shard', '0/4', '-c', '3']);
   assert.match(few.err, /--connections \(3\) must be at least the number of shards \(4\)/);
-  const profile = await cli(['run', 'pod-churn', '--shard', '0/2']);
+  // A profile takes the same flags, validated the same way; a shard of several cannot check integrity through a kubeconfig nor start a SUT.
+  const profile = await cli(['run', 'smoke', '--shard', '2/2', '--progress', 'xml']);
   assert.equal(profile.code, ExitCode.Usage);
-  assert.match(profile.err, /--shard applies to URL runs only/);
+  assert.match(profile.err, /--shard must be i\/N/);
+  assert.match(profile.err, /--progress must be ndjson/);
+  const alone = await cli(['run', 'smoke', '--shard', '0/2', '--integrity', '--sut', 'true', '--run-id', 'Not_A_Label']);
+  assert.equal(alone.code, ExitCode.Usage);
+  assert.match(alone.err, /--integrity cannot be combined with --shard/);
+  assert.match(alone.err, /--sut cannot be combined with --shard/);
+  assert.match(alone.err, /--run-id must be/);
+});
+
+test('a profile run as shard 1 of 2 on the embedded mock: half the arrivals, odd iteration numbers, NDJSON progress and result, no thresholds of its own', async () => {
+  const file = join(tmp, 'shard-profile.yaml');
+  writeFileSync(
+    file,
+    `name: shard-profile
+description: one shard of a profile
+phases:
+  - name: creates
+    duration: 1s
+    components:
+      - name: creators
+        rate: 20
+        scenario:
+          - create:
+              manifest: {apiVersion: v1, kind: ConfigMap, metadata: {name: "cm-{{iteration}}"}}
+          - get: {resource: configmaps, name: "cm-{{iteration}}"}
+thresholds:
+  - count(create configmaps) == 20
+`,
+  );
+  // No --start-at here (test/distributed/profile-shards.test.ts has it): the embedded mock's start-up on a loaded machine would eat the window.
+  const r = await cli(['run', file, '--shard', '1/2', '--progress', 'ndjson', '--run-id', 'shardtest', '-w', '1', '-o', join(tmp, 'shard-profile.json'), '--log', join(tmp, 'shard-profile.log')]);
+  assert.equal(r.code, ExitCode.Ok, r.err + r.out);
+  const lines = r.out.trim().split('\n').map((l) => JSON.parse(l) as { type: string; shard?: number });
+  assert.ok(lines.length >= 2, r.out);
+  assert.ok(lines.slice(0, -1).every((l) => l.type === 'progress' && l.shard === 1), 'progress lines of shard 1, nothing else on stdout');
+  const res = parseNdjsonResult(r.out)!;
+  assert.deepEqual(res, read(join(tmp, 'shard-profile.json')), 'the last line is the result file');
+  assert.deepEqual([res.shard?.index, res.shard?.count], [1, 2]);
+  // Arrivals 1, 3, … 19 of the 20: iterations numbered 1, 3, … (every get found the object its create made).
+  assert.equal(res.operations.find((o) => o.name === 'create configmaps')?.requests, 10);
+  assert.deepEqual(res.operations.find((o) => o.name === 'get configmaps')?.status, { '200': 10 });
+  const names = readFileSync(join(tmp, 'shard-profile.log'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { method: string; path: string })).filter((l) => l.method === 'GET').map((l) => Number(/cm-(\d+)$/.exec(l.path)?.[1]));
+  assert.deepEqual(names.sort((a, b) => a - b), [1, 3, 5, 7, 9, 11, 13, 15, 17, 19]);
+  assert.equal(res.config.runId, 'shardtest');
+  assert.equal(res.thresholds, undefined, "a shard's thresholds are its coordinator's, on the merged result");
 });

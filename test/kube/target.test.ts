@@ -177,7 +177,9 @@ test('exec plugin client certificates rotate: the refresh at expirationTimestamp
 
 test('in-cluster: service-account token (refreshable), CA and namespace files, KUBERNETES_SERVICE_HOST/PORT', async () => {
   const fx = await startKubeFixture({ tls: true, token: 'sa-token' });
-  const saved = { host: process.env.KUBERNETES_SERVICE_HOST, port: process.env.KUBERNETES_SERVICE_PORT };
+  const saved = { host: process.env.KUBERNETES_SERVICE_HOST, port: process.env.KUBERNETES_SERVICE_PORT, kubeconfig: process.env.KUBECONFIG };
+  // A pod that sets KUBECONFIG would use it: this pod does not.
+  delete process.env.KUBECONFIG;
   try {
     const sa = join(fx.dir, 'var/run/secrets/kubernetes.io/serviceaccount');
     mkdirSync(sa, { recursive: true });
@@ -198,7 +200,7 @@ test('in-cluster: service-account token (refreshable), CA and namespace files, K
     assert.equal(credentials.headers.authorization, 'Bearer sa-token', 'a refresh in this thread reloads the same source');
     await client.close();
   } finally {
-    for (const [k, v] of [['KUBERNETES_SERVICE_HOST', saved.host], ['KUBERNETES_SERVICE_PORT', saved.port]] as const) {
+    for (const [k, v] of [['KUBERNETES_SERVICE_HOST', saved.host], ['KUBERNETES_SERVICE_PORT', saved.port], ['KUBECONFIG', saved.kubeconfig]] as const) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
     }
@@ -254,6 +256,11 @@ test('contexts: --context selects one, an unknown one lists the known ones; KUBE
     assert.equal(ambient.source.kubeconfig, undefined);
     process.env.KUBECONFIG = writeIn(fx.dir, 'missing-dir-file', 'not: [a kubeconfig');
     await assert.rejects(loadTarget({}), (err: Error & { code?: string }) => err.code === 'RACERIG_TARGET');
+    // --in-cluster reads KUBECONFIG when the pod sets it (the mock's process runner does), as kubectl does.
+    await assert.rejects(loadTarget({ inCluster: true }), /KUBECONFIG .*missing-dir-file \(--in-cluster\)/);
+    process.env.KUBECONFIG = fx.kubeconfig;
+    assert.equal((await loadTarget({ inCluster: true })).origin, fx.server.url);
+    delete process.env.KUBECONFIG;
     await assert.rejects(loadTarget({ inCluster: true }), /in-cluster service account/);
   } finally {
     if (saved === undefined) delete process.env.KUBECONFIG;

@@ -1,0 +1,214 @@
+/**
+ * Distributed profile runs end to end, without a real cluster: `run <profile> --shards 2 --image
+ * racerig:test --kubeconfig <mock>` against a real `racerig mock --run-image racerig:test=<node bin/racerig>`
+ * child process, whose Job controller and process runner run the shards as local racerig processes that
+ * reach the mock through the KUBECONFIG the runner gives them (its stand-in for the service account).
+ * The merged creates equal the mock's own count and the profile's arrival total; the shards' objects
+ * never collide; setup and cleanup run once; thresholds hold for the merged result; a killed shard gives
+ * a partial result naming it, and cleanup still runs.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { main } from '../../src/cli/main.js';
+import { captureContext } from '../../src/cli/context.js';
+import { ExitCode } from '../../src/exit-codes.js';
+import type { RunResult } from '../../src/results/model.js';
+import { parseSamples } from '../../src/mock/metrics-text.js';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const root = resolve(here, '../../..');
+const tmp = mkdtempSync(join(tmpdir(), 'racerig-pshards-'));
+const kc = join(tmp, 'mock.kubeconfig');
+const read = (p: string) => JSON.parse(readFileSync(p, 'utf8')) as RunResult;
+let mock: ChildProcess;
+let mockUrl = '';
+
+/** The profile: setup (a namespace and a ConfigMap from a manifest file), an open-model phase of creates, a closed-model phase of creates. */
+function writeProfile(dir: string, openSeconds: number): string {
+  mkdirSync(join(dir, 'manifests'), { recursive: true });
+  writeFileSync(join(dir, 'manifests', 'settings.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\ndata: {mode: sharded}\n');
+  writeFileSync(join(dir, 'manifests', 'secret.yaml'), 'apiVersion: v1\nkind: Secret\nmetadata: {name: "open-{{iteration}}"}\nstringData: {worker: "{{worker}}"}\n');
+  const file = join(dir, 'pshards.yaml');
+  writeFileSync(
+    file,
+    `name: pshards
+description: distributed profile test
+target: {namespace: racerig-pshards, createNamespace: true}
+setup:
+  - file: manifests/settings.yaml
+phases:
+  - name: open
+    duration: ${openSeconds}s
+    components:
+      - name: creators
+        rate: 40
+        qps: 60
+        burst: 5
+        scenario:
+          - create: {manifest: {file: manifests/secret.yaml}}
+  - name: closed
+    components:
+      - name: writers
+        concurrency: 2
+        iterations: 9
+        scenario:
+          - create:
+              manifest: {apiVersion: v1, kind: Secret, metadata: {name: "closed-{{iteration}}"}}
+thresholds:
+  - count(create secrets) == ${40 * openSeconds + 9}
+  - errors == 0
+`,
+  );
+  return file;
+}
+
+// The runs use --start-delay 12s: a profile shard's start-up (node, the Kubernetes client, discovery,
+// the phase's worker thread) took up to 10 s on the loaded 2-core machine, and a shard ready after its
+// phase's window drops the whole phase.
+before(async () => {
+  mock = spawn(process.execPath, [join(root, 'bin/racerig'), 'mock', '--port', '0', '--kubeconfig-out', kc, '--pod-start-delay', '10', '--run-image', `racerig:test=${process.execPath} ${join(root, 'bin/racerig')}`], { cwd: tmp, stdio: ['ignore', 'pipe', 'inherit'] });
+  mockUrl = await new Promise<string>((done, fail) => {
+    let text = '';
+    const timer = setTimeout(() => fail(new Error(`mock did not start: ${text}`)), 15_000);
+    mock.stdout!.on('data', (c: Buffer) => {
+      text += c.toString();
+      const m = /listening on (\S+)/.exec(text);
+      if (m && text.includes('kubeconfig written')) {
+        clearTimeout(timer);
+        done(m[1]!);
+      }
+    });
+  });
+});
+
+after(async () => {
+  mock.kill('SIGTERM');
+  await new Promise((r) => mock.once('exit', r));
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+async function cli(args: string[], whileRunning?: (ctx: ReturnType<typeof captureContext>) => Promise<void>) {
+  const ctx = captureContext({ cwd: tmp });
+  const running = main(args, ctx);
+  if (whileRunning) await whileRunning(ctx);
+  const code = await running;
+  return { code, out: ctx.out(), err: ctx.err() };
+}
+
+const get = async (path: string) => (await fetch(mockUrl + path)).json() as Promise<any>;
+/** requests returns the mock's own apiserver_request_total for a verb and resource (every code). */
+async function requests(verb: string, resource: string): Promise<number> {
+  const text = await (await fetch(`${mockUrl}/metrics`)).text();
+  return parseSamples(text, 'apiserver_request_total')
+    .filter((s) => s.labels.verb === verb && s.labels.resource === resource)
+    .reduce((a, s) => a + s.value, 0);
+}
+const shardProcesses = (runId: string) =>
+  execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
+    .split('\n')
+    .filter((l) => l.includes(`--run-id ${runId}`) && l.includes('--shard'));
+
+test('a profile as 2 shards: creates equal the mock\'s count (integrity) and the schedule, no collision, setup and cleanup once, thresholds on the merged result', { timeout: 60_000 }, async () => {
+  const dir = join(tmp, 'whole');
+  const file = writeProfile(dir, 2);
+  const before = { secrets: await requests('POST', 'secrets'), namespaces: await requests('POST', 'namespaces'), configmaps: await requests('POST', 'configmaps'), deleteNs: await requests('DELETE', 'namespaces'), sweeps: await requests('DELETECOLLECTION', 'secrets') };
+  const out = join(tmp, 'merged.json');
+  const r = await cli(['run', file, '--shards', '2', '--image', 'racerig:test', '--kubeconfig', kc, '--namespace', 'default', '-w', '1', '--start-delay', '12s', '--integrity', '-o', out]);
+  assert.equal(r.code, ExitCode.Ok, r.err + r.out);
+  assert.match(r.err, /shards \d\/2 running · [\d,]+ requests/, 'a merged live line');
+  const m = read(out);
+  assert.equal(m.partial, false, m.stoppedBy);
+  assert.deepEqual(m.shards!.map((s) => s.index), [0, 1]);
+  const creates = m.operations.find((o) => o.name === 'create secrets')!;
+  const created = (await requests('POST', 'secrets')) - before.secrets;
+  assert.equal(creates.requests, created, "the merged create count is the mock's own");
+  assert.equal(creates.requests, 80 + 9, 'the whole schedule (40/s for 2 s) and every closed-model iteration, once');
+  assert.deepEqual(creates.status, { '201': 89 }, 'no create collided (a 409 would be a name built twice)');
+  assert.equal(m.totals.dropped, 0);
+  // --integrity: the merged counts against the mock's own over the run, the coordinator's own requests taken out.
+  assert.deepEqual(m.integrity, { ok: true, compared: 89, mismatches: [] });
+  // Arrivals split k mod 2: 40 each; the closed-model iterations 5 + 4 (shardShare).
+  const perShard = m.shards!.map((s) => s.requests);
+  assert.deepEqual(perShard, [40 + 5, 40 + 4], `per shard: ${perShard}`);
+  assert.deepEqual(m.iterations?.byComponent, { creators: { completed: 80, failed: 0 }, writers: { completed: 9, failed: 0 } });
+  // Thresholds on the merged result: each shard alone has 44 or 45 creates, not 89.
+  assert.deepEqual(m.thresholds?.map((t) => [t.expression, t.passed, t.actual]), [['count(create secrets) == 89', true, 89], ['errors == 0', true, 0]]);
+  // Setup once (one namespace, one settings ConfigMap besides the Job's own), cleanup once (one sweep of secrets, one namespace deletion).
+  assert.equal((await requests('POST', 'namespaces')) - before.namespaces, 1, 'the namespace was created once');
+  assert.equal((await requests('POST', 'configmaps')) - before.configmaps, 2, "the setup ConfigMap once, and the Job's ConfigMap");
+  assert.equal((await requests('DELETECOLLECTION', 'secrets')) - before.sweeps, 1, 'one cleanup of the secrets');
+  assert.equal((await requests('DELETE', 'namespaces')) - before.deleteNs, 1, 'one namespace deletion');
+  assert.equal((await get('/api/v1/namespaces/racerig-pshards/secrets')).items?.length ?? 0, 0, 'no secret left');
+  assert.equal((await fetch(`${mockUrl}/api/v1/namespaces/racerig-pshards/configmaps/settings`)).status, 404, 'the setup object is gone');
+  assert.equal((await get('/apis/batch/v1/namespaces/default/jobs')).items.length, 0, 'no job left');
+});
+
+test('a profile shard killed mid-run: the merged result is partial naming it, the other ran to its end, cleanup still ran', { timeout: 60_000 }, async () => {
+  const dir = join(tmp, 'killed');
+  const file = writeProfile(dir, 5);
+  const out = join(tmp, 'killed.json');
+  let killed = '';
+  const r = await cli(['run', file, '--shards', '2', '--image', 'racerig:test', '--kubeconfig', kc, '--namespace', 'default', '-w', '1', '--start-delay', '12s', '-o', out], async (ctx) => {
+    const until = Date.now() + 30_000;
+    while (!/shards 2\/2 running · [1-9]/.test(ctx.err()) && Date.now() < until) await new Promise((res) => setTimeout(res, 100));
+    const runId = /run ([0-9a-f]{8})/.exec(ctx.err())?.[1] ?? '';
+    const victim = shardProcesses(runId).find((l) => l.includes('--shard 1/2'));
+    assert.ok(victim, `shard 1's process runs: ${ctx.err()}`);
+    killed = victim;
+    process.kill(Number(victim.trim().split(/\s+/)[0]), 'SIGKILL');
+  });
+  assert.ok(killed);
+  assert.equal(r.code, ExitCode.WorkerFailed, r.err + r.out);
+  const m = read(out);
+  assert.equal(m.partial, true);
+  assert.match(m.stoppedBy ?? '', /shard 1 \(pod racerig-[0-9a-f]+-1-\w+\): pod failed.*exit code 137/, m.stoppedBy);
+  assert.deepEqual(m.shards!.map((s) => [s.index, s.partial]), [[0, false]], 'shard 0 reported and ran to its end');
+  assert.equal(m.shards![0]!.requests, 100 + 5, "shard 0's half of 40/s for 5 s and its 5 closed-model iterations");
+  assert.equal(m.thresholds?.find((t) => t.expression.startsWith('count'))?.passed, false, 'half the creates: the merged count fails its threshold');
+  const until = Date.now() + 10_000;
+  while ((await fetch(`${mockUrl}/api/v1/namespaces/racerig-pshards`)).status !== 404 && Date.now() < until) await new Promise((res) => setTimeout(res, 100));
+  assert.equal((await fetch(`${mockUrl}/api/v1/namespaces/racerig-pshards`)).status, 404, 'cleanup deleted the namespace');
+  assert.equal((await get('/apis/batch/v1/namespaces/default/jobs')).items.length, 0, 'no job left');
+});
+
+test('a distributed profile run is refused before anything starts when it cannot run as shards', async () => {
+  const dir = join(tmp, 'refused');
+  const file = writeProfile(dir, 1);
+  const noTarget = await cli(['run', file, '--shards', '2', '--image', 'racerig:test']);
+  assert.equal(noTarget.code, ExitCode.Usage, noTarget.err);
+  assert.match(noTarget.err, /needs --kubeconfig or --context/);
+  const measured = join(dir, 'measured.yaml');
+  writeFileSync(measured, readFileSync(file, 'utf8').replace('thresholds:', 'measure:\n  - name: made\n    resource: secrets\n    to: {field: metadata.name, exists: true}\nthresholds:'));
+  const m = await cli(['run', measured, '--shards', '2', '--image', 'racerig:test', '--kubeconfig', kc]);
+  assert.equal(m.code, ExitCode.Usage, m.err);
+  assert.match(m.err, /lifecycle measurements \(measure:\) cannot run as shards yet/);
+  const broken = join(dir, 'broken.yaml');
+  writeFileSync(broken, readFileSync(file, 'utf8').replace('rate: 40', 'rate: -1'));
+  const b = await cli(['run', broken, '--shards', '2', '--image', 'racerig:test', '--kubeconfig', kc]);
+  assert.match(b.err, /broken\.yaml:\d+:\d+/, 'profile problems with file:line, as for any run');
+  assert.equal((await get('/apis/batch/v1/namespaces/default/jobs')).items.length, 0, 'no job was created');
+});
+
+test('Ctrl-C on a profile coordinator before the shards start: the Job goes, and cleanup still undoes the setup', { timeout: 30_000 }, async () => {
+  const dir = join(tmp, 'interrupted');
+  const file = writeProfile(dir, 2);
+  const out = join(tmp, 'interrupted.json');
+  const r = await cli(['run', file, '--shards', '2', '--image', 'racerig:test', '--kubeconfig', kc, '--namespace', 'default', '-w', '1', '--start-delay', '20s', '-o', out], async (ctx) => {
+    const until = Date.now() + 15_000;
+    while (!/racerig: job default\/racerig-/.test(ctx.err()) && Date.now() < until) await new Promise((res) => setTimeout(res, 50));
+    assert.equal((await fetch(`${mockUrl}/api/v1/namespaces/racerig-pshards/configmaps/settings`)).status, 200, 'setup ran before the Job');
+    ctx.signals.emit('SIGINT');
+  });
+  assert.equal(r.code, ExitCode.Interrupted, r.err + r.out);
+  assert.match(r.err, /no shard reported a result/);
+  assert.equal((await fetch(`${mockUrl}/api/v1/namespaces/racerig-pshards`)).status, 404, 'cleanup deleted the namespace it created');
+  assert.equal((await fetch(`${mockUrl}/api/v1/namespaces/racerig-pshards/configmaps/settings`)).status, 404, 'and the setup object');
+  const until = Date.now() + 10_000;
+  while ((await get('/apis/batch/v1/namespaces/default/jobs')).items.length > 0 && Date.now() < until) await new Promise((res) => setTimeout(res, 100));
+  assert.equal((await get('/apis/batch/v1/namespaces/default/jobs')).items.length, 0, 'no job left');
+});
