@@ -21,7 +21,7 @@ import { createRequest, deleteRequest, listRequest, logRequest } from '../kube/r
 import { sendJson } from '../kube/send.js';
 import { KubeApiError } from '../kube/status.js';
 import type { ProgressLine, ResultLine } from './progress.js';
-import type { RunResult } from '../results/model.js';
+import type { LifecycleResult, RunResult } from '../results/model.js';
 import type { LoadedResult } from '../results/read-result.js';
 import { mergeResults } from './merge.js';
 import { writeResult, defaultResultPath } from '../results/write-result.js';
@@ -37,6 +37,9 @@ import { evaluateThresholds } from '../profile-run/evaluate-thresholds.js';
 import { checkIntegrity, minus, parseRequestTotals, runCounts, type RequestCounts } from '../profile-run/integrity.js';
 import { send } from '../kube/send.js';
 import { TargetError } from '../errors.js';
+import { LifecycleWatch } from '../profile-run/lifecycle-watch.js';
+import { compileTemplates } from '../profile/compile.js';
+import { resourceKey } from '../profile-run/profile-task.js';
 
 /** ProfileCoordination is what a distributed profile run adds: the loaded profile and its bundle. */
 export interface ProfileCoordination {
@@ -221,6 +224,7 @@ export async function runCoordinator(o: CoordinatorOptions, ctx: CliContext): Pr
   const runId = randomBytes(4).toString('hex');
   const profile = o.profile?.profile;
   let setup: SetupState | undefined;
+  let lifecycles: LifecycleWatch[] = [];
   let cleanedUp = false;
   // --integrity: the mock's counts before the Job, and the coordinator's own requests counted the way the mock counts them.
   let serverBefore: RequestCounts | undefined;
@@ -275,6 +279,12 @@ export async function runCoordinator(o: CoordinatorOptions, ctx: CliContext): Pr
       // Setup once, for every shard, before any of them starts (the shards skip it).
       say(`racerig: profile ${profile.name}: setup against ${target.server} (context ${target.context}), run ${runId}`);
       setup = await setupRun(profile, { dispatch: access.requestDispatch, discovery: new Discovery({ dispatch: access.requestDispatch, pathPrefix: target.pathPrefix }), pathPrefix: target.pathPrefix, runId, setup: true });
+      // Lifecycle measurements (measure:) here, once: the shards' objects share the run id, so one watch per
+      // measurement sees every shard's objects (a shard measures none).
+      const scope = { runId, profile: profile.name, phase: 'setup', component: 'setup', iteration: 0, worker: 0, namespace: profile.target.namespace, objects: {} };
+      const resources = setup.resources;
+      lifecycles = profile.measure.map((m) => new LifecycleWatch(m, access.dispatch, new ResourcePaths(resources[resourceKey(m.resource)]!, target.pathPrefix), compileTemplates(m.namespace)(scope), runId));
+      await Promise.all(lifecycles.map((l) => l.start()));
       if (o.profile!.integrity) {
         const v = await send(access.requestDispatch, { method: 'GET', path: `${target.pathPrefix}/version`, headers: { accept: 'application/json' } });
         const version = v.status === 200 ? (JSON.parse(v.body.toString()) as { gitVersion?: string }).gitVersion : undefined;
@@ -381,6 +391,11 @@ export async function runCoordinator(o: CoordinatorOptions, ctx: CliContext): Pr
     }
     // Read before the Job's deletion and the cleanup: the server's counts then hold the run, the shards' start-up and this coordinator's own requests.
     const serverAfter = serverBefore && !interrupted && shards.every((s) => s.result) ? await readMetrics() : undefined;
+    // The measurements end with the shards (their objects' remaining transitions are not the run's), before cleanup deletes them.
+    await Promise.all(lifecycles.map((l) => l.stop()));
+    const measured = lifecycles.map((l) => l.result());
+    // Their own lists and re-watches are the coordinator's requests, not run traffic.
+    for (const l of lifecycles) for (let i = l.ownRequests(); i > 0; i--) counted(`${l.resourceKey} 200`);
     await deleteJob();
     await cleanup();
     const integrity =
@@ -392,9 +407,10 @@ export async function runCoordinator(o: CoordinatorOptions, ctx: CliContext): Pr
             return checkIntegrity(runCounts(profile, merged, true), server);
           }
         : undefined;
-    return finish(o, ctx, shards, interrupted, integrity);
+    return finish(o, ctx, shards, interrupted, integrity, measured);
   } finally {
     for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP']) ctx.signals.off(s, onSignal);
+    await Promise.all(lifecycles.map((l) => l.stop().catch(() => {})));
     await deleteJob();
     await cleanup().catch((err: Error) => ctx.stderr.write(`racerig: cleanup failed: ${err.message}\n`));
     await access.close();
@@ -412,7 +428,7 @@ export function liveLine(shards: readonly ShardState[]): string {
 }
 
 /** finish merges the shards' results, names the shards that reported none, writes the result file and returns the exit code. */
-function finish(o: CoordinatorOptions, ctx: CliContext, shards: readonly ShardState[], interrupted: boolean, integrity?: (merged: RunResult) => RunResult['integrity']): number {
+function finish(o: CoordinatorOptions, ctx: CliContext, shards: readonly ShardState[], interrupted: boolean, integrity?: (merged: RunResult) => RunResult['integrity'], lifecycles: LifecycleResult[] = []): number {
   const inputs: LoadedResult[] = shards.filter((s) => s.result).map((s) => ({ file: `pod/${s.pod}`, result: s.result! }) as LoadedResult);
   if (inputs.length === 0) {
     throw new RacerigError('RACERIG_SHARDS_FAILED', `no shard reported a result: ${shards.map((s) => `shard ${s.index}${s.pod ? ` (pod ${s.pod})` : ''}: ${s.problem}`).join('; ')}`, {
@@ -437,6 +453,7 @@ function finish(o: CoordinatorOptions, ctx: CliContext, shards: readonly ShardSt
   merged.partial = merged.partial || all.length > 0;
   if (all.length) merged.stoppedBy = all.join('; ');
   merged.labels = { ...merged.labels, ...o.labels };
+  if (lifecycles.length) merged.lifecycles = lifecycles;
   // A profile's thresholds hold for the whole run: evaluated here, on the merged result.
   if (o.profile) merged.thresholds = evaluateThresholds(o.profile.profile.thresholds, merged);
   const checked = integrity?.(merged);

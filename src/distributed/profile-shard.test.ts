@@ -70,15 +70,16 @@ test('open-model split: the shards\' schedules together are the whole schedule, 
   for (const t of [0, 600, 1_234, 2_500]) assert.equal(parts.reduce((a, p) => a + p.plannedBy(t), 0), whole.plannedBy(t), `planned by ${t} ms`);
 });
 
-test('a profile that cannot run as shards says why', () => {
+test('a profile that cannot run as shards says why; lifecycle measurements are the coordinator\'s and no reason', () => {
   const profile = {
     phases: [{ name: 'p', components: [comp({ name: 'few', load: { kind: 'concurrency', workers: 1 } }), comp({ name: 'open' })] }],
     measure: [{ name: 'startup' }],
     observe: [{ kind: 'logs' }],
+    sut: { command: ['sleep', '60'] },
   } as unknown as Profile;
   const problems = distributedProblems(profile, 2);
   assert.equal(problems.length, 2, problems.join('\n'));
-  assert.match(problems[0]!, /observe:/);
-  assert.match(problems[1]!, /measure:/);
+  assert.match(problems[0]!, /sut:/);
+  assert.match(problems[1]!, /observe:/);
   assert.deepEqual(distributedProblems(profile, 1), []);
 });

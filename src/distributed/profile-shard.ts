@@ -67,13 +67,13 @@ export function componentIteration(c: Component, unit: number, shard: ShardSlice
 
 /**
  * distributedProblems lists why a profile cannot run as `count` shards: what a shard cannot do alone
- * yet (a system under test and observers, lifecycle measurements over every shard's objects).
+ * yet (a system under test and observers). Lifecycle measurements (`measure:`) are the coordinator's: it
+ * watches every shard's objects (they share the run id) once, and the shards measure none.
  */
 export function distributedProblems(profile: Profile, count: number): string[] {
   const problems: string[] = [];
   if (count <= 1) return problems;
   if (profile.sut) problems.push('a profile with a system under test (sut:) cannot run as shards yet: every shard would start its own');
   if (profile.observe.length) problems.push('a profile with observers (observe:) cannot run as shards yet: every shard would observe the same pods');
-  if (profile.measure.length) problems.push("a profile with lifecycle measurements (measure:) cannot run as shards yet: every shard's watch would see every shard's objects");
   return problems;
 }

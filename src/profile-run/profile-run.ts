@@ -169,7 +169,8 @@ export async function runProfile(o: ProfilePlan, ctx: CliContext): Promise<numbe
     // Lifecycle measurements watch the run's objects for the whole run.
     const longPool = rotatingIfRefreshable(credentials, (c) => createTargetDispatcher(targetWith(c), { connections: Math.max(1, profile.measure.length), timeoutMs: 0 }));
     const longDispatch: DispatchFn = composeDispatch(longPool, [authInterceptor({ credentials })]);
-    const lifecycles = profile.measure.map(
+    // A shard measures nothing: its coordinator watches every shard's objects (one run id) once.
+    const lifecycles = (shard && shard.count > 1 ? [] : profile.measure).map(
       (m) => new LifecycleWatch(m, longDispatch, new ResourcePaths(resources[resourceKey(m.resource)]!, target.pathPrefix), compileTemplates(m.namespace)(scope), runId),
     );
     cleanups.unshift(async () => {

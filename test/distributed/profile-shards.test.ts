@@ -4,7 +4,7 @@
  * child process, whose Job controller and process runner run the shards as local racerig processes that
  * reach the mock through the KUBECONFIG the runner gives them (its stand-in for the service account).
  * The merged creates equal the mock's own count and the profile's arrival total; the shards' objects
- * never collide; setup and cleanup run once; thresholds hold for the merged result; a killed shard gives
+ * never collide; setup, cleanup and the lifecycle measurements run once; thresholds hold for the merged result; a killed shard gives
  * a partial result naming it, and cleanup still runs.
  */
 import { test, before, after } from 'node:test';
@@ -59,6 +59,10 @@ phases:
         scenario:
           - create:
               manifest: {apiVersion: v1, kind: Secret, metadata: {name: "closed-{{iteration}}"}}
+measure:
+  - name: secret seen
+    resource: secrets
+    to: {field: metadata.name, exists: true}
 thresholds:
   - count(create secrets) == ${40 * openSeconds + 9}
   - errors == 0
@@ -138,6 +142,8 @@ test('a profile as 2 shards: creates equal the mock\'s count (integrity) and the
   assert.deepEqual(m.iterations?.byComponent, { creators: { completed: 80, failed: 0 }, writers: { completed: 9, failed: 0 } });
   // Thresholds on the merged result: each shard alone has 44 or 45 creates, not 89.
   assert.deepEqual(m.thresholds?.map((t) => [t.expression, t.passed, t.actual]), [['count(create secrets) == 89', true, 89], ['errors == 0', true, 0]]);
+  // measure: is the coordinator's, once over every shard's objects (one run id): each secret measured once.
+  assert.deepEqual(m.lifecycles?.map((l) => [l.name, l.latencyUs.count]), [['secret seen', 89]]);
   // Setup once (one namespace, one settings ConfigMap besides the Job's own), cleanup once (one sweep of secrets, one namespace deletion).
   assert.equal((await requests('POST', 'namespaces')) - before.namespaces, 1, 'the namespace was created once');
   assert.equal((await requests('POST', 'configmaps')) - before.configmaps, 2, "the setup ConfigMap once, and the Job's ConfigMap");
@@ -182,11 +188,11 @@ test('a distributed profile run is refused before anything starts when it cannot
   const noTarget = await cli(['run', file, '--shards', '2', '--image', 'racerig:test']);
   assert.equal(noTarget.code, ExitCode.Usage, noTarget.err);
   assert.match(noTarget.err, /needs --kubeconfig or --context/);
-  const measured = join(dir, 'measured.yaml');
-  writeFileSync(measured, readFileSync(file, 'utf8').replace('thresholds:', 'measure:\n  - name: made\n    resource: secrets\n    to: {field: metadata.name, exists: true}\nthresholds:'));
-  const m = await cli(['run', measured, '--shards', '2', '--image', 'racerig:test', '--kubeconfig', kc]);
+  const withSut = join(dir, 'with-sut.yaml');
+  writeFileSync(withSut, readFileSync(file, 'utf8').replace('thresholds:', 'sut:\n  command: [sleep, "60"]\nthresholds:'));
+  const m = await cli(['run', withSut, '--shards', '2', '--image', 'racerig:test', '--kubeconfig', kc]);
   assert.equal(m.code, ExitCode.Usage, m.err);
-  assert.match(m.err, /lifecycle measurements \(measure:\) cannot run as shards yet/);
+  assert.match(m.err, /system under test \(sut:\) cannot run as shards yet/);
   const broken = join(dir, 'broken.yaml');
   writeFileSync(broken, readFileSync(file, 'utf8').replace('rate: 40', 'rate: -1'));
   const b = await cli(['run', broken, '--shards', '2', '--image', 'racerig:test', '--kubeconfig', kc]);
