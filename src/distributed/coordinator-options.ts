@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { parseDurationMs } from '../engine/duration.js';
+import { CLOCK_OFFSET_WARN_MS } from './clock.js';
 import { parseProfileOptions, parseRunOptions, type RawRunOptions } from '../cli/run-options.js';
 import type { CoordinatorOptions } from './coordinator.js';
 import { loadProfile } from '../profile/loader.js';
@@ -22,6 +23,7 @@ export interface CoordinatorFlags {
   nodeSelector?: string;
   resources?: string;
   startDelay?: string;
+  clockOffsetWarn?: string;
   serviceAccount?: string;
   kubeconfig?: string;
   context?: string;
@@ -29,7 +31,7 @@ export interface CoordinatorFlags {
 }
 
 /** COORDINATOR_ONLY_FLAGS need --shards. */
-export const COORDINATOR_ONLY_FLAGS = ['image', 'namespace', 'nodeSelector', 'resources', 'startDelay', 'serviceAccount'] as const;
+export const COORDINATOR_ONLY_FLAGS = ['image', 'namespace', 'nodeSelector', 'resources', 'startDelay', 'clockOffsetWarn', 'serviceAccount'] as const;
 
 /** addCoordinatorFlags adds --shards, --image, --namespace, --node-selector, --resources and --start-delay to `run`. */
 export function addCoordinatorFlags(cmd: Command): Command {
@@ -40,6 +42,7 @@ export function addCoordinatorFlags(cmd: Command): Command {
     .option('--node-selector <k=v,...>', 'with --shards: nodeSelector of the shard pods')
     .option('--resources <cpu=…,memory=…>', 'with --shards: resource requests of each shard pod')
     .option('--start-delay <dur>', 'with --shards: time from creating the Job to the common start of every shard (default 15s)')
+    .option('--clock-offset-warn <dur>', "with --shards: name a shard whose clock is estimated off the coordinator's by more than this (default 250ms)")
     .option('--service-account <name>', "with --shards: serviceAccountName of the shard pods (a profile's shards act with its rights; default: the namespace's default)");
 }
 
@@ -87,7 +90,7 @@ const PROFILE_FORWARDED: ReadonlyArray<readonly [keyof RawRunOptions, string]> =
 type RawCoordinatorFlags = RawRunOptions & CoordinatorFlags & { allowRemote?: boolean; insecure?: boolean; repeat?: string };
 
 /** commonProblems checks the flags every distributed run shares, adding a problem for each invalid one. */
-function commonProblems(raw: RawCoordinatorFlags, problems: string[]): { shards: number; nodeSelector: Record<string, string>; resources: Record<string, string>; startDelayMs: number } {
+function commonProblems(raw: RawCoordinatorFlags, problems: string[]): { shards: number; nodeSelector: Record<string, string>; resources: Record<string, string>; startDelayMs: number; clockOffsetWarnMs: number } {
   const shards = Number(raw.shards);
   if (!Number.isInteger(shards) || shards < 1 || shards > 1000) problems.push(`--shards must be an integer from 1 to 1000, got "${raw.shards}"`);
   if (!raw.image) problems.push('--shards needs --image <racerig image> (build it with the Dockerfile and load it into the cluster, e.g. racerig cluster load)');
@@ -99,8 +102,10 @@ function commonProblems(raw: RawCoordinatorFlags, problems: string[]): { shards:
   for (const k of Object.keys(resources)) if (!['cpu', 'memory', 'ephemeral-storage'].includes(k)) problems.push(`--resources: unknown resource "${k}" (cpu, memory, ephemeral-storage)`);
   const startDelayMs = raw.startDelay === undefined ? 15_000 : parseDurationMs(raw.startDelay);
   if (!(startDelayMs > 0)) problems.push(`--start-delay must be a positive duration such as 15s, got "${raw.startDelay}"`);
+  const clockOffsetWarnMs = raw.clockOffsetWarn === undefined ? CLOCK_OFFSET_WARN_MS : parseDurationMs(raw.clockOffsetWarn);
+  if (!(clockOffsetWarnMs > 0)) problems.push(`--clock-offset-warn must be a positive duration such as 250ms, got "${raw.clockOffsetWarn}"`);
   if (raw.serviceAccount !== undefined && !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(raw.serviceAccount)) problems.push(`--service-account must be a service account name, got "${raw.serviceAccount}"`);
-  return { shards, nodeSelector, resources, startDelayMs };
+  return { shards, nodeSelector, resources, startDelayMs, clockOffsetWarnMs };
 }
 
 /**
@@ -110,7 +115,7 @@ function commonProblems(raw: RawCoordinatorFlags, problems: string[]): { shards:
  */
 export async function profileCoordinatorOptions(target: string, raw: RawCoordinatorFlags, cwd: string, resolveFile: (target: string, cwd: string) => string): Promise<CoordinatorOptions> {
   const problems: string[] = [];
-  const { shards, nodeSelector, resources, startDelayMs } = commonProblems(raw, problems);
+  const { shards, nodeSelector, resources, startDelayMs, clockOffsetWarnMs } = commonProblems(raw, problems);
   if (problems.length) throw new UsageError(problems.join('; '));
   // Each shard validates its own flags the same way: check shard 0's now, so a bad flag fails here and not in N pods.
   const plan = parseProfileOptions(target, { ...raw, kubeconfig: undefined, context: undefined, keep: undefined, integrity: undefined, shard: `0/${shards}`, progress: 'ndjson' }, cwd, resolveFile);
@@ -144,6 +149,7 @@ export async function profileCoordinatorOptions(target: string, raw: RawCoordina
     allowRemote: raw.allowRemote === true,
     shardArgs,
     startDelayMs,
+    clockOffsetWarnMs,
     scheduleTimeoutMs: 30_000,
     ...(plan.out ? { out: plan.out } : {}),
     quiet: raw.quiet === true,
@@ -154,7 +160,7 @@ export async function profileCoordinatorOptions(target: string, raw: RawCoordina
 /** coordinatorOptions validates a distributed URL run's flags (every problem at once) and returns the coordinator's options. */
 export function coordinatorOptions(url: string, raw: RawCoordinatorFlags, cwd: string): CoordinatorOptions {
   const problems: string[] = [];
-  const { shards, nodeSelector, resources, startDelayMs } = commonProblems(raw, problems);
+  const { shards, nodeSelector, resources, startDelayMs, clockOffsetWarnMs } = commonProblems(raw, problems);
   if (problems.length) throw new UsageError(problems.join('; '));
   // Each shard validates its own share the same way: check shard 0's now, so a bad flag fails here and not in N pods.
   const plan = parseRunOptions(url, { ...raw, kubeconfig: undefined, context: undefined, keep: undefined, shard: `0/${shards}`, startAt: undefined, progress: 'ndjson' }, cwd);
@@ -181,6 +187,7 @@ export function coordinatorOptions(url: string, raw: RawCoordinatorFlags, cwd: s
     allowRemote: raw.allowRemote === true,
     shardArgs,
     startDelayMs,
+    clockOffsetWarnMs,
     scheduleTimeoutMs: 30_000,
     ...(plan.out ? { out: plan.out } : {}),
     quiet: raw.quiet === true,

@@ -76,6 +76,8 @@ export interface CoordinatorOptions {
   shardArgs: string[];
   /** Time from creating the Job to the shards' common start, ms. */
   startDelayMs: number;
+  /** Estimated clock offset beyond which a shard is named in the warnings, ms. */
+  clockOffsetWarnMs: number;
   /** How long after the common start a pod may still be pending before the coordinator gives up on it, ms. */
   scheduleTimeoutMs: number;
   out?: string;
@@ -444,7 +446,7 @@ function finish(o: CoordinatorOptions, ctx: CliContext, shards: readonly ShardSt
     if (s.node) sum.node = s.node;
     if (s.clock.offsetMs !== undefined) sum.clockOffsetMs = s.clock.offsetMs;
   }
-  const warnings = clockWarnings(merged.shards ?? []);
+  const warnings = clockWarnings(merged.shards ?? [], o.clockOffsetWarnMs);
   if (warnings.length) merged.warnings = [...(merged.warnings ?? []), ...warnings];
   if (!o.quiet) for (const w of warnings) ctx.stderr.write(`racerig: warning: ${w}\n`);
   const reasons = shards.filter((s) => !s.result).map((s) => `shard ${s.index}${s.pod ? ` (pod ${s.pod})` : ''}: ${s.problem}`);
