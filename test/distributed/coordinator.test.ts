@@ -66,10 +66,12 @@ const shardProcesses = (port: number) =>
     .split('\n')
     .filter((l) => l.includes(`127.0.0.1:${port}/`) && l.includes('--shard'));
 
-test('3 shards as an Indexed Job: the merged count is the server\'s, and equals racerig merge of the shards\' last lines', { timeout: 40_000 }, async () => {
+// --start-delay 10s: a shard ready after its 2 s window would drop its arrivals (a helper's run saw 304 of 600
+// while a build shared the cores; profile shards were 4.8 s late with 5 s).
+test('3 shards as an Indexed Job: the merged count is the server\'s, and equals racerig merge of the shards\' last lines', { timeout: 50_000 }, async () => {
   const before = server.total();
   const out = join(tmp, 'merged.json');
-  const r = await cli(['run', `${server.url}/x`, '--shards', '3', '--image', 'racerig:test', '--kubeconfig', kc, '--namespace', 'default', '--keep', '-r', '300', '-d', '2s', '-c', '3', '-w', '1', '--start-delay', '5s', '-o', out]);
+  const r = await cli(['run', `${server.url}/x`, '--shards', '3', '--image', 'racerig:test', '--kubeconfig', kc, '--namespace', 'default', '--keep', '-r', '300', '-d', '2s', '-c', '3', '-w', '1', '--start-delay', '10s', '-o', out]);
   assert.equal(r.code, ExitCode.Ok, r.err + r.out);
   assert.match(r.err, /shards \d\/3 running · [\d,]+ requests/, 'a merged live line');
   const m = read(out);
