@@ -89,8 +89,11 @@ const PROFILE_FORWARDED: ReadonlyArray<readonly [keyof RawRunOptions, string]> =
 
 type RawCoordinatorFlags = RawRunOptions & CoordinatorFlags & { allowRemote?: boolean; insecure?: boolean; repeat?: string };
 
-/** commonProblems checks the flags every distributed run shares, adding a problem for each invalid one. */
-function commonProblems(raw: RawCoordinatorFlags, problems: string[]): { shards: number; nodeSelector: Record<string, string>; resources: Record<string, string>; startDelayMs: number; clockOffsetWarnMs: number } {
+/** CommonOptions are the coordinator options every distributed run (URL or profile) takes from the same flags. */
+type CommonOptions = Pick<CoordinatorOptions, 'shards' | 'image' | 'namespace' | 'keep' | 'nodeSelector' | 'resources' | 'serviceAccount' | 'allowRemote' | 'startDelayMs' | 'clockOffsetWarnMs' | 'scheduleTimeoutMs' | 'quiet'>;
+
+/** commonOptions checks the flags every distributed run shares, adding a problem for each invalid one, and returns their options. */
+function commonOptions(raw: RawCoordinatorFlags, problems: string[]): CommonOptions {
   const shards = Number(raw.shards);
   if (!Number.isInteger(shards) || shards < 1 || shards > 1000) problems.push(`--shards must be an integer from 1 to 1000, got "${raw.shards}"`);
   if (!raw.image) problems.push('--shards needs --image <racerig image> (build it with the Dockerfile and load it into the cluster, e.g. racerig cluster load)');
@@ -105,7 +108,20 @@ function commonProblems(raw: RawCoordinatorFlags, problems: string[]): { shards:
   const clockOffsetWarnMs = raw.clockOffsetWarn === undefined ? CLOCK_OFFSET_WARN_MS : parseDurationMs(raw.clockOffsetWarn);
   if (!(clockOffsetWarnMs > 0)) problems.push(`--clock-offset-warn must be a positive duration such as 250ms, got "${raw.clockOffsetWarn}"`);
   if (raw.serviceAccount !== undefined && !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(raw.serviceAccount)) problems.push(`--service-account must be a service account name, got "${raw.serviceAccount}"`);
-  return { shards, nodeSelector, resources, startDelayMs, clockOffsetWarnMs };
+  return {
+    shards,
+    image: raw.image!,
+    ...(raw.namespace ? { namespace: raw.namespace } : {}),
+    keep: raw.keep === true,
+    nodeSelector,
+    resources,
+    ...(raw.serviceAccount ? { serviceAccount: raw.serviceAccount } : {}),
+    allowRemote: raw.allowRemote === true,
+    startDelayMs,
+    clockOffsetWarnMs,
+    scheduleTimeoutMs: 30_000,
+    quiet: raw.quiet === true,
+  };
 }
 
 /**
@@ -115,7 +131,8 @@ function commonProblems(raw: RawCoordinatorFlags, problems: string[]): { shards:
  */
 export async function profileCoordinatorOptions(target: string, raw: RawCoordinatorFlags, cwd: string, resolveFile: (target: string, cwd: string) => string): Promise<CoordinatorOptions> {
   const problems: string[] = [];
-  const { shards, nodeSelector, resources, startDelayMs, clockOffsetWarnMs } = commonProblems(raw, problems);
+  const common = commonOptions(raw, problems);
+  const { shards } = common;
   if (problems.length) throw new UsageError(problems.join('; '));
   // Each shard validates its own flags the same way: check shard 0's now, so a bad flag fails here and not in N pods.
   const plan = parseProfileOptions(target, { ...raw, kubeconfig: undefined, context: undefined, keep: undefined, integrity: undefined, shard: `0/${shards}`, progress: 'ndjson' }, cwd, resolveFile);
@@ -137,22 +154,11 @@ export async function profileCoordinatorOptions(target: string, raw: RawCoordina
   if (plan.smoke) shardArgs.push('--smoke');
   return {
     profile: { file: plan.file, profile, bundle, bundlePath: plan.file.split(/[\\/]/).pop()!, ...(raw.integrity ? { integrity: true } : {}) },
-    shards,
-    image: raw.image!,
-    ...(raw.namespace ? { namespace: raw.namespace } : {}),
-    keep: raw.keep === true,
-    nodeSelector,
-    resources,
-    ...(raw.serviceAccount ? { serviceAccount: raw.serviceAccount } : {}),
+    ...common,
     ...(kubeconfig ? { kubeconfig } : {}),
     ...(context ? { context } : {}),
-    allowRemote: raw.allowRemote === true,
     shardArgs,
-    startDelayMs,
-    clockOffsetWarnMs,
-    scheduleTimeoutMs: 30_000,
     ...(plan.out ? { out: plan.out } : {}),
-    quiet: raw.quiet === true,
     labels: plan.labels,
   };
 }
@@ -160,7 +166,8 @@ export async function profileCoordinatorOptions(target: string, raw: RawCoordina
 /** coordinatorOptions validates a distributed URL run's flags (every problem at once) and returns the coordinator's options. */
 export function coordinatorOptions(url: string, raw: RawCoordinatorFlags, cwd: string): CoordinatorOptions {
   const problems: string[] = [];
-  const { shards, nodeSelector, resources, startDelayMs, clockOffsetWarnMs } = commonProblems(raw, problems);
+  const common = commonOptions(raw, problems);
+  const { shards } = common;
   if (problems.length) throw new UsageError(problems.join('; '));
   // Each shard validates its own share the same way: check shard 0's now, so a bad flag fails here and not in N pods.
   const plan = parseRunOptions(url, { ...raw, kubeconfig: undefined, context: undefined, keep: undefined, shard: `0/${shards}`, startAt: undefined, progress: 'ndjson' }, cwd);
@@ -175,22 +182,11 @@ export function coordinatorOptions(url: string, raw: RawCoordinatorFlags, cwd: s
   if (raw.allowRemote) shardArgs.push('--allow-remote');
   return {
     url,
-    shards,
-    image: raw.image!,
-    ...(raw.namespace ? { namespace: raw.namespace } : {}),
-    keep: raw.keep === true,
-    nodeSelector,
-    resources,
-    ...(raw.serviceAccount ? { serviceAccount: raw.serviceAccount } : {}),
+    ...common,
     ...(raw.kubeconfig ? { kubeconfig: resolve(cwd, raw.kubeconfig) } : {}),
     ...(raw.context ? { context: raw.context } : {}),
-    allowRemote: raw.allowRemote === true,
     shardArgs,
-    startDelayMs,
-    clockOffsetWarnMs,
-    scheduleTimeoutMs: 30_000,
     ...(plan.out ? { out: plan.out } : {}),
-    quiet: raw.quiet === true,
     labels: plan.labels,
   };
 }

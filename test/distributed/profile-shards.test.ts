@@ -9,24 +9,20 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { main } from '../../src/cli/main.js';
-import { captureContext } from '../../src/cli/context.js';
+import { join } from 'node:path';
+import { startRunImageMock, runCli, type RunImageMock } from '../fixtures/run-image-mock.js';
 import { ExitCode } from '../../src/exit-codes.js';
 import type { RunResult } from '../../src/results/model.js';
 import { parseSamples } from '../../src/mock/metrics-text.js';
 
-const here = fileURLToPath(new URL('.', import.meta.url));
-const root = resolve(here, '../../..');
 const tmp = mkdtempSync(join(tmpdir(), 'racerig-pshards-'));
-const kc = join(tmp, 'mock.kubeconfig');
 const read = (p: string) => JSON.parse(readFileSync(p, 'utf8')) as RunResult;
-let mock: ChildProcess;
+let mock: RunImageMock;
 let mockUrl = '';
+let kc = '';
 
 /** The profile: setup (a namespace and a ConfigMap from a manifest file), an open-model phase of creates, a closed-model phase of creates. */
 function writeProfile(dir: string, openSeconds: number): string {
@@ -75,34 +71,17 @@ thresholds:
 // the phase's worker thread) took up to 10 s on the loaded 2-core machine, and a shard ready after its
 // phase's window drops the whole phase.
 before(async () => {
-  mock = spawn(process.execPath, [join(root, 'bin/racerig'), 'mock', '--port', '0', '--kubeconfig-out', kc, '--pod-start-delay', '10', '--run-image', `racerig:test=${process.execPath} ${join(root, 'bin/racerig')}`], { cwd: tmp, stdio: ['ignore', 'pipe', 'inherit'] });
-  mockUrl = await new Promise<string>((done, fail) => {
-    let text = '';
-    const timer = setTimeout(() => fail(new Error(`mock did not start: ${text}`)), 15_000);
-    mock.stdout!.on('data', (c: Buffer) => {
-      text += c.toString();
-      const m = /listening on (\S+)/.exec(text);
-      if (m && text.includes('kubeconfig written')) {
-        clearTimeout(timer);
-        done(m[1]!);
-      }
-    });
-  });
+  mock = await startRunImageMock(tmp);
+  mockUrl = mock.url;
+  kc = mock.kubeconfig;
 });
 
 after(async () => {
-  mock.kill('SIGTERM');
-  await new Promise((r) => mock.once('exit', r));
+  await mock.stop();
   rmSync(tmp, { recursive: true, force: true });
 });
 
-async function cli(args: string[], whileRunning?: (ctx: ReturnType<typeof captureContext>) => Promise<void>) {
-  const ctx = captureContext({ cwd: tmp });
-  const running = main(args, ctx);
-  if (whileRunning) await whileRunning(ctx);
-  const code = await running;
-  return { code, out: ctx.out(), err: ctx.err() };
-}
+const cli = (args: string[], whileRunning?: Parameters<typeof runCli>[2]) => runCli(tmp, args, whileRunning);
 
 const get = async (path: string) => (await fetch(mockUrl + path)).json() as Promise<any>;
 /** requests returns the mock's own apiserver_request_total for a verb and resource (every code). */
