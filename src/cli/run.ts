@@ -67,7 +67,8 @@ export const registerRunCommand: CommandRegistrar = (program, ctx, setExit) => {
       if (raw.shards === undefined && needShards.length) throw new UsageError(`${needShards.map((f) => `--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} ${needShards.length === 1 ? 'applies' : 'apply'} to distributed runs only (--shards N)`);
       if (raw.shards !== undefined) {
         const url = target.includes('://');
-        for (const f of [...(url ? (['smoke', 'integrity'] as const) : []), 'cluster', 'inCluster', 'sut', 'sutReady'] as const) {
+        // A profile's --sut and --sut-ready are the coordinator's: it runs the system under test beside the shards, once.
+        for (const f of [...(url ? (['smoke', 'integrity', 'sut', 'sutReady'] as const) : []), 'cluster', 'inCluster'] as const) {
           if (raw[f] !== undefined) throw new UsageError(`--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} cannot be combined with --shards`);
         }
         const options = url ? coordinatorOptions(target, raw, ctx.cwd) : await profileCoordinatorOptions(target, raw, ctx.cwd, resolveProfileFile);

@@ -11,7 +11,6 @@ import { CLOCK_OFFSET_WARN_MS } from './clock.js';
 import { parseProfileOptions, parseRunOptions, type RawRunOptions } from '../cli/run-options.js';
 import type { CoordinatorOptions } from './coordinator.js';
 import { loadProfile } from '../profile/loader.js';
-import { distributedProblems } from './profile-shard.js';
 import { packBundle } from './bundle.js';
 import { hasRawHttp } from '../profile-run/integrity.js';
 
@@ -141,7 +140,7 @@ export async function profileCoordinatorOptions(target: string, raw: RawCoordina
   const kubeconfig = raw.kubeconfig !== undefined ? resolve(cwd, raw.kubeconfig) : profile.target.kubeconfig;
   const context = raw.context ?? profile.target.context;
   if (kubeconfig === undefined && context === undefined) throw new UsageError('a distributed profile run needs --kubeconfig or --context (or the profile\'s target.kubeconfig/context): that cluster runs the shards and is their target');
-  const why = distributedProblems(profile, shards);
+  const why: string[] = [];
   if (raw.integrity && hasRawHttp(profile)) why.push('--integrity with --shards needs a profile without http steps (their requests cannot be told from the coordinator\'s own)');
   if (why.length) throw new UsageError(why.length === 1 ? why[0]! : `this profile cannot run as ${shards} shards:\n  - ${why.join('\n  - ')}`);
   const bundle = packBundle(resolve(cwd, plan.file), profile.source.files ?? []);
@@ -153,7 +152,7 @@ export async function profileCoordinatorOptions(target: string, raw: RawCoordina
   }
   if (plan.smoke) shardArgs.push('--smoke');
   return {
-    profile: { file: plan.file, profile, bundle, bundlePath: plan.file.split(/[\\/]/).pop()!, ...(raw.integrity ? { integrity: true } : {}) },
+    profile: { file: plan.file, profile, plan: { ...plan, ...(kubeconfig ? { kubeconfig } : {}), ...(context ? { context } : {}) }, bundle, bundlePath: plan.file.split(/[\\/]/).pop()!, ...(raw.integrity ? { integrity: true } : {}) },
     ...common,
     ...(kubeconfig ? { kubeconfig } : {}),
     ...(context ? { context } : {}),

@@ -38,6 +38,11 @@ import { checkIntegrity, minus, parseRequestTotals, runCounts, type RequestCount
 import { send } from '../kube/send.js';
 import { TargetError } from '../errors.js';
 import { LifecycleWatch } from '../profile-run/lifecycle-watch.js';
+import type { ProfilePlan } from '../cli/run-options.js';
+import { FindingsCollector } from '../observe/findings.js';
+import type { Observation, ObservationResult } from '../observe/observation.js';
+import { prepareObservation } from '../profile-run/observation-setup.js';
+import { SHARD_PHASE_GAP_MS } from '../profile-run/profile-run.js';
 import { compileTemplates } from '../profile/compile.js';
 import { resourceKey } from '../profile-run/profile-task.js';
 
@@ -52,6 +57,8 @@ export interface ProfileCoordination {
   bundlePath: string;
   /** `--integrity`: check the merged counts against the /metrics of the racerig mock the shards target. */
   integrity?: boolean;
+  /** The profile run's validated flags (target, --sut, --sut-ready): the coordinator's system under test and observers use them. */
+  plan: ProfilePlan;
 }
 
 /** CoordinatorOptions are the validated options of a distributed run. */
@@ -227,6 +234,10 @@ export async function runCoordinator(o: CoordinatorOptions, ctx: CliContext): Pr
   const profile = o.profile?.profile;
   let setup: SetupState | undefined;
   let lifecycles: LifecycleWatch[] = [];
+  // A profile's system under test and observers run here, once, beside the shards (which observe nothing).
+  let observation: Observation | undefined;
+  let observed: ObservationResult | undefined;
+  const outPath = o.profile ? (o.out ?? defaultResultPath(join(ctx.cwd, 'results'), `${o.profile.profile.name}-shards`, new Date())) : o.out;
   let cleanedUp = false;
   // --integrity: the mock's counts before the Job, and the coordinator's own requests counted the way the mock counts them.
   let serverBefore: RequestCounts | undefined;
@@ -287,6 +298,25 @@ export async function runCoordinator(o: CoordinatorOptions, ctx: CliContext): Pr
       const resources = setup.resources;
       lifecycles = profile.measure.map((m) => new LifecycleWatch(m, access.dispatch, new ResourcePaths(resources[resourceKey(m.resource)]!, target.pathPrefix), compileTemplates(m.namespace)(scope), runId));
       await Promise.all(lifecycles.map((l) => l.start()));
+      // The system under test starts after setup (the objects it needs exist) and is ready before the Job exists.
+      const findings = new FindingsCollector();
+      const write = (line: string) => !o.quiet && ctx.stderr.write(line);
+      observation = await prepareObservation({
+        profile,
+        options: o.profile!.plan,
+        ctx,
+        target: { origin: target.origin, pathPrefix: target.pathPrefix, headers: target.headers, ...(target.connect ? { connect: target.connect } : {}), kube: target },
+        mock: undefined,
+        runId,
+        out: outPath!,
+        findings,
+        dispatch: access.requestDispatch,
+        say: write,
+      });
+      if (observation) {
+        findings.onFinding((f, isNew) => isNew && write(`racerig: finding: ${f.kind} — ${f.message}\n`));
+        await observation.start();
+      }
       if (o.profile!.integrity) {
         const v = await send(access.requestDispatch, { method: 'GET', path: `${target.pathPrefix}/version`, headers: { accept: 'application/json' } });
         const version = v.status === 200 ? (JSON.parse(v.body.toString()) as { gitVersion?: string }).gitVersion : undefined;
@@ -295,6 +325,15 @@ export async function runCoordinator(o: CoordinatorOptions, ctx: CliContext): Pr
       }
     }
     const startAtMs = Date.now() + o.startDelayMs;
+    const phaseEvents = profile ? phaseSchedule(profile, startAtMs) : [];
+    let nextEvent = 0;
+    const phaseEventsDue = async (all: boolean) => {
+      for (; observation && nextEvent < phaseEvents.length; nextEvent++) {
+        const e = phaseEvents[nextEvent]!;
+        if (!all && (e.at === undefined || Date.now() < e.at)) return;
+        await observation.phase(e.phase, e.edge);
+      }
+    };
     const job = shardJob(name, runId, o, startAtMs);
     const labels = (job.metadata as { labels: Record<string, string> }).labels;
     const args = (job.spec as { template: { spec: { containers: Array<{ args: string[] }> } } }).template.spec.containers[0]!.args;
@@ -371,6 +410,7 @@ export async function runCoordinator(o: CoordinatorOptions, ctx: CliContext): Pr
         lastLine = Date.now();
         say(liveLine(shards));
       }
+      await phaseEventsDue(false);
       if (interrupted) break;
       if (shards.every((s) => s.done || (!s.following && Date.now() > deadline))) break;
       await new Promise<void>((r) => {
@@ -396,6 +436,9 @@ export async function runCoordinator(o: CoordinatorOptions, ctx: CliContext): Pr
     // The measurements end with the shards (their objects' remaining transitions are not the run's), before cleanup deletes them.
     await Promise.all(lifecycles.map((l) => l.stop()));
     const measured = lifecycles.map((l) => l.result());
+    // The observers' last look (e.g. a final metrics scrape) while the system under test still runs, then it stops.
+    await phaseEventsDue(true);
+    observed = observation ? await observation.stop() : undefined;
     // Their own lists and re-watches are the coordinator's requests, not run traffic.
     for (const l of lifecycles) for (let i = l.ownRequests(); i > 0; i--) counted(`${l.resourceKey} 200`);
     await deleteJob();
@@ -409,10 +452,11 @@ export async function runCoordinator(o: CoordinatorOptions, ctx: CliContext): Pr
             return checkIntegrity(runCounts(profile, merged, true), server);
           }
         : undefined;
-    return finish(o, ctx, shards, interrupted, integrity, measured);
+    return finish(o, ctx, shards, interrupted, integrity, measured, observed, outPath);
   } finally {
     for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP']) ctx.signals.off(s, onSignal);
     await Promise.all(lifecycles.map((l) => l.stop().catch(() => {})));
+    await observation?.stop().catch(() => {});
     await deleteJob();
     await cleanup().catch((err: Error) => ctx.stderr.write(`racerig: cleanup failed: ${err.message}\n`));
     await access.close();
@@ -430,7 +474,7 @@ export function liveLine(shards: readonly ShardState[]): string {
 }
 
 /** finish merges the shards' results, names the shards that reported none, writes the result file and returns the exit code. */
-function finish(o: CoordinatorOptions, ctx: CliContext, shards: readonly ShardState[], interrupted: boolean, integrity?: (merged: RunResult) => RunResult['integrity'], lifecycles: LifecycleResult[] = []): number {
+function finish(o: CoordinatorOptions, ctx: CliContext, shards: readonly ShardState[], interrupted: boolean, integrity?: (merged: RunResult) => RunResult['integrity'], lifecycles: LifecycleResult[] = [], observed?: ObservationResult, outPath?: string): number {
   const inputs: LoadedResult[] = shards.filter((s) => s.result).map((s) => ({ file: `pod/${s.pod}`, result: s.result! }) as LoadedResult);
   if (inputs.length === 0) {
     throw new RacerigError('RACERIG_SHARDS_FAILED', `no shard reported a result: ${shards.map((s) => `shard ${s.index}${s.pod ? ` (pod ${s.pod})` : ''}: ${s.problem}`).join('; ')}`, {
@@ -456,12 +500,17 @@ function finish(o: CoordinatorOptions, ctx: CliContext, shards: readonly ShardSt
   if (all.length) merged.stoppedBy = all.join('; ');
   merged.labels = { ...merged.labels, ...o.labels };
   if (lifecycles.length) merged.lifecycles = lifecycles;
+  if (observed) {
+    merged.findings = [...(merged.findings ?? []), ...observed.findings];
+    if (observed.sut) merged.sut = observed.sut;
+    if (observed.observations) merged.observations = { ...merged.observations, ...observed.observations };
+  }
   // A profile's thresholds hold for the whole run: evaluated here, on the merged result.
   if (o.profile) merged.thresholds = evaluateThresholds(o.profile.profile.thresholds, merged);
   const checked = integrity?.(merged);
   if (checked) merged.integrity = checked;
   const resultsDir = join(ctx.cwd, 'results');
-  const path = o.out ?? defaultResultPath(resultsDir, `${merged.name}-shards`, new Date(merged.startedAt));
+  const path = outPath ?? defaultResultPath(resultsDir, `${merged.name}-shards`, new Date(merged.startedAt));
   writeResult(path, merged);
   if (!o.quiet) {
     ctx.stdout.write(renderSummary(merged));
@@ -471,4 +520,29 @@ function finish(o: CoordinatorOptions, ctx: CliContext, shards: readonly ShardSt
   if (merged.partial) return ExitCode.WorkerFailed;
   if (merged.integrity && !merged.integrity.ok) return ExitCode.IntegrityMismatch;
   return merged.thresholds?.some((t) => !t.passed) ? ExitCode.ThresholdsFailed : ExitCode.Ok;
+}
+
+/** PhaseEvent is a phase boundary of the shards' common schedule; `at` undefined: not known ahead (after a phase bounded by iterations only). */
+interface PhaseEvent {
+  phase: string;
+  edge: 'start' | 'end';
+  at?: number;
+}
+
+/**
+ * phaseSchedule returns the phase boundaries the shards keep (profile-run.ts): the first phase starts at
+ * `startAtMs`, a later one SHARD_PHASE_GAP_MS after the previous one's planned end, while every phase so far
+ * has a duration. The coordinator's observers hear of them at those times (a phase that ends early by its
+ * iterations still ends for them at its planned end).
+ */
+export function phaseSchedule(profile: Pick<Profile, 'phases'>, startAtMs: number): PhaseEvent[] {
+  const events: PhaseEvent[] = [];
+  let at: number | undefined = startAtMs;
+  for (const ph of profile.phases) {
+    events.push({ phase: ph.name, edge: 'start', ...(at !== undefined ? { at } : {}) });
+    const end: number | undefined = at !== undefined && ph.durationMs !== undefined ? at + ph.durationMs : undefined;
+    events.push({ phase: ph.name, edge: 'end', ...(end !== undefined ? { at: end } : {}) });
+    at = end !== undefined ? end + SHARD_PHASE_GAP_MS : undefined;
+  }
+  return events;
 }

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { componentIteration, componentIterations, componentWorkers, distributedProblems, globalNumber, shardCap, shardCount, shardLimiter } from './profile-shard.js';
+import { componentIteration, componentIterations, componentWorkers, globalNumber, shardCap, shardCount, shardLimiter } from './profile-shard.js';
 import { componentArrivals } from '../profile-run/profile-worker.js';
 import { SharedTokenBucket } from '../kube/shared-token-bucket.js';
-import type { Component, Profile } from '../profile/types.js';
+import type { Component } from '../profile/types.js';
 
 const comp = (over: Partial<Component>): Component =>
   ({ name: 'c', load: { kind: 'rate', perSecond: 100 }, delayMs: 0, mode: 'scenario', steps: [], at: { file: 'p.yaml', line: 1, column: 1 }, ...over }) as Component;
@@ -68,18 +68,4 @@ test('open-model split: the shards\' schedules together are the whole schedule, 
   assert.deepEqual(parts.flatMap(times).sort((a, b) => a - b), times(whole));
   assert.deepEqual(parts.map((p) => p.plannedBy(1e9)), slices(3).map((s) => shardCount(50, s)), 'each shard plans its iteration share');
   for (const t of [0, 600, 1_234, 2_500]) assert.equal(parts.reduce((a, p) => a + p.plannedBy(t), 0), whole.plannedBy(t), `planned by ${t} ms`);
-});
-
-test('a profile that cannot run as shards says why; lifecycle measurements are the coordinator\'s and no reason', () => {
-  const profile = {
-    phases: [{ name: 'p', components: [comp({ name: 'few', load: { kind: 'concurrency', workers: 1 } }), comp({ name: 'open' })] }],
-    measure: [{ name: 'startup' }],
-    observe: [{ kind: 'logs' }],
-    sut: { command: ['sleep', '60'] },
-  } as unknown as Profile;
-  const problems = distributedProblems(profile, 2);
-  assert.equal(problems.length, 2, problems.join('\n'));
-  assert.match(problems[0]!, /sut:/);
-  assert.match(problems[1]!, /observe:/);
-  assert.deepEqual(distributedProblems(profile, 1), []);
 });

@@ -4,7 +4,7 @@
  * cap split with shardShare (a closed-model component's iterations among the shards holding its workers), client-side qps/burst buckets split so the shards together keep the
  * profile's totals, and iteration/worker numbers made global so templated names never collide.
  */
-import type { Component, Profile } from '../profile/types.js';
+import type { Component } from '../profile/types.js';
 import { shardShare, type ShardSlice } from '../engine/shard-pacer.js';
 
 /**
@@ -65,15 +65,3 @@ export function componentIteration(c: Component, unit: number, shard: ShardSlice
   return shard ? globalNumber(unit, componentSlice(c, shard) ?? shard) : unit;
 }
 
-/**
- * distributedProblems lists why a profile cannot run as `count` shards: what a shard cannot do alone
- * yet (a system under test and observers). Lifecycle measurements (`measure:`) are the coordinator's: it
- * watches every shard's objects (they share the run id) once, and the shards measure none.
- */
-export function distributedProblems(profile: Profile, count: number): string[] {
-  const problems: string[] = [];
-  if (count <= 1) return problems;
-  if (profile.sut) problems.push('a profile with a system under test (sut:) cannot run as shards yet: every shard would start its own');
-  if (profile.observe.length) problems.push('a profile with observers (observe:) cannot run as shards yet: every shard would observe the same pods');
-  return problems;
-}

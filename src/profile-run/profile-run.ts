@@ -48,8 +48,6 @@ import type { Observation } from '../observe/observation.js';
 import { prepareObservation } from './observation-setup.js';
 import { withClusterKubeconfig } from '../cluster/cluster-target.js';
 import { NdjsonProgress, shardInfo } from '../distributed/progress.js';
-import { distributedProblems } from '../distributed/profile-shard.js';
-import { UsageError } from '../errors.js';
 import { cleanupRun, setupRun, type SetupState } from './setup.js';
 
 /**
@@ -67,10 +65,6 @@ export async function runProfile(o: ProfilePlan, ctx: CliContext): Promise<numbe
   if (o.cluster !== undefined) return withClusterKubeconfig(o.cluster, ctx, (kubeconfig, context) => runProfile({ ...o, cluster: undefined, kubeconfig, context }, ctx));
   const profile = await loadProfile(o.file, { cwd: ctx.cwd, smoke: o.smoke });
   const shard = o.shard;
-  if (shard) {
-    const problems = distributedProblems(profile, shard.count);
-    if (problems.length) throw new UsageError(problems.length === 1 ? problems[0]! : `this profile cannot run as ${shard.count} shards:\n  - ${problems.join('\n  - ')}`);
-  }
   const runId = o.runId ?? newRunId();
   const say = (s: string) => !o.quiet && ctx.stdout.write(s);
   const progress = o.progress === 'ndjson' ? new NdjsonProgress(ctx.stdout, shard) : undefined;
@@ -181,7 +175,8 @@ export async function runProfile(o: ProfilePlan, ctx: CliContext): Promise<numbe
     await Promise.all(lifecycles.map((l) => l.start()));
 
     // The system under test and its observers start after setup (the objects it needs exist), before the first phase.
-    const observation: Observation | undefined = await prepareObservation({ profile, options: o, ctx, target, mock, runId, out, findings, dispatch, say });
+    // A shard observes nothing: its coordinator runs the system under test and the observers, once.
+    const observation: Observation | undefined = shard && shard.count > 1 ? undefined : await prepareObservation({ profile, options: o, ctx, target, mock, runId, out, findings, dispatch, say });
     if (observation) {
       cleanups.unshift(async () => {
         await observation.stop();

@@ -161,17 +161,12 @@ test('a profile shard killed mid-run: the merged result is partial naming it, th
   assert.equal((await get('/apis/batch/v1/namespaces/default/jobs')).items.length, 0, 'no job left');
 });
 
-test('a distributed profile run is refused before anything starts when it cannot run as shards', async () => {
+test('a distributed profile run is refused before anything starts when it cannot run (no target, a broken profile)', async () => {
   const dir = join(tmp, 'refused');
   const file = writeProfile(dir, 1);
   const noTarget = await cli(['run', file, '--shards', '2', '--image', 'racerig:test']);
   assert.equal(noTarget.code, ExitCode.Usage, noTarget.err);
   assert.match(noTarget.err, /needs --kubeconfig or --context/);
-  const withSut = join(dir, 'with-sut.yaml');
-  writeFileSync(withSut, readFileSync(file, 'utf8').replace('thresholds:', 'sut:\n  command: [sleep, "60"]\nthresholds:'));
-  const m = await cli(['run', withSut, '--shards', '2', '--image', 'racerig:test', '--kubeconfig', kc]);
-  assert.equal(m.code, ExitCode.Usage, m.err);
-  assert.match(m.err, /system under test \(sut:\) cannot run as shards yet/);
   const broken = join(dir, 'broken.yaml');
   writeFileSync(broken, readFileSync(file, 'utf8').replace('rate: 40', 'rate: -1'));
   const b = await cli(['run', broken, '--shards', '2', '--image', 'racerig:test', '--kubeconfig', kc]);
@@ -196,4 +191,70 @@ test('Ctrl-C on a profile coordinator before the shards start: the Job goes, and
   const until = Date.now() + 10_000;
   while ((await get('/apis/batch/v1/namespaces/default/jobs')).items.length > 0 && Date.now() < until) await new Promise((res) => setTimeout(res, 100));
   assert.equal((await get('/apis/batch/v1/namespaces/default/jobs')).items.length, 0, 'no job left');
+});
+
+const PANIC = `panic: runtime error: invalid memory address or nil pointer dereference
+[signal SIGSEGV: segmentation violation code=0x1 addr=0x18 pc=0x50ea3b]
+
+goroutine 1087 [running]:
+main.(*spdyFramer).readFrame(0xc000154120)
+\t/src/spdy_framing.go:216 +0xb1
+main.(*spdyConnection).serve(0xc0002a2ea0)
+\t/src/spdy.go:127 +0x55
+created by main.newSpdyClientConnection
+\t/src/spdy.go:117 +0x36f
+`;
+
+test('a profile\'s system under test and observers run once, at the coordinator: one SUT start, one panic finding from a restarted pod, not one per shard', { timeout: 60_000 }, async () => {
+  const dir = join(tmp, 'observed');
+  mkdirSync(join(dir, 'manifests'), { recursive: true });
+  // A controller pod that crashes every 1.5 s; its previous container's log holds a Go panic.
+  writeFileSync(
+    join(dir, 'manifests', 'ctl.yaml'),
+    `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ctl\n  labels: {app: ctl}\n  annotations:\n    racerig.dev/restart-after-ms: "1500"\n    racerig.dev/previous-log: |\n${PANIC.split('\n').map((l) => `      ${l}`).join('\n')}\nspec:\n  containers: [{name: main, image: busybox}]\n`,
+  );
+  const file = join(dir, 'observed.yaml');
+  writeFileSync(
+    file,
+    `name: observed
+description: distributed run with a SUT and observers
+target: {namespace: racerig-observed, createNamespace: true}
+setup:
+  - file: manifests/ctl.yaml
+phases:
+  - name: load
+    duration: 3s
+    components:
+      - name: readers
+        rate: 20
+        scenario:
+          - list: {resource: configmaps}
+sut:
+  command: [${JSON.stringify(process.execPath)}, -e, "console.log('sut ready'); setInterval(() => {}, 1000)"]
+  ready: {log: sut ready}
+observe:
+  - {kind: podLogs, selector: app=ctl}
+  - {kind: restarts, selector: app=ctl}
+thresholds:
+  - count(list configmaps) == 60
+`,
+  );
+  const out = join(tmp, 'observed.json');
+  const r = await cli(['run', file, '--shards', '2', '--image', 'racerig:test', '--kubeconfig', kc, '--namespace', 'default', '-w', '1', '--start-delay', '12s', '-o', out]);
+  assert.equal(r.code, ExitCode.Ok, r.err + r.out);
+  const m = read(out);
+  assert.equal(m.partial, false, m.stoppedBy);
+  assert.equal(m.operations.find((o) => o.name === 'list configmaps')?.requests, 60, 'the load: 20/s for 3 s over both shards');
+  // One system under test, started by the coordinator (a shard would have started a second), its log beside the result.
+  assert.equal(m.sut?.starts, 1, JSON.stringify(m.sut));
+  assert.match(readFileSync(m.sut!.logFile, 'utf8'), /sut ready/);
+  // The observers ran once: the panic in the restarted container's previous log is one finding (counted per restart, by one observer).
+  const kinds = new Set((m.findings ?? []).map((f) => f.kind));
+  assert.ok(kinds.has('panic') && kinds.has('restart'), JSON.stringify(m.findings?.map((f) => [f.kind, f.count, f.source])));
+  const panics = m.findings!.filter((f) => f.kind === 'panic');
+  assert.equal(panics.length, 1, 'one signature');
+  const restarts = m.findings!.filter((f) => f.kind === 'restart').reduce((a, f) => a + f.count, 0);
+  assert.ok(panics[0]!.count <= restarts, `each restart's previous log read once (${panics[0]!.count} panics, ${restarts} restarts), not once per shard`);
+  assert.match(panics[0]!.signature, /main\.\(\*spdyFramer\)\.readFrame/);
+  assert.ok(m.observations && Object.keys(m.observations).length > 0, 'the observers\' data');
 });
