@@ -10,8 +10,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { Dispatcher } from 'undici';
-import type { IncomingHttpHeaders } from 'node:http';
 import type { CliContext } from '../cli/context.js';
 import { ExitCode } from '../exit-codes.js';
 import { loadTarget } from '../kube/target.js';
@@ -28,9 +26,11 @@ import { writeResult, defaultResultPath } from '../results/write-result.js';
 import { renderSummary } from '../report/summary.js';
 import { RacerigError } from '../errors.js';
 import { ClockEstimate, clockWarnings } from './clock.js';
+import { configMaps, jobs, pods, podProblem, RUN_LABEL, ROLE_LABEL, shardJob, type PodView } from './shard-job.js';
+import { phaseSchedule } from './phase-schedule.js';
+import { openLogStream } from '../observe/log-stream.js';
 import type { Profile } from '../profile/types.js';
 import { RUN_LABEL as OBJECT_LABEL } from '../profile/types.js';
-import { BUNDLE_ENV } from './bundle.js';
 import { Discovery } from '../kube/discovery.js';
 import { cleanupRun, setupRun, type SetupState } from '../profile-run/setup.js';
 import { evaluateThresholds } from '../profile-run/evaluate-thresholds.js';
@@ -42,7 +42,6 @@ import type { ProfilePlan } from '../cli/run-options.js';
 import { FindingsCollector } from '../observe/findings.js';
 import type { Observation, ObservationResult } from '../observe/observation.js';
 import { prepareObservation } from '../profile-run/observation-setup.js';
-import { SHARD_PHASE_GAP_MS } from '../profile-run/profile-run.js';
 import { compileTemplates } from '../profile/compile.js';
 import { resourceKey } from '../profile-run/profile-task.js';
 
@@ -92,27 +91,6 @@ export interface CoordinatorOptions {
   labels: Record<string, string>;
 }
 
-/** RUN_LABEL marks every object the coordinator creates (and, in a profile run, every object the shards create). */
-export const RUN_LABEL = 'racerig.io/run';
-/** ROLE_LABEL tells the Job, its pods and ConfigMap (`shard`) from the objects a profile run creates under the same run label. */
-export const ROLE_LABEL = 'racerig.io/role';
-
-const jobs = (prefix: string) => new ResourcePaths({ group: 'batch', version: 'v1', resource: 'jobs', kind: 'Job', namespaced: true }, prefix);
-const pods = (prefix: string) => new ResourcePaths({ group: '', version: 'v1', resource: 'pods', kind: 'Pod', namespaced: true }, prefix);
-const configMaps = (prefix: string) => new ResourcePaths({ group: '', version: 'v1', resource: 'configmaps', kind: 'ConfigMap', namespaced: true }, prefix);
-
-interface PodView {
-  metadata: { name: string; annotations?: Record<string, string>; deletionTimestamp?: string };
-  spec?: { nodeName?: string };
-  status?: {
-    phase?: string;
-    reason?: string;
-    message?: string;
-    conditions?: Array<{ type: string; status: string; reason?: string; message?: string }>;
-    containerStatuses?: Array<{ state?: { waiting?: { reason?: string; message?: string }; terminated?: { exitCode?: number; reason?: string } } }>;
-  };
-}
-
 /** ShardState is what the coordinator knows about one shard. */
 interface ShardState {
   index: number;
@@ -129,96 +107,6 @@ interface ShardState {
   problem?: string;
   /** The last error line of its log that is not NDJSON (else the last such line): why it failed, in its own words. */
   lastText?: string;
-}
-
-/** shardJob builds the Indexed Job of a distributed run. */
-export function shardJob(name: string, runId: string, o: CoordinatorOptions, startAtMs: number): Record<string, unknown> {
-  // A profile shard reads its bundle from the ConfigMap, targets the cluster it runs in (which the
-  // coordinator's own target check accepted: its in-cluster address is not loopback) and labels what it
-  // creates with the coordinator's run id, so one cleanup finds every shard's objects.
-  const what = o.profile ? [o.profile.bundlePath, '--bundle', BUNDLE_ENV, '--in-cluster', '--allow-remote', '--run-id', runId] : [o.url!];
-  const args = ['run', ...what, ...o.shardArgs, '--shard', `$(JOB_COMPLETION_INDEX)/${o.shards}`, '--start-at', String(startAtMs), '--progress', 'ndjson'];
-  const labels = { [RUN_LABEL]: runId, 'app.kubernetes.io/name': 'racerig', [ROLE_LABEL]: 'shard' };
-  return {
-    apiVersion: 'batch/v1',
-    kind: 'Job',
-    metadata: { name, labels },
-    spec: {
-      completionMode: 'Indexed',
-      completions: o.shards,
-      parallelism: o.shards,
-      // One index per shard, never retried (a retried shard would start late with a fresh count); a failing
-      // shard fails only its index, the others run to the end (Job reason FailedIndexes). Kubernetes 1.28+.
-      backoffLimitPerIndex: 0,
-      maxFailedIndexes: o.shards,
-      template: {
-        metadata: { labels },
-        spec: {
-          restartPolicy: 'Never',
-          terminationGracePeriodSeconds: 30,
-          ...(Object.keys(o.nodeSelector).length ? { nodeSelector: o.nodeSelector } : {}),
-          ...(o.serviceAccount ? { serviceAccountName: o.serviceAccount } : {}),
-          containers: [
-            {
-              name: 'racerig',
-              image: o.image,
-              args,
-              env: [
-                { name: 'RACERIG_POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-                { name: 'RACERIG_NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
-                ...(o.profile ? [{ name: BUNDLE_ENV, valueFrom: { configMapKeyRef: { name, key: 'bundle' } } }] : []),
-              ],
-              ...(Object.keys(o.resources).length ? { resources: { requests: o.resources } } : {}),
-            },
-          ],
-        },
-      },
-    },
-  };
-}
-
-/** podProblem says why a pod is not running, from its conditions and container states (undefined: no known problem). */
-export function podProblem(p: PodView): string | undefined {
-  const st = p.status ?? {};
-  const sched = st.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
-  if (sched) return `cannot be scheduled: ${sched.reason ?? ''}${sched.message ? ` (${sched.message})` : ''}`;
-  const waiting = st.containerStatuses?.find((c) => c.state?.waiting?.reason && c.state.waiting.reason !== 'ContainerCreating')?.state?.waiting;
-  if (waiting) return `${waiting.reason}${waiting.message ? `: ${waiting.message}` : ''}`;
-  const term = st.containerStatuses?.find((c) => c.state?.terminated)?.state?.terminated;
-  if (st.phase === 'Failed') return `pod failed${st.reason ? ` (${st.reason})` : ''}${term ? `: exit code ${term.exitCode}${term.reason ? ` (${term.reason})` : ''}` : ''}`;
-  return undefined;
-}
-
-/** LogFollower is a streaming pods/log response cut into lines. */
-class LineHandler implements Dispatcher.DispatchHandler {
-  private rest = '';
-  private status = 0;
-  private body = '';
-  constructor(
-    private readonly onLine: (line: string) => void,
-    private readonly onEnd: (error?: string, status?: number) => void,
-  ) {}
-  onRequestStart(): void {}
-  onResponseStart(_c: Dispatcher.DispatchController, statusCode: number, _h: IncomingHttpHeaders): void {
-    this.status = statusCode;
-  }
-  onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (this.status !== 200) {
-      this.body += chunk.toString('utf8');
-      return;
-    }
-    const text = this.rest + chunk.toString('utf8');
-    const lines = text.split('\n');
-    this.rest = lines.pop()!;
-    for (const l of lines) this.onLine(l);
-  }
-  onResponseEnd(): void {
-    if (this.rest) this.onLine(this.rest);
-    this.onEnd(this.status === 200 ? undefined : `pods/log answered ${this.status}: ${this.body.slice(0, 200)}`, this.status);
-  }
-  onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
-    this.onEnd(err.message);
-  }
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -355,33 +243,40 @@ export async function runCoordinator(o: CoordinatorOptions, ctx: CliContext): Pr
     const follow = (s: ShardState) => {
       s.following = true;
       const req = logRequest(P.pods, ns, s.pod!, { follow: true });
-      const handler = new LineHandler(
-        (line) => {
-          if (!line.startsWith('{')) {
-            // Keep the error line over its hint lines.
-            if (line.trim() && !(s.lastText?.startsWith('racerig: error') && !line.startsWith('racerig: error'))) s.lastText = line.trim().slice(0, 300);
-            return;
+      // Each NDJSON line is a progress line or the result; other lines are the shard's own words.
+      const onLine = (line: string) => {
+        if (!line.startsWith('{')) {
+          // Keep the error line over its hint lines.
+          if (line.trim() && !(s.lastText?.startsWith('racerig: error') && !line.startsWith('racerig: error'))) s.lastText = line.trim().slice(0, 300);
+          return;
+        }
+        try {
+          const receivedMs = Date.now();
+          const doc = JSON.parse(line) as ProgressLine | ResultLine;
+          if (doc.type === 'progress') {
+            s.progress = doc;
+            if (doc.at !== undefined) s.clock.sample(doc.at, receivedMs);
           }
-          try {
-            const receivedMs = Date.now();
-            const doc = JSON.parse(line) as ProgressLine | ResultLine;
-            if (doc.type === 'progress') {
-              s.progress = doc;
-              if (doc.at !== undefined) s.clock.sample(doc.at, receivedMs);
-            }
-            else if (doc.type === 'result') s.result = doc.result;
-          } catch {
-            /* not a line of ours */
-          }
-        },
-        (error, status) => {
-          if (status !== undefined) counted(`/pods ${status}`);
-          s.done = true;
-          if (error && !s.result) s.problem ??= error;
-          wake();
-        },
-      );
-      access.dispatch({ method: 'GET', path: req.path, headers: req.headers }, handler);
+          else if (doc.type === 'result') s.result = doc.result;
+        } catch {
+          /* not a line of ours */
+        }
+      };
+      let rest = '';
+      const stream = openLogStream(access.dispatch, req, (chunk) => {
+        const lines = (rest + chunk.toString('utf8')).split('\n');
+        rest = lines.pop()!;
+        for (const l of lines) onLine(l);
+      });
+      void stream.done.then((end) => {
+        if (rest && end.kind !== 'error') onLine(rest);
+        if (end.kind === 'status') counted(`/pods ${end.status.code}`);
+        else if (end.kind !== 'error') counted('/pods 200');
+        s.done = true;
+        const error = end.kind === 'status' ? `pods/log answered ${end.status.code}: ${end.status.message.slice(0, 200)}` : end.kind === 'error' ? end.error.message : undefined;
+        if (error && !s.result) s.problem ??= error;
+        wake();
+      });
     };
 
     const deadline = startAtMs + o.scheduleTimeoutMs;
@@ -520,29 +415,4 @@ function finish(o: CoordinatorOptions, ctx: CliContext, shards: readonly ShardSt
   if (merged.partial) return ExitCode.WorkerFailed;
   if (merged.integrity && !merged.integrity.ok) return ExitCode.IntegrityMismatch;
   return merged.thresholds?.some((t) => !t.passed) ? ExitCode.ThresholdsFailed : ExitCode.Ok;
-}
-
-/** PhaseEvent is a phase boundary of the shards' common schedule; `at` undefined: not known ahead (after a phase bounded by iterations only). */
-interface PhaseEvent {
-  phase: string;
-  edge: 'start' | 'end';
-  at?: number;
-}
-
-/**
- * phaseSchedule returns the phase boundaries the shards keep (profile-run.ts): the first phase starts at
- * `startAtMs`, a later one SHARD_PHASE_GAP_MS after the previous one's planned end, while every phase so far
- * has a duration. The coordinator's observers hear of them at those times (a phase that ends early by its
- * iterations still ends for them at its planned end).
- */
-export function phaseSchedule(profile: Pick<Profile, 'phases'>, startAtMs: number): PhaseEvent[] {
-  const events: PhaseEvent[] = [];
-  let at: number | undefined = startAtMs;
-  for (const ph of profile.phases) {
-    events.push({ phase: ph.name, edge: 'start', ...(at !== undefined ? { at } : {}) });
-    const end: number | undefined = at !== undefined && ph.durationMs !== undefined ? at + ph.durationMs : undefined;
-    events.push({ phase: ph.name, edge: 'end', ...(end !== undefined ? { at: end } : {}) });
-    at = end !== undefined ? end + SHARD_PHASE_GAP_MS : undefined;
-  }
-  return events;
 }
