@@ -11,18 +11,20 @@ import { CRD_ID, crdResourceInfos, validateCrd } from './crd.js';
 import { scaleOf } from './scale.js';
 import { jsonEqual } from './json-equal.js';
 import { Store, objectKey, type KubeObject, type StoredObject } from './store.js';
-import { StatusError, alreadyExists, badRequest, conflict, expired, invalid, notFound, unsupportedMediaType } from './status.js';
+import { listObjects, type ListOptions, type ListResult } from './list.js';
+import { StatusError, alreadyExists, badRequest, conflict, invalid, notFound, unsupportedMediaType } from './status.js';
 import { jsonDepthExceeded, tooDeep, valueDepthExceeded } from './http-util.js';
 import { asObject, checkTypeAndNamespace, initMetadata, nowRfc3339, randomSuffix, specProblems, validateNew } from './objects.js';
 import { applyDefaults, mockNode } from './defaults.js';
 import { ClusterIpAllocator, defaultService, mergeStringData, updateCauses } from './update-rules.js';
-import { fieldMatcher, labelMatcher, exactNameFromFieldSelector } from './selectors.js';
-import { jsonPatch, mergePatch, strategicMerge } from './patch.js';
+import { PATCH_TYPES, jsonPatch, mergePatch, strategicMerge } from './patch.js';
 import { GarbageCollector } from './controllers/garbage-collector.js';
 import { NamespaceController } from './controllers/namespace.js';
 import { PodTermination } from './controllers/pod-termination.js';
 import { BackgroundTasks } from './background.js';
 import { afterCreate, afterUpdate, apply as applyOwnership, removeAt, type ManagedFieldsEntry } from './managed-fields.js';
+
+export { CONTINUE_EXPIRED, type ListOptions, type ListResult } from './list.js';
 
 /** ApiOptions tunes storage and the simulated kubelet's deletion. */
 export interface ApiOptions {
@@ -30,24 +32,6 @@ export interface ApiOptions {
   watchHistory?: number;
   /** How long the simulated kubelet takes to stop a gracefully deleted pod, in ms (capped by the grace period; default 50). */
   podTerminationMs?: number;
-}
-
-/** ListOptions are the list query parameters the mock honours. */
-export interface ListOptions {
-  labelSelector?: string | null;
-  fieldSelector?: string | null;
-  limit?: number;
-  continueToken?: string | null;
-  /** Serve the list exactly as it was at this resourceVersion (resourceVersionMatch=Exact), read back through the watch history. */
-  exactRv?: number;
-}
-
-/** ListResult is one page of a list, at one resourceVersion. */
-export interface ListResult {
-  items: StoredObject[];
-  rv: number;
-  continueToken?: string;
-  remainingItemCount?: number;
 }
 
 /** DeleteOptions are the options of a DELETE (query and body merged). */
@@ -59,42 +43,8 @@ export interface DeleteOptions {
   dryRun?: boolean;
 }
 
-/** PATCH_TYPES are the PATCH content types the mock accepts. */
-export const PATCH_TYPES = [
-  'application/merge-patch+json',
-  'application/json-patch+json',
-  'application/strategic-merge-patch+json',
-  'application/apply-patch+yaml',
-] as const;
-
-/** PatchType is one of PATCH_TYPES. */
-export type PatchType = (typeof PATCH_TYPES)[number];
-
-/** CONTINUE_EXPIRED is kube-apiserver's message when a continue token's resourceVersion has been compacted away. */
-export const CONTINUE_EXPIRED =
-  'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.';
-
 const DEFAULT_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 const NS_ID = '/namespaces';
-
-interface ContinueState {
-  rv: number;
-  key: string;
-}
-
-function encodeContinue(s: ContinueState): string {
-  return Buffer.from(JSON.stringify(s)).toString('base64url');
-}
-
-function decodeContinue(token: string): ContinueState {
-  try {
-    const s = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as ContinueState;
-    if (typeof s.rv === 'number' && typeof s.key === 'string') return s;
-  } catch {
-    // fall through
-  }
-  throw badRequest('invalid continue token');
-}
 
 function clone(s: StoredObject): KubeObject {
   return JSON.parse(s.json) as KubeObject;
@@ -191,92 +141,11 @@ export class MockApi {
   }
 
   /**
-   * list returns one page of matching objects (all namespaces when `namespace` is empty). Pages after
-   * the first (a continue token) show the objects as they were at the first page's resourceVersion,
-   * read back through the watch history; 410 Expired once that version has left the history.
+   * list returns one page of matching objects (all namespaces when `namespace` is empty); later pages show
+   * the first page's resourceVersion (see ./list.ts).
    */
   list(info: ResourceInfo, namespace: string, opts: ListOptions = {}): ListResult {
-    const lm = labelMatcher(opts.labelSelector);
-    const fm = fieldMatcher(opts.fieldSelector, info.apiId, info.view?.fieldPath);
-    let rv = this.store.rv;
-    let after: string | undefined;
-    let past: Map<string, StoredObject | null> | undefined;
-    if (opts.continueToken || opts.exactRv !== undefined) {
-      const c = opts.continueToken ? decodeContinue(opts.continueToken) : { rv: opts.exactRv!, key: undefined };
-      rv = c.rv;
-      after = c.key;
-      if (rv < this.store.rv) {
-        past = this.store.changesSince(info.id, rv);
-        if (!past) throw expired(opts.continueToken ? CONTINUE_EXPIRED : `too old resource version: ${rv} (${this.store.compactedRv})`);
-        if (past.size === 0) past = undefined;
-      }
-    }
-    const ns = info.namespaced ? namespace : '';
-    const exact = exactNameFromFieldSelector(opts.fieldSelector);
-    const unfiltered = !opts.labelSelector && !opts.fieldSelector;
-    const limit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
-    const items: StoredObject[] = [];
-    const result: ListResult = { items, rv };
-    if (exact !== undefined && ns) {
-      const key = objectKey(ns, exact);
-      const one = past?.has(key) ? past.get(key) : this.store.get(info.id, key);
-      if (one && (after === undefined || one.key > after) && lm(one.obj) && fm(one.obj)) items.push(one);
-      return result;
-    }
-    const r = this.store.range(info.id, ns, after);
-    if (past) return this.listPast(r, past, ns, after, limit, unfiltered, (o) => lm(o) && fm(o), result);
-    let i = r.start;
-    for (; i < r.end && items.length < limit; i++) {
-      const s = r.get(r.keys[i]!);
-      if (unfiltered || (lm(s.obj) && fm(s.obj))) items.push(s);
-    }
-    if (i < r.end && items.length > 0) {
-      result.continueToken = encodeContinue({ rv, key: items[items.length - 1]!.key });
-      if (unfiltered) result.remainingItemCount = r.end - i;
-    }
-    return result;
-  }
-
-  /** listPast fills a page from the current keys merged with `past` (the objects written since the page's resourceVersion, as they were then). */
-  private listPast(
-    r: ReturnType<Store['range']>,
-    past: Map<string, StoredObject | null>,
-    ns: string,
-    after: string | undefined,
-    limit: number,
-    unfiltered: boolean,
-    match: (o: KubeObject) => boolean,
-    result: ListResult,
-  ): ListResult {
-    const inRange = (k: string) => (after === undefined || k > after) && (!ns || k.startsWith(`${ns}/`));
-    // Keys that existed at the page's version but are gone now, in order.
-    const gone = [...past.keys()].filter((k) => past.get(k) && r.get(k) === undefined && inRange(k)).sort();
-    const items = result.items;
-    let i = r.start;
-    let j = 0;
-    let more = false;
-    for (;;) {
-      const cur = i < r.end ? r.keys[i]! : undefined;
-      const old = j < gone.length ? gone[j]! : undefined;
-      if (cur === undefined && old === undefined) break;
-      let key: string;
-      if (old === undefined || (cur !== undefined && cur < old)) {
-        key = cur!;
-        i++;
-      } else {
-        key = old;
-        j++;
-      }
-      const s = past.has(key) ? past.get(key) : r.get(key);
-      if (!s || !(unfiltered || match(s.obj))) continue;
-      if (items.length === limit) {
-        more = true;
-        break;
-      }
-      items.push(s);
-    }
-    if (more) result.continueToken = encodeContinue({ rv: result.rv, key: items[items.length - 1]!.key });
-    return result;
+    return listObjects(this.store, info, namespace, opts);
   }
 
   /** create stores a new object (422/409/404 on invalid, existing, or missing namespace). */

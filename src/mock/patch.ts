@@ -4,6 +4,14 @@
  */
 import { StatusError, badRequest } from './status.js';
 
+/** PATCH_TYPES are the PATCH content types the mock accepts. */
+export const PATCH_TYPES = [
+  'application/merge-patch+json',
+  'application/json-patch+json',
+  'application/strategic-merge-patch+json',
+  'application/apply-patch+yaml',
+] as const;
+
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type JsonObject = { [k: string]: Json };
 
