@@ -7,11 +7,10 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRunImageMock, runCli, type RunImageMock } from '../fixtures/run-image-mock.js';
+import { killShardWhenRunning, runCli, shardProcesses as listShards, startRunImageMock, type RunImageMock } from '../fixtures/run-image-mock.js';
 import { ExitCode } from '../../src/exit-codes.js';
 import { startCountingServer, type TestServer } from '../fixtures/servers.js';
 import { parseNdjsonResult } from '../../src/distributed/progress.js';
@@ -40,10 +39,7 @@ after(async () => {
 const cli = (args: string[], whileRunning?: Parameters<typeof runCli>[2]) => runCli(tmp, args, whileRunning);
 
 const get = async (path: string) => (await fetch(mockUrl + path)).json() as Promise<any>;
-const shardProcesses = (port: number) =>
-  execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
-    .split('\n')
-    .filter((l) => l.includes(`127.0.0.1:${port}/`) && l.includes('--shard'));
+const shardProcesses = (port: number) => listShards(`127.0.0.1:${port}/`);
 
 // --start-delay 10s: a shard ready after its 2 s window would drop its arrivals (a helper's run saw 304 of 600
 // while a build shared the cores; profile shards were 4.8 s late with 5 s).
@@ -123,12 +119,7 @@ test('a shard killed mid-run: the others run to the end, the merged result is pa
   const before = server.total();
   let killed = '';
   const r = await cli(['run', `${server.url}/z`, '--shards', '3', '--image', 'racerig:test', '--kubeconfig', kc, '-r', '300', '-d', '5s', '-c', '3', '-w', '1', '--start-delay', '5s', '-o', out], async (ctx) => {
-    const until = Date.now() + 25_000;
-    while (!/shards 3\/3 running · [1-9]/.test(ctx.err()) && Date.now() < until) await new Promise((res) => setTimeout(res, 100));
-    const victim = shardProcesses(port).find((l) => l.includes('--shard 1/3'));
-    assert.ok(victim, `shard 1's process runs: ${shardProcesses(port).join('\n')}`);
-    killed = victim;
-    process.kill(Number(victim.trim().split(/\s+/)[0]), 'SIGKILL');
+    killed = await killShardWhenRunning(ctx, /shards 3\/3 running · [1-9]/, () => shardProcesses(port), '--shard 1/3', 25_000);
   });
   assert.ok(killed);
   assert.equal(r.code, ExitCode.WorkerFailed, r.err + r.out);

@@ -9,11 +9,10 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRunImageMock, runCli, type RunImageMock } from '../fixtures/run-image-mock.js';
+import { killShardWhenRunning, runCli, shardProcesses, startRunImageMock, type RunImageMock } from '../fixtures/run-image-mock.js';
 import { ExitCode } from '../../src/exit-codes.js';
 import type { RunResult } from '../../src/results/model.js';
 import { parseSamples } from '../../src/mock/metrics-text.js';
@@ -91,10 +90,6 @@ async function requests(verb: string, resource: string): Promise<number> {
     .filter((s) => s.labels.verb === verb && s.labels.resource === resource)
     .reduce((a, s) => a + s.value, 0);
 }
-const shardProcesses = (runId: string) =>
-  execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
-    .split('\n')
-    .filter((l) => l.includes(`--run-id ${runId}`) && l.includes('--shard'));
 
 test('a profile as 2 shards: creates equal the mock\'s count (integrity) and the schedule, no collision, setup and cleanup once, thresholds on the merged result', { timeout: 60_000 }, async () => {
   const dir = join(tmp, 'whole');
@@ -139,13 +134,8 @@ test('a profile shard killed mid-run: the merged result is partial naming it, th
   const out = join(tmp, 'killed.json');
   let killed = '';
   const r = await cli(['run', file, '--shards', '2', '--image', 'racerig:test', '--kubeconfig', kc, '--namespace', 'default', '-w', '1', '--start-delay', '12s', '-o', out], async (ctx) => {
-    const until = Date.now() + 30_000;
-    while (!/shards 2\/2 running · [1-9]/.test(ctx.err()) && Date.now() < until) await new Promise((res) => setTimeout(res, 100));
-    const runId = /run ([0-9a-f]{8})/.exec(ctx.err())?.[1] ?? '';
-    const victim = shardProcesses(runId).find((l) => l.includes('--shard 1/2'));
-    assert.ok(victim, `shard 1's process runs: ${ctx.err()}`);
-    killed = victim;
-    process.kill(Number(victim.trim().split(/\s+/)[0]), 'SIGKILL');
+    const runId = () => /run ([0-9a-f]{8})/.exec(ctx.err())?.[1] ?? '';
+    killed = await killShardWhenRunning(ctx, /shards 2\/2 running · [1-9]/, () => shardProcesses(`--run-id ${runId()}`), '--shard 1/2', 30_000);
   });
   assert.ok(killed);
   assert.equal(r.code, ExitCode.WorkerFailed, r.err + r.out);
