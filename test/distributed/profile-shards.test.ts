@@ -176,6 +176,9 @@ test('Ctrl-C on a profile coordinator before the shards start: the Job goes, and
   });
   assert.equal(r.code, ExitCode.Interrupted, r.err + r.out);
   assert.match(r.err, /no shard reported a result/);
+  // A deleted namespace is Terminating until the namespace controller emptied it (asynchronously): wait, bounded.
+  const gone = Date.now() + 10_000;
+  while ((await fetch(`${mockUrl}/api/v1/namespaces/racerig-pshards`)).status !== 404 && Date.now() < gone) await new Promise((res) => setTimeout(res, 100));
   assert.equal((await fetch(`${mockUrl}/api/v1/namespaces/racerig-pshards`)).status, 404, 'cleanup deleted the namespace it created');
   assert.equal((await fetch(`${mockUrl}/api/v1/namespaces/racerig-pshards/configmaps/settings`)).status, 404, 'and the setup object');
   const until = Date.now() + 10_000;
